@@ -1,0 +1,59 @@
+/**
+ * One table of stable error codes. Messages name the expected and the actual
+ * values. Core errors carry no HTTP status: the server maps codes to statuses
+ * in one place (src/server/error-handler.ts).
+ */
+export const ERRORS = {
+  INVALID_OPTIONS: (problems: readonly string[]) =>
+    `Invalid options: ${problems.join('; ')}.`,
+  INVALID_ARGUMENT: (what: string, expected: string, actual: unknown) =>
+    `Invalid ${what}: expected ${expected}, got ${describe(actual)}.`,
+  INVALID_COLLECTION_NAME: (name: unknown) =>
+    `Invalid collection name ${describe(name)}: expected 1-64 characters of letters, digits, '_' or '-', starting with a letter or digit.`,
+  COLLECTION_NOT_FOUND: (name: string) => `Collection '${name}' does not exist.`,
+  COLLECTION_EXISTS: (name: string) => `Collection '${name}' already exists.`,
+  DIMENSION_MISMATCH: (where: string, expected: number, actual: number) =>
+    `Dimension mismatch at ${where}: expected ${expected}, got ${actual}.`,
+  INVALID_VECTOR: (where: string, problem: string) => `Invalid vector at ${where}: ${problem}.`,
+  INVALID_ID: (where: string, actual: unknown) =>
+    `Invalid id at ${where}: expected a non-empty string of at most 512 bytes, got ${describe(actual)}.`,
+  DUPLICATE_ID: (id: string, first: number, second: number) =>
+    `Duplicate id '${id}' in one batch: at positions ${first} and ${second}.`,
+  INVALID_DOCUMENT: (where: string, problem: string) => `Invalid document at ${where}: ${problem}.`,
+  DATABASE_CLOSED: () => 'The database is closed.',
+  KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+type ErrorArgs<C extends ErrorCode> = Parameters<(typeof ERRORS)[C]>;
+
+/** The one error type Quiver throws on purpose; `code` is stable, the message is for people. */
+export class QuiverError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'QuiverError';
+    this.code = code;
+  }
+}
+
+export function createError<C extends ErrorCode>(code: C, ...args: ErrorArgs<C>): QuiverError {
+  const template = ERRORS[code] as (...values: ErrorArgs<C>) => string;
+  return new QuiverError(code, template(...args));
+}
+
+export function isQuiverError(error: unknown): error is QuiverError {
+  return error instanceof QuiverError;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 80 ? `'${value.slice(0, 77)}...'` : `'${value}'`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * Every default and limit, declared once. The server's JSON schemas import
+ * their limits from here.
+ */
+import { createError } from './errors.js';
+
+export const METRICS = ['cosine', 'dot', 'l2'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const QUANTIZATIONS = ['none', 'int8'] as const;
+export type Quantization = (typeof QUANTIZATIONS)[number];
+
+/** Metric of a new collection when none is given: cosine similarity, in [-1, 1]. */
+export const DEFAULT_METRIC: Metric = 'cosine';
+/** Largest vector dimension a collection accepts (OpenAI's largest embedding is 3072). */
+export const MAX_DIMENSION = 8192;
+/** Results a search returns when `k` is not given. */
+export const DEFAULT_K = 10;
+/** Largest `k` one search may ask for. */
+export const MAX_K = 10_000;
+/** Largest number of documents in one upsert or delete call. */
+export const MAX_BATCH_SIZE = 100_000;
+/** Longest document id, in UTF-8 bytes. */
+export const MAX_ID_BYTES = 512;
+/** Longest document text, in UTF-16 code units. */
+export const MAX_TEXT_LENGTH = 1_000_000;
+/** Largest metadata object, as JSON. */
+export const MAX_METADATA_BYTES = 65_536;
+/** Collection names: 1-64 of [A-Za-z0-9_-], starting with a letter or digit. */
+export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/**
+ * With int8 quantisation, an exact search scans int8 codes for the best
+ * `k * rerank` candidates, then re-scores those in f32. Higher: better
+ * recall, more f32 work. Range 1-100.
+ */
+export const DEFAULT_RERANK = 8;
+export const MAX_RERANK = 100;
+/** Rows the vector arena holds before its first growth; it grows by half each time after. */
+export const DEFAULT_INITIAL_CAPACITY = 1024;
+
+export interface CollectionOptions {
+  /** Vector length, 1 to MAX_DIMENSION. Required. */
+  dimension: number;
+  /** `cosine` (vectors normalised at insert), `dot` or `l2` (squared Euclidean). Default `cosine`. */
+  metric?: Metric;
+  /** `int8` keeps int8 codes beside the f32 vectors for a ~4x cheaper exact scan, re-ranked in f32. Default `none`. */
+  quantization?: Quantization;
+  /** Re-rank factor for int8 search (see DEFAULT_RERANK). */
+  rerank?: number;
+}
+
+export interface ResolvedCollectionOptions {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly quantization: Quantization;
+  readonly rerank: number;
+}
+
+/** Merges defaults, checks every field and throws one INVALID_OPTIONS listing all problems. */
+export function resolveCollectionOptions(input: unknown): ResolvedCollectionOptions {
+  const problems: string[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw createError('INVALID_OPTIONS', ['collection options must be an object']);
+  }
+  const options = input as Record<string, unknown>;
+  const known = new Set(['dimension', 'metric', 'quantization', 'rerank']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) problems.push(`unknown option '${key}'`);
+  }
+  const { dimension, metric = DEFAULT_METRIC, quantization = 'none', rerank = DEFAULT_RERANK } = options;
+  if (!isIntegerIn(dimension, 1, MAX_DIMENSION)) {
+    problems.push(`dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(dimension)}`);
+  }
+  if (!METRICS.includes(metric as Metric)) {
+    problems.push(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
+  }
+  if (!QUANTIZATIONS.includes(quantization as Quantization)) {
+    problems.push(`quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${String(quantization)}`);
+  }
+  if (!isIntegerIn(rerank, 1, MAX_RERANK)) {
+    problems.push(`rerank must be an integer from 1 to ${MAX_RERANK}, got ${String(rerank)}`);
+  }
+  if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
+  return Object.freeze({
+    dimension: dimension as number,
+    metric: metric as Metric,
+    quantization: quantization as Quantization,
+    rerank: rerank as number,
+  });
+}
+
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}

@@ -1,0 +1,101 @@
+/**
+ * Input checks shared by every write and search path. Each returns a clean
+ * value or throws a QuiverError naming the position and the problem, before
+ * anything is changed.
+ */
+import { createError } from './errors.js';
+import { MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_TEXT_LENGTH } from './options.js';
+
+export type Metadata = Record<string, unknown>;
+
+const encoder = new TextEncoder();
+
+export function checkId(id: unknown, where: string): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_BYTES || encoder.encode(id).length > MAX_ID_BYTES) {
+    throw createError('INVALID_ID', where, id);
+  }
+  return id;
+}
+
+/** Copies `vector` to a Float32Array after checking type, length and finiteness. */
+export function checkVector(vector: unknown, dimension: number, where: string, rejectZero: boolean): Float32Array {
+  let values: Float32Array;
+  if (vector instanceof Float32Array) {
+    values = vector.slice();
+  } else if (Array.isArray(vector) || vector instanceof Float64Array) {
+    values = new Float32Array(vector.length);
+    for (let i = 0; i < vector.length; i++) {
+      const x: unknown = vector[i];
+      if (typeof x !== 'number') throw createError('INVALID_VECTOR', where, `element ${i} is ${typeof x}, expected a number`);
+      values[i] = x;
+    }
+  } else {
+    throw createError('INVALID_VECTOR', where, 'expected a Float32Array or an array of numbers');
+  }
+  if (values.length !== dimension) throw createError('DIMENSION_MISMATCH', where, dimension, values.length);
+  let nonZero = false;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (!Number.isFinite(x)) {
+      const original = (vector as ArrayLike<number>)[i];
+      throw createError('INVALID_VECTOR', where, `element ${i} is ${original}, expected a finite float32`);
+    }
+    if (x !== 0) nonZero = true;
+  }
+  if (rejectZero && !nonZero) throw createError('INVALID_VECTOR', where, 'a zero vector has no direction for cosine');
+  return values;
+}
+
+export function checkText(text: unknown, where: string): string | undefined {
+  if (text === undefined || text === null) return undefined;
+  if (typeof text !== 'string') throw createError('INVALID_DOCUMENT', where, `text must be a string, got ${typeof text}`);
+  if (text.length > MAX_TEXT_LENGTH) {
+    throw createError('INVALID_DOCUMENT', where, `text is longer than ${MAX_TEXT_LENGTH} characters`);
+  }
+  return text;
+}
+
+/**
+ * Metadata is a plain JSON object. Dates become ISO strings; non-finite
+ * numbers, functions, symbols and undefined inside arrays are rejected
+ * rather than silently changed by JSON.stringify.
+ */
+export function checkMetadata(metadata: unknown, where: string): { value: Metadata; json: string } | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  if (!isPlainObject(metadata)) throw createError('INVALID_DOCUMENT', where, 'metadata must be a plain object');
+  const value = cleanJson(metadata, `${where}.metadata`) as Metadata;
+  const json = JSON.stringify(value);
+  if (json.length > MAX_METADATA_BYTES) {
+    throw createError('INVALID_DOCUMENT', where, `metadata is larger than ${MAX_METADATA_BYTES} bytes as JSON`);
+  }
+  return { value, json };
+}
+
+function cleanJson(value: unknown, path: string, depth = 0): unknown {
+  if (depth > 32) throw createError('INVALID_DOCUMENT', path, 'metadata nests deeper than 32 levels');
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw createError('INVALID_DOCUMENT', path, `${value} is not a finite number`);
+    return value;
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw createError('INVALID_DOCUMENT', path, 'invalid Date');
+    return value.toISOString();
+  }
+  if (Array.isArray(value)) return value.map((item, i) => cleanJson(item, `${path}[${i}]`, depth + 1));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      out[key] = cleanJson(item, `${path}.${key}`, depth + 1);
+    }
+    return out;
+  }
+  throw createError('INVALID_DOCUMENT', path, `${typeof value} is not a JSON value`);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,31 @@
+/**
+ * Quiver: vector similarity search for Node.js.
+ *
+ * ```ts
+ * const db = await openDatabase()
+ * const docs = await db.createCollection('docs', { dimension: 128, metric: 'cosine' })
+ * await docs.upsert([{ id: 'a', vector, text: 'hello', metadata: { lang: 'en' } }])
+ * const hits = await docs.search({ vector, k: 10 })
+ * ```
+ */
+import { Database, type DatabaseOptions } from './core/database.js';
+
+/** Opens a database: in memory, or in the data directory `options.path`. */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  return Database.open(options);
+}
+
+export type { Database, DatabaseOptions } from './core/database.js';
+export type {
+  Collection,
+  CollectionInfo,
+  Document,
+  DocumentInput,
+  SearchField,
+  SearchHit,
+  SearchRequest,
+} from './core/collection.js';
+export type { CollectionOptions, Metric, Quantization } from './core/options.js';
+export type { Metadata } from './core/validate.js';
+/** Every error Quiver throws on purpose is a QuiverError with a stable `code`. */
+export { QuiverError, isQuiverError, ERRORS, type ErrorCode } from './core/errors.js';
