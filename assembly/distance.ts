@@ -84,7 +84,8 @@ export function cosineSimd(a: usize, b: usize, dim: i32): f32 {
 /**
  * Integer dot product of an int8 row against a query pre-widened to int16.
  * `paddedDim` is a multiple of 16; padding bytes are zero on both sides.
-* Unrolled to 32 bytes a step. Each 16-byte chunk: sign-extend both halves to i16x8, then
+ * Unrolled to 32 bytes a step. Each 16-byte chunk: sign-extend both halves
+ * to i16x8, then
  * `i32x4.dot_i16x8_s` multiplies lane pairs and adds neighbours into i32.
  */
 // @ts-ignore: decorator

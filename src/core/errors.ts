@@ -20,6 +20,7 @@ export const ERRORS = {
   DUPLICATE_ID: (id: string, first: number, second: number) =>
     `Duplicate id '${id}' in one batch: at positions ${first} and ${second}.`,
   INVALID_DOCUMENT: (where: string, problem: string) => `Invalid document at ${where}: ${problem}.`,
+  INVALID_FILTER: (path: string, problem: string) => `Invalid filter at ${path}: ${problem}.`,
   DATABASE_CLOSED: () => 'The database is closed.',
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
 } as const;
