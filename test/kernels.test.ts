@@ -1,0 +1,207 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KERNEL_DOT, KERNEL_L2, kernels } from '../src/core/kernels.js';
+
+const k = kernels();
+const raw = k.raw;
+
+/** Arbitrary vector pairs of length 0..67 with values in [-100, 100]. */
+const pairs = fc.integer({ min: 0, max: 67 }).chain((dim) =>
+  fc.tuple(
+    fc.float32Array({ minLength: dim, maxLength: dim, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
+    fc.float32Array({ minLength: dim, maxLength: dim, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
+  ),
+);
+
+function place(values: Float32Array): number {
+  const ptr = k.alloc(Math.max(values.length * 4, 16));
+  k.writeF32(ptr, values);
+  return ptr;
+}
+
+function withPair<T>(a: Float32Array, b: Float32Array, fn: (pa: number, pb: number) => T): T {
+  const pa = place(a);
+  const pb = place(b);
+  try {
+    return fn(pa, pb);
+  } finally {
+    k.free(pa);
+    k.free(pb);
+  }
+}
+
+/** SIMD and scalar sum in different orders; the error bound scales with the sum of |terms|. */
+function expectClose(simd: number, scalar: number, magnitude: number): void {
+  expect(Math.abs(simd - scalar)).toBeLessThanOrEqual(1e-5 * magnitude + 1e-6);
+}
+
+describe('SIMD kernels equal their scalar twins', () => {
+  it('dot', () => {
+    fc.assert(
+      fc.property(pairs, ([a, b]) =>
+        withPair(a, b, (pa, pb) => {
+          const magnitude = a.reduce((sum, x, i) => sum + Math.abs(x * b[i]!), 0);
+          expectClose(raw.dot(pa, pb, a.length), raw.dotScalar(pa, pb, a.length), magnitude);
+        }),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('squared L2', () => {
+    fc.assert(
+      fc.property(pairs, ([a, b]) =>
+        withPair(a, b, (pa, pb) => {
+          const magnitude = a.reduce((sum, x, i) => sum + (x - b[i]!) ** 2, 0);
+          expectClose(raw.l2sq(pa, pb, a.length), raw.l2sqScalar(pa, pb, a.length), magnitude);
+        }),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('cosine', () => {
+    fc.assert(
+      fc.property(pairs, ([a, b]) =>
+        withPair(a, b, (pa, pb) => {
+          expectClose(raw.cosine(pa, pb, a.length), raw.cosineScalar(pa, pb, a.length), 1);
+        }),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('every length from 0 to 67 is covered, including the scalar tail', () => {
+    for (let dim = 0; dim <= 67; dim++) {
+      const a = Float32Array.from({ length: dim }, (_, i) => (i % 7) - 3);
+      const b = Float32Array.from({ length: dim }, (_, i) => (i % 5) - 2);
+      const expected = a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+      withPair(a, b, (pa, pb) => {
+        expect(raw.dot(pa, pb, dim)).toBe(expected);
+        expect(raw.dotScalar(pa, pb, dim)).toBe(expected);
+      });
+    }
+  });
+
+  it('int8 dot against an int16 query', () => {
+    const rows = fc.integer({ min: 1, max: 5 }).chain((chunks) => {
+      const length = chunks * 16;
+      return fc.tuple(
+        fc.array(fc.integer({ min: -127, max: 127 }), { minLength: length, maxLength: length }),
+        fc.array(fc.integer({ min: -127, max: 127 }), { minLength: length, maxLength: length }),
+      );
+    });
+    fc.assert(
+      fc.property(rows, ([row, query]) => {
+        const pr = k.alloc(row.length);
+        const pq = k.alloc(query.length * 2);
+        k.i8.set(row, pr);
+        k.i16.set(query, pq >>> 1);
+        const expected = row.reduce((sum, x, i) => sum + x * query[i]!, 0);
+        expect(raw.dotI8(pr, pq, row.length)).toBe(expected);
+        expect(raw.dotI8Scalar(pr, pq, row.length)).toBe(expected);
+        k.free(pr);
+        k.free(pq);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('batch scores equal the pair kernels row by row, for both metrics', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 67 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (dim, count, seed) => {
+        const base = Float32Array.from({ length: dim * count }, (_, i) => Math.sin(seed + i * 1.7) * 10);
+        const query = Float32Array.from({ length: dim }, (_, i) => Math.cos(seed - i) * 10);
+        const pb = place(base);
+        const pq = place(query);
+        const out = k.alloc(count * 4);
+        for (const metric of [KERNEL_DOT, KERNEL_L2]) {
+          raw.scoreBatch(metric, pq, pb, count, dim, out);
+          const simd = k.f32.slice(out >>> 2, (out >>> 2) + count);
+          raw.scoreBatchScalar(metric, pq, pb, count, dim, out);
+          const scalar = k.f32.slice(out >>> 2, (out >>> 2) + count);
+          for (let i = 0; i < count; i++) {
+            const row = pb + i * dim * 4;
+            const pair = metric === KERNEL_L2 ? -raw.l2sq(pq, row, dim) : raw.dot(pq, row, dim);
+            expect(simd[i]).toBe(Math.fround(pair));
+            let magnitude = 0;
+            for (let d = 0; d < dim; d++) {
+              const x = base[i * dim + d]!;
+              magnitude += metric === KERNEL_L2 ? (x - query[d]!) ** 2 : Math.abs(x * query[d]!);
+            }
+            expectClose(simd[i]!, scalar[i]!, magnitude);
+          }
+        }
+        k.free(pb);
+        k.free(pq);
+        k.free(out);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('top-k selection', () => {
+  it('equals a full sort (higher score first, lower index on ties)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 0, maxLength: 300 }),
+        fc.integer({ min: 1, max: 50 }),
+        (values, topK) => {
+          const scores = place(Float32Array.from(values));
+          const out = k.alloc(topK * 8);
+          const found = raw.selectTopK(scores, values.length, topK, out, out + topK * 4);
+          const result = k.readTopK(out, out + topK * 4, found);
+          const expected = values
+            .map((score, label) => ({ score, label }))
+            .sort((a, b) => b.score - a.score || a.label - b.label)
+            .slice(0, topK);
+          expect(Array.from(result.labels)).toEqual(expected.map((e) => e.label));
+          expect(Array.from(result.scores)).toEqual(expected.map((e) => e.score));
+          k.free(scores);
+          k.free(out);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('normalisation', () => {
+  it('scales to unit length and returns the original norm', () => {
+    fc.assert(
+      fc.property(
+        fc.float32Array({ minLength: 1, maxLength: 67, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
+        (values) => {
+          const norm = Math.hypot(...values);
+          fc.pre(norm > 1e-3);
+          const ptr = place(values);
+          expect(raw.normalize(ptr, values.length)).toBeCloseTo(norm, 2);
+          const unit = k.f32.slice(ptr >>> 2, (ptr >>> 2) + values.length);
+          expect(Math.hypot(...unit)).toBeCloseTo(1, 5);
+          k.free(ptr);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves a zero vector as it is', () => {
+    const ptr = place(new Float32Array(8));
+    expect(raw.normalize(ptr, 8)).toBe(0);
+    expect(Array.from(k.f32.slice(ptr >>> 2, (ptr >>> 2) + 8))).toEqual(new Array(8).fill(0));
+    k.free(ptr);
+  });
+});
+
+describe('memory growth', () => {
+  it('views stay valid after linear memory grows', () => {
+    const before = k.memoryBytes;
+    const small = place(Float32Array.of(1, 2, 3, 4));
+    const big = k.alloc(before * 2);
+    expect(k.memoryBytes).toBeGreaterThan(before);
+    expect(Array.from(k.f32.slice(small >>> 2, (small >>> 2) + 4))).toEqual([1, 2, 3, 4]);
+    k.free(big);
+    k.free(small);
+  });
+});
