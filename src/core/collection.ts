@@ -4,10 +4,26 @@
  * committed to the store in one transaction, then applied in memory; a
  * rejected batch changes nothing. Every write bumps `version`.
  */
+import { hasLabel, labelsOf } from './bitset.js';
 import { createError } from './errors.js';
+import { compileFilter, type CompiledFilter } from './filter.js';
+import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
-import { normalizesAtInsert } from './metric.js';
-import { DEFAULT_K, MAX_BATCH_SIZE, MAX_K, isIntegerIn, type ResolvedCollectionOptions } from './options.js';
+import { HnswIndex } from './hnsw-index.js';
+import type { TopK } from './kernels.js';
+import { normalized, normalizesAtInsert } from './metric.js';
+import {
+  DEFAULT_INITIAL_CAPACITY,
+  DEFAULT_K,
+  DEFAULT_LIST_LIMIT,
+  MAX_BATCH_SIZE,
+  MAX_EF,
+  MAX_K,
+  MAX_LIST_LIMIT,
+  isIntegerIn,
+  type ResolvedCollectionOptions,
+} from './options.js';
+import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import type { DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
@@ -32,8 +48,14 @@ export interface SearchRequest {
   vector: Float32Array | readonly number[];
   /** Number of hits, 1 to MAX_K. Default DEFAULT_K (10). */
   k?: number;
-  /** Force the exact scan even where an approximate index would be used. */
+  /** Metadata filter (see src/core/filter.ts for the language); only matching documents are returned. */
+  filter?: Record<string, unknown>;
+  /** HNSW search breadth for this query (default: the collection's `hnsw.ef`); raised to at least k. */
+  ef?: number;
+  /** `true` forces the exact scan, `false` forces HNSW; omitted, the planner chooses by cost. */
   exact?: boolean;
+  /** Return `{ hits, explain }` with the plan chosen and the time per stage. */
+  explain?: boolean;
   /** For int8 collections: scan int8 codes and re-rank in f32 (default true); false scans f32 only. */
   quantized?: boolean;
   /** Fields to return with each hit; default metadata and text. */
@@ -51,6 +73,44 @@ export interface SearchHit {
   vector?: Float32Array;
 }
 
+/** How a search ran: the plan chosen, why, and where the time went. */
+export interface Explain {
+  plan: PlanKind;
+  /** True when HNSW returned fewer than k filtered hits and the exact scan took over. */
+  fallback: boolean;
+  /** Live documents, and how many of them the filter allows. */
+  total: number;
+  candidates: number;
+  /** ef handed to HNSW (after raising it for the filter's selectivity), or null for exact plans. */
+  ef: number | null;
+  /** True when the request's `exact` chose the plan instead of the planner. */
+  forced: boolean;
+  /** The planner's cost estimates in milliseconds. */
+  estimates: { exact: number; hnsw: number };
+  /** Milliseconds per stage. */
+  timings: { filter: number; search: number; fetch: number; total: number };
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  explain: Explain;
+}
+
+export interface ListRequest {
+  filter?: Record<string, unknown>;
+  /** Documents per page, 1 to MAX_LIST_LIMIT. Default DEFAULT_LIST_LIMIT. */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  after?: string;
+  include?: readonly SearchField[];
+}
+
+export interface ListPage {
+  documents: Document[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
 export interface CollectionInfo {
   name: string;
   dimension: number;
@@ -58,10 +118,17 @@ export interface CollectionInfo {
   quantization: ResolvedCollectionOptions['quantization'];
   count: number;
   version: number;
+  hnsw: ResolvedCollectionOptions['hnsw'];
+  /** Deleted documents still in the HNSW graph (tombstones). */
+  tombstones: number;
 }
 
+/** Below this many candidates per bitset word, the exact scan walks a label list instead of the bitset. */
+const LABEL_LIST_DENSITY = 1 / 16;
+
 const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
-const SEARCH_KEYS = new Set(['vector', 'k', 'exact', 'quantized', 'include']);
+const SEARCH_KEYS = new Set(['vector', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include']);
+const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include']);
 const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
 const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
 
@@ -69,7 +136,10 @@ export class Collection {
   readonly name: string;
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
-  readonly #index: FlatIndex;
+  readonly #flat: FlatIndex;
+  readonly #hnsw: HnswIndex;
+  readonly #metadata = new MetadataIndex();
+  readonly #planner = new Planner();
   readonly #labels = new Map<string, number>();
   #ids: (string | undefined)[] = [];
   #freeLabels: number[] = [];
@@ -83,7 +153,8 @@ export class Collection {
     this.options = options;
     this.#table = table;
     this.#version = version;
-    this.#index = new FlatIndex(options);
+    this.#flat = new FlatIndex(options);
+    this.#hnsw = new HnswIndex(options.dimension, options.metric, options.hnsw, DEFAULT_INITIAL_CAPACITY);
     this.#assertUsable = assertUsable;
   }
 
@@ -106,22 +177,21 @@ export class Collection {
   }
 
   get info(): CollectionInfo {
-    const { dimension, metric, quantization } = this.options;
-    return { name: this.name, dimension, metric, quantization, count: this.count, version: this.#version };
+    const { dimension, metric, quantization, hnsw } = this.options;
+    return {
+      name: this.name, dimension, metric, quantization, hnsw,
+      count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones,
+    };
   }
 
   /** Inserts documents, replacing any with the same id. All or nothing. */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
     this.#checkUsable();
-    const { rows, freeLeft } = this.#prepareWrites(documents);
+    const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
     const version = this.#version + 1;
     this.#table.put(rows, version);
     this.#freeLabels.length = freeLeft;
-    for (const row of rows) {
-      this.#index.add(row.label, row.vector);
-      this.#labels.set(row.id, row.label);
-      this.#ids[row.label] = row.id;
-    }
+    rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, metadata[i]));
     this.#version = version;
     return { upserted: rows.length, version };
   }
@@ -151,7 +221,9 @@ export class Collection {
     const version = this.#version + 1;
     this.#table.remove(labels, version);
     for (const label of labels) {
-      this.#index.remove(label);
+      this.#flat.remove(label);
+      this.#hnsw.remove(label);
+      this.#metadata.remove(label);
       this.#labels.delete(this.#ids[label]!);
       this.#ids[label] = undefined;
       this.#freeLabels.push(label);
@@ -160,11 +232,114 @@ export class Collection {
     return { deleted: labels.length, version };
   }
 
-  /** The k closest documents to `request.vector`, best first. */
-  async search(request: SearchRequest): Promise<SearchHit[]> {
+  /**
+   * The k closest documents to `request.vector`, best first, among those the
+   * filter allows. With `explain: true`, resolves to `{ hits, explain }`.
+   */
+  async search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
+  async search(request: SearchRequest): Promise<SearchHit[]>;
+  async search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
     this.#checkUsable();
-    const { vector, k, quantized, include } = this.#checkSearch(request);
-    const top = this.#index.search(vector, k, { quantized });
+    const started = performance.now();
+    const checked = this.#checkSearch(request);
+    const { k, include } = checked;
+    const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
+
+    const allowed = checked.filter ? this.#metadata.evaluate(checked.filter) : undefined;
+    const total = this.count;
+    const input: PlanInput = {
+      total,
+      candidates: allowed ? allowed.count : total,
+      filtered: allowed !== undefined,
+      k,
+      ef: checked.ef ?? this.options.hnsw.ef,
+      dimension: this.options.dimension,
+    };
+    const filtered = performance.now();
+
+    const planned = this.#planner.plan(input);
+    const plan: Plan = checked.exact === undefined ? planned : { ...planned, kind: checked.exact ? 'exact' : 'hnsw' };
+    let fallback = false;
+    let top: TopK;
+    if (plan.kind === 'hnsw') {
+      const filter = allowed && ((label: number) => hasLabel(allowed.bitset, label));
+      const approximate = this.#hnsw.search(query, k, plan.ef, filter);
+      if (approximate.labels.length < Math.min(k, input.candidates)) {
+        fallback = true;
+        top = this.#exact(query, k, allowed, checked.quantized);
+      } else {
+        // Re-score the few hits in f32 so every plan reports the same exact scores.
+        top = this.#flat.search(query, k, { candidates: approximate.labels });
+      }
+    } else {
+      top = this.#exact(query, k, allowed, checked.quantized);
+    }
+    const searched = performance.now();
+    if (!fallback) this.#planner.record(plan, input, (searched - filtered) * 1e6);
+
+    const hits = this.#hits(top, include);
+    if (!checked.explain) return hits;
+    const done = performance.now();
+    return {
+      hits,
+      explain: {
+        plan: plan.kind,
+        fallback,
+        total,
+        candidates: input.candidates,
+        ef: plan.kind === 'hnsw' ? plan.ef : null,
+        forced: checked.exact !== undefined,
+        estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
+        timings: {
+          filter: filtered - started,
+          search: searched - filtered,
+          fetch: done - searched,
+          total: done - started,
+        },
+      },
+    };
+  }
+
+  /** Number of documents matching `filter` (all documents without one). */
+  async countWhere(filter?: Record<string, unknown>): Promise<number> {
+    this.#checkUsable();
+    if (filter === undefined) return this.count;
+    return this.#metadata.evaluate(compileFilter(filter)).count;
+  }
+
+  /** Documents matching the filter, in label order, a page at a time. */
+  async list(request: ListRequest = {}): Promise<ListPage> {
+    this.#checkUsable();
+    if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'list request', 'an object', request);
+    for (const key of Object.keys(request)) {
+      if (!LIST_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `list option '${key}'`, [...LIST_KEYS].join(', '), key);
+    }
+    const limit = request.limit ?? DEFAULT_LIST_LIMIT;
+    if (!isIntegerIn(limit, 1, MAX_LIST_LIMIT)) {
+      throw createError('INVALID_ARGUMENT', 'limit', `an integer from 1 to ${MAX_LIST_LIMIT}`, limit);
+    }
+    const after = request.after === undefined ? -1 : Number(request.after);
+    if (!Number.isInteger(after) || after < -1) throw createError('INVALID_ARGUMENT', 'after', 'a cursor returned as next', request.after);
+    const include = checkInclude(request.include);
+    const labels = request.filter === undefined
+      ? Int32Array.from(this.#labels.values()).sort()
+      : labelsOf(this.#metadata.evaluate(compileFilter(request.filter)).bitset);
+    const start = lowerBound(labels, after + 1);
+    const page = labels.subarray(start, start + limit);
+    const documents = Array.from(page, (label) => this.#document(label, include));
+    const next = start + limit < labels.length ? String(page[page.length - 1]) : null;
+    return { documents, next };
+  }
+
+  #exact(query: Float32Array, k: number, allowed: { bitset: Uint32Array; count: number } | undefined, quantized?: boolean): TopK {
+    if (!allowed) return this.#flat.search(query, k, { quantized });
+    if (allowed.count === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
+    const sparse = allowed.count < this.#flat.labelBound * LABEL_LIST_DENSITY;
+    const candidates = sparse ? labelsOf(allowed.bitset, allowed.count) : allowed.bitset;
+    return this.#flat.search(query, k, { candidates, quantized });
+  }
+
+  #hits(top: TopK, include: readonly SearchField[]): SearchHit[] {
     const hits: SearchHit[] = new Array(top.labels.length);
     const wantMetadata = include.includes('metadata');
     const wantText = include.includes('text');
@@ -183,12 +358,28 @@ export class Collection {
     return hits;
   }
 
+  #document(label: number, include: readonly SearchField[]): Document {
+    const row = this.#table.byLabel(label)!;
+    const document = toDocument(row);
+    if (!include.includes('vector')) delete (document as Partial<Document>).vector;
+    if (!include.includes('text')) delete document.text;
+    if (!include.includes('metadata')) delete document.metadata;
+    return document;
+  }
+
+  #apply(label: number, id: string, vector: Float32Array, metadata: Metadata | undefined): void {
+    const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
+    this.#flat.add(label, stored);
+    this.#hnsw.add(label, stored);
+    this.#metadata.add(label, metadata);
+    this.#labels.set(id, label);
+    this.#ids[label] = id;
+  }
+
   /** @internal Rebuilds the in-memory indexes from the store. */
   load(): void {
-    for (const { label, id, vector } of this.#table.scan()) {
-      this.#index.add(label, vector);
-      this.#labels.set(id, label);
-      this.#ids[label] = id;
+    for (const { label, id, vector, metadata } of this.#table.scan()) {
+      this.#apply(label, id, vector, metadata === undefined ? undefined : (JSON.parse(metadata) as Metadata));
     }
     for (let label = 0; label < this.#ids.length; label++) {
       if (this.#ids[label] === undefined) this.#freeLabels.push(label);
@@ -198,7 +389,7 @@ export class Collection {
   /** @internal Releases memory; the collection is unusable afterwards. */
   dispose(): void {
     this.#open = false;
-    this.#index.dispose();
+    this.#flat.dispose();
     this.#labels.clear();
     this.#ids = [];
     this.#freeLabels = [];
@@ -214,13 +405,14 @@ export class Collection {
    * label, a new one takes a freed label or the next unused one. Nothing is
    * changed here; `freeLeft` is how many freed labels remain once it commits.
    */
-  #prepareWrites(documents: readonly DocumentInput[]): { rows: DocumentRow[]; freeLeft: number } {
+  #prepareWrites(documents: readonly DocumentInput[]): { rows: DocumentRow[]; metadata: (Metadata | undefined)[]; freeLeft: number } {
     if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
     checkBatchSize(documents.length);
     const { dimension, metric } = this.options;
     const positions = new Map<string, number>();
     let freeLeft = this.#freeLabels.length;
     let nextNew = this.#ids.length;
+    const values: (Metadata | undefined)[] = [];
     const rows = documents.map((document, i): DocumentRow => {
       const where = `documents[${i}]`;
       if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
@@ -235,31 +427,69 @@ export class Collection {
       const text = checkText(document.text, where);
       const metadata = checkMetadata(document.metadata, where);
       const label = this.#labels.get(id) ?? (freeLeft > 0 ? this.#freeLabels[--freeLeft]! : nextNew++);
+      values.push(metadata?.value);
       return { label, id, vector, text, metadata: metadata?.json };
     });
-    return { rows, freeLeft };
+    return { rows, metadata: values, freeLeft };
   }
 
-  #checkSearch(request: SearchRequest) {
+  #checkSearch(request: SearchRequest): CheckedSearch {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
     for (const key of Object.keys(request)) {
       if (!SEARCH_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `search option '${key}'`, [...SEARCH_KEYS].join(', '), key);
     }
     const k = request.k ?? DEFAULT_K;
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
-    if (request.exact !== undefined && typeof request.exact !== 'boolean') {
-      throw createError('INVALID_ARGUMENT', 'exact', 'a boolean', request.exact);
+    if (request.ef !== undefined && !isIntegerIn(request.ef, 1, MAX_EF)) {
+      throw createError('INVALID_ARGUMENT', 'ef', `an integer from 1 to ${MAX_EF}`, request.ef);
     }
-    if (request.quantized !== undefined && typeof request.quantized !== 'boolean') {
-      throw createError('INVALID_ARGUMENT', 'quantized', 'a boolean', request.quantized);
+    for (const flag of ['exact', 'explain', 'quantized'] as const) {
+      if (request[flag] !== undefined && typeof request[flag] !== 'boolean') {
+        throw createError('INVALID_ARGUMENT', flag, 'a boolean', request[flag]);
+      }
     }
-    const include = request.include ?? DEFAULT_INCLUDE;
-    if (!Array.isArray(include) || !include.every((field) => SEARCH_FIELDS.has(field))) {
-      throw createError('INVALID_ARGUMENT', 'include', 'an array of metadata, text, vector', include);
-    }
+    const include = checkInclude(request.include);
     const vector = checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric));
-    return { vector, k, quantized: request.quantized, include };
+    const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
+    return {
+      vector, k, include, filter,
+      ef: request.ef,
+      exact: request.exact,
+      explain: request.explain === true,
+      quantized: request.quantized,
+    };
   }
+}
+
+interface CheckedSearch {
+  vector: Float32Array;
+  k: number;
+  include: readonly SearchField[];
+  filter: CompiledFilter | undefined;
+  ef: number | undefined;
+  exact: boolean | undefined;
+  explain: boolean;
+  quantized: boolean | undefined;
+}
+
+function checkInclude(include: unknown): readonly SearchField[] {
+  if (include === undefined) return DEFAULT_INCLUDE;
+  if (!Array.isArray(include) || !include.every((field) => SEARCH_FIELDS.has(field))) {
+    throw createError('INVALID_ARGUMENT', 'include', 'an array of metadata, text, vector', include);
+  }
+  return include as SearchField[];
+}
+
+/** First index in sorted `values` holding a value >= `target`. */
+function lowerBound(values: Int32Array, target: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function checkBatchSize(size: number): void {

@@ -4,7 +4,7 @@
  * oracle for the approximate index. Labels are assigned by the collection.
  */
 import { Int8Codes, VectorArena, kernels, type Kernels, type TopK } from './kernels.js';
-import { kernelMetric, normalized, normalizesAtInsert } from './metric.js';
+import { kernelMetric } from './metric.js';
 import { DEFAULT_INITIAL_CAPACITY, type ResolvedCollectionOptions } from './options.js';
 
 export interface FlatSearchOptions {
@@ -44,9 +44,9 @@ export class FlatIndex {
     return this.#arena.isLive(label);
   }
 
-  /** Adds or replaces the vector at `label`. */
+  /** Adds or replaces the vector at `label`; cosine vectors must arrive normalised. */
   add(label: number, vector: Float32Array): void {
-    this.#arena.write(label, vector, normalizesAtInsert(this.#options.metric));
+    this.#arena.write(label, vector, false);
     this.#codes?.encode(this.#arena, label);
   }
 
@@ -59,8 +59,8 @@ export class FlatIndex {
     return this.#arena.read(label);
   }
 
-  search(query: Float32Array, k: number, options: FlatSearchOptions = {}): TopK {
-    const q = normalizesAtInsert(this.#options.metric) ? normalized(query) : query;
+  /** Exact top k; a cosine query must arrive normalised. */
+  search(q: Float32Array, k: number, options: FlatSearchOptions = {}): TopK {
     const { candidates } = options;
     if (candidates instanceof Int32Array) return this.#arena.topKOfLabels(this.#metric, q, candidates, k);
     const quantized = options.quantized ?? this.#codes !== undefined;

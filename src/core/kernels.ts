@@ -388,14 +388,14 @@ export class VectorArena {
   #prepare(query: ArrayLike<number>, limit: number, candidates?: Uint32Array) {
     const k_ = this.#k;
     const queryBytes = align16(this.dim * BYTES_F32);
-    const bitsetBytes = candidates ? align16(candidates.length * 4) : 0;
+    const bitsetBytes = candidates ? align16(bitsetWords(this.#highWater) * 4) : 0;
     const outBytes = align16(Math.max(limit, 1) * 4);
     const base = k_.scratch(queryBytes + bitsetBytes + 2 * outBytes);
     const bitsetPtr = candidates ? base + queryBytes : this.liveBitsetPointer;
     const labelsPtr = base + queryBytes + bitsetBytes;
     const scoresPtr = labelsPtr + outBytes;
     k_.writeF32(base, query);
-    if (candidates) k_.u32.set(candidates, bitsetPtr >>> 2);
+    if (candidates) copyBitset(k_, candidates, bitsetPtr, this.#highWater);
     return { kernels: k_, queryPtr: base, bitsetPtr, labelsPtr, scoresPtr };
   }
 }
@@ -495,7 +495,7 @@ export class Int8Codes {
     const limit = Math.min(k, arena.liveCount);
     const queryBytes = align16(this.dim * BYTES_F32);
     const query16Bytes = align16(this.paddedDim * 2);
-    const bitsetBytes = candidates ? align16(candidates.length * 4) : 0;
+    const bitsetBytes = candidates ? align16(bitsetWords(arena.highWater) * 4) : 0;
     const outBytes = align16(Math.max(limit, 1) * 4);
     const base = k_.scratch(queryBytes + query16Bytes + bitsetBytes + 2 * outBytes);
     const query16 = base + queryBytes;
@@ -503,7 +503,7 @@ export class Int8Codes {
     const labelsPtr = query16 + query16Bytes + bitsetBytes;
     const scoresPtr = labelsPtr + outBytes;
     k_.writeF32(base, query);
-    if (candidates) k_.u32.set(candidates, bitsetPtr >>> 2);
+    if (candidates) copyBitset(k_, candidates, bitsetPtr, arena.highWater);
     const scale = k_.raw.quantizeQuery(base, this.dim, this.paddedDim, this.#step, query16);
     let offset = 0;
     const center = this.#centerF64;
@@ -549,6 +549,15 @@ export class Int8Codes {
       f32[norms + label] = sum;
     }
   }
+}
+
+/** Copies a caller's bitset into linear memory, cut or zero-extended to cover `rows`. */
+function copyBitset(k: Kernels, bitset: Uint32Array, ptr: number, rows: number): void {
+  const words = bitsetWords(rows);
+  const u32 = k.u32;
+  const start = ptr >>> 2;
+  u32.set(bitset.length > words ? bitset.subarray(0, words) : bitset, start);
+  if (bitset.length < words) u32.fill(0, start + bitset.length, start + words);
 }
 
 function align16(bytes: number): number {

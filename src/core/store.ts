@@ -134,7 +134,7 @@ export class DocumentTable {
     this.#byId = db.prepare(`SELECT label, id, vector, text, metadata FROM ${table} WHERE id = ?`);
     this.#byLabel = db.prepare(`SELECT label, id, vector, text, metadata FROM ${table} WHERE label = ?`);
     this.#fieldsByLabel = db.prepare(`SELECT text, metadata FROM ${table} WHERE label = ?`);
-    this.#all = db.prepare(`SELECT label, id, vector FROM ${table}`);
+    this.#all = db.prepare(`SELECT label, id, vector, metadata FROM ${table} ORDER BY label`);
   }
 
   /** Writes rows (replacing any at the same label or id) and sets the version, atomically. */
@@ -170,10 +170,10 @@ export class DocumentTable {
     return this.#fieldsByLabel.get(label) as { text: string | null; metadata: string | null } | undefined;
   }
 
-  /** Every row's label, id and vector, for rebuilding in-memory indexes. */
-  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array }> {
-    for (const raw of this.#all.iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector'>>) {
-      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector) };
+  /** Every row's label, id, vector and metadata JSON in label order, for rebuilding in-memory indexes. */
+  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array; metadata: string | undefined }> {
+    for (const raw of this.#all.iterate() as IterableIterator<Omit<RawRow, 'text'>>) {
+      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector), metadata: raw.metadata ?? undefined };
     }
   }
 }

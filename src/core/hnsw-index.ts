@@ -1,0 +1,139 @@
+/**
+ * The only user of hnswlib-node: an HNSW graph over the collection's labels.
+ *
+ * - Capacity grows by itself (`resizeIndex`), doubling, so inserts never hit
+ *   hnswlib's "index is full" error.
+ * - Deletes are tombstones (`markDelete`); re-adding a label unmarks it and
+ *   updates its vector in place, so labels freed by the collection are reused.
+ * - `setEf` is re-applied wherever an index is created or loaded: hnswlib's
+ *   default ef of 10 gives poor recall.
+ * - Distances are converted once, here, to Quiver's higher-is-closer score:
+ *   hnswlib's `ip` distance is 1 - dot, its `l2` distance is the squared L2.
+ * - hnswlib-node takes `number[]` only; vectors are copied into one reused
+ *   array with a plain loop (far cheaper than Array.from).
+ */
+import hnswlib from 'hnswlib-node';
+import type { TopK } from './kernels.js';
+import type { Metric } from './options.js';
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  ef: number;
+}
+
+const GROWTH = 2;
+const ABSENT = 0;
+const LIVE = 1;
+const DELETED = 2;
+
+export class HnswIndex {
+  readonly dimension: number;
+  readonly params: HnswParams;
+  readonly #metric: Metric;
+  readonly #index: hnswlib.HierarchicalNSW;
+  readonly #scratch: number[];
+  /** Per label: ABSENT, LIVE or DELETED (a tombstone in the graph). */
+  #states = new Uint8Array(0);
+  #capacity: number;
+  #live = 0;
+  #tombstones = 0;
+  #currentEf: number;
+
+  constructor(dimension: number, metric: Metric, params: HnswParams, initialCapacity: number, seed = 100) {
+    this.dimension = dimension;
+    this.params = params;
+    this.#metric = metric;
+    // Cosine vectors arrive normalised, so inner product is cosine similarity.
+    this.#index = new hnswlib.HierarchicalNSW(metric === 'l2' ? 'l2' : 'ip', dimension);
+    this.#capacity = Math.max(16, initialCapacity);
+    this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: seed });
+    this.#currentEf = params.ef;
+    this.#index.setEf(params.ef);
+    this.#scratch = new Array<number>(dimension).fill(0);
+  }
+
+  /** Labels searchable now (tombstones excluded). */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Deleted labels still in the graph; compaction removes them. */
+  get tombstones(): number {
+    return this.#tombstones;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * Adds `vector` at `label`, or replaces the vector at a label already in
+   * the graph (live or a tombstone, which it revives).
+   */
+  add(label: number, vector: Float32Array): void {
+    const state = this.#stateOf(label);
+    if (state === ABSENT && this.#live + this.#tombstones >= this.#capacity) this.#grow();
+    this.#index.addPoint(this.#toArray(vector), label);
+    if (state !== LIVE) this.#live++;
+    if (state === DELETED) this.#tombstones--;
+    this.#setState(label, LIVE);
+  }
+
+  remove(label: number): void {
+    if (this.#stateOf(label) !== LIVE) return;
+    this.#index.markDelete(label);
+    this.#live--;
+    this.#tombstones++;
+    this.#setState(label, DELETED);
+  }
+
+  /**
+   * Approximate top k with search breadth `ef` (raised to k when smaller).
+   * `allow`, when given, is consulted for every candidate the graph search
+   * visits (a JavaScript call each), so callers pass it only when the
+   * allowed set is large.
+   */
+  search(query: Float32Array, k: number, ef: number, allow?: (label: number) => boolean): TopK {
+    const limit = Math.min(k, this.#live);
+    if (limit === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
+    const breadth = Math.max(ef, limit);
+    if (breadth !== this.#currentEf) {
+      this.#index.setEf(breadth);
+      this.#currentEf = breadth;
+    }
+    const { neighbors, distances } = this.#index.searchKnn(this.#toArray(query), limit, allow);
+    const labels = Int32Array.from(neighbors);
+    const scores = new Float32Array(distances.length);
+    for (let i = 0; i < distances.length; i++) scores[i] = this.#score(distances[i]!);
+    return { labels, scores };
+  }
+
+  #stateOf(label: number): number {
+    return label < this.#states.length ? this.#states[label]! : ABSENT;
+  }
+
+  #setState(label: number, state: number): void {
+    if (label >= this.#states.length) {
+      const grown = new Uint8Array(Math.max(label + 1, this.#states.length * 2, 1024));
+      grown.set(this.#states);
+      this.#states = grown;
+    }
+    this.#states[label] = state;
+  }
+
+  #score(distance: number): number {
+    return this.#metric === 'l2' ? -distance : 1 - distance;
+  }
+
+  #grow(): void {
+    this.#capacity = Math.ceil(this.#capacity * GROWTH);
+    this.#index.resizeIndex(this.#capacity);
+  }
+
+  #toArray(vector: Float32Array): number[] {
+    const out = this.#scratch;
+    for (let i = 0; i < vector.length; i++) out[i] = vector[i]!;
+    return out;
+  }
+}

@@ -1,0 +1,623 @@
+/**
+ * Answers compiled filters (filter.ts) from indexes instead of scanning
+ * documents. Per field path:
+ * - `exists`: the labels where the path reaches anything;
+ * - `numbers`: value -> labels on the number/time axis (numbers, and date
+ *   strings as epoch ms), with a sorted key list for ranges;
+ * - `strings`: value -> labels for every string (date strings included),
+ *   with a sorted key list for lexicographic ranges;
+ * - `trues` / `falses`: labels holding each boolean.
+ * A filter is evaluated bottom-up into bitsets over labels combined word by
+ * word; negations complement against the live set. Results are identical to
+ * `matches` (filter.ts) applied to each live document; the property test in
+ * test/core/filter.test.ts checks exactly that.
+ *
+ * A posting (the labels of one value) is one inline label, then a small
+ * unsorted array while that is cheaper than a bitset, then a bitset once it
+ * holds more labels than the bitset has words: memory and the cost of OR-ing
+ * it stay within min(labels, words). Removal is O(1) from a bitset and a
+ * scan of at most `words` entries from an array.
+ *
+ * Ranges binary-search the sorted distinct keys and OR the postings between
+ * the bounds. While no document holds two keys of one field on one axis
+ * (the usual case: `price: 3`, not `prices: [3, 9]`), two bounds on that
+ * field in one `$and` are intersected into one interval, and an interval
+ * covering more than half the keys is answered as its complement (labels
+ * with any key, minus those outside), so a range costs at most half the
+ * field's postings. Sorted key lists are rebuilt lazily, when a range query
+ * finds new distinct values (or many removed ones), by merging the old list
+ * with the sorted new keys: O(distinct + new log new), not O(n log n).
+ */
+import { createError } from './errors.js';
+import { isAddressableKey, isObject, parseIsoTime, type CompiledFilter, type FilterNode, type RangeOp } from './filter.js';
+
+/** Largest label `MetadataIndex` accepts (bit positions must fit in 32-bit words). */
+export const MAX_LABEL = 2 ** 31 - 1;
+/** A posting stays an array up to this many labels even when a bitset would be smaller. */
+const MIN_BITSET_SIZE = 32;
+/** Above this many values in one field of one document, duplicates are found with a Set. */
+const SMALL_DEDUPE = 16;
+
+/** Labels matching a filter: bit i of `bitset` (word i >>> 5, bit i & 31) set = label i matches. */
+export interface FilterResult {
+  /** ceil(labelBound / 32) words; bits at and above labelBound are zero. */
+  bitset: Uint32Array;
+  /** Number of set bits: matching live labels. */
+  count: number;
+}
+
+/**
+ * Inverted and sorted indexes over document metadata, keyed by label.
+ * `add` (insert or replace), `remove`, then `evaluate` any number of
+ * compiled filters. Labels may be reused after `remove`.
+ */
+export class MetadataIndex {
+  readonly #fields = new Map<string, FieldIndex>();
+  #records: (FieldEntry[] | undefined)[] = [];
+  #live: Uint32Array = new Uint32Array(4);
+  #size = 0;
+  #labelBound = 0;
+
+  /** Number of live labels. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** 1 + the highest label ever added (0 when none): the length in bits of every result. */
+  get labelBound(): number {
+    return this.#labelBound;
+  }
+
+  /** Whether `label` is live (added and not removed since). */
+  has(label: number): boolean {
+    return label >>> 5 < this.#live.length && (this.#live[label >>> 5]! & (1 << (label & 31))) !== 0;
+  }
+
+  /**
+   * Indexes `metadata` under `label`, replacing whatever the label held.
+   * A label added with `undefined` metadata is live and has no fields: it
+   * matches `$ne`, `$nin`, `$exists: false` and `$not` of anything.
+   */
+  add(label: number, metadata: Readonly<Record<string, unknown>> | undefined): void {
+    if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
+      throw createError('INVALID_ARGUMENT', 'label', `an integer from 0 to ${MAX_LABEL}`, label);
+    }
+    if (this.has(label)) this.remove(label);
+    if (label >= this.#labelBound) this.#labelBound = label + 1;
+    const word = label >>> 5;
+    if (word >= this.#live.length) this.#live = grow(this.#live, word + 1);
+    this.#live[word]! |= 1 << (label & 31);
+    this.#size++;
+    if (metadata === undefined || metadata === null) return;
+    const bound = this.#labelBound;
+    const entries: FieldEntry[] = [];
+    const paths = new Map<string, unknown[]>();
+    collectPaths([metadata], '', paths);
+    for (const [path, reached] of paths) {
+      let field = this.#fields.get(path);
+      if (field === undefined) {
+        field = new FieldIndex();
+        this.#fields.set(path, field);
+      }
+      const entry = fieldEntry(path, field, reached);
+      field.exists.add(label, bound);
+      field.strings.add(entry.strings, label, bound);
+      field.numbers.add(entry.numbers, label, bound);
+      if (entry.booleans & TRUE) field.trues.add(label, bound);
+      if (entry.booleans & FALSE) field.falses.add(label, bound);
+      entries.push(entry);
+    }
+    this.#records[label] = entries;
+  }
+
+  /** Drops `label` and its values; a label that is not live is ignored. `labelBound` does not shrink. */
+  remove(label: number): void {
+    if (!this.has(label)) return;
+    this.#live[label >>> 5]! &= ~(1 << (label & 31));
+    this.#size--;
+    const entries = this.#records[label];
+    if (entries === undefined) return;
+    this.#records[label] = undefined;
+    for (const { path, field, strings, numbers, booleans } of entries) {
+      field.exists.remove(label);
+      field.strings.remove(strings, label);
+      field.numbers.remove(numbers, label);
+      if (booleans & TRUE) field.trues.remove(label);
+      if (booleans & FALSE) field.falses.remove(label);
+      // Every value implies `exists`, so an empty `exists` means an empty field.
+      if (field.exists.size === 0) this.#fields.delete(path);
+    }
+  }
+
+  /**
+   * The live labels matching `filter`, as a bitset over 0..labelBound-1 and
+   * a count. Cost is proportional to the postings touched plus a few passes
+   * over ceil(labelBound / 32) words per operator, never to the documents.
+   */
+  evaluate(filter: CompiledFilter): FilterResult {
+    const words = Math.ceil(this.#labelBound / 32);
+    const bitset = this.#evaluate(filter.root, words);
+    return { bitset, count: popcount(bitset) };
+  }
+
+  #evaluate(node: FilterNode, words: number): Uint32Array {
+    switch (node.kind) {
+      case 'all':
+        return this.#live.slice(0, words);
+      case 'not': {
+        const result = this.#live.slice(0, words);
+        andNot(result, this.#evaluate(node.node, words));
+        return result;
+      }
+      case 'and':
+        return this.#evaluateAnd(node.nodes, words);
+      case 'or': {
+        const result = new Uint32Array(words);
+        for (const child of node.nodes) {
+          if (isLeaf(child)) this.#orLeaf(child, result);
+          else or(result, this.#evaluate(child, words));
+        }
+        return result;
+      }
+      default: {
+        const result = new Uint32Array(words);
+        this.#orLeaf(node, result);
+        return result;
+      }
+    }
+  }
+
+  /**
+   * Positive children intersect; negated ones are subtracted afterwards,
+   * which saves complementing them against the live set. Bounds on one
+   * single-valued field and axis become one interval (see the file comment).
+   */
+  #evaluateAnd(nodes: readonly FilterNode[], words: number): Uint32Array {
+    let result: Uint32Array | undefined;
+    const intersect = (bits: Uint32Array) => {
+      if (result === undefined) result = bits;
+      else and(result, bits);
+    };
+    const negated: FilterNode[] = [];
+    let intervals: Map<ValueIndex<number> | ValueIndex<string>, [from: number, to: number]> | undefined;
+    for (const child of nodes) {
+      if (child.kind === 'not') {
+        negated.push(child.node);
+      } else if (child.kind === 'range') {
+        const range = this.#interval(child);
+        if (range === undefined) return new Uint32Array(words);
+        const { values, from, to } = range;
+        if (!values.singleValued) {
+          const bits = new Uint32Array(words);
+          values.orInterval(from, to, bits);
+          intersect(bits);
+          continue;
+        }
+        intervals ??= new Map();
+        const seen = intervals.get(values);
+        intervals.set(values, seen === undefined ? [from, to] : [Math.max(seen[0], from), Math.min(seen[1], to)]);
+      } else if (child.kind !== 'all') {
+        intersect(this.#evaluate(child, words));
+      }
+    }
+    if (intervals !== undefined) {
+      for (const [values, [from, to]] of intervals) {
+        const bits = new Uint32Array(words);
+        values.orInterval(from, to, bits);
+        intersect(bits);
+      }
+    }
+    result ??= this.#live.slice(0, words);
+    for (const child of negated) andNot(result, this.#evaluate(child, words));
+    return result;
+  }
+
+  /** The index a range node reads and its interval there; undefined when no document has the field. */
+  #interval(node: FilterNode & { kind: 'range' }): { values: ValueIndex<number> | ValueIndex<string>; from: number; to: number } | undefined {
+    const field = this.#fields.get(node.path);
+    if (field === undefined) return undefined;
+    const { operand, op } = node;
+    const values = operand.type === 'number' ? field.numbers : field.strings;
+    const [from, to] = operand.type === 'number' ? field.numbers.interval(op, operand.value) : field.strings.interval(op, operand.value);
+    return { values, from, to };
+  }
+
+  #orLeaf(node: FilterNode & { kind: 'exists' | 'equals' | 'range' }, result: Uint32Array): void {
+    const field = this.#fields.get(node.path);
+    if (field === undefined) return;
+    switch (node.kind) {
+      case 'exists':
+        field.exists.orInto(result);
+        return;
+      case 'equals':
+        for (const operand of node.values) {
+          if (operand.type === 'number') field.numbers.get(operand.value)?.orInto(result);
+          else if (operand.type === 'string') field.strings.get(operand.value)?.orInto(result);
+          else (operand.value ? field.trues : field.falses).orInto(result);
+        }
+        return;
+      case 'range': {
+        const range = this.#interval(node);
+        range?.values.orInterval(range.from, range.to, result);
+        return;
+      }
+    }
+  }
+}
+
+const FALSE = 1;
+const TRUE = 2;
+const NO_STRINGS: readonly string[] = [];
+const NO_NUMBERS: readonly number[] = [];
+
+/** What one label holds at one path, kept so `remove` can undo `add`. */
+interface FieldEntry {
+  readonly path: string;
+  readonly field: FieldIndex;
+  /** Distinct strings. */
+  readonly strings: readonly string[];
+  /** Distinct keys on the number/time axis. */
+  readonly numbers: readonly number[];
+  /** FALSE | TRUE bits. */
+  readonly booleans: number;
+}
+
+/**
+ * The distinct values `reached` holds (scalars and scalar elements of arrays,
+ * as `scalarsOf` in filter.ts), sorted into the indexes they go to.
+ */
+function fieldEntry(path: string, field: FieldIndex, reached: readonly unknown[]): FieldEntry {
+  let strings: string[] | undefined;
+  let numbers: number[] | undefined;
+  let booleans = 0;
+  const addScalar = (value: unknown): void => {
+    if (typeof value === 'number') {
+      if (!Number.isNaN(value)) (numbers ??= []).push(value);
+    } else if (typeof value === 'string') {
+      (strings ??= []).push(value);
+      const time = parseIsoTime(value);
+      if (time !== undefined) (numbers ??= []).push(time);
+    } else if (typeof value === 'boolean') {
+      booleans |= value ? TRUE : FALSE;
+    }
+  };
+  for (const value of reached) {
+    if (Array.isArray(value)) for (const element of value) addScalar(element);
+    else addScalar(value);
+  }
+  return {
+    path,
+    field,
+    strings: strings === undefined ? NO_STRINGS : distinct(strings),
+    numbers: numbers === undefined ? NO_NUMBERS : distinct(numbers),
+    booleans,
+  };
+}
+
+function distinct<T>(values: T[]): T[] {
+  if (values.length === 1) return values;
+  if (values.length > SMALL_DEDUPE) return [...new Set(values)];
+  const out: T[] = [];
+  for (const value of values) if (!out.includes(value)) out.push(value);
+  return out;
+}
+
+class FieldIndex {
+  readonly exists = new Posting();
+  readonly numbers = new ValueIndex<number>(sortNumbers);
+  readonly strings = new ValueIndex<string>(sortStrings);
+  readonly trues = new Posting();
+  readonly falses = new Posting();
+}
+
+/** value -> posting, plus the distinct values in order for ranges. */
+class ValueIndex<K extends number | string> {
+  readonly #postings = new Map<K, Posting>();
+  /** Labels holding at least one key here. */
+  readonly #any = new Posting();
+  /** Labels holding more than one key here. */
+  #multi = 0;
+  readonly #sort: (keys: K[]) => K[];
+  #sortedKeys: K[] = [];
+  #sortedPostings: Posting[] = [];
+  /** Keys created since the last sort (some may be gone again). */
+  #added: K[] = [];
+  /** Keys deleted since the last sort; their (empty) postings stay in the sorted list until the next re-sort. */
+  #removedKeys = 0;
+
+  constructor(sort: (keys: K[]) => K[]) {
+    this.#sort = sort;
+  }
+
+  /** True while no label holds two keys: a label is then in a range exactly when it is not outside it. */
+  get singleValued(): boolean {
+    return this.#multi === 0;
+  }
+
+  get(key: K): Posting | undefined {
+    return this.#postings.get(key);
+  }
+
+  /** Adds `label` under each of `keys` (distinct). */
+  add(keys: readonly K[], label: number, bound: number): void {
+    if (keys.length === 0) return;
+    this.#any.add(label, bound);
+    if (keys.length > 1) this.#multi++;
+    for (const key of keys) {
+      let posting = this.#postings.get(key);
+      if (posting === undefined) {
+        posting = new Posting();
+        this.#postings.set(key, posting);
+        this.#added.push(key);
+      }
+      posting.add(label, bound);
+    }
+  }
+
+  /** Undoes `add(keys, label)`. */
+  remove(keys: readonly K[], label: number): void {
+    if (keys.length === 0) return;
+    this.#any.remove(label);
+    if (keys.length > 1) this.#multi--;
+    for (const key of keys) {
+      const posting = this.#postings.get(key)!;
+      posting.remove(label);
+      if (posting.size === 0) {
+        this.#postings.delete(key);
+        this.#removedKeys++;
+      }
+    }
+  }
+
+  /** Positions [from, to) in the sorted keys of the keys `op bound` (gt: key > bound, ...). */
+  interval(op: RangeOp, bound: K): [from: number, to: number] {
+    this.#ensureSorted();
+    const keys = this.#sortedKeys;
+    switch (op) {
+      case 'gt':
+        return [firstAbove(keys, bound), keys.length];
+      case 'gte':
+        return [firstAtLeast(keys, bound), keys.length];
+      case 'lt':
+        return [0, firstAtLeast(keys, bound)];
+      case 'lte':
+        return [0, firstAbove(keys, bound)];
+    }
+  }
+
+  /** ORs into `result` the labels of the keys at sorted positions [from, to), from `interval`. */
+  orInterval(from: number, to: number, result: Uint32Array): void {
+    if (to <= from) return;
+    const postings = this.#sortedPostings;
+    if (this.#multi === 0 && (to - from) * 2 > postings.length) {
+      const outside = new Uint32Array(result.length);
+      for (let i = 0; i < from; i++) postings[i]!.orInto(outside);
+      for (let i = to; i < postings.length; i++) postings[i]!.orInto(outside);
+      const inside = new Uint32Array(result.length);
+      this.#any.orInto(inside);
+      andNot(inside, outside);
+      or(result, inside);
+      return;
+    }
+    for (let i = from; i < to; i++) postings[i]!.orInto(result);
+  }
+
+  /**
+   * Merges the sorted keys with the sorted new ones. A key's posting is
+   * replaced by a new object only after the old one emptied and left the
+   * map, so old entries with empty postings are dropped and new keys are
+   * looked up; a key added twice since the last sort appears twice, once kept.
+   */
+  #ensureSorted(): void {
+    if (this.#added.length === 0 && this.#removedKeys * 2 <= this.#sortedKeys.length) return;
+    const map = this.#postings;
+    const oldKeys = this.#sortedKeys;
+    const oldPostings = this.#sortedPostings;
+    const added = this.#sort(this.#added);
+    const keys: K[] = [];
+    const postings: Posting[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < oldKeys.length || j < added.length) {
+      if (j >= added.length || (i < oldKeys.length && oldKeys[i]! < added[j]!)) {
+        const posting = oldPostings[i]!;
+        if (posting.size > 0) {
+          keys.push(oldKeys[i]!);
+          postings.push(posting);
+        }
+        i++;
+      } else {
+        const key = added[j++]!;
+        const posting = map.get(key);
+        if (posting === undefined || (keys.length > 0 && keys[keys.length - 1] === key)) continue;
+        keys.push(key);
+        postings.push(posting);
+      }
+    }
+    this.#sortedKeys = keys;
+    this.#sortedPostings = postings;
+    this.#added = [];
+    this.#removedKeys = 0;
+  }
+}
+
+/** Ascending, -0 and 0 adjacent (the merge then keeps one: they are the same Map key). */
+function sortNumbers(keys: number[]): number[] {
+  return Array.from(Float64Array.from(keys).sort());
+}
+
+/** Ascending by UTF-16 code units, as `<` compares strings. */
+function sortStrings(keys: string[]): string[] {
+  return keys.sort();
+}
+
+function firstAtLeast<K extends number | string>(keys: readonly K[], bound: K): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function firstAbove<K extends number | string>(keys: readonly K[], bound: K): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! <= bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The labels holding one value: one inline label, an unsorted array while
+ * small, a bitset once it holds more labels than the bitset has words.
+ */
+class Posting {
+  size = 0;
+  /** The label while `size` is 1 and neither array exists. */
+  #one = 0;
+  #labels: Uint32Array | undefined;
+  #words: Uint32Array | undefined;
+
+  /** Adds a label not already present; `bound` is the index's labelBound. */
+  add(label: number, bound: number): void {
+    const size = ++this.size;
+    if (this.#words !== undefined) {
+      const word = label >>> 5;
+      if (word >= this.#words.length) this.#words = grow(this.#words, Math.max(word + 1, Math.ceil(bound / 32)));
+      this.#words[word]! |= 1 << (label & 31);
+      return;
+    }
+    let labels = this.#labels;
+    if (labels === undefined) {
+      if (size === 1) {
+        this.#one = label;
+        return;
+      }
+      labels = this.#labels = new Uint32Array(4);
+      labels[0] = this.#one;
+    }
+    const words = Math.ceil(bound / 32);
+    if (size > MIN_BITSET_SIZE && size > words) {
+      const bits = new Uint32Array(words);
+      for (let i = 0; i < size - 1; i++) {
+        const l = labels[i]!;
+        bits[l >>> 5]! |= 1 << (l & 31);
+      }
+      bits[label >>> 5]! |= 1 << (label & 31);
+      this.#words = bits;
+      this.#labels = undefined;
+      return;
+    }
+    if (size > labels.length) labels = this.#labels = grow(labels, size);
+    labels[size - 1] = label;
+  }
+
+  /** Removes a label that is present. */
+  remove(label: number): void {
+    if (this.#words !== undefined) {
+      this.#words[label >>> 5]! &= ~(1 << (label & 31));
+      this.size--;
+      return;
+    }
+    const labels = this.#labels;
+    if (labels === undefined) {
+      this.size = 0;
+      return;
+    }
+    const last = this.size - 1;
+    const at = labels.subarray(0, this.size).indexOf(label);
+    if (at < 0) return;
+    labels[at] = labels[last]!;
+    this.size = last;
+  }
+
+  orInto(result: Uint32Array): void {
+    const words = this.#words;
+    if (words !== undefined) {
+      const n = Math.min(words.length, result.length);
+      for (let i = 0; i < n; i++) result[i]! |= words[i]!;
+      return;
+    }
+    const labels = this.#labels;
+    if (labels === undefined) {
+      if (this.size === 1) result[this.#one >>> 5]! |= 1 << (this.#one & 31);
+      return;
+    }
+    for (let i = 0; i < this.size; i++) {
+      const label = labels[i]!;
+      result[label >>> 5]! |= 1 << (label & 31);
+    }
+  }
+}
+
+/**
+ * Adds to `out` every addressable path below `prefix` with the values it
+ * reaches, in the order `valuesAt` (filter.ts) finds them: each level looks
+ * up keys in the objects reached so far and in the object elements of arrays.
+ */
+function collectPaths(values: readonly unknown[], prefix: string, out: Map<string, unknown[]>): void {
+  let children: Map<string, unknown[]> | undefined;
+  for (const value of values) {
+    if (Array.isArray(value)) {
+      for (const element of value) if (isObject(element)) children = addChildren(element, children);
+    } else if (isObject(value)) {
+      children = addChildren(value, children);
+    }
+  }
+  if (children === undefined) return;
+  for (const [key, reached] of children) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    out.set(path, reached);
+    collectPaths(reached, path, out);
+  }
+}
+
+function addChildren(object: Record<string, unknown>, children = new Map<string, unknown[]>()): Map<string, unknown[]> {
+  for (const key of Object.keys(object)) {
+    if (!isAddressableKey(key)) continue;
+    const reached = children.get(key);
+    if (reached === undefined) children.set(key, [object[key]]);
+    else reached.push(object[key]);
+  }
+  return children;
+}
+
+function isLeaf(node: FilterNode): node is FilterNode & { kind: 'exists' | 'equals' | 'range' } {
+  return node.kind === 'exists' || node.kind === 'equals' || node.kind === 'range';
+}
+
+/** A copy of `array` with at least `min` elements, growing by half at least. */
+function grow(array: Uint32Array, min: number): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(Math.max(min, Math.ceil(array.length * 1.5), 4));
+  out.set(array);
+  return out;
+}
+
+function and(target: Uint32Array, other: Uint32Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! &= other[i]!;
+}
+
+function or(target: Uint32Array, other: Uint32Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! |= other[i]!;
+}
+
+function andNot(target: Uint32Array, other: Uint32Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! &= ~other[i]!;
+}
+
+function popcount(words: Uint32Array): number {
+  let count = 0;
+  for (let i = 0; i < words.length; i++) {
+    let v = words[i]!;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    count += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  }
+  return count;
+}

@@ -1,0 +1,100 @@
+/**
+ * Chooses how one vector search runs, from measured costs.
+ *
+ * | plan  | cost model (nanoseconds)                                      |
+ * |-------|---------------------------------------------------------------|
+ * | exact | candidates * dimension * scanNsPerFloat                       |
+ * | hnsw  | ef * hnswNsPerEf                    (no filter)               |
+ * | hnsw  | (ef / selectivity) * filteredNsPerEf (filter: hnswlib visits  |
+ * |       |  about ef / selectivity nodes, one JavaScript callback each)  |
+ *
+ * The three rates start from figures measured on the reference machine
+ * (`npm run bench:ann`, planner section) and are then tracked per collection
+ * as exponentially weighted averages of what each executed plan actually
+ * cost, so the crossover follows the machine and the data it runs on.
+ * Qdrant and Weaviate make the same switch to brute force below a
+ * cardinality threshold; here the threshold is the crossover of two measured
+ * costs rather than a constant.
+ */
+import { MAX_EF } from './options.js';
+
+export type PlanKind = 'exact' | 'hnsw';
+
+export interface PlanInput {
+  /** Live documents in the collection. */
+  total: number;
+  /** Documents the filter allows (equal to total without a filter). */
+  candidates: number;
+  filtered: boolean;
+  k: number;
+  /** The requested search breadth (collection default or per query). */
+  ef: number;
+  dimension: number;
+}
+
+export interface Plan {
+  kind: PlanKind;
+  /** Search breadth handed to HNSW (raised for selective filters). */
+  ef: number;
+  /** Estimated costs in nanoseconds, for `explain`. */
+  estimates: { exact: number; hnsw: number };
+}
+
+/** Initial rates, measured on the reference machine (2-core x86-64, Node 20). */
+export const DEFAULT_SCAN_NS_PER_FLOAT = 0.17;
+export const DEFAULT_HNSW_NS_PER_EF = 2_000;
+export const DEFAULT_FILTERED_NS_PER_EF = 4_000;
+/** Weight of the newest observation in the running averages. */
+const EWMA_WEIGHT = 0.05;
+/** The filtered graph search keeps at most this multiple of the requested ef. */
+const MAX_FILTER_EF_BOOST = 8;
+
+export class Planner {
+  #scanNsPerFloat = DEFAULT_SCAN_NS_PER_FLOAT;
+  #hnswNsPerEf = DEFAULT_HNSW_NS_PER_EF;
+  #filteredNsPerEf = DEFAULT_FILTERED_NS_PER_EF;
+
+  plan(input: PlanInput): Plan {
+    const { total, candidates, filtered, k, dimension } = input;
+    const selectivity = total === 0 ? 1 : Math.max(candidates / total, 1 / Math.max(total, 1));
+    const ef = filtered ? filteredEf(input.ef, k, selectivity) : Math.max(input.ef, k);
+    const exact = candidates * dimension * this.#scanNsPerFloat;
+    const hnsw = filtered ? (ef / selectivity) * this.#filteredNsPerEf : ef * this.#hnswNsPerEf;
+    // The graph cannot return k hits from fewer than k candidates: scan them.
+    const kind: PlanKind = candidates <= k || exact <= hnsw ? 'exact' : 'hnsw';
+    return { kind, ef, estimates: { exact, hnsw } };
+  }
+
+  /** Feeds back what an executed plan cost, so later estimates track this machine. */
+  record(plan: Plan, input: PlanInput, elapsedNs: number): void {
+    if (!(elapsedNs > 0)) return;
+    if (plan.kind === 'exact') {
+      const floats = input.candidates * input.dimension;
+      if (floats > 0) this.#scanNsPerFloat = blend(this.#scanNsPerFloat, elapsedNs / floats);
+    } else if (input.filtered) {
+      const selectivity = input.candidates / Math.max(input.total, 1);
+      this.#filteredNsPerEf = blend(this.#filteredNsPerEf, (elapsedNs * selectivity) / plan.ef);
+    } else {
+      this.#hnswNsPerEf = blend(this.#hnswNsPerEf, elapsedNs / plan.ef);
+    }
+  }
+
+  get rates(): { scanNsPerFloat: number; hnswNsPerEf: number; filteredNsPerEf: number } {
+    return { scanNsPerFloat: this.#scanNsPerFloat, hnswNsPerEf: this.#hnswNsPerEf, filteredNsPerEf: this.#filteredNsPerEf };
+  }
+}
+
+/**
+ * A filter hides most of the graph's neighbourhoods from the result set, so
+ * the search keeps more candidates: ef grows with log(1 / selectivity),
+ * capped at MAX_FILTER_EF_BOOST times the requested ef.
+ */
+export function filteredEf(ef: number, k: number, selectivity: number): number {
+  const base = Math.max(ef, k);
+  const boost = Math.min(MAX_FILTER_EF_BOOST, 1 + Math.log2(1 / Math.min(1, selectivity)));
+  return Math.min(MAX_EF, Math.ceil(base * boost));
+}
+
+function blend(current: number, observed: number): number {
+  return current + EWMA_WEIGHT * (observed - current);
+}

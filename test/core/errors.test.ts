@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { kernels } from '../../src/core/kernels.js';
+import { resolveCollectionOptions } from '../../src/core/options.js';
+import { ERRORS, openDatabase, type ErrorCode, QuiverError } from '../../src/index.js';
+
+async function codeOf(action: () => unknown): Promise<string> {
+  try {
+    await action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(QuiverError);
+    return (error as QuiverError).code;
+  }
+  throw new Error('expected the action to throw');
+}
+
+async function fixture() {
+  const db = await openDatabase();
+  const docs = await db.createCollection('docs', { dimension: 3, metric: 'cosine' });
+  await docs.upsert([{ id: 'keep', vector: [1, 2, 3], text: 'kept', metadata: { a: 1 } }]);
+  return { db, docs };
+}
+
+/** One way to reach every code in the table; a new code without an entry here fails the suite. */
+const triggers: Record<ErrorCode, () => Promise<unknown>> = {
+  INVALID_OPTIONS: async () => resolveCollectionOptions({ dimension: 0, metric: 'hamming', extra: 1 }),
+  INVALID_ARGUMENT: async () => (await fixture()).docs.search({ vector: [1, 2, 3], k: 0 }),
+  INVALID_COLLECTION_NAME: async () => (await fixture()).db.createCollection('bad name!', { dimension: 3 }),
+  COLLECTION_NOT_FOUND: async () => (await fixture()).db.collection('nope'),
+  COLLECTION_EXISTS: async () => (await fixture()).db.createCollection('docs', { dimension: 3 }),
+  DIMENSION_MISMATCH: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2] }]),
+  INVALID_VECTOR: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, Number.NaN, 3] }]),
+  INVALID_ID: async () => (await fixture()).docs.upsert([{ id: '', vector: [1, 2, 3] }]),
+  DUPLICATE_ID: async () =>
+    (await fixture()).docs.upsert([
+      { id: 'x', vector: [1, 2, 3] },
+      { id: 'x', vector: [3, 2, 1] },
+    ]),
+  INVALID_DOCUMENT: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2, 3], text: 5 as unknown as string }]),
+  INVALID_FILTER: async () => {
+    const { compileFilter } = await import('../../src/core/filter.js');
+    return compileFilter({ price: { $unknown: 1 } });
+  },
+  DATABASE_CLOSED: async () => {
+    const { db } = await fixture();
+    await db.close();
+    return db.listCollections();
+  },
+  KERNEL_ABORT: async () => kernels().alloc(2 ** 31),
+};
+
+describe('error codes', () => {
+  for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+    it(`${code} is reachable`, async () => {
+      expect(await codeOf(triggers[code])).toBe(code);
+    });
+  }
+
+  it('a rejected batch changes nothing, wherever in the batch the bad document is', async () => {
+    const { docs } = await fixture();
+    const version = docs.version;
+    const bad = [
+      [{ id: 'new', vector: [1, 1, 1] }, { id: 'keep', vector: [0, 0, 0] }],
+      [{ id: 'keep', vector: [9, 9, 9] }, { id: 'new', vector: [1, 1] }],
+      [{ id: 'new', vector: [1, 1, 1] }, { id: 'new2', vector: [1, 1, Infinity] }],
+      [{ id: 'keep', vector: [9, 9, 9], metadata: { bad: () => 1 } }],
+      [{ id: 'keep', vector: [9, 9, 9], color: 'red' }],
+    ];
+    for (const batch of bad) {
+      await expect(docs.upsert(batch as never)).rejects.toBeInstanceOf(QuiverError);
+    }
+    expect(docs.version).toBe(version);
+    expect(docs.count).toBe(1);
+    expect(await docs.get('new')).toBeNull();
+    expect(await docs.get('keep')).toEqual({ id: 'keep', vector: Float32Array.of(1, 2, 3), text: 'kept', metadata: { a: 1 } });
+  });
+
+  it('messages name the expected and the actual values', async () => {
+    const { docs } = await fixture();
+    await expect(docs.upsert([{ id: 'x', vector: [1, 2] }])).rejects.toThrow(/expected 3, got 2/);
+  });
+
+  it('options errors list every problem at once', async () => {
+    try {
+      resolveCollectionOptions({ dimension: -1, metric: 'x', rerank: 0 });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toMatch(/dimension.*metric.*rerank/);
+    }
+  });
+});
