@@ -15,17 +15,23 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return Database.open(options);
 }
 
-export type { Database, DatabaseOptions } from './core/database.js';
+export type { CollectionStatus, Database, DatabaseOptions, UnavailableCollection } from './core/database.js';
 export type {
   Collection,
   CollectionInfo,
   Document,
   DocumentInput,
+  Explain,
+  ListPage,
+  ListRequest,
+  Logger,
+  SearchResult,
   SearchField,
   SearchHit,
   SearchRequest,
 } from './core/collection.js';
 export type { CollectionOptions, Metric, Quantization } from './core/options.js';
+export type { Durability } from './core/store.js';
 export type { Metadata } from './core/validate.js';
 /** Every error Quiver throws on purpose is a QuiverError with a stable `code`. */
 export { QuiverError, isQuiverError, ERRORS, type ErrorCode } from './core/errors.js';

@@ -24,6 +24,7 @@ import {
   type ResolvedCollectionOptions,
 } from './options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type { DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
@@ -123,6 +124,28 @@ export interface CollectionInfo {
   tombstones: number;
 }
 
+/** Where and when a collection snapshots its derived state; see Database. */
+export interface Persistence {
+  /** Snapshot directory; undefined for in-memory databases (nothing to restart from). */
+  dir: string | undefined;
+  /** Snapshot once this many documents changed since the last one. */
+  snapshotAfter: number;
+  /** Compact once tombstones pass this fraction of the graph. */
+  compactAt: number;
+  log: Logger;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Fewer tombstones than this cost too little to be worth a rebuild. */
+const MIN_COMPACT_TOMBSTONES = 1_000;
+/** Compaction yields to the event loop after this many milliseconds of graph building. */
+const COMPACTION_SLICE_MS = 8;
+
 /** Below this many candidates per bitset word, the exact scan walks a label list instead of the bitset. */
 const LABEL_LIST_DENSITY = 1 / 16;
 
@@ -136,8 +159,8 @@ export class Collection {
   readonly name: string;
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
-  readonly #flat: FlatIndex;
-  readonly #hnsw: HnswIndex;
+  #flat: FlatIndex;
+  #hnsw: HnswIndex;
   readonly #metadata = new MetadataIndex();
   readonly #planner = new Planner();
   readonly #labels = new Map<string, number>();
@@ -148,13 +171,32 @@ export class Collection {
   readonly #assertUsable: () => void;
 
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
-  constructor(name: string, options: ResolvedCollectionOptions, table: DocumentTable, version: number, assertUsable: () => void) {
+  readonly #persistence: Persistence;
+  /** Version of the newest snapshot on disk (or restored from). */
+  #snapshotVersion = 0;
+  #snapshotScheduled = false;
+  /** Documents written or deleted since the last snapshot. */
+  #changedSinceSnapshot = 0;
+  /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */
+  #touchedDuringCompaction: Set<number> | undefined;
+  #compaction: Promise<boolean> | undefined;
+
+  /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
+  constructor(
+    name: string,
+    options: ResolvedCollectionOptions,
+    table: DocumentTable,
+    version: number,
+    persistence: Persistence,
+    assertUsable: () => void,
+  ) {
     this.name = name;
     this.options = options;
     this.#table = table;
     this.#version = version;
+    this.#persistence = persistence;
     this.#flat = new FlatIndex(options);
-    this.#hnsw = new HnswIndex(options.dimension, options.metric, options.hnsw, DEFAULT_INITIAL_CAPACITY);
+    this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#assertUsable = assertUsable;
   }
 
@@ -193,6 +235,8 @@ export class Collection {
     this.#freeLabels.length = freeLeft;
     rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, metadata[i]));
     this.#version = version;
+    this.#changedSinceSnapshot += rows.length;
+    this.#afterWrite();
     return { upserted: rows.length, version };
   }
 
@@ -223,12 +267,15 @@ export class Collection {
     for (const label of labels) {
       this.#flat.remove(label);
       this.#hnsw.remove(label);
+      this.#touchedDuringCompaction?.add(label);
       this.#metadata.remove(label);
       this.#labels.delete(this.#ids[label]!);
       this.#ids[label] = undefined;
       this.#freeLabels.push(label);
     }
     this.#version = version;
+    this.#changedSinceSnapshot += labels.length;
+    this.#afterWrite();
     return { deleted: labels.length, version };
   }
 
@@ -371,19 +418,184 @@ export class Collection {
     const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
     this.#flat.add(label, stored);
     this.#hnsw.add(label, stored);
+    this.#touchedDuringCompaction?.add(label);
     this.#metadata.add(label, metadata);
     this.#labels.set(id, label);
     this.#ids[label] = id;
   }
 
-  /** @internal Rebuilds the in-memory indexes from the store. */
+  /**
+   * Writes a snapshot of the derived state (graph, vectors, label states)
+   * at the current version; a no-op for in-memory databases or when nothing
+   * changed since the last one. Returns whether one was written.
+   */
+  async snapshot(): Promise<boolean> {
+    this.#checkUsable();
+    return this.#writeSnapshot();
+  }
+
+  /**
+   * Rebuilds the HNSW graph without its tombstones, a slice at a time so
+   * searches and writes go on meanwhile (they use the old graph until the
+   * swap), then snapshots. Resolves to whether a rebuild ran.
+   */
+  async compact(): Promise<boolean> {
+    this.#checkUsable();
+    this.#compaction ??= this.#rebuildGraph().finally(() => {
+      this.#compaction = undefined;
+    });
+    return this.#compaction;
+  }
+
+  /** @internal Builds the in-memory state: id maps and metadata from the store, vectors and graph from a snapshot plus newer changes, or from the store when no valid snapshot exists. */
   load(): void {
-    for (const { label, id, vector, metadata } of this.#table.scan()) {
-      this.#apply(label, id, vector, metadata === undefined ? undefined : (JSON.parse(metadata) as Metadata));
+    for (const { label, id, metadata } of this.#table.keys()) {
+      this.#labels.set(id, label);
+      this.#ids[label] = id;
+      this.#metadata.add(label, metadata === null ? undefined : (JSON.parse(metadata) as Metadata));
     }
     for (let label = 0; label < this.#ids.length; label++) {
       if (this.#ids[label] === undefined) this.#freeLabels.push(label);
     }
+    const { dir, log } = this.#persistence;
+    if (dir !== undefined) {
+      const started = performance.now();
+      const problem = this.#restore(dir);
+      if (problem === undefined) {
+        log.info(`collection '${this.name}': restored snapshot v${this.#snapshotVersion} and replayed to v${this.#version} in ${(performance.now() - started).toFixed(0)} ms`);
+        return;
+      }
+      if (problem !== 'no snapshot' || this.count > 0) {
+        log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.count} documents)`);
+      }
+    }
+    this.#rebuildFromStore();
+  }
+
+  /** Tries the snapshot in `dir`; returns why it could not be used, or undefined when restored. */
+  #restore(dir: string): string | undefined {
+    const read = readSnapshot(dir, { dimension: this.options.dimension, maxVersion: this.#version });
+    if ('problem' in read) return read.problem;
+    const { manifest, rows, live, states, graphFile } = read.snapshot;
+    try {
+      this.#flat.importState(rows, live, manifest.highWater);
+      this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { file: graphFile, states });
+      const changes = this.#table.changesSince(manifest.version);
+      this.#changedSinceSnapshot = changes.length;
+      for (const change of changes) {
+        if (change.kind === 'upsert') {
+          const stored = normalizesAtInsert(this.options.metric) ? normalized(change.vector) : change.vector;
+          this.#flat.add(change.label, stored);
+          this.#hnsw.add(change.label, stored);
+        } else {
+          this.#flat.remove(change.label);
+          this.#hnsw.remove(change.label);
+        }
+      }
+    } catch (error) {
+      this.#flat.dispose();
+      this.#flat = new FlatIndex(this.options);
+      this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
+      return `snapshot v${manifest.version} could not be loaded (${(error as Error).message})`;
+    }
+    this.#snapshotVersion = manifest.version;
+    return undefined;
+  }
+
+  #rebuildFromStore(): void {
+    this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, this.count));
+    this.#changedSinceSnapshot = this.count;
+    for (const { label, vector } of this.#table.scan()) {
+      const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
+      this.#flat.add(label, stored);
+      this.#hnsw.add(label, stored);
+    }
+  }
+
+  #emptyGraph(capacity: number): HnswIndex {
+    return new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, capacity);
+  }
+
+  /** Writes a snapshot unless one at this version exists (`force`: a compaction changed the graph, not the version). */
+  #writeSnapshot(force = false): boolean {
+    const { dir, log } = this.#persistence;
+    if (dir === undefined || (!force && this.#version === this.#snapshotVersion)) return false;
+    const started = performance.now();
+    const { rows, live, highWater } = this.#flat.exportState();
+    const hnsw = this.#hnsw;
+    writeSnapshot(dir, {
+      version: this.#version,
+      dimension: this.options.dimension,
+      highWater,
+      rows,
+      live,
+      states: hnsw.states.slice(0, highWater),
+      writeGraph: (file) => hnsw.save(file),
+    });
+    this.#table.pruneDeletions(this.#version);
+    this.#snapshotVersion = this.#version;
+    this.#changedSinceSnapshot = 0;
+    log.info(`collection '${this.name}': snapshot v${this.#version} written in ${(performance.now() - started).toFixed(0)} ms`);
+    return true;
+  }
+
+  #afterWrite(): void {
+    const { dir, snapshotAfter, compactAt } = this.#persistence;
+    const graphSize = this.#hnsw.size + this.#hnsw.tombstones;
+    const tombstones = this.#hnsw.tombstones;
+    if (tombstones >= MIN_COMPACT_TOMBSTONES && tombstones > compactAt * graphSize && this.#compaction === undefined) {
+      void this.compact().catch((error: unknown) => this.#persistence.log.error(`collection '${this.name}': compaction failed: ${String(error)}`));
+    }
+    if (dir === undefined || this.#snapshotScheduled) return;
+    // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.
+    if (this.#changedSinceSnapshot >= snapshotAfter) {
+      this.#snapshotScheduled = true;
+      setImmediate(() => {
+        this.#snapshotScheduled = false;
+        if (!this.#open || this.#compaction) return;
+        try {
+          this.#writeSnapshot();
+        } catch (error) {
+          this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
+        }
+      });
+    }
+  }
+
+  async #rebuildGraph(): Promise<boolean> {
+    if (this.#hnsw.tombstones === 0) return false;
+    const started = performance.now();
+    const fresh = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, Math.ceil(this.count * 1.25)));
+    const touched = new Set<number>();
+    this.#touchedDuringCompaction = touched;
+    try {
+      const labels = this.#hnsw.liveLabels();
+      let sliceStart = performance.now();
+      for (const label of labels) {
+        if (!this.#open) return false;
+        if (touched.has(label) || !this.#flat.has(label)) continue;
+        fresh.add(label, this.#flat.vector(label));
+        if (performance.now() - sliceStart > COMPACTION_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+      // Catch up with writes made during the rebuild, synchronously, then swap.
+      for (const label of touched) {
+        if (this.#flat.has(label)) fresh.add(label, this.#flat.vector(label));
+        else fresh.remove(label);
+      }
+    } finally {
+      this.#touchedDuringCompaction = undefined;
+    }
+    if (!this.#open) return false;
+    const removed = this.#hnsw.tombstones;
+    this.#hnsw = fresh;
+    this.#persistence.log.info(
+      `collection '${this.name}': compacted ${removed} tombstones in ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    this.#writeSnapshot(true);
+    return true;
   }
 
   /** @internal Releases memory; the collection is unusable afterwards. */

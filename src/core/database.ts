@@ -2,46 +2,98 @@
  * The database: a registry of collections over one store. The facade the
  * library exports and the server calls.
  */
-import { Collection, type CollectionInfo } from './collection.js';
-import { createError } from './errors.js';
-import { COLLECTION_NAME_PATTERN, resolveCollectionOptions, type CollectionOptions } from './options.js';
-import { Store } from './store.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Collection, type CollectionInfo, type Logger, type Persistence } from './collection.js';
+import { createError, QuiverError } from './errors.js';
+import {
+  COLLECTION_NAME_PATTERN,
+  DEFAULT_COMPACT_AT,
+  DEFAULT_SNAPSHOT_AFTER,
+  isIntegerIn,
+  resolveCollectionOptions,
+  type CollectionOptions,
+  type ResolvedCollectionOptions,
+} from './options.js';
+import { Store, type Durability } from './store.js';
 import { isPlainObject } from './validate.js';
 
 export interface DatabaseOptions {
   /** Data directory; created when missing. Omit for an in-memory database that is gone on close. */
   path?: string;
+  /**
+   * `process` (default): every acknowledged write survives a crash of the
+   * process (kill -9). `fsync`: also survives power loss or an OS crash;
+   * each commit waits for an fsync (SQLite `synchronous=FULL`).
+   */
+  durability?: Durability;
+  /** Receives info, warnings (e.g. a snapshot rebuilt from the store) and errors. Default: warnings and errors to stderr. */
+  logger?: Logger;
+  /** Snapshot a collection once this many documents changed since its last snapshot. Default DEFAULT_SNAPSHOT_AFTER. */
+  snapshotAfter?: number;
 }
 
-interface Entry {
-  id: number;
-  collection: Collection;
+/** A collection that failed to open: it reports why, and can be dropped. */
+export interface UnavailableCollection {
+  name: string;
+  state: 'unavailable';
+  reason: string;
 }
+
+export type CollectionStatus = (CollectionInfo & { state: 'ready' }) | UnavailableCollection;
+
+type Entry = { id: number; collection: Collection } | { id: number; unavailable: string };
+
+const SNAPSHOT_DIR = 'snapshots';
+
+export const defaultLogger: Logger = {
+  info: () => {},
+  warn: (message) => console.warn(`quiver: ${message}`),
+  error: (message) => console.error(`quiver: ${message}`),
+};
 
 export class Database {
   readonly path: string | undefined;
   readonly #store: Store;
   readonly #collections = new Map<string, Entry>();
+  readonly #log: Logger;
+  readonly #snapshotAfter: number;
   #closed = false;
 
-  private constructor(store: Store, path: string | undefined) {
+  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number) {
     this.#store = store;
     this.path = path;
+    this.#log = log;
+    this.#snapshotAfter = snapshotAfter;
   }
 
   /** @internal Use `openDatabase`. */
   static open(options: DatabaseOptions): Database {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
-    const { path, ...rest } = options as Record<string, unknown>;
+    const { path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, ...rest } =
+      options as Record<string, unknown>;
     const problems = Object.keys(rest).map((key) => `unknown option '${key}'`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) problems.push('path must be a non-empty string');
+    if (durability !== 'process' && durability !== 'fsync') problems.push(`durability must be 'process' or 'fsync', got ${String(durability)}`);
+    if (!isIntegerIn(snapshotAfter, 1, Number.MAX_SAFE_INTEGER)) problems.push('snapshotAfter must be a positive integer');
+    const log = logger as Logger;
+    if (typeof log?.info !== 'function' || typeof log.warn !== 'function' || typeof log.error !== 'function') {
+      problems.push('logger must have info, warn and error methods');
+    }
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
-    const store = Store.open(path as string | undefined);
-    const db = new Database(store, path as string | undefined);
+
+    const store = Store.open(path as string | undefined, durability as Durability);
+    const db = new Database(store, path as string | undefined, log, snapshotAfter as number);
     for (const stored of store.collections()) {
-      const options = resolveCollectionOptions(JSON.parse(stored.config));
-      const collection = db.#makeCollection(stored.name, stored.id, options, stored.version);
-      collection.load();
+      try {
+        const resolved = resolveCollectionOptions(JSON.parse(stored.config));
+        db.#makeCollection(stored.name, stored.id, resolved, stored.version).load();
+      } catch (error) {
+        // One broken collection never stops the others from opening.
+        const reason = error instanceof Error ? error.message : String(error);
+        db.#collections.set(stored.name, { id: stored.id, unavailable: reason });
+        log.error(`collection '${stored.name}' is unavailable: ${reason}`);
+      }
     }
     return db;
   }
@@ -55,11 +107,12 @@ export class Database {
     return this.#makeCollection(name, stored.id, resolved, 0);
   }
 
-  /** The collection with this name; throws COLLECTION_NOT_FOUND. */
+  /** The collection with this name; throws COLLECTION_NOT_FOUND, or COLLECTION_UNAVAILABLE when it failed to open. */
   collection(name: string): Collection {
     this.#assertOpen();
     const entry = this.#collections.get(name);
     if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
+    if ('unavailable' in entry) throw createError('COLLECTION_UNAVAILABLE', name, entry.unavailable);
     return entry.collection;
   }
 
@@ -68,9 +121,14 @@ export class Database {
     return this.#collections.has(name);
   }
 
-  listCollections(): CollectionInfo[] {
+  /** Every collection with its counts and settings; ones that failed to open say why. */
+  listCollections(): CollectionStatus[] {
     this.#assertOpen();
-    return [...this.#collections.values()].map(({ collection }) => collection.info);
+    return [...this.#collections.entries()].map(([name, entry]) =>
+      'unavailable' in entry
+        ? { name, state: 'unavailable', reason: entry.unavailable }
+        : { ...entry.collection.info, state: 'ready' },
+    );
   }
 
   async dropCollection(name: string): Promise<void> {
@@ -79,14 +137,38 @@ export class Database {
     if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
     this.#store.dropCollection(entry.id);
     this.#collections.delete(name);
-    entry.collection.dispose();
+    if ('collection' in entry) entry.collection.dispose();
+    const dir = this.#snapshotDir(entry.id);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 
-  /** Closes the store and frees every collection; later calls throw DATABASE_CLOSED. Idempotent. */
+  /** Snapshots every collection that changed since its last snapshot (data directories only). */
+  async snapshot(): Promise<void> {
+    this.#assertOpen();
+    for (const entry of this.#collections.values()) {
+      if ('collection' in entry) await entry.collection.snapshot();
+    }
+  }
+
+  /**
+   * Snapshots what changed (so the next open needs no replay), closes the
+   * store and frees every collection; later calls throw DATABASE_CLOSED.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    for (const entry of this.#collections.values()) {
+      if (!('collection' in entry)) continue;
+      try {
+        await entry.collection.snapshot();
+      } catch (error) {
+        if (!(error instanceof QuiverError)) this.#log.error(`collection '${entry.collection.name}': snapshot on close failed: ${String(error)}`);
+      }
+    }
     this.#closed = true;
-    for (const { collection } of this.#collections.values()) collection.dispose();
+    for (const entry of this.#collections.values()) {
+      if ('collection' in entry) entry.collection.dispose();
+    }
     this.#collections.clear();
     this.#store.close();
   }
@@ -95,10 +177,20 @@ export class Database {
     return this.#closed;
   }
 
-  #makeCollection(name: string, id: number, options: ReturnType<typeof resolveCollectionOptions>, version: number): Collection {
-    const collection = new Collection(name, options, this.#store.documents(id), version, () => this.#assertOpen());
+  #makeCollection(name: string, id: number, options: ResolvedCollectionOptions, version: number): Collection {
+    const persistence: Persistence = {
+      dir: this.#snapshotDir(id),
+      snapshotAfter: this.#snapshotAfter,
+      compactAt: DEFAULT_COMPACT_AT,
+      log: this.#log,
+    };
+    const collection = new Collection(name, options, this.#store.documents(id), version, persistence, () => this.#assertOpen());
     this.#collections.set(name, { id, collection });
     return collection;
+  }
+
+  #snapshotDir(id: number): string | undefined {
+    return this.path === undefined ? undefined : join(this.path, SNAPSHOT_DIR, String(id));
   }
 
   #assertOpen(): void {

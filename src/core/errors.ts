@@ -22,6 +22,10 @@ export const ERRORS = {
   INVALID_DOCUMENT: (where: string, problem: string) => `Invalid document at ${where}: ${problem}.`,
   INVALID_FILTER: (path: string, problem: string) => `Invalid filter at ${path}: ${problem}.`,
   DATABASE_CLOSED: () => 'The database is closed.',
+  DATABASE_LOCKED: (path: string) =>
+    `The data directory ${path} is in use by another open database (this or another process); close it first.`,
+  COLLECTION_UNAVAILABLE: (name: string, reason: string) =>
+    `Collection '${name}' could not be opened: ${reason}. Other collections are unaffected.`,
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
 } as const;
 

@@ -76,6 +76,7 @@ export type FilterOperand =
   | { readonly type: 'string'; readonly value: string }
   | { readonly type: 'boolean'; readonly value: boolean };
 
+/** `$gt`, `$gte`, `$lt`, `$lte` without the `$`. */
 export type RangeOp = 'gt' | 'gte' | 'lt' | 'lte';
 
 /**
@@ -106,10 +107,11 @@ export interface CompiledFilter {
   readonly root: FilterNode;
 }
 
-/** A value a document field can be compared on: what `scalarsAt` returns. */
+/** A value a document field can be compared on: what `scalarsOf` returns. */
 export type Scalar = string | number | boolean;
 
-const RANGE_OPS: Readonly<Record<string, RangeOp>> = { $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte' };
+// A Map, not an object literal: a key such as 'constructor' must not find Object.prototype members.
+const RANGE_OPS: ReadonlyMap<string, RangeOp> = new Map([['$gt', 'gt'], ['$gte', 'gte'], ['$lt', 'lt'], ['$lte', 'lte']]);
 
 /**
  * Validates `filter` and compiles it. Throws `INVALID_FILTER(path, problem)`
@@ -258,7 +260,7 @@ function compileField(field: string, segments: readonly string[], value: unknown
   for (const key of keys) {
     const operandValue = value[key];
     const at = `${path}.${key}`;
-    const rangeOp = RANGE_OPS[key];
+    const rangeOp = RANGE_OPS.get(key);
     if (rangeOp !== undefined) {
       const compiled = operand(operandValue, at, 'range');
       if (compiled.type === 'boolean') throw invalid(at, 'expected a number, a string or a Date, got a boolean (booleans have no order)');
@@ -323,7 +325,7 @@ function operand(value: unknown, path: string, use: 'equality' | 'range'): Filte
 
 function combine(kind: 'and' | 'or', nodes: FilterNode[]): FilterNode {
   if (nodes.length === 1) return nodes[0]!;
-  if (nodes.length === 0) return kind === 'and' ? { kind: 'all' } : { kind: 'not', node: { kind: 'all' } };
+  if (nodes.length === 0) return { kind: 'all' }; // only `{}`: $and / $or lists are never empty
   return { kind, nodes };
 }
 
@@ -332,7 +334,8 @@ function invalid(path: string, problem: string) {
 }
 
 function kindOf(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
   if (value instanceof Date) return 'a Date';
   if (typeof value === 'object') return 'an object';

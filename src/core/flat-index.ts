@@ -71,6 +71,16 @@ export class FlatIndex {
     return this.#arena.topK(this.#metric, q, k, candidates);
   }
 
+  /** Rows and live bitset for a snapshot. */
+  exportState(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
+    return this.#arena.exportState();
+  }
+
+  /** Restores a snapshot's rows; int8 codes are refitted on the next quantised search. */
+  importState(rows: Uint8Array, live: Uint8Array, highWater: number): void {
+    this.#arena.importState(rows, live, highWater);
+  }
+
   dispose(): void {
     this.#arena.dispose();
     this.#codes?.dispose();

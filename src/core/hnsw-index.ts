@@ -40,17 +40,56 @@ export class HnswIndex {
   #tombstones = 0;
   #currentEf: number;
 
-  constructor(dimension: number, metric: Metric, params: HnswParams, initialCapacity: number, seed = 100) {
+  /**
+   * An empty graph with room for `initialCapacity` labels, or, given
+   * `saved`, the graph hnswlib wrote to `saved.file` with the label states
+   * that were saved beside it.
+   */
+  constructor(
+    dimension: number,
+    metric: Metric,
+    params: HnswParams,
+    initialCapacity: number,
+    saved?: { file: string; states: Uint8Array },
+  ) {
     this.dimension = dimension;
     this.params = params;
     this.#metric = metric;
     // Cosine vectors arrive normalised, so inner product is cosine similarity.
     this.#index = new hnswlib.HierarchicalNSW(metric === 'l2' ? 'l2' : 'ip', dimension);
-    this.#capacity = Math.max(16, initialCapacity);
-    this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: seed });
+    if (saved) {
+      this.#index.readIndexSync(saved.file);
+      this.#capacity = this.#index.getMaxElements();
+      this.#states = saved.states.slice();
+      for (const state of this.#states) {
+        if (state === LIVE) this.#live++;
+        else if (state === DELETED) this.#tombstones++;
+      }
+    } else {
+      this.#capacity = Math.max(16, initialCapacity);
+      this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
+    }
+    // hnswlib's default ef is 10 and is not saved with the graph: set it wherever a graph is made.
     this.#currentEf = params.ef;
     this.#index.setEf(params.ef);
     this.#scratch = new Array<number>(dimension).fill(0);
+  }
+
+  /** Writes the graph to `file` (hnswlib's format); `states` must be saved beside it. */
+  save(file: string): void {
+    this.#index.writeIndexSync(file);
+  }
+
+  /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */
+  get states(): Uint8Array {
+    return this.#states;
+  }
+
+  /** Labels of every live node, ascending. */
+  liveLabels(): number[] {
+    const out: number[] = [];
+    for (let label = 0; label < this.#states.length; label++) if (this.#states[label] === LIVE) out.push(label);
+    return out;
   }
 
   /** Labels searchable now (tombstones excluded). */

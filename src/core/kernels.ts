@@ -12,6 +12,7 @@
  * | Scratch      | query, candidate bitset or labels, top-k out |
  */
 import { readFileSync } from 'node:fs';
+import { popcount } from './bitset.js';
 import { createError } from './errors.js';
 
 const WASM_URL = new URL('../../build/kernels.wasm', import.meta.url);
@@ -358,6 +359,33 @@ export class VectorArena {
     k_.writeF32(base, query);
     k_.raw.scoreBatch(metric, base, this.#rows, this.#highWater, this.dim, base + queryBytes);
     return k_.f32.slice((base + queryBytes) >>> 2, ((base + queryBytes) >>> 2) + this.#highWater);
+  }
+
+  /** The rows and the live bitset as bytes, for a snapshot (copies). */
+  exportState(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
+    const u8 = this.#k.u8;
+    const rowBytes = this.#highWater * this.dim * BYTES_F32;
+    const liveBytes = bitsetWords(this.#highWater) * 4;
+    return {
+      rows: u8.slice(this.#rows, this.#rows + rowBytes),
+      live: u8.slice(this.#live, this.#live + liveBytes),
+      highWater: this.#highWater,
+    };
+  }
+
+  /** Replaces the contents with a snapshot's rows and live bitset. */
+  importState(rows: Uint8Array, live: Uint8Array, highWater: number): void {
+    if (rows.byteLength !== highWater * this.dim * BYTES_F32 || live.byteLength !== bitsetWords(highWater) * 4) {
+      throw new RangeError(`arena snapshot sizes do not match ${highWater} rows of dimension ${this.dim}`);
+    }
+    this.ensureCapacity(highWater);
+    const u8 = this.#k.u8;
+    u8.set(rows, this.#rows);
+    u8.fill(0, this.#live, this.#live + bitsetWords(this.#capacity) * 4);
+    u8.set(live, this.#live);
+    this.#highWater = highWater;
+    const start = this.#live >>> 2;
+    this.#liveCount = popcount(this.#k.u32.subarray(start, start + bitsetWords(highWater)));
   }
 
   /** Frees the arena's memory; the arena must not be used after. */

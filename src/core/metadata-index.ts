@@ -37,6 +37,8 @@ export const MAX_LABEL = 2 ** 31 - 1;
 const MIN_BITSET_SIZE = 32;
 /** Above this many values in one field of one document, duplicates are found with a Set. */
 const SMALL_DEDUPE = 16;
+/** Up to this many new distinct values are inserted into a sorted key list in place; more are merged. */
+const FEW_NEW_KEYS = 32;
 
 /** Labels matching a filter: bit i of `bitset` (word i >>> 5, bit i & 31) set = label i matches. */
 export interface FilterResult {
@@ -53,7 +55,8 @@ export interface FilterResult {
  */
 export class MetadataIndex {
   readonly #fields = new Map<string, FieldIndex>();
-  #records: (FieldEntry[] | undefined)[] = [];
+  /** Per label, what `add` indexed, flat (see `LabelRecord`), so `remove` can undo it. */
+  #records: (LabelRecord | undefined)[] = [];
   #live: Uint32Array = new Uint32Array(4);
   #size = 0;
   #labelBound = 0;
@@ -90,24 +93,24 @@ export class MetadataIndex {
     this.#size++;
     if (metadata === undefined || metadata === null) return;
     const bound = this.#labelBound;
-    const entries: FieldEntry[] = [];
     const paths = new Map<string, unknown[]>();
     collectPaths([metadata], '', paths);
+    const record: LabelRecord = [];
     for (const [path, reached] of paths) {
       let field = this.#fields.get(path);
       if (field === undefined) {
-        field = new FieldIndex();
+        field = new FieldIndex(path);
         this.#fields.set(path, field);
       }
-      const entry = fieldEntry(path, field, reached);
+      const { strings, numbers, booleans } = valuesOf(reached);
       field.exists.add(label, bound);
-      field.strings.add(entry.strings, label, bound);
-      field.numbers.add(entry.numbers, label, bound);
-      if (entry.booleans & TRUE) field.trues.add(label, bound);
-      if (entry.booleans & FALSE) field.falses.add(label, bound);
-      entries.push(entry);
+      field.strings.add(strings, label, bound);
+      field.numbers.add(numbers, label, bound);
+      if (booleans & TRUE) field.trues.add(label, bound);
+      if (booleans & FALSE) field.falses.add(label, bound);
+      record.push(field, booleans, strings.length, ...strings, numbers.length, ...numbers);
     }
-    this.#records[label] = entries;
+    this.#records[label] = record.slice(); // exact length: push reserves spare slots
   }
 
   /** Drops `label` and its values; a label that is not live is ignored. `labelBound` does not shrink. */
@@ -115,17 +118,22 @@ export class MetadataIndex {
     if (!this.has(label)) return;
     this.#live[label >>> 5]! &= ~(1 << (label & 31));
     this.#size--;
-    const entries = this.#records[label];
-    if (entries === undefined) return;
+    const record = this.#records[label];
+    if (record === undefined) return;
     this.#records[label] = undefined;
-    for (const { path, field, strings, numbers, booleans } of entries) {
+    let i = 0;
+    while (i < record.length) {
+      const field = record[i++] as FieldIndex;
+      const booleans = record[i++] as number;
+      const stringCount = record[i++] as number;
+      field.strings.remove(record.slice(i, (i += stringCount)) as string[], label);
+      const numberCount = record[i++] as number;
+      field.numbers.remove(record.slice(i, (i += numberCount)) as number[], label);
       field.exists.remove(label);
-      field.strings.remove(strings, label);
-      field.numbers.remove(numbers, label);
       if (booleans & TRUE) field.trues.remove(label);
       if (booleans & FALSE) field.falses.remove(label);
       // Every value implies `exists`, so an empty `exists` means an empty field.
-      if (field.exists.size === 0) this.#fields.delete(path);
+      if (field.exists.size === 0) this.#fields.delete(field.path);
     }
   }
 
@@ -250,50 +258,49 @@ const TRUE = 2;
 const NO_STRINGS: readonly string[] = [];
 const NO_NUMBERS: readonly number[] = [];
 
-/** What one label holds at one path, kept so `remove` can undo `add`. */
-interface FieldEntry {
-  readonly path: string;
-  readonly field: FieldIndex;
-  /** Distinct strings. */
-  readonly strings: readonly string[];
-  /** Distinct keys on the number/time axis. */
-  readonly numbers: readonly number[];
-  /** FALSE | TRUE bits. */
-  readonly booleans: number;
-}
+/**
+ * What `add` indexed for one label, flat to spare an object per field:
+ * for each path, `field, booleans (FALSE | TRUE bits), s, ...s distinct
+ * strings, m, ...m distinct number/time keys`.
+ */
+type LabelRecord = (FieldIndex | number | string)[];
 
 /**
  * The distinct values `reached` holds (scalars and scalar elements of arrays,
  * as `scalarsOf` in filter.ts), sorted into the indexes they go to.
  */
-function fieldEntry(path: string, field: FieldIndex, reached: readonly unknown[]): FieldEntry {
-  let strings: string[] | undefined;
-  let numbers: number[] | undefined;
-  let booleans = 0;
-  const addScalar = (value: unknown): void => {
-    if (typeof value === 'number') {
-      if (!Number.isNaN(value)) (numbers ??= []).push(value);
-    } else if (typeof value === 'string') {
-      (strings ??= []).push(value);
-      const time = parseIsoTime(value);
-      if (time !== undefined) (numbers ??= []).push(time);
-    } else if (typeof value === 'boolean') {
-      booleans |= value ? TRUE : FALSE;
-    }
-  };
+function valuesOf(reached: readonly unknown[]): { strings: readonly string[]; numbers: readonly number[]; booleans: number } {
+  const values = new Values();
   for (const value of reached) {
-    if (Array.isArray(value)) for (const element of value) addScalar(element);
-    else addScalar(value);
+    if (Array.isArray(value)) for (const element of value) values.add(element);
+    else values.add(value);
   }
   return {
-    path,
-    field,
-    strings: strings === undefined ? NO_STRINGS : distinct(strings),
-    numbers: numbers === undefined ? NO_NUMBERS : distinct(numbers),
-    booleans,
+    strings: values.strings === undefined ? NO_STRINGS : distinct(values.strings),
+    numbers: values.numbers === undefined ? NO_NUMBERS : distinct(values.numbers),
+    booleans: values.booleans,
   };
 }
 
+class Values {
+  strings: string[] | undefined;
+  numbers: number[] | undefined;
+  booleans = 0;
+
+  add(value: unknown): void {
+    if (typeof value === 'number') {
+      if (!Number.isNaN(value)) (this.numbers ??= []).push(value);
+    } else if (typeof value === 'string') {
+      (this.strings ??= []).push(value);
+      const time = parseIsoTime(value);
+      if (time !== undefined) (this.numbers ??= []).push(time);
+    } else if (typeof value === 'boolean') {
+      this.booleans |= value ? TRUE : FALSE;
+    }
+  }
+}
+
+/** `values` without repeats. */
 function distinct<T>(values: T[]): T[] {
   if (values.length === 1) return values;
   if (values.length > SMALL_DEDUPE) return [...new Set(values)];
@@ -303,11 +310,16 @@ function distinct<T>(values: T[]): T[] {
 }
 
 class FieldIndex {
+  readonly path: string;
   readonly exists = new Posting();
   readonly numbers = new ValueIndex<number>(sortNumbers);
   readonly strings = new ValueIndex<string>(sortStrings);
   readonly trues = new Posting();
   readonly falses = new Posting();
+
+  constructor(path: string) {
+    this.path = path;
+  }
 }
 
 /** value -> posting, plus the distinct values in order for ranges. */
@@ -409,8 +421,27 @@ class ValueIndex<K extends number | string> {
    * looked up; a key added twice since the last sort appears twice, once kept.
    */
   #ensureSorted(): void {
-    if (this.#added.length === 0 && this.#removedKeys * 2 <= this.#sortedKeys.length) return;
+    const tidy = this.#removedKeys * 2 <= this.#sortedKeys.length;
+    if (this.#added.length === 0 && tidy) return;
     const map = this.#postings;
+    if (tidy && this.#added.length <= FEW_NEW_KEYS) {
+      // A few new keys: insert each in place (one memmove each) rather than copy the list.
+      const keys = this.#sortedKeys;
+      const postings = this.#sortedPostings;
+      for (const key of this.#added) {
+        const posting = map.get(key);
+        if (posting === undefined) continue;
+        const at = firstAtLeast(keys, key);
+        if (at < keys.length && keys[at] === key) {
+          postings[at] = posting; // an emptied entry for the same key, or a key added twice
+        } else {
+          keys.splice(at, 0, key);
+          postings.splice(at, 0, posting);
+        }
+      }
+      this.#added = [];
+      return;
+    }
     const oldKeys = this.#sortedKeys;
     const oldPostings = this.#sortedPostings;
     const added = this.#sort(this.#added);

@@ -50,6 +50,14 @@ export const DEFAULT_HNSW_EF_CONSTRUCTION = 200;
 export const DEFAULT_HNSW_EF = 64;
 export const MAX_HNSW_M = 128;
 export const MAX_EF = 10_000;
+/**
+ * A collection snapshots its derived state once this many documents changed
+ * since the last snapshot; a restart replays at most about this many graph
+ * inserts. Snapshots also happen on close.
+ */
+export const DEFAULT_SNAPSHOT_AFTER = 20_000;
+/** Compaction rebuilds the graph once tombstones pass this fraction of it (Qdrant uses 20%). */
+export const DEFAULT_COMPACT_AT = 0.2;
 /** Rows the vector arena holds before its first growth; it grows by half each time after. */
 export const DEFAULT_INITIAL_CAPACITY = 1024;
 

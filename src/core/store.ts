@@ -1,15 +1,33 @@
 /**
  * The store of record: SQLite through better-sqlite3, one file per data
- * directory (or an in-memory database when no path is given). Collection
- * configs live in `collections`; each collection's documents live in their
- * own table `docs_<id>`, keyed by label (the rowid) with a unique index on
- * the caller's id, so a dropped collection is one DROP TABLE.
+ * directory (or an in-memory database when no path is given), in WAL mode.
+ *
+ * | table            | rows                                                 |
+ * |------------------|------------------------------------------------------|
+ * | collections      | id, name, config JSON, version (bumped by each write)|
+ * | docs_<id>        | label (rowid), id, seq, vector blob, text, metadata  |
+ * | deletions_<id>   | seq, label, id of deletes not yet in a snapshot      |
+ *
+ * `seq` is the collection version of the write that produced a row, so the
+ * rows and deletions newer than a snapshot's version are exactly what must
+ * be replayed on top of it. One upsert or delete call is one transaction,
+ * and it is acknowledged only after it commits.
+ *
+ * Durability: in WAL mode a commit is appended to the WAL with write(2)
+ * before the call returns, so it survives a process crash (kill -9) with
+ * `synchronous=NORMAL` (the default here); `synchronous=FULL` (durability
+ * 'fsync') also fsyncs the WAL at every commit, surviving power loss.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { createError } from './errors.js';
 
 export const DATABASE_FILE = 'quiver.db';
+export const LOCK_FILE = 'quiver.lock';
+
+/** `process`: survives a crash of the process (kill -9). `fsync`: also survives power loss, at the cost of an fsync per commit. */
+export type Durability = 'process' | 'fsync';
 const SCHEMA_VERSION = 1;
 
 export interface StoredCollection {
@@ -21,6 +39,8 @@ export interface StoredCollection {
 
 export interface DocumentRow {
   label: number;
+  /** Collection version of the write that stored this row (set by the store). */
+  seq?: number;
   id: string;
   vector: Float32Array;
   text?: string | undefined;
@@ -30,6 +50,7 @@ export interface DocumentRow {
 
 interface RawRow {
   label: number;
+  seq: number;
   id: string;
   vector: Buffer;
   text: string | null;
@@ -39,21 +60,34 @@ interface RawRow {
 export class Store {
   readonly #db: BetterSqlite3.Database;
   readonly #tables = new Map<number, DocumentTable>();
+  readonly #lock: BetterSqlite3.Database | undefined;
 
-  private constructor(db: BetterSqlite3.Database) {
+  private constructor(db: BetterSqlite3.Database, lock: BetterSqlite3.Database | undefined) {
     this.#db = db;
+    this.#lock = lock;
   }
 
-  /** Opens (creating when needed) the store in directory `path`, or in memory. */
-  static open(path?: string): Store {
+  /**
+   * Opens (creating when needed) the store in directory `path`, or in memory.
+   * A data directory is held by one process at a time: a second open fails
+   * at once with DATABASE_LOCKED rather than waiting or corrupting.
+   */
+  static open(path: string | undefined, durability: Durability = 'process'): Store {
     let db: BetterSqlite3.Database;
+    let lock: BetterSqlite3.Database | undefined;
     if (path === undefined) {
       db = new BetterSqlite3(':memory:');
     } else {
       mkdirSync(path, { recursive: true });
-      db = new BetterSqlite3(join(path, DATABASE_FILE));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      lock = acquireLock(join(path, LOCK_FILE));
+      try {
+        db = new BetterSqlite3(join(path, DATABASE_FILE));
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
+      } catch (error) {
+        lock.close();
+        throw error;
+      }
     }
     db.pragma('busy_timeout = 5000');
     db.exec(`
@@ -66,7 +100,7 @@ export class Store {
       );
     `);
     db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    return new Store(db);
+    return new Store(db, lock);
   }
 
   collections(): StoredCollection[] {
@@ -81,10 +115,14 @@ export class Store {
         CREATE TABLE ${tableName(id)} (
           label INTEGER PRIMARY KEY,
           id TEXT NOT NULL UNIQUE,
+          seq INTEGER NOT NULL,
           vector BLOB NOT NULL,
           text TEXT,
           metadata TEXT
         );
+        CREATE INDEX ${tableName(id)}_seq ON ${tableName(id)} (seq);
+        CREATE TABLE ${deletionsName(id)} (seq INTEGER NOT NULL, label INTEGER NOT NULL, id TEXT NOT NULL);
+        CREATE INDEX ${deletionsName(id)}_seq ON ${deletionsName(id)} (seq);
       `);
       return { id, name, config, version: 0 };
     })();
@@ -93,7 +131,7 @@ export class Store {
   dropCollection(id: number): void {
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM collections WHERE id = ?').run(id);
-      this.#db.exec(`DROP TABLE IF EXISTS ${tableName(id)}`);
+      this.#db.exec(`DROP TABLE IF EXISTS ${tableName(id)}; DROP TABLE IF EXISTS ${deletionsName(id)}`);
     })();
     this.#tables.delete(id);
   }
@@ -109,48 +147,91 @@ export class Store {
 
   close(): void {
     this.#db.close();
+    this.#lock?.close();
   }
 }
+
+/**
+ * Holds an exclusive SQLite lock on `file` for the life of the returned
+ * connection. SQLite's locks are POSIX advisory locks, released by the OS
+ * when the process dies, so a crash never leaves a stale lock behind.
+ */
+function acquireLock(file: string): BetterSqlite3.Database {
+  const lock = new BetterSqlite3(file);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER)');
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.prepare('DELETE FROM holder').run();
+    lock.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
+    lock.exec('COMMIT');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw createError('DATABASE_LOCKED', dirname(file));
+    throw error;
+  }
+  return lock;
+}
+
+/** A change newer than a snapshot: an upserted row, or a deleted label. */
+export type Change =
+  | { kind: 'upsert'; seq: number; label: number; id: string; vector: Float32Array; metadata: string | undefined }
+  | { kind: 'delete'; seq: number; label: number; id: string };
 
 /** One collection's documents. Every write is one transaction that also bumps the collection version. */
 export class DocumentTable {
   readonly #db: BetterSqlite3.Database;
   readonly #put: BetterSqlite3.Statement;
   readonly #delete: BetterSqlite3.Statement;
+  readonly #logDeletion: BetterSqlite3.Statement;
   readonly #setVersion: BetterSqlite3.Statement;
   readonly #byId: BetterSqlite3.Statement;
   readonly #byLabel: BetterSqlite3.Statement;
   readonly #fieldsByLabel: BetterSqlite3.Statement;
   readonly #all: BetterSqlite3.Statement;
+  readonly #keys: BetterSqlite3.Statement;
+  readonly #upsertsSince: BetterSqlite3.Statement;
+  readonly #deletionsSince: BetterSqlite3.Statement;
+  readonly #pruneDeletions: BetterSqlite3.Statement;
   readonly #id: number;
 
   constructor(db: BetterSqlite3.Database, collectionId: number) {
     const table = tableName(collectionId);
+    const deletions = deletionsName(collectionId);
     this.#db = db;
     this.#id = collectionId;
-    this.#put = db.prepare(`INSERT OR REPLACE INTO ${table} (label, id, vector, text, metadata) VALUES (?, ?, ?, ?, ?)`);
-    this.#delete = db.prepare(`DELETE FROM ${table} WHERE label = ?`);
+    this.#put = db.prepare(`INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.#delete = db.prepare(`DELETE FROM ${table} WHERE label = ? RETURNING id`);
+    this.#logDeletion = db.prepare(`INSERT INTO ${deletions} (seq, label, id) VALUES (?, ?, ?)`);
     this.#setVersion = db.prepare('UPDATE collections SET version = ? WHERE id = ?');
-    this.#byId = db.prepare(`SELECT label, id, vector, text, metadata FROM ${table} WHERE id = ?`);
-    this.#byLabel = db.prepare(`SELECT label, id, vector, text, metadata FROM ${table} WHERE label = ?`);
+    this.#byId = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`);
+    this.#byLabel = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`);
     this.#fieldsByLabel = db.prepare(`SELECT text, metadata FROM ${table} WHERE label = ?`);
     this.#all = db.prepare(`SELECT label, id, vector, metadata FROM ${table} ORDER BY label`);
+    this.#keys = db.prepare(`SELECT label, id, metadata FROM ${table} ORDER BY label`);
+    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, metadata FROM ${table} WHERE seq > ? ORDER BY seq`);
+    this.#deletionsSince = db.prepare(`SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`);
+    this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
   }
 
   /** Writes rows (replacing any at the same label or id) and sets the version, atomically. */
   put(rows: readonly DocumentRow[], version: number): void {
     this.#db.transaction(() => {
       for (const row of rows) {
-        this.#put.run(row.label, row.id, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
+        this.#put.run(row.label, row.id, version, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
       }
       this.#setVersion.run(version, this.#id);
     })();
   }
 
-  /** Removes rows by label and sets the version, atomically. */
+  /** Removes rows by label, logs the deletions for snapshot replay, and sets the version, atomically. */
   remove(labels: readonly number[], version: number): void {
     this.#db.transaction(() => {
-      for (const label of labels) this.#delete.run(label);
+      for (const label of labels) {
+        const removed = this.#delete.get(label) as { id: string } | undefined;
+        if (removed) this.#logDeletion.run(version, label, removed.id);
+      }
       this.#setVersion.run(version, this.#id);
     })();
   }
@@ -172,15 +253,44 @@ export class DocumentTable {
 
   /** Every row's label, id, vector and metadata JSON in label order, for rebuilding in-memory indexes. */
   *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array; metadata: string | undefined }> {
-    for (const raw of this.#all.iterate() as IterableIterator<Omit<RawRow, 'text'>>) {
+    for (const raw of this.#all.iterate() as IterableIterator<Omit<RawRow, 'text' | 'seq'>>) {
       yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector), metadata: raw.metadata ?? undefined };
     }
+  }
+
+  /** Every row's label, id and metadata JSON (no vectors), in label order. */
+  *keys(): IterableIterator<{ label: number; id: string; metadata: string | null }> {
+    yield* this.#keys.iterate() as IterableIterator<{ label: number; id: string; metadata: string | null }>;
+  }
+
+  /** Upserts and deletions with seq > `since`, in seq order (upserts before deletions of equal seq never occur: one call writes one kind). */
+  changesSince(since: number): Change[] {
+    const upserts = (this.#upsertsSince.all(since) as Omit<RawRow, 'text'>[]).map(
+      (raw): Change => ({
+        kind: 'upsert', seq: raw.seq, label: raw.label, id: raw.id,
+        vector: blobVector(raw.vector), metadata: raw.metadata ?? undefined,
+      }),
+    );
+    const deletions = (this.#deletionsSince.all(since) as { seq: number; label: number; id: string }[]).map(
+      (raw): Change => ({ kind: 'delete', ...raw }),
+    );
+    return [...upserts, ...deletions].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Forgets deletions a snapshot at `seq` already reflects. */
+  pruneDeletions(seq: number): void {
+    this.#pruneDeletions.run(seq);
   }
 }
 
 function tableName(collectionId: number): string {
   if (!Number.isSafeInteger(collectionId)) throw new TypeError(`collection id ${collectionId}`);
   return `docs_${collectionId}`;
+}
+
+function deletionsName(collectionId: number): string {
+  if (!Number.isSafeInteger(collectionId)) throw new TypeError(`collection id ${collectionId}`);
+  return `deletions_${collectionId}`;
 }
 
 /** Vectors are stored as little-endian float32 bytes. */
@@ -198,6 +308,7 @@ function blobVector(blob: Buffer): Float32Array {
 function toRow(raw: RawRow): DocumentRow {
   return {
     label: raw.label,
+    seq: raw.seq,
     id: raw.id,
     vector: blobVector(raw.vector),
     text: raw.text ?? undefined,

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { kernels } from '../../src/core/kernels.js';
 import { resolveCollectionOptions } from '../../src/core/options.js';
 import { ERRORS, openDatabase, type ErrorCode, QuiverError } from '../../src/index.js';
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function codeOf(action: () => unknown): Promise<string> {
   try {
@@ -46,6 +52,32 @@ const triggers: Record<ErrorCode, () => Promise<unknown>> = {
     return db.listCollections();
   },
   KERNEL_ABORT: async () => kernels().alloc(2 ** 31),
+  DATABASE_LOCKED: async () => {
+    const path = mkdtempSync(join(tmpdir(), 'quiver-lock-'));
+    const first = await openDatabase({ path });
+    try {
+      return await openDatabase({ path });
+    } finally {
+      await first.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  },
+  COLLECTION_UNAVAILABLE: async () => {
+    const path = mkdtempSync(join(tmpdir(), 'quiver-broken-'));
+    const db = await openDatabase({ path });
+    await db.createCollection('broken', { dimension: 2 });
+    await db.close();
+    const raw = new BetterSqlite3(join(path, 'quiver.db'));
+    raw.prepare("UPDATE collections SET config = '{\"dimension\": -1}' WHERE name = 'broken'").run();
+    raw.close();
+    const reopened = await openDatabase({ path, logger: silent });
+    try {
+      return reopened.collection('broken');
+    } finally {
+      await reopened.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  },
 };
 
 describe('error codes', () => {

@@ -189,6 +189,16 @@ describe('filter operators', () => {
     expect(query({ a: { $exists: true } }, docs)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('only own keys count: Object.prototype names are ordinary fields', () => {
+    const docs: Metadata[] = [{ constructor: 'x', n: { toString: 1 } }, {}, JSON.parse('{"__proto__": {"a": 1}}') as Metadata];
+    expect(query({ constructor: 'x' }, docs)).toEqual([0]);
+    expect(query({ constructor: { $exists: true } }, docs)).toEqual([0]);
+    expect(query({ toString: { $exists: true } }, docs)).toEqual([]);
+    expect(query({ 'n.toString': { $gte: 1 } }, docs)).toEqual([0]);
+    expect(query({ 'n.hasOwnProperty': { $exists: false } }, docs)).toEqual([0, 1, 2]);
+    expect(query({ '__proto__.a': 1 }, docs)).toEqual([2]);
+  });
+
   it('missing fields: only negations match', () => {
     expect(query({ nope: 1 })).toEqual([]);
     expect(query({ nope: { $lt: 5 } })).toEqual([]);
@@ -331,6 +341,33 @@ describe('MetadataIndex', () => {
     expect(found(index, { k: { $ne: 'a' } })).toEqual([1, 2]);
   });
 
+  it('ranges see values removed and re-added between queries', () => {
+    const index = indexOf([{ n: 1, s: 'a' }, { n: 2, s: 'b' }]);
+    expect(found(index, { n: { $gte: 1 } })).toEqual([0, 1]);
+    expect(found(index, { s: { $gt: '' } })).toEqual([0, 1]);
+    index.remove(1); // the keys 2 and 'b' empty out but stay in the sorted lists
+    expect(found(index, { n: { $gte: 2 } })).toEqual([]);
+    expect(found(index, { s: { $gte: 'b' } })).toEqual([]);
+    index.add(2, { n: 2, s: 'b' }); // ...and come back with new postings
+    expect(found(index, { n: { $gte: 2 } })).toEqual([2]);
+    expect(found(index, { s: { $gte: 'b' } })).toEqual([2]);
+    expect(found(index, { n: { $gt: 0, $lte: 2 } })).toEqual([0, 2]);
+    for (let label = 3; label < 200; label++) index.add(label, { n: label, s: `k${label}` });
+    for (let label = 3; label < 200; label++) if (label % 4 !== 0) index.remove(label); // most keys now empty
+    expect(found(index, { n: { $gt: 100 } })).toEqual([104, 108, 112, 116, 120, 124, 128, 132, 136, 140, 144, 148, 152, 156, 160, 164, 168, 172, 176, 180, 184, 188, 192, 196]);
+    expect(found(index, { n: { $lt: 10 } })).toEqual([0, 2, 4, 8]);
+  });
+
+  it('ranges on multi-valued fields keep any-element semantics', () => {
+    const index = indexOf([{ v: [1, 9] }, { v: 5 }, { v: [2, 3] }, { v: [] }]);
+    expect(found(index, { v: { $gt: 4, $lt: 6 } })).toEqual([0, 1]);
+    expect(found(index, { v: { $gt: 1.5 } })).toEqual([0, 1, 2]);
+    index.remove(0);
+    index.remove(2); // single-valued again: intervals intersect, large ones complement
+    expect(found(index, { v: { $gt: 4, $lt: 6 } })).toEqual([1]);
+    expect(found(index, { v: { $gt: 0 } })).toEqual([1]);
+  });
+
   it('stays exact through many adds, removes and reuses (bitset postings)', () => {
     const index = new MetadataIndex();
     const docs: (Metadata | undefined)[] = [];
@@ -433,6 +470,10 @@ describe('malformed filters', () => {
     ['a symbol shorthand', { a: Symbol('x') }, 'filter.a'],
     ['a NaN shorthand', { a: Number.NaN }, 'filter.a'],
     ['operators mixed with keys', { a: { $gt: 1, b: 2 } }, 'filter.a.b'],
+    ['an Object.prototype name among operators', { a: { $gt: 1, constructor: 2 } }, 'filter.a.constructor'],
+    ['toString among operators', { a: { toString: 2, $lt: 1 } }, 'filter.a.toString'],
+    ['an own __proto__ key among operators', JSON.parse('{"a": {"$gt": 1, "__proto__": 2}}'), 'filter.a.__proto__'],
+    ['an own __proto__ operator object', JSON.parse('{"a": {"__proto__": {"$gt": 1}}}'), 'filter.a'],
     ['an empty path', { '': 1 }, 'filter.'],
     ['an empty segment', { 'a..b': 1 }, 'filter.a..b'],
     ['a leading dot', { '.a': 1 }, 'filter..a'],
