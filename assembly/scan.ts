@@ -18,7 +18,7 @@ export function scoreBatch(metric: i32, query: usize, base: usize, count: i32, d
   const stride = <usize>dim << 2;
   let row = base;
   if (metric == METRIC_L2) {
-    for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), -l2sqSimd(query, row, dim));
+    for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), <f32>0 - l2sqSimd(query, row, dim));
   } else {
     for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), dotSimd(query, row, dim));
   }
@@ -28,7 +28,7 @@ export function scoreBatchScalar(metric: i32, query: usize, base: usize, count: 
   const stride = <usize>dim << 2;
   let row = base;
   if (metric == METRIC_L2) {
-    for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), -l2sqScalar(query, row, dim));
+    for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), <f32>0 - l2sqScalar(query, row, dim));
   } else {
     for (let i = 0; i < count; i++, row += stride) store<f32>(out + (<usize>i << 2), dotScalar(query, row, dim));
   }
@@ -50,7 +50,7 @@ export function topkScan(
   if (metric == METRIC_L2) {
     for (let i = 0; i < count; i++, row += stride) {
       if (!allowed(bitset, i)) continue;
-      const score = -l2sqSimd(query, row, dim);
+      const score = <f32>0 - l2sqSimd(query, row, dim);
       if (score < bar) continue;
       size = offer(outScores, outLabels, size, k, score, i);
       bar = threshold(outScores, size, k);
@@ -79,7 +79,7 @@ export function topkLabels(
   for (let j = 0; j < n; j++) {
     const label = load<i32>(labels + (<usize>j << 2));
     const row = base + <usize>label * stride;
-    const score = metric == METRIC_L2 ? -l2sqSimd(query, row, dim) : dotSimd(query, row, dim);
+    const score = metric == METRIC_L2 ? <f32>0 - l2sqSimd(query, row, dim) : dotSimd(query, row, dim);
     if (score < bar) continue;
     size = offer(outScores, outLabels, size, k, score, label);
     bar = threshold(outScores, size, k);

@@ -44,8 +44,9 @@
  *   axis (numbers read as epoch milliseconds): a number or a date operand
  *   compares against stored numbers and stored date strings as time, for
  *   equality and ranges alike, so `{ t: { $gte: '2024-01-01' } }` matches
- *   `t: 1704067200000` and `t: '2024-06-01T12:00:00+02:00'`. A plain string
- *   operand compares with stored strings only (date strings included,
+ *   `t: 1704067200000` and `t: '2024-06-01T12:00:00+02:00'`, and
+ *   `{ n: { $gt: 0 } }` matches `n: '2024-01-01'`. A plain string operand
+ *   compares with stored strings only (date strings included,
  *   lexicographically for ranges).
  * - **Arrays.** A field holding an array matches when ANY element matches
  *   the operator; each operator of `{ $gte: 1, $lt: 5 }` may be met by a
@@ -55,7 +56,9 @@
  * - **Nested fields.** `a.b` reaches into the object at `a`; when `a` is an
  *   array of objects, into each of them. Keys that are empty or contain a
  *   `.` cannot be addressed; numeric segments are key names, not positions.
- * - `null` is stored (it counts for `$exists`) but is not a filter value.
+ * - `null` is stored (it counts for `$exists`) but is not a filter value;
+ *   neither is `undefined`, so `{ tenant: undefined }` is an error rather
+ *   than a condition silently dropped.
  *
  * A malformed filter throws `INVALID_FILTER` naming the offending part, such
  * as `filter.price.$gt` or `filter.$or[1].tags.$in`.

@@ -162,7 +162,7 @@ export class HnswIndex {
   }
 
   #score(distance: number): number {
-    return this.#metric === 'l2' ? -distance : 1 - distance;
+    return this.#metric === 'l2' ? 0 - distance : 1 - distance;
   }
 
   #grow(): void {

@@ -87,7 +87,8 @@ function cleanJson(value: unknown, path: string, depth = 0): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined) continue;
-      out[key] = cleanJson(item, `${path}.${key}`, depth + 1);
+      // defineProperty keeps an own "__proto__" key as data instead of setting the prototype.
+      Object.defineProperty(out, key, { value: cleanJson(item, `${path}.${key}`, depth + 1), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

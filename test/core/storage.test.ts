@@ -1,0 +1,249 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Collection, type SearchRequest } from '../../src/index.js';
+import { randomVectors, rng } from '../fixtures/random.js';
+
+const DIM = 16;
+const COUNT = 3000;
+
+function recorder() {
+  const lines: string[] = [];
+  const logger = {
+    info: () => {},
+    warn: (message: string) => lines.push(message),
+    error: (message: string) => lines.push(message),
+  };
+  return { lines, logger };
+}
+
+const data = randomVectors(COUNT, DIM, 11);
+const row = (i: number) => data.subarray(i * DIM, (i + 1) * DIM);
+const queries = randomVectors(20, DIM, 12);
+const query = (q: number) => queries.subarray(q * DIM, (q + 1) * DIM);
+
+async function fill(collection: Collection): Promise<void> {
+  await collection.upsert(
+    Array.from({ length: COUNT }, (_, i) => ({ id: `d${i}`, vector: row(i), text: `doc ${i}`, metadata: { group: i % 10 } })),
+  );
+  await collection.delete(Array.from({ length: 300 }, (_, i) => `d${i * 7}`));
+  await collection.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `d${i * 11 + 1}`, vector: row((i * 13) % COUNT) })));
+}
+
+const probes: Omit<SearchRequest, 'vector'>[] = [
+  { k: 10, exact: true },
+  { k: 10, exact: false },
+  { k: 10, filter: { group: 3 } },
+  { k: 5, exact: false, filter: { group: { $lt: 5 } } },
+];
+
+async function answers(collection: Collection) {
+  const out: unknown[] = [];
+  for (let q = 0; q < 20; q++) for (const probe of probes) out.push(await collection.search({ ...probe, vector: query(q) }));
+  return out;
+}
+
+describe('storage', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'quiver-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the same answers before and after reopening, from a snapshot, without rebuilding', async () => {
+    const db = await openDatabase({ path: dir });
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+    await fill(docs);
+    const before = await answers(docs);
+    await db.close();
+    expect(readdirSync(join(dir, 'snapshots'))).toHaveLength(1);
+
+    const { lines, logger } = recorder();
+    const reopened = await openDatabase({ path: dir, logger });
+    expect(await answers(reopened.collection('docs'))).toEqual(before);
+    expect(lines).toEqual([]);
+    await reopened.close();
+  });
+
+  it('replays writes made after the last snapshot (a crash before close)', async () => {
+    const db = await openDatabase({ path: dir });
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'cosine' });
+    await fill(docs);
+    await docs.snapshot();
+    // Changes after the snapshot: deletes (freeing labels), label reuse, replacements.
+    await docs.delete(Array.from({ length: 100 }, (_, i) => `d${i * 3 + 2}`));
+    await docs.upsert(Array.from({ length: 120 }, (_, i) => ({ id: `new${i}`, vector: row(COUNT - 1 - i), metadata: { group: 3 } })));
+    await docs.upsert([{ id: 'd5', vector: row(9) }]);
+    const before = await answers(docs);
+
+    // Copy the directory as a crash would leave it: store and WAL as committed, snapshot older.
+    const crashed = `${dir}-crashed`;
+    cpSync(dir, crashed, { recursive: true });
+    const { lines, logger } = recorder();
+    const recovered = await openDatabase({ path: crashed, logger });
+    const again = recovered.collection('docs');
+    expect(again.count).toBe(docs.count);
+    expect(await answers(again)).toEqual(before);
+    expect(lines).toEqual([]);
+    await recovered.close();
+    await db.close();
+    rmSync(crashed, { recursive: true, force: true });
+  });
+
+  for (const [damage, hurt] of [
+    ['a flipped byte in the graph file', (snap: string) => flipByte(join(snap, fileLike(snap, 'hnsw.')))],
+    ['a truncated arena file', (snap: string) => truncateSync(join(snap, fileLike(snap, 'arena.')), 100)],
+    ['a missing graph file', (snap: string) => rmSync(join(snap, fileLike(snap, 'hnsw.')))],
+    ['a garbled manifest', (snap: string) => writeFileSync(join(snap, 'manifest.json'), '{"format": 1, "vers')],
+    ['a manifest newer than the store', (snap: string) => bumpManifestVersion(snap)],
+  ] as const) {
+    it(`rebuilds from the store, with a warning, after ${damage}`, async () => {
+      const db = await openDatabase({ path: dir });
+      const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+      await fill(docs);
+      const before = await answers(docs);
+      await db.close();
+
+      hurt(join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!));
+      const { lines, logger } = recorder();
+      const reopened = await openDatabase({ path: dir, logger });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/rebuilding from the store/);
+      expect(await answers(reopened.collection('docs'))).toEqual(before);
+      await reopened.close();
+
+      // The rebuilt state was snapshotted on close: the next open is clean.
+      const third = recorder();
+      const clean = await openDatabase({ path: dir, logger: third.logger });
+      expect(third.lines).toEqual([]);
+      await clean.close();
+    });
+  }
+
+  it('one broken collection does not stop the others from opening', async () => {
+    const db = await openDatabase({ path: dir });
+    await (await db.createCollection('good', { dimension: 2 })).upsert([{ id: 'a', vector: [1, 0] }]);
+    await db.createCollection('bad', { dimension: 2 });
+    await db.close();
+    const raw = new BetterSqlite3(join(dir, 'quiver.db'));
+    raw.prepare("UPDATE collections SET config = 'not json' WHERE name = 'bad'").run();
+    raw.close();
+
+    const { lines, logger } = recorder();
+    const reopened = await openDatabase({ path: dir, logger });
+    expect(lines.some((line) => line.includes("'bad'"))).toBe(true);
+    expect(await reopened.collection('good').get('a')).not.toBeNull();
+    expect(reopened.listCollections()).toEqual([
+      expect.objectContaining({ name: 'good', state: 'ready', count: 1 }),
+      expect.objectContaining({ name: 'bad', state: 'unavailable', reason: expect.any(String) }),
+    ]);
+    await reopened.dropCollection('bad');
+    expect(reopened.hasCollection('bad')).toBe(false);
+    await reopened.close();
+  });
+
+  it('refuses a second open of the same data directory at once, and allows it after close', async () => {
+    const db = await openDatabase({ path: dir });
+    const started = performance.now();
+    await expect(openDatabase({ path: dir })).rejects.toMatchObject({ code: 'DATABASE_LOCKED' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    await db.close();
+    const again = await openDatabase({ path: dir });
+    await again.close();
+  });
+
+  it("durability 'fsync' stores and reopens like the default", async () => {
+    const db = await openDatabase({ path: dir, durability: 'fsync' });
+    await (await db.createCollection('docs', { dimension: 2 })).upsert([{ id: 'a', vector: [1, 2] }]);
+    await db.close();
+    const reopened = await openDatabase({ path: dir, durability: 'fsync' });
+    expect((await reopened.collection('docs').get('a'))!.vector).toEqual(Float32Array.of(1, 2));
+    await reopened.close();
+  });
+
+  it('dropping a collection removes its snapshot', async () => {
+    const db = await openDatabase({ path: dir });
+    await (await db.createCollection('docs', { dimension: 2 })).upsert([{ id: 'a', vector: [1, 2] }]);
+    await db.snapshot();
+    expect(readdirSync(join(dir, 'snapshots'))).toHaveLength(1);
+    await db.dropCollection('docs');
+    expect(readdirSync(join(dir, 'snapshots'))).toHaveLength(0);
+    await db.close();
+  });
+});
+
+describe('compaction', () => {
+  it('after a delete-heavy workload, rebuilds the graph without tombstones and keeps recall, while searches go on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-compact-'));
+    try {
+      const db = await openDatabase({ path: dir });
+      const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+      await docs.upsert(Array.from({ length: COUNT }, (_, i) => ({ id: `d${i}`, vector: row(i) })));
+      const victims = Array.from({ length: 810 }, (_, i) => `d${i * 3}`);
+      await docs.delete(victims.slice(0, 800)); // below the automatic threshold of 1000
+      expect(docs.info.tombstones).toBe(800);
+
+      const compaction = docs.compact();
+      // Searches and writes proceed while the graph is rebuilt.
+      const during = await docs.search({ vector: query(0), k: 10, exact: false, include: [] });
+      expect(during).toHaveLength(10);
+      await docs.delete(victims.slice(800));
+      await docs.upsert([{ id: 'late', vector: query(1) }]);
+      expect(await compaction).toBe(true);
+      // Deletes that land after the rebuild copied a node leave tombstones in the new graph; nothing else does.
+      expect(docs.info.tombstones).toBeLessThanOrEqual(10);
+
+      const gone = new Set(victims);
+      let found = 0;
+      for (let q = 0; q < 20; q++) {
+        const exact = new Set((await docs.search({ vector: query(q), k: 10, exact: true, include: [] })).map((h) => h.id));
+        const approximate = await docs.search({ vector: query(q), k: 10, exact: false, include: [] });
+        expect(approximate.some((hit) => gone.has(hit.id))).toBe(false);
+        found += approximate.filter((hit) => exact.has(hit.id)).length;
+      }
+      expect(found / 200).toBeGreaterThanOrEqual(0.95);
+      expect((await docs.search({ vector: query(1), k: 1, exact: false, include: [] }))[0]!.id).toBe('late');
+
+      // The compacted graph was snapshotted and reopens as it was.
+      const tombstones = docs.info.tombstones;
+      await db.close();
+      const reopened = await openDatabase({ path: dir });
+      expect(reopened.collection('docs').info).toMatchObject({ tombstones, count: COUNT - 810 + 1 });
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts by itself once tombstones pass 20% of the graph', async () => {
+    const db = await openDatabase();
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+    const next = rng(5);
+    await docs.upsert(Array.from({ length: 6000 }, (_, i) => ({ id: `d${i}`, vector: Float32Array.from({ length: DIM }, next) })));
+    await docs.delete(Array.from({ length: 1300 }, (_, i) => `d${i}`));
+    expect(docs.info.tombstones).toBe(1300);
+    await docs.compact(); // joins the compaction already running
+    expect(docs.info.tombstones).toBe(0);
+    await db.close();
+  });
+});
+
+function fileLike(dir: string, prefix: string): string {
+  return readdirSync(dir).find((name) => name.startsWith(prefix))!;
+}
+
+function flipByte(path: string): void {
+  const bytes = readFileSync(path);
+  const middle = Math.floor(bytes.length / 2);
+  bytes[middle] = bytes[middle]! ^ 0xff;
+  writeFileSync(path, bytes);
+}
+
+function bumpManifestVersion(dir: string): void {
+  const path = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as { version: number };
+  manifest.version += 1000;
+  writeFileSync(path, JSON.stringify(manifest));
+}
