@@ -248,6 +248,18 @@ export class Collection {
     return row ? toDocument(row) : null;
   }
 
+  /** Documents by id, in the order asked; null where an id does not exist. */
+  async getMany(ids: readonly string[]): Promise<(Document | null)[]> {
+    this.#checkUsable();
+    if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
+    checkBatchSize(ids.length);
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    return ids.map((id) => {
+      const row = this.#table.byId(id);
+      return row ? toDocument(row) : null;
+    });
+  }
+
   /** Deletes documents by id; ids that do not exist are skipped. Returns how many were deleted. */
   async delete(ids: readonly string[]): Promise<{ deleted: number; version: number }> {
     this.#checkUsable();
@@ -261,6 +273,17 @@ export class Collection {
       if (label !== undefined && !seen.has(id)) labels.push(label);
       seen.add(id);
     });
+    return this.#removeLabels(labels);
+  }
+
+  /** Deletes every document matching `filter` in one transaction. Returns how many were deleted. */
+  async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
+    this.#checkUsable();
+    const { bitset } = this.#metadata.evaluate(compileFilter(filter));
+    return this.#removeLabels(Array.from(labelsOf(bitset)));
+  }
+
+  #removeLabels(labels: readonly number[]): { deleted: number; version: number } {
     if (labels.length === 0) return { deleted: 0, version: this.#version };
     const version = this.#version + 1;
     this.#table.remove(labels, version);

@@ -27,7 +27,29 @@ export const ERRORS = {
   COLLECTION_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' could not be opened: ${reason}. Other collections are unaffected.`,
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
+
+  // Raised by the HTTP layer (src/server); listed here so every reply's code comes from one table.
+  INVALID_REQUEST: (problem: string) => `Invalid request: ${problem}.`,
+  PAYLOAD_TOO_LARGE: (limit: number) => `Request body is larger than the limit of ${limit} bytes.`,
+  UNAUTHORIZED: () => 'Missing or invalid API key: send it as "Authorization: Bearer <key>" or "x-api-key".',
+  FORBIDDEN: (what: string) => `The read-only API key cannot ${what}.`,
+  RATE_LIMITED: (retryAfterSeconds: number) => `Too many requests: retry after ${retryAfterSeconds} s.`,
+  ROUTE_NOT_FOUND: (method: string, url: string) => `No route ${method} ${url}.`,
+  DOCUMENT_NOT_FOUND: (collection: string, id: string) => `Document '${id}' does not exist in collection '${collection}'.`,
+  INTERNAL_ERROR: () => 'Internal error; it was logged on the server.',
 } as const;
+
+/** Codes only the HTTP layer raises; the server's tests reach each of them. */
+export const HTTP_ERROR_CODES = [
+  'INVALID_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'ROUTE_NOT_FOUND',
+  'DOCUMENT_NOT_FOUND',
+  'INTERNAL_ERROR',
+] as const satisfies readonly (keyof typeof ERRORS)[];
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -139,3 +139,48 @@ function resolveHnsw(input: unknown, problems: string[]): Readonly<{ m: number; 
 export function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
+
+// ---------------------------------------------------------------------------
+// Keyword search: the tokenizer (tokenizer.ts) and the BM25 index
+// (bm25-index.ts). Defaults were chosen by measurement with
+// bench/quality.bench.ts; see the header of each file for the numbers.
+// ---------------------------------------------------------------------------
+
+/**
+ * Languages a collection's text may be declared in. The language picks the
+ * `Intl.Segmenter` locale and the stopword list (from the `stopword`
+ * package); stemming (Porter, from the `stemmer` package) exists for `en`
+ * only. Chinese, Japanese and Korean script is segmented the same way in
+ * every language (see `CJK_MODES`), so mixed-language text still works.
+ */
+export const TEXT_LANGUAGES = ['en', 'zh', 'ja', 'ko', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'sv', 'da', 'fi', 'nb', 'pl', 'ru', 'tr', 'ar', 'hi'] as const;
+export type TextLanguage = (typeof TEXT_LANGUAGES)[number];
+/** Language of a collection's text when none is given. */
+export const DEFAULT_TEXT_LANGUAGE: TextLanguage = 'en';
+/**
+ * How runs of Chinese, Japanese and Korean characters become terms:
+ * `words`: the dictionary words `Intl.Segmenter` finds; `bigrams`: every
+ * pair of adjacent characters (a lone character stays a unigram), as
+ * Lucene's CJKAnalyzer; `both`: words and bigrams. Bigrams do not depend on
+ * the segmenter's dictionary, so they find words it splits differently.
+ */
+export const CJK_MODES = ['words', 'bigrams', 'both'] as const;
+export type CjkMode = (typeof CJK_MODES)[number];
+/** Default CJK handling (measured: see tokenizer.ts). */
+export const DEFAULT_CJK_MODE: CjkMode = 'bigrams';
+/** Tokens longer than this (UTF-16 code units, after normalisation) are dropped: they are ids, hashes or junk, not words. */
+export const MAX_TOKEN_LENGTH = 64;
+/**
+ * BM25 term-frequency saturation. 0 counts a term once however often it
+ * occurs; higher values let repeats count for longer. Usual range 0.5-2;
+ * accepted 0-10. Default 1.2 (Robertson; Lucene, Elasticsearch, MiniSearch).
+ */
+export const DEFAULT_BM25_K1 = 1.2;
+export const MAX_BM25_K1 = 10;
+/**
+ * BM25 document-length normalisation, 0-1: 0 ignores length, 1 scales the
+ * term frequency fully by length / average length. Default 0.75.
+ */
+export const DEFAULT_BM25_B = 0.75;
+/** Most distinct terms one keyword query may hold; further terms are ignored. */
+export const MAX_QUERY_TERMS = 1024;

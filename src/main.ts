@@ -1,0 +1,48 @@
+/**
+ * Wiring: configuration -> database -> app -> listen, and graceful shutdown.
+ * The only module with side effects at run time (started by cli.ts).
+ */
+import { openDatabase } from './index.js';
+import { RedisCache } from './core/redis-cache.js';
+import { buildApp } from './server/app.js';
+import { resolveServerConfig } from './server/config.js';
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+export async function serve(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<void> {
+  const config = resolveServerConfig(env, argv);
+  const db = await openDatabase({ path: config.data, durability: config.durability });
+  let secondLevelCache: RedisCache | undefined;
+  if (config.redisUrl !== undefined) {
+    secondLevelCache = new RedisCache(config.redisUrl);
+    await secondLevelCache.ready();
+  }
+  const { app, drain } = await buildApp(db, { ...config, secondLevelCache });
+  if (config.apiKey === undefined && !LOOPBACK.test(config.host)) {
+    app.log.warn(`no QUIVER_API_KEY is set and the API listens on ${config.host}: anyone who can reach it can read and write`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`${signal}: stopping (finishing in-flight requests, snapshotting)`);
+    drain();
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await db.close(); // snapshots what changed, closes the store
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // One plain line even with logging off, so scripts and people know where it is.
+  process.stdout.write(`quiver listening on http://${config.host}:${port} (data: ${config.data})\n`);
+}

@@ -1,0 +1,106 @@
+/**
+ * buildApp(db, options) -> a Fastify instance with every route, never
+ * listening (main.ts listens; tests use app.inject). The server is a thin
+ * layer over the library API: validated input -> engine -> reply.
+ */
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ResultCache, type SecondLevelCache } from '../core/cache.js';
+import { createError } from '../core/errors.js';
+import type { Database } from '../core/database.js';
+import { presentedKey, registerAuth } from './auth.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_RATE_LIMIT_MAX,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  type ServerConfig,
+} from './config.js';
+import type { AppContext } from './context.js';
+import { registerErrorHandler } from './error-handler.js';
+import { registerMetrics } from './metrics.js';
+import { collectionRoutes } from './routes/collections.js';
+import { documentRoutes } from './routes/documents.js';
+import { healthRoutes } from './routes/health.js';
+import { searchRoutes } from './routes/search.js';
+
+export type AppOptions = Partial<
+  Pick<
+    ServerConfig,
+    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'logLevel'
+  >
+> & {
+  /** Shared second cache level (RedisCache in production). */
+  secondLevelCache?: SecondLevelCache;
+};
+
+export interface QuiverApp {
+  app: FastifyInstance;
+  cache: ResultCache;
+  /** Marks the server as shutting down: readiness answers 503. */
+  drain(): void;
+}
+
+export async function buildApp(db: Database, options: AppOptions = {}): Promise<QuiverApp> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    bodyLimit,
+    disableRequestLogging: true,
+    logger: options.logLevel === undefined || options.logLevel === 'silent' ? false : { level: options.logLevel },
+    ajv: {
+      // Unknown fields are errors, not silently dropped; types are never coerced.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  });
+  const cache = new ResultCache({
+    maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+    maxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+    secondLevel: options.secondLevelCache,
+  });
+  let draining = false;
+  const metrics = registerMetrics(app, db, cache);
+  const context: AppContext = { db, cache, metrics, draining: () => draining };
+
+  registerErrorHandler(app, bodyLimit);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Quiver', description: 'Vector, keyword and hybrid search over HTTP.', version: '0.1.0' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerAuth(app, { apiKey: options.apiKey, readOnlyKey: options.readOnlyKey });
+  const rateLimitMax = options.rateLimitMax ?? DEFAULT_RATE_LIMIT_MAX;
+  if (rateLimitMax > 0) {
+    await app.register(rateLimit, {
+      max: rateLimitMax,
+      timeWindow: options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
+      // Per client: the API key when one is sent, else the address.
+      keyGenerator: (request) => presentedKey(request) ?? request.ip,
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(createError('RATE_LIMITED', Math.ceil(context.ttl / 1000)), { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+    });
+  }
+
+  healthRoutes(app, context);
+  collectionRoutes(app, context);
+  documentRoutes(app, context);
+  searchRoutes(app, context);
+  app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get('/openapi.json', { config: { readOnly: true }, schema: { hide: true } }, async () => app.swagger());
+  app.addHook('onClose', async () => cache.close());
+  return { app, cache, drain: () => (draining = true) };
+}

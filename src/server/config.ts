@@ -1,0 +1,120 @@
+/**
+ * Server configuration from flags and environment variables (flags win),
+ * validated once at start: every problem is reported in one INVALID_OPTIONS
+ * error. Each default is declared here once.
+ */
+import { createError } from '../core/errors.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Data directory of the embedded store. */
+  data: string;
+  durability: 'process' | 'fsync';
+  /** Read-write key; when neither key is set, the API is open (fine on loopback, warned about elsewhere). */
+  apiKey: string | undefined;
+  /** Optional key that may only read. */
+  readOnlyKey: string | undefined;
+  /** Requests per client per window; 0 turns rate limiting off. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  cacheMaxEntries: number;
+  cacheMaxBytes: number;
+  cacheTtlMs: number;
+  /** Shared second cache level, e.g. redis://127.0.0.1:6379. */
+  redisUrl: string | undefined;
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Listens on loopback by default: exposing the API is a deliberate choice. */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_DATA = './data';
+/** 6,000 requests a minute per client (100/s on average, bursts allowed). */
+export const DEFAULT_RATE_LIMIT_MAX = 6_000;
+export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
+export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+/** 64 MiB of cached results. */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** Cached results live 5 minutes; writes make them unreachable sooner. */
+export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
+/** 32 MiB: a batch of 10,000 documents of dimension 768 as JSON fits. */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `--name value` / `--name=value` flags to environment-variable names. */
+const FLAGS: Record<string, string> = {
+  host: 'QUIVER_HOST',
+  port: 'QUIVER_PORT',
+  data: 'QUIVER_DATA',
+  durability: 'QUIVER_DURABILITY',
+  'log-level': 'QUIVER_LOG_LEVEL',
+};
+
+export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
+  const problems: string[] = [];
+  const values: Record<string, string | undefined> = { ...env };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const name = match?.[1];
+    if (!match || name === undefined || !(name in FLAGS)) {
+      problems.push(`unknown argument '${arg}' (flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
+      continue;
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) problems.push(`--${name} needs a value`);
+    else values[FLAGS[name]!] = value;
+  }
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = values[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const text = (name: string): string | undefined => {
+    const raw = values[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const durability = text('QUIVER_DURABILITY') ?? 'process';
+  if (durability !== 'process' && durability !== 'fsync') problems.push(`QUIVER_DURABILITY must be 'process' or 'fsync', got '${durability}'`);
+  const logLevel = text('QUIVER_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`QUIVER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  const apiKey = text('QUIVER_API_KEY');
+  const readOnlyKey = text('QUIVER_READ_ONLY_KEY');
+  if (readOnlyKey !== undefined && apiKey === undefined) problems.push('QUIVER_READ_ONLY_KEY needs QUIVER_API_KEY too');
+  if (apiKey !== undefined && apiKey === readOnlyKey) problems.push('QUIVER_API_KEY and QUIVER_READ_ONLY_KEY must differ');
+  for (const [name, key] of [['QUIVER_API_KEY', apiKey], ['QUIVER_READ_ONLY_KEY', readOnlyKey]] as const) {
+    if (key !== undefined && key.length < 16) problems.push(`${name} must be at least 16 characters`);
+  }
+  const redisUrl = text('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL must start with redis:// or rediss://, got '${redisUrl}'`);
+
+  const config: ServerConfig = {
+    host: text('QUIVER_HOST') ?? DEFAULT_HOST,
+    port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
+    data: text('QUIVER_DATA') ?? DEFAULT_DATA,
+    durability: durability as ServerConfig['durability'],
+    apiKey,
+    readOnlyKey,
+    rateLimitMax: integer('QUIVER_RATE_LIMIT_MAX', DEFAULT_RATE_LIMIT_MAX, 0, 1e9),
+    rateLimitWindowMs: integer('QUIVER_RATE_LIMIT_WINDOW_MS', DEFAULT_RATE_LIMIT_WINDOW_MS, 1, 86_400_000),
+    cacheMaxEntries: integer('QUIVER_CACHE_MAX_ENTRIES', DEFAULT_CACHE_MAX_ENTRIES, 1, 1e9),
+    cacheMaxBytes: integer('QUIVER_CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 1024, 2 ** 40),
+    cacheTtlMs: integer('QUIVER_CACHE_TTL_MS', DEFAULT_CACHE_TTL_MS, 1, 86_400_000 * 30),
+    redisUrl,
+    bodyLimit: integer('QUIVER_BODY_LIMIT', DEFAULT_BODY_LIMIT, 1024, 2 ** 31 - 1),
+    logLevel: logLevel as ServerConfig['logLevel'],
+  };
+  if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app: requests and
+ * latency per route and status, search latency per plan, the result cache,
+ * documents and collections, plus prom-client's process metrics (event-loop
+ * lag, memory, CPU).
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ResultCache } from '../core/cache.js';
+import type { Database } from '../core/database.js';
+
+export interface Metrics {
+  registry: Registry;
+  searchSeconds: Histogram<'plan'>;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
+export function registerMetrics(app: FastifyInstance, db: Database, cache: ResultCache): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  const requests = new Counter({
+    name: 'quiver_http_requests_total',
+    help: 'HTTP requests by route, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const requestSeconds = new Histogram({
+    name: 'quiver_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const searchSeconds = new Histogram({
+    name: 'quiver_search_duration_seconds',
+    help: 'Engine time per search (cache misses) by plan: exact, hnsw, keyword, hybrid.',
+    labelNames: ['plan'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const cacheCounter = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  cacheCounter('quiver_cache_hits', 'Result cache hits since start.', () => cache.stats.hits);
+  cacheCounter('quiver_cache_misses', 'Result cache misses since start.', () => cache.stats.misses);
+  cacheCounter('quiver_cache_evictions', 'Result cache entries evicted for room since start.', () => cache.stats.evictions);
+  cacheCounter('quiver_cache_entries', 'Entries in the result cache.', () => cache.stats.entries);
+  cacheCounter('quiver_cache_bytes', 'Bytes held by the result cache.', () => cache.stats.bytes);
+  cacheCounter('quiver_cache_hit_ratio', 'Hits / (hits + misses) since start.', () => {
+    const { hits, misses } = cache.stats;
+    return hits + misses === 0 ? 0 : hits / (hits + misses);
+  });
+  new Gauge({
+    name: 'quiver_collections',
+    help: 'Collections in the database.',
+    registers: [registry],
+    collect() {
+      this.set(db.closed ? 0 : db.listCollections().length);
+    },
+  });
+  new Gauge({
+    name: 'quiver_documents',
+    help: 'Documents per collection.',
+    labelNames: ['collection'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (db.closed) return;
+      for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, info.count);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { route, method: request.method, status: String(reply.statusCode) };
+    requests.inc(labels);
+    requestSeconds.observe(labels, reply.elapsedTime / 1000);
+  });
+  return { registry, searchSeconds };
+}

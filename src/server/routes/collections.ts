@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { collectionInfo, collectionList, collectionParams, createCollectionBody, errorReply, type CollectionParams, type CreateCollectionBody } from '../schemas.js';
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply };
+
+export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void {
+  app.post<{ Body: CreateCollectionBody }>(
+    '/collections',
+    { schema: { tags: ['collections'], summary: 'Create a collection.', body: createCollectionBody, response: { 201: collectionInfo, ...errors } } },
+    async (request, reply) => {
+      const { name, ...options } = request.body;
+      const collection = await db.createCollection(name, options);
+      return reply.status(201).send({ ...collection.info, state: 'ready' });
+    },
+  );
+
+  app.get(
+    '/collections',
+    { config: { readOnly: true }, schema: { tags: ['collections'], summary: 'List collections with their counts and state.', response: { 200: collectionList, ...errors } } },
+    async () => ({ collections: db.listCollections() }),
+  );
+
+  app.get<{ Params: CollectionParams }>(
+    '/collections/:name',
+    {
+      config: { readOnly: true },
+      schema: { tags: ['collections'], summary: 'Describe a collection: config, counts, index state.', params: collectionParams, response: { 200: collectionInfo, ...errors } },
+    },
+    async (request) => ({ ...db.collection(request.params.name).info, state: 'ready' }),
+  );
+
+  app.delete<{ Params: CollectionParams }>(
+    '/collections/:name',
+    { schema: { tags: ['collections'], summary: 'Drop a collection and everything in it.', params: collectionParams, response: { 204: { type: 'null' }, ...errors } } },
+    async (request, reply) => {
+      await db.dropCollection(request.params.name);
+      return reply.status(204).send();
+    },
+  );
+}

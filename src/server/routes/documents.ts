@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import type { Document } from '../../core/collection.js';
+import { createError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import {
+  collectionParams,
+  countBody,
+  countResult,
+  deleteBody,
+  documentOut,
+  documentParams,
+  errorReply,
+  getBody,
+  getResult,
+  listBody,
+  listResult,
+  upsertBody,
+  writeResult,
+  type CollectionParams,
+  type CountBody,
+  type DeleteBody,
+  type DocumentParams,
+  type GetBody,
+  type ListBody,
+  type UpsertBody,
+} from '../schemas.js';
+import { decodeVector } from '../vectors.js';
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 503: errorReply };
+
+/** Documents as JSON: vectors become arrays. */
+export function documentJson(document: Document): Record<string, unknown> {
+  return document.vector === undefined ? { ...document } : { ...document, vector: Array.from(document.vector) };
+}
+
+export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
+  app.post<{ Params: CollectionParams; Body: UpsertBody }>(
+    '/collections/:name/documents',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'Insert or replace documents (one transaction: all or nothing). Vectors as arrays or base64 float32.',
+        params: collectionParams,
+        body: upsertBody,
+        response: { 200: writeResult, ...errors },
+      },
+    },
+    async (request) => {
+      const collection = db.collection(request.params.name);
+      const documents = request.body.documents.map((document, i) => ({
+        ...document,
+        vector: decodeVector(document.vector, `documents[${i}].vector`),
+      }));
+      return collection.upsert(documents as Parameters<typeof collection.upsert>[0]);
+    },
+  );
+
+  app.get<{ Params: DocumentParams }>(
+    '/collections/:name/documents/:id',
+    {
+      config: { readOnly: true },
+      schema: { tags: ['documents'], summary: 'One document by id.', params: documentParams, response: { 200: documentOut, ...errors } },
+    },
+    async (request) => {
+      const { name, id } = request.params;
+      const document = await db.collection(name).get(id);
+      if (!document) throw createError('DOCUMENT_NOT_FOUND', name, id);
+      return documentJson(document);
+    },
+  );
+
+  app.post<{ Params: CollectionParams; Body: GetBody }>(
+    '/collections/:name/documents/get',
+    {
+      config: { readOnly: true },
+      schema: { tags: ['documents'], summary: 'Documents by ids; ids that do not exist are listed as missing.', params: collectionParams, body: getBody, response: { 200: getResult, ...errors } },
+    },
+    async (request) => {
+      const found = await db.collection(request.params.name).getMany(request.body.ids);
+      const documents: Record<string, unknown>[] = [];
+      const missing: string[] = [];
+      found.forEach((document, i) => (document ? documents.push(documentJson(document)) : missing.push(request.body.ids[i]!)));
+      return { documents, missing };
+    },
+  );
+
+  app.post<{ Params: CollectionParams; Body: DeleteBody }>(
+    '/collections/:name/documents/delete',
+    {
+      schema: { tags: ['documents'], summary: 'Delete documents by ids or by metadata filter (one transaction).', params: collectionParams, body: deleteBody, response: { 200: writeResult, ...errors } },
+    },
+    async (request) => {
+      const collection = db.collection(request.params.name);
+      const { ids, filter } = request.body;
+      return ids ? collection.delete(ids) : collection.deleteWhere(filter as Record<string, unknown>);
+    },
+  );
+
+  app.post<{ Params: CollectionParams; Body: ListBody }>(
+    '/collections/:name/documents/list',
+    {
+      config: { readOnly: true },
+      schema: { tags: ['documents'], summary: 'Documents matching an optional filter, a page at a time.', params: collectionParams, body: listBody, response: { 200: listResult, ...errors } },
+    },
+    async (request) => {
+      const page = await db.collection(request.params.name).list(request.body);
+      return { documents: page.documents.map(documentJson), next: page.next };
+    },
+  );
+
+  app.post<{ Params: CollectionParams; Body: CountBody }>(
+    '/collections/:name/count',
+    {
+      config: { readOnly: true },
+      schema: { tags: ['documents'], summary: 'Number of documents matching an optional filter.', params: collectionParams, body: countBody, response: { 200: countResult, ...errors } },
+    },
+    async (request) => ({ count: await db.collection(request.params.name).countWhere(request.body.filter) }),
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * Search routes: each search goes through the result cache, keyed by the
+ * collection's write version and the canonical request (vectors in any
+ * encoding canonicalise to the same key), so a write makes older entries
+ * unreachable. Replies say `cached: true|false` and carry `x-cache`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { canonicalJson, ResultCache } from '../../core/cache.js';
+import type { Collection, SearchHit, SearchResult } from '../../core/collection.js';
+import type { AppContext } from '../context.js';
+import {
+  batchSearchBody,
+  batchSearchResult,
+  collectionParams,
+  errorReply,
+  searchBody,
+  searchResult,
+  type BatchSearchBody,
+  type CollectionParams,
+  type SearchBody,
+} from '../schemas.js';
+import { decodeVector } from '../vectors.js';
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
+
+/** The JSON of one search reply without its `cached` flag, and whether it came from the cache. */
+async function search(context: AppContext, collection: Collection, body: SearchBody): Promise<{ json: string; cached: boolean }> {
+  const { vector: encoded, explain = false, ...rest } = body;
+  const request = { ...rest, vector: decodeVector(encoded, 'vector') };
+  const canonical = canonicalJson({ ...request, explain });
+  const stored = await context.cache.get(ResultCache.key(collection.name, collection.version, 'search', canonical));
+  if (stored !== undefined) return { json: stored, cached: true };
+
+  // No await between reading the version and searching: the key names exactly the data searched.
+  const key = ResultCache.key(collection.name, collection.version, 'search', canonical);
+  const result: SearchResult = await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain: true });
+  context.metrics.searchSeconds.observe({ plan: result.explain.plan }, result.explain.timings.search / 1000);
+  const json = JSON.stringify({ hits: result.hits.map(hitJson), ...(explain ? { explain: result.explain } : {}) });
+  await context.cache.set(key, json);
+  return { json, cached: false };
+}
+
+function hitJson(hit: SearchHit): Record<string, unknown> {
+  return hit.vector === undefined ? { ...hit } : { ...hit, vector: Array.from(hit.vector) };
+}
+
+/** `{"cached":…,` spliced into the stored reply, which always starts with `{"hits":`. */
+function withCached(json: string, cached: boolean): string {
+  return `{"cached":${cached},${json.slice(1)}`;
+}
+
+export function searchRoutes(app: FastifyInstance, context: AppContext): void {
+  app.post<{ Params: CollectionParams; Body: SearchBody }>(
+    '/collections/:name/search',
+    {
+      config: { readOnly: true },
+      schema: {
+        tags: ['search'],
+        summary: 'Nearest documents to a vector, optionally filtered by metadata.',
+        params: collectionParams,
+        body: searchBody,
+        response: { 200: searchResult, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { json, cached } = await search(context, context.db.collection(request.params.name), request.body);
+      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
+    },
+  );
+
+  app.post<{ Params: CollectionParams; Body: BatchSearchBody }>(
+    '/collections/:name/search/batch',
+    {
+      config: { readOnly: true },
+      schema: {
+        tags: ['search'],
+        summary: 'Several searches in one request; results in the same order.',
+        params: collectionParams,
+        body: batchSearchBody,
+        response: { 200: batchSearchResult, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const collection = context.db.collection(request.params.name);
+      const parts: string[] = [];
+      for (const body of request.body.searches) {
+        const { json, cached } = await search(context, collection, body);
+        parts.push(withCached(json, cached));
+      }
+      return reply.type('application/json').send(`{"results":[${parts.join(',')}]}`);
+    },
+  );
+}

@@ -1,0 +1,324 @@
+/**
+ * JSON schemas of every request and response. Objects are closed
+ * (`additionalProperties: false`) except metadata and filters, which are the
+ * caller's own JSON. Limits come from src/core/options.ts. Request types are
+ * inferred from the schemas, so a schema and its handler cannot drift apart.
+ */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import {
+  COLLECTION_NAME_PATTERN,
+  MAX_BATCH_SIZE,
+  MAX_DIMENSION,
+  MAX_EF,
+  MAX_HNSW_M,
+  MAX_ID_BYTES,
+  MAX_K,
+  MAX_LIST_LIMIT,
+  MAX_RERANK,
+  MAX_TEXT_LENGTH,
+  METRICS,
+  QUANTIZATIONS,
+} from '../core/options.js';
+
+/** Most searches in one batch request. */
+export const MAX_BATCH_SEARCHES = 100;
+
+const name = { type: 'string', pattern: COLLECTION_NAME_PATTERN.source } as const;
+const id = { type: 'string', minLength: 1, maxLength: MAX_ID_BYTES } as const;
+const metadata = { type: 'object', additionalProperties: true } as const;
+const filter = { type: 'object', additionalProperties: true, description: 'Metadata filter: $eq $ne $in $nin $gt $gte $lt $lte $exists $and $or $not' } as const;
+
+/** A vector as a JSON array, or as base64 of little-endian float32 bytes (as OpenAI's `encoding_format: base64`). */
+export const vector = {
+  oneOf: [
+    { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: MAX_DIMENSION },
+    { type: 'string', minLength: 4, maxLength: Math.ceil((MAX_DIMENSION * 4) / 3) + 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+  ],
+} as const;
+
+const include = {
+  type: 'array',
+  items: { type: 'string', enum: ['metadata', 'text', 'vector'] },
+  uniqueItems: true,
+  description: 'Fields returned with each hit; default metadata and text.',
+} as const;
+
+export const collectionParams = {
+  type: 'object',
+  properties: { name },
+  required: ['name'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const documentParams = {
+  type: 'object',
+  properties: { name, id },
+  required: ['name', 'id'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const createCollectionBody = {
+  type: 'object',
+  properties: {
+    name,
+    dimension: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION },
+    metric: { type: 'string', enum: [...METRICS] },
+    quantization: { type: 'string', enum: [...QUANTIZATIONS] },
+    rerank: { type: 'integer', minimum: 1, maximum: MAX_RERANK },
+    hnsw: {
+      type: 'object',
+      properties: {
+        m: { type: 'integer', minimum: 2, maximum: MAX_HNSW_M },
+        efConstruction: { type: 'integer', minimum: 1, maximum: MAX_EF },
+        ef: { type: 'integer', minimum: 1, maximum: MAX_EF },
+      },
+      additionalProperties: false,
+    },
+  },
+  required: ['name', 'dimension'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+const hnswInfo = {
+  type: 'object',
+  properties: { m: { type: 'integer' }, efConstruction: { type: 'integer' }, ef: { type: 'integer' } },
+  required: ['m', 'efConstruction', 'ef'],
+  additionalProperties: false,
+} as const;
+
+export const collectionInfo = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    state: { type: 'string', enum: ['ready', 'unavailable'] },
+    reason: { type: 'string' },
+    dimension: { type: 'integer' },
+    metric: { type: 'string' },
+    quantization: { type: 'string' },
+    count: { type: 'integer' },
+    version: { type: 'integer' },
+    tombstones: { type: 'integer' },
+    hnsw: hnswInfo,
+  },
+  required: ['name', 'state'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const collectionList = {
+  type: 'object',
+  properties: { collections: { type: 'array', items: collectionInfo } },
+  required: ['collections'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+const documentIn = {
+  type: 'object',
+  properties: {
+    id,
+    vector,
+    text: { type: 'string', maxLength: MAX_TEXT_LENGTH },
+    metadata,
+  },
+  required: ['id', 'vector'],
+  additionalProperties: false,
+} as const;
+
+export const upsertBody = {
+  type: 'object',
+  properties: { documents: { type: 'array', items: documentIn, minItems: 1, maxItems: MAX_BATCH_SIZE } },
+  required: ['documents'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const writeResult = {
+  type: 'object',
+  properties: { upserted: { type: 'integer' }, deleted: { type: 'integer' }, version: { type: 'integer' } },
+  required: ['version'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const documentOut = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    vector: { type: 'array', items: { type: 'number' } },
+    text: { type: 'string' },
+    metadata,
+  },
+  required: ['id'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const getBody = {
+  type: 'object',
+  properties: { ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE } },
+  required: ['ids'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const getResult = {
+  type: 'object',
+  properties: {
+    documents: { type: 'array', items: documentOut },
+    missing: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['documents', 'missing'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const deleteBody = {
+  type: 'object',
+  description: 'Exactly one of ids or filter.',
+  properties: {
+    ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE },
+    filter,
+  },
+  oneOf: [{ required: ['ids'] }, { required: ['filter'] }],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const countBody = {
+  type: 'object',
+  properties: { filter },
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const countResult = {
+  type: 'object',
+  properties: { count: { type: 'integer' } },
+  required: ['count'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const listBody = {
+  type: 'object',
+  properties: {
+    filter,
+    limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT },
+    after: { type: 'string', pattern: '^[0-9]+$', description: 'The next cursor of the previous page.' },
+    include,
+  },
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const listResult = {
+  type: 'object',
+  properties: {
+    documents: { type: 'array', items: documentOut },
+    next: { type: ['string', 'null'] },
+  },
+  required: ['documents', 'next'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const searchBody = {
+  type: 'object',
+  properties: {
+    vector,
+    k: { type: 'integer', minimum: 1, maximum: MAX_K },
+    filter,
+    ef: { type: 'integer', minimum: 1, maximum: MAX_EF },
+    exact: { type: 'boolean', description: 'true: exact scan; false: HNSW; omitted: the planner chooses.' },
+    quantized: { type: 'boolean' },
+    explain: { type: 'boolean' },
+    include,
+  },
+  required: ['vector'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+const hit = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    score: { type: 'number' },
+    metadata,
+    text: { type: 'string' },
+    vector: { type: 'array', items: { type: 'number' } },
+  },
+  required: ['id', 'score'],
+  additionalProperties: false,
+} as const;
+
+const explain = {
+  type: 'object',
+  properties: {
+    plan: { type: 'string', enum: ['exact', 'hnsw'] },
+    fallback: { type: 'boolean' },
+    forced: { type: 'boolean' },
+    total: { type: 'integer' },
+    candidates: { type: 'integer' },
+    ef: { type: ['integer', 'null'] },
+    estimates: {
+      type: 'object',
+      properties: { exact: { type: 'number' }, hnsw: { type: 'number' } },
+      additionalProperties: false,
+    },
+    timings: {
+      type: 'object',
+      properties: {
+        filter: { type: 'number' },
+        search: { type: 'number' },
+        fetch: { type: 'number' },
+        total: { type: 'number' },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const searchResult = {
+  type: 'object',
+  properties: {
+    hits: { type: 'array', items: hit },
+    cached: { type: 'boolean', description: 'true when the reply came from the result cache.' },
+    explain,
+  },
+  required: ['hits', 'cached'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const batchSearchBody = {
+  type: 'object',
+  properties: { searches: { type: 'array', items: searchBody, minItems: 1, maxItems: MAX_BATCH_SEARCHES } },
+  required: ['searches'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const batchSearchResult = {
+  type: 'object',
+  properties: { results: { type: 'array', items: searchResult } },
+  required: ['results'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const errorReply = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['statusCode', 'code', 'error', 'message'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const statusReply = {
+  type: 'object',
+  properties: { status: { type: 'string' } },
+  required: ['status'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export type CollectionParams = FromSchema<typeof collectionParams>;
+export type DocumentParams = FromSchema<typeof documentParams>;
+export type CreateCollectionBody = FromSchema<typeof createCollectionBody>;
+export type UpsertBody = FromSchema<typeof upsertBody>;
+export type GetBody = FromSchema<typeof getBody>;
+export type DeleteBody = FromSchema<typeof deleteBody>;
+export type CountBody = FromSchema<typeof countBody>;
+export type ListBody = FromSchema<typeof listBody>;
+export type SearchBody = FromSchema<typeof searchBody>;
+export type BatchSearchBody = FromSchema<typeof batchSearchBody>;
