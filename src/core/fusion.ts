@@ -1,0 +1,78 @@
+/**
+ * Hybrid fusion: pure functions from ranked lists to one ranked list.
+ *
+ * relativeScore (Weaviate's relativeScoreFusion): each side's scores are
+ * min-max normalised over the candidate set, (s - min) / (max - min), then
+ * fused = alpha * vector + (1 - alpha) * keyword. alpha = 1 is pure vector,
+ * alpha = 0 pure keyword. Uses the scores themselves. When a side's scores
+ * are all equal (max = min) they carry no order: a side with a real match
+ * there (keyword score > 0, or any vector score) normalises to 1, otherwise 0.
+ *
+ * rrf (Cormack, Clarke and Buettcher, SIGIR 2009): fused = sum over lists of
+ * 1 / (k + rank), rank from 1, k = DEFAULT_RRF_K. Only the order matters;
+ * a candidate absent from a list gets nothing from it.
+ *
+ * Both return every candidate, best first; ties broken by lower label.
+ */
+
+/** Qdrant, Elasticsearch and the original paper use 60. */
+export const DEFAULT_RRF_K = 60;
+/** Weight of the vector side in relativeScore fusion when none is given. */
+export const DEFAULT_ALPHA = 0.5;
+
+export interface Candidates {
+  /** Candidate labels; the two score arrays are parallel to it. */
+  labels: Int32Array;
+  vectorScores: Float32Array;
+  /** BM25 scores; 0 means no query term occurs in the document. */
+  keywordScores: Float32Array;
+}
+
+export interface Fused {
+  labels: Int32Array;
+  scores: Float64Array;
+}
+
+export function relativeScoreFusion(candidates: Candidates, alpha: number): Fused {
+  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be in [0, 1], got ${alpha}`);
+  const vector = normalise(candidates.vectorScores, () => true);
+  const keyword = normalise(candidates.keywordScores, (score) => score > 0);
+  const scores = new Float64Array(candidates.labels.length);
+  for (let i = 0; i < scores.length; i++) scores[i] = alpha * vector[i]! + (1 - alpha) * keyword[i]!;
+  return rank(candidates.labels, scores);
+}
+
+/**
+ * `rankings` are each side's labels best first (a prefix of its retrieval);
+ * the result holds every label that appears in any of them.
+ */
+export function reciprocalRankFusion(rankings: readonly Int32Array[], k = DEFAULT_RRF_K): Fused {
+  if (!(k > 0)) throw new RangeError(`rrf k must be positive, got ${k}`);
+  const fused = new Map<number, number>();
+  for (const ranking of rankings) {
+    ranking.forEach((label, index) => fused.set(label, (fused.get(label) ?? 0) + 1 / (k + index + 1)));
+  }
+  return rank(Int32Array.from(fused.keys()), Float64Array.from(fused.values()));
+}
+
+/** Min-max normalisation to [0, 1]; see the file header for equal scores. */
+export function normalise(scores: Float32Array, matched: (score: number) => boolean): Float64Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const score of scores) {
+    if (score < min) min = score;
+    if (score > max) max = score;
+  }
+  const out = new Float64Array(scores.length);
+  const range = max - min;
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    out[i] = range > 0 ? (score - min) / range : matched(score) ? 1 : 0;
+  }
+  return out;
+}
+
+function rank(labels: Int32Array, scores: Float64Array): Fused {
+  const order = Array.from(labels.keys()).sort((a, b) => scores[b]! - scores[a]! || labels[a]! - labels[b]!);
+  return { labels: Int32Array.from(order, (i) => labels[i]!), scores: Float64Array.from(order, (i) => scores[i]!) };
+}
