@@ -24,7 +24,7 @@ import {
   type ResolvedCollectionOptions,
 } from './options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { readArena, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
 import type { DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
@@ -161,7 +161,8 @@ export class Collection {
   readonly #table: DocumentTable;
   #flat: FlatIndex;
   #hnsw: HnswIndex;
-  readonly #metadata = new MetadataIndex();
+  /** Built on first use (filters), from the store: opening a collection never parses metadata. */
+  #metadata: MetadataIndex | undefined;
   readonly #planner = new Planner();
   readonly #labels = new Map<string, number>();
   #ids: (string | undefined)[] = [];
@@ -279,7 +280,7 @@ export class Collection {
   /** Deletes every document matching `filter` in one transaction. Returns how many were deleted. */
   async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
     this.#checkUsable();
-    const { bitset } = this.#metadata.evaluate(compileFilter(filter));
+    const { bitset } = this.#metadataIndex().evaluate(compileFilter(filter));
     return this.#removeLabels(Array.from(labelsOf(bitset)));
   }
 
@@ -291,7 +292,7 @@ export class Collection {
       this.#flat.remove(label);
       this.#hnsw.remove(label);
       this.#touchedDuringCompaction?.add(label);
-      this.#metadata.remove(label);
+      this.#metadata?.remove(label);
       this.#labels.delete(this.#ids[label]!);
       this.#ids[label] = undefined;
       this.#freeLabels.push(label);
@@ -315,7 +316,7 @@ export class Collection {
     const { k, include } = checked;
     const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
 
-    const allowed = checked.filter ? this.#metadata.evaluate(checked.filter) : undefined;
+    const allowed = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
     const total = this.count;
     const input: PlanInput = {
       total,
@@ -374,7 +375,7 @@ export class Collection {
   async countWhere(filter?: Record<string, unknown>): Promise<number> {
     this.#checkUsable();
     if (filter === undefined) return this.count;
-    return this.#metadata.evaluate(compileFilter(filter)).count;
+    return this.#metadataIndex().evaluate(compileFilter(filter)).count;
   }
 
   /** Documents matching the filter, in label order, a page at a time. */
@@ -393,7 +394,7 @@ export class Collection {
     const include = checkInclude(request.include);
     const labels = request.filter === undefined
       ? Int32Array.from(this.#labels.values()).sort()
-      : labelsOf(this.#metadata.evaluate(compileFilter(request.filter)).bitset);
+      : labelsOf(this.#metadataIndex().evaluate(compileFilter(request.filter)).bitset);
     const start = lowerBound(labels, after + 1);
     const page = labels.subarray(start, start + limit);
     const documents = Array.from(page, (label) => this.#document(label, include));
@@ -438,14 +439,28 @@ export class Collection {
   }
 
   #apply(label: number, id: string, vector: Float32Array, metadata: Metadata | undefined): void {
-    const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
-    this.#flat.add(label, stored);
-    this.#hnsw.add(label, stored);
+    const previous = this.#ids[label];
+    if (previous !== undefined && previous !== id) this.#labels.delete(previous);
+    this.#index(label, id, vector);
     this.#touchedDuringCompaction?.add(label);
-    this.#metadata.add(label, metadata);
-    this.#labels.set(id, label);
-    this.#ids[label] = id;
+    this.#metadata?.add(label, metadata);
   }
+
+  /** The metadata index, built from the store the first time a filter needs it. */
+  #metadataIndex(): MetadataIndex {
+    if (this.#metadata) return this.#metadata;
+    const index = new MetadataIndex();
+    const metadata = new Map<number, string>();
+    for (const { label, metadata: json } of this.#table.metadataRows()) metadata.set(label, json);
+    this.#ids.forEach((id, label) => {
+      if (id === undefined) return;
+      const json = metadata.get(label);
+      index.add(label, json === undefined ? undefined : (JSON.parse(json) as Metadata));
+    });
+    this.#metadata = index;
+    return index;
+  }
+
 
   /**
    * Writes a snapshot of the derived state (graph, vectors, label states)
@@ -470,69 +485,121 @@ export class Collection {
     return this.#compaction;
   }
 
-  /** @internal Builds the in-memory state: id maps and metadata from the store, vectors and graph from a snapshot plus newer changes, or from the store when no valid snapshot exists. */
-  load(): void {
-    for (const { label, id, metadata } of this.#table.keys()) {
-      this.#labels.set(id, label);
-      this.#ids[label] = id;
-      this.#metadata.add(label, metadata === null ? undefined : (JSON.parse(metadata) as Metadata));
-    }
-    for (let label = 0; label < this.#ids.length; label++) {
-      if (this.#ids[label] === undefined) this.#freeLabels.push(label);
-    }
+  /**
+   * @internal Builds the in-memory state: from a snapshot (ids, vectors,
+   * graph) plus the store's newer changes, or from the store alone when no
+   * valid snapshot exists. The metadata index is built on first use.
+   */
+  async load(): Promise<void> {
     const { dir, log } = this.#persistence;
     if (dir !== undefined) {
       const started = performance.now();
-      const problem = this.#restore(dir);
+      const problem = await this.#restore(dir);
       if (problem === undefined) {
         log.info(`collection '${this.name}': restored snapshot v${this.#snapshotVersion} and replayed to v${this.#version} in ${(performance.now() - started).toFixed(0)} ms`);
         return;
       }
-      if (problem !== 'no snapshot' || this.count > 0) {
-        log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.count} documents)`);
+      if (problem !== 'no snapshot' || this.#table.count() > 0) {
+        log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);
       }
+      this.#reset();
     }
     this.#rebuildFromStore();
   }
 
   /** Tries the snapshot in `dir`; returns why it could not be used, or undefined when restored. */
-  #restore(dir: string): string | undefined {
-    const read = readSnapshot(dir, { dimension: this.options.dimension, maxVersion: this.#version });
-    if ('problem' in read) return read.problem;
-    const { manifest, rows, live, states, graphFile } = read.snapshot;
-    try {
-      this.#flat.importState(rows, live, manifest.highWater);
-      this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { file: graphFile, states });
-      const changes = this.#table.changesSince(manifest.version);
-      this.#changedSinceSnapshot = changes.length;
-      for (const change of changes) {
-        if (change.kind === 'upsert') {
-          const stored = normalizesAtInsert(this.options.metric) ? normalized(change.vector) : change.vector;
-          this.#flat.add(change.label, stored);
-          this.#hnsw.add(change.label, stored);
-        } else {
-          this.#flat.remove(change.label);
-          this.#hnsw.remove(change.label);
-        }
-      }
-    } catch (error) {
-      this.#flat.dispose();
-      this.#flat = new FlatIndex(this.options);
-      this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
-      return `snapshot v${manifest.version} could not be loaded (${(error as Error).message})`;
+  async #restore(dir: string): Promise<string | undefined> {
+    const checked = readSnapshot(dir, { dimension: this.options.dimension, maxVersion: this.#version });
+    if ('problem' in checked) return checked.problem;
+    const { manifest, graphFile } = checked.snapshot;
+    // hnswlib loads the graph on the thread pool while this thread checks the graph's
+    // checksum and reads the arena into WASM memory; a graph failing its check is never used.
+    const graph = HnswIndex.read(graphFile, this.options.dimension, this.options.metric);
+    graph.catch(() => {});
+    const graphProblem = verifyGraph(checked.snapshot);
+    let arena: ReturnType<typeof readArena> | undefined;
+    if (graphProblem === undefined) {
+      this.#flat.importFrom(manifest.highWater, (rows, live) => {
+        arena = readArena(checked.snapshot, rows, live);
+        return !('problem' in arena);
+      });
     }
+    let index: Awaited<typeof graph>;
+    try {
+      index = await graph;
+    } catch (error) {
+      return graphProblem ?? `snapshot v${manifest.version} graph could not be loaded (${(error as Error).message})`;
+    }
+    if (graphProblem !== undefined) return graphProblem;
+    if (!arena || 'problem' in arena) return arena?.problem ?? 'arena could not be read';
+    this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: arena.states });
+    arena.ids.forEach((id, label) => {
+      if (id === null) return;
+      this.#ids[label] = id;
+      this.#labels.set(id, label);
+    });
+    const changes = this.#table.changesSince(manifest.version);
+    for (const change of changes) {
+      if (change.kind === 'upsert') {
+        const previous = this.#ids[change.label];
+        if (previous !== undefined && previous !== change.id) this.#labels.delete(previous);
+        const existing = this.#labels.get(change.id);
+        if (existing !== undefined && existing !== change.label) this.#unmap(existing);
+        this.#index(change.label, change.id, change.vector);
+      } else if (this.#ids[change.label] === change.id) {
+        this.#flat.remove(change.label);
+        this.#hnsw.remove(change.label);
+        this.#unmap(change.label);
+      }
+    }
+    if (this.#labels.size !== this.#table.count()) {
+      return `snapshot v${manifest.version} plus replay holds ${this.#labels.size} documents, the store ${this.#table.count()}`;
+    }
+    this.#collectFreeLabels();
+    this.#changedSinceSnapshot = changes.length;
     this.#snapshotVersion = manifest.version;
     return undefined;
   }
 
   #rebuildFromStore(): void {
-    this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, this.count));
-    this.#changedSinceSnapshot = this.count;
-    for (const { label, vector } of this.#table.scan()) {
-      const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
-      this.#flat.add(label, stored);
-      this.#hnsw.add(label, stored);
+    const count = this.#table.count();
+    this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, count));
+    this.#flat.reserve(this.#table.maxLabel() + 1);
+    this.#changedSinceSnapshot = count;
+    for (const { label, id, vector } of this.#table.scan()) this.#index(label, id, vector);
+    this.#collectFreeLabels();
+  }
+
+  /** Puts a document's vector in both indexes and maps its id (no metadata: see #metadataIndex). */
+  #index(label: number, id: string, vector: Float32Array): void {
+    const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
+    this.#flat.add(label, stored);
+    this.#hnsw.add(label, stored);
+    this.#labels.set(id, label);
+    this.#ids[label] = id;
+  }
+
+  #unmap(label: number): void {
+    const id = this.#ids[label];
+    if (id !== undefined && this.#labels.get(id) === label) this.#labels.delete(id);
+    this.#ids[label] = undefined;
+  }
+
+  #collectFreeLabels(): void {
+    this.#freeLabels = [];
+    for (let label = this.#ids.length - 1; label >= 0; label--) {
+      if (this.#ids[label] === undefined) this.#freeLabels.push(label);
     }
+  }
+
+  /** Drops whatever a failed restore left behind. */
+  #reset(): void {
+    this.#flat.dispose();
+    this.#flat = new FlatIndex(this.options);
+    this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
+    this.#labels.clear();
+    this.#ids = [];
+    this.#freeLabels = [];
   }
 
   #emptyGraph(capacity: number): HnswIndex {
@@ -544,8 +611,9 @@ export class Collection {
     const { dir, log } = this.#persistence;
     if (dir === undefined || (!force && this.#version === this.#snapshotVersion)) return false;
     const started = performance.now();
-    const { rows, live, highWater } = this.#flat.exportState();
+    const { rows, live, highWater } = this.#flat.exportViews();
     const hnsw = this.#hnsw;
+    const ids = Array.from({ length: highWater }, (_, label) => this.#ids[label] ?? null);
     writeSnapshot(dir, {
       version: this.#version,
       dimension: this.options.dimension,
@@ -553,6 +621,7 @@ export class Collection {
       rows,
       live,
       states: hnsw.states.slice(0, highWater),
+      ids,
       writeGraph: (file) => hnsw.save(file),
     });
     this.#table.pruneDeletions(this.#version);
@@ -569,9 +638,14 @@ export class Collection {
     if (tombstones >= MIN_COMPACT_TOMBSTONES && tombstones > compactAt * graphSize && this.#compaction === undefined) {
       void this.compact().catch((error: unknown) => this.#persistence.log.error(`collection '${this.name}': compaction failed: ${String(error)}`));
     }
-    if (dir === undefined || this.#snapshotScheduled) return;
+    if (dir === undefined) return;
     // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.
-    if (this.#changedSinceSnapshot >= snapshotAfter) {
+    // A loop of writes that never yields would starve the deferred snapshot: past twice the threshold, write it now.
+    if (this.#changedSinceSnapshot >= 2 * snapshotAfter && this.#compaction === undefined) {
+      this.#writeSnapshot();
+      return;
+    }
+    if (!this.#snapshotScheduled && this.#changedSinceSnapshot >= snapshotAfter) {
       this.#snapshotScheduled = true;
       setImmediate(() => {
         this.#snapshotScheduled = false;

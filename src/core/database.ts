@@ -68,7 +68,7 @@ export class Database {
   }
 
   /** @internal Use `openDatabase`. */
-  static open(options: DatabaseOptions): Database {
+  static async open(options: DatabaseOptions): Promise<Database> {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
     const { path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, ...rest } =
       options as Record<string, unknown>;
@@ -87,7 +87,7 @@ export class Database {
     for (const stored of store.collections()) {
       try {
         const resolved = resolveCollectionOptions(JSON.parse(stored.config));
-        db.#makeCollection(stored.name, stored.id, resolved, stored.version).load();
+        await db.#makeCollection(stored.name, stored.id, resolved, stored.version).load();
       } catch (error) {
         // One broken collection never stops the others from opening.
         const reason = error instanceof Error ? error.message : String(error);

@@ -71,14 +71,26 @@ export class FlatIndex {
     return this.#arena.topK(this.#metric, q, k, candidates);
   }
 
-  /** Rows and live bitset for a snapshot. */
-  exportState(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
-    return this.#arena.exportState();
+  /** Views of the rows and live bitset for a snapshot; valid until the next allocation. */
+  exportViews(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
+    return this.#arena.exportViews();
   }
 
-  /** Restores a snapshot's rows; int8 codes are refitted on the next quantised search. */
-  importState(rows: Uint8Array, live: Uint8Array, highWater: number): void {
-    this.#arena.importState(rows, live, highWater);
+  /**
+   * Restores a snapshot: `fill` receives views of the arena's memory to read
+   * the rows and live bitset into, and returns whether it succeeded. int8
+   * codes are refitted on the next quantised search.
+   */
+  importFrom(highWater: number, fill: (rows: Uint8Array, live: Uint8Array) => boolean): boolean {
+    const { rows, live } = this.#arena.prepareImport(highWater);
+    if (!fill(rows, live)) return false;
+    this.#arena.finishImport(highWater);
+    return true;
+  }
+
+  /** Makes room for `rows` labels up front (avoids repeated growth when the size is known). */
+  reserve(rows: number): void {
+    this.#arena.ensureCapacity(rows);
   }
 
   dispose(): void {

@@ -22,6 +22,16 @@ export interface HnswParams {
   ef: number;
 }
 
+export interface LoadedGraph {
+  index: hnswlib.HierarchicalNSW;
+  states: Uint8Array;
+}
+
+/** Cosine vectors arrive normalised, so inner product is cosine similarity. */
+function newGraph(metric: Metric, dimension: number): hnswlib.HierarchicalNSW {
+  return new hnswlib.HierarchicalNSW(metric === 'l2' ? 'l2' : 'ip', dimension);
+}
+
 const GROWTH = 2;
 const ABSENT = 0;
 const LIVE = 1;
@@ -45,27 +55,20 @@ export class HnswIndex {
    * `saved`, the graph hnswlib wrote to `saved.file` with the label states
    * that were saved beside it.
    */
-  constructor(
-    dimension: number,
-    metric: Metric,
-    params: HnswParams,
-    initialCapacity: number,
-    saved?: { file: string; states: Uint8Array },
-  ) {
+  constructor(dimension: number, metric: Metric, params: HnswParams, initialCapacity: number, loaded?: LoadedGraph) {
     this.dimension = dimension;
     this.params = params;
     this.#metric = metric;
-    // Cosine vectors arrive normalised, so inner product is cosine similarity.
-    this.#index = new hnswlib.HierarchicalNSW(metric === 'l2' ? 'l2' : 'ip', dimension);
-    if (saved) {
-      this.#index.readIndexSync(saved.file);
+    if (loaded) {
+      this.#index = loaded.index;
       this.#capacity = this.#index.getMaxElements();
-      this.#states = saved.states.slice();
+      this.#states = new Uint8Array(loaded.states); // a copy: never keep a view of a larger file buffer alive
       for (const state of this.#states) {
         if (state === LIVE) this.#live++;
         else if (state === DELETED) this.#tombstones++;
       }
     } else {
+      this.#index = newGraph(metric, dimension);
       this.#capacity = Math.max(16, initialCapacity);
       this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
     }
@@ -73,6 +76,17 @@ export class HnswIndex {
     this.#currentEf = params.ef;
     this.#index.setEf(params.ef);
     this.#scratch = new Array<number>(dimension).fill(0);
+  }
+
+  /**
+   * Starts loading a graph hnswlib wrote to `file`, on libuv's thread pool
+   * (hnswlib-node's async readIndex), so the caller can do other work
+   * meanwhile; pass the result with the saved label states to the constructor.
+   */
+  static async read(file: string, dimension: number, metric: Metric): Promise<hnswlib.HierarchicalNSW> {
+    const index = newGraph(metric, dimension);
+    await index.readIndex(file);
+    return index;
   }
 
   /** Writes the graph to `file` (hnswlib's format); `states` must be saved beside it. */

@@ -361,28 +361,37 @@ export class VectorArena {
     return k_.f32.slice((base + queryBytes) >>> 2, ((base + queryBytes) >>> 2) + this.#highWater);
   }
 
-  /** The rows and the live bitset as bytes, for a snapshot (copies). */
-  exportState(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
+  /**
+   * Views of the rows and the live bitset in linear memory, for writing a
+   * snapshot. Valid only until the next call that can allocate.
+   */
+  exportViews(): { rows: Uint8Array; live: Uint8Array; highWater: number } {
     const u8 = this.#k.u8;
     const rowBytes = this.#highWater * this.dim * BYTES_F32;
     const liveBytes = bitsetWords(this.#highWater) * 4;
     return {
-      rows: u8.slice(this.#rows, this.#rows + rowBytes),
-      live: u8.slice(this.#live, this.#live + liveBytes),
+      rows: u8.subarray(this.#rows, this.#rows + rowBytes),
+      live: u8.subarray(this.#live, this.#live + liveBytes),
       highWater: this.#highWater,
     };
   }
 
-  /** Replaces the contents with a snapshot's rows and live bitset. */
-  importState(rows: Uint8Array, live: Uint8Array, highWater: number): void {
-    if (rows.byteLength !== highWater * this.dim * BYTES_F32 || live.byteLength !== bitsetWords(highWater) * 4) {
-      throw new RangeError(`arena snapshot sizes do not match ${highWater} rows of dimension ${this.dim}`);
-    }
+  /**
+   * Makes room for `highWater` rows and returns views to fill with a
+   * snapshot's rows and live bitset (read straight from the file, no copy);
+   * then call `finishImport`. The views are valid until the next allocation.
+   */
+  prepareImport(highWater: number): { rows: Uint8Array; live: Uint8Array } {
     this.ensureCapacity(highWater);
     const u8 = this.#k.u8;
-    u8.set(rows, this.#rows);
     u8.fill(0, this.#live, this.#live + bitsetWords(this.#capacity) * 4);
-    u8.set(live, this.#live);
+    return {
+      rows: u8.subarray(this.#rows, this.#rows + highWater * this.dim * BYTES_F32),
+      live: u8.subarray(this.#live, this.#live + bitsetWords(highWater) * 4),
+    };
+  }
+
+  finishImport(highWater: number): void {
     this.#highWater = highWater;
     const start = this.#live >>> 2;
     this.#liveCount = popcount(this.#k.u32.subarray(start, start + bitsetWords(highWater)));

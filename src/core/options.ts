@@ -167,7 +167,7 @@ export const DEFAULT_TEXT_LANGUAGE: TextLanguage = 'en';
 export const CJK_MODES = ['words', 'bigrams', 'both'] as const;
 export type CjkMode = (typeof CJK_MODES)[number];
 /** Default CJK handling (measured: see tokenizer.ts). */
-export const DEFAULT_CJK_MODE: CjkMode = 'bigrams';
+export const DEFAULT_CJK_MODE: CjkMode = 'both';
 /** Tokens longer than this (UTF-16 code units, after normalisation) are dropped: they are ids, hashes or junk, not words. */
 export const MAX_TOKEN_LENGTH = 64;
 /**

@@ -17,13 +17,18 @@
  * |-----------------------|-----------------------------------------------|
  * | manifest.json         | format, version, dimension, file table        |
  * | hnsw.<version>.bin    | hnswlib's own index format                     |
- * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states       |
+ * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states, ids  |
+ *
+ * The arena's rows and live bitset are written from, and read straight
+ * into, WebAssembly memory (no intermediate copy of the vectors); the ids
+ * (a JSON array indexed by label, null for free labels) spare the open a
+ * scan of the store.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 const MANIFEST = 'manifest.json';
 
 interface FileEntry {
@@ -39,7 +44,7 @@ export interface SnapshotManifest {
   dimension: number;
   /** Arena rows (one past the highest label) and section sizes in the arena file. */
   highWater: number;
-  sections: { rows: number; live: number; states: number };
+  sections: { rows: number; live: number; states: number; ids: number };
   files: { hnsw: FileEntry; arena: FileEntry };
 }
 
@@ -47,19 +52,21 @@ export interface SnapshotContents {
   version: number;
   dimension: number;
   highWater: number;
+  /** Views of the arena in WebAssembly memory: written before anything else can grow it. */
   rows: Uint8Array;
   live: Uint8Array;
   states: Uint8Array;
+  /** Ids by label (null where free). */
+  ids: readonly (string | null)[];
   /** Writes the HNSW graph to the given path. */
   writeGraph: (file: string) => void;
 }
 
-export interface LoadedSnapshot {
+/** A snapshot whose manifest and file sizes passed their checks; `verifyGraph` and `readArena` check the contents. */
+export interface CheckedSnapshot {
   manifest: SnapshotManifest;
-  rows: Uint8Array;
-  live: Uint8Array;
-  states: Uint8Array;
   graphFile: string;
+  arenaFile: string;
 }
 
 export function writeSnapshot(dir: string, contents: SnapshotContents): SnapshotManifest {
@@ -68,7 +75,8 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
   const arenaName = `arena.${version}.bin`;
   const hnswName = `hnsw.${version}.bin`;
 
-  const arena = writeDurably(dir, arenaName, [contents.rows, contents.live, contents.states]);
+  const ids = Buffer.from(JSON.stringify(contents.ids));
+  const arena = writeDurably(dir, arenaName, [contents.rows, contents.live, contents.states, ids]);
   const graphTemp = join(dir, `${hnswName}.tmp`);
   contents.writeGraph(graphTemp);
   const graphBytes = readFileSync(graphTemp);
@@ -80,7 +88,7 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
     version,
     dimension: contents.dimension,
     highWater: contents.highWater,
-    sections: { rows: contents.rows.byteLength, live: contents.live.byteLength, states: contents.states.byteLength },
+    sections: { rows: contents.rows.byteLength, live: contents.live.byteLength, states: contents.states.byteLength, ids: ids.byteLength },
     files: {
       hnsw: { name: hnswName, bytes: graphBytes.byteLength, crc32: crc32(graphBytes) },
       arena,
@@ -94,11 +102,11 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
   return manifest;
 }
 
-/** The snapshot in `dir`, or the reason it cannot be used. */
+/** The snapshot in `dir` with its manifest and file sizes checked, or the reason it cannot be used. */
 export function readSnapshot(
   dir: string,
   expected: { dimension: number; maxVersion: number },
-): { snapshot: LoadedSnapshot } | { problem: string } {
+): { snapshot: CheckedSnapshot } | { problem: string } {
   const manifestPath = join(dir, MANIFEST);
   if (!existsSync(manifestPath)) return { problem: 'no snapshot' };
   let manifest: SnapshotManifest;
@@ -112,31 +120,73 @@ export function readSnapshot(
   if (!(manifest.version <= expected.maxVersion)) {
     return { problem: `snapshot version ${manifest.version} is newer than the store's ${expected.maxVersion}` };
   }
-  const arena = readChecked(dir, manifest.files?.arena);
-  if ('problem' in arena) return arena;
-  const graph = readChecked(dir, manifest.files?.hnsw);
-  if ('problem' in graph) return graph;
-  const { rows, live, states } = manifest.sections;
-  if (rows + live + states !== arena.bytes.byteLength) return { problem: 'arena sections do not add up to the file size' };
-  return {
-    snapshot: {
-      manifest,
-      rows: arena.bytes.subarray(0, rows),
-      live: arena.bytes.subarray(rows, rows + live),
-      states: arena.bytes.subarray(rows + live),
-      graphFile: join(dir, manifest.files.hnsw.name),
-    },
-  };
+  const arena = checkSize(dir, manifest.files?.arena);
+  if (typeof arena !== 'string') return arena;
+  const sections = manifest.sections ?? {};
+  if (sections.rows + sections.live + sections.states + sections.ids !== manifest.files.arena.bytes) {
+    return { problem: 'arena sections do not add up to the file size' };
+  }
+  const graph = checkSize(dir, manifest.files?.hnsw);
+  if (typeof graph !== 'string') return graph;
+  return { snapshot: { manifest, graphFile: graph, arenaFile: arena } };
 }
 
-function readChecked(dir: string, entry: FileEntry | undefined): { bytes: Buffer } | { problem: string } {
+/**
+ * The graph file's checksum problem, if any. Callers may run this while
+ * hnswlib loads the same file on another thread, and must discard the
+ * loaded graph unused when it fails.
+ */
+export function verifyGraph(snapshot: CheckedSnapshot): string | undefined {
+  const { hnsw } = snapshot.manifest.files;
+  return crc32(readFileSync(snapshot.graphFile)) === hnsw.crc32 ? undefined : `${hnsw.name} fails its checksum`;
+}
+
+/**
+ * Reads the arena file's rows and live bitset straight into `rows` and
+ * `live` (views of WebAssembly memory of the manifest's section sizes) and
+ * returns the label states and ids, after checking the file's checksum.
+ */
+export function readArena(
+  snapshot: CheckedSnapshot,
+  rows: Uint8Array,
+  live: Uint8Array,
+): { states: Uint8Array; ids: (string | null)[] } | { problem: string } {
+  const { sections, files } = snapshot.manifest;
+  const states = new Uint8Array(sections.states);
+  const ids = new Uint8Array(sections.ids);
+  const fd = openSync(snapshot.arenaFile, 'r');
+  let checksum = 0;
+  try {
+    let position = 0;
+    for (const target of [rows, live, states, ids]) {
+      let filled = 0;
+      while (filled < target.byteLength) {
+        const read = readSync(fd, target, filled, target.byteLength - filled, position + filled);
+        if (read === 0) return { problem: `${files.arena.name} ends early` };
+        filled += read;
+      }
+      checksum = crc32(target, checksum);
+      position += target.byteLength;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (checksum !== files.arena.crc32) return { problem: `${files.arena.name} fails its checksum` };
+  try {
+    return { states, ids: JSON.parse(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength).toString('utf8')) as (string | null)[] };
+  } catch {
+    return { problem: `${files.arena.name} holds unreadable ids` };
+  }
+}
+
+/** The file's path when it exists with the size the manifest names. */
+function checkSize(dir: string, entry: FileEntry | undefined): string | { problem: string } {
   if (!entry || typeof entry.name !== 'string' || entry.name.includes('/')) return { problem: 'manifest names no file' };
   const path = join(dir, entry.name);
   if (!existsSync(path)) return { problem: `${entry.name} is missing` };
-  if (statSync(path).size !== entry.bytes) return { problem: `${entry.name} is ${statSync(path).size} bytes, expected ${entry.bytes}` };
-  const bytes = readFileSync(path);
-  if (crc32(bytes) !== entry.crc32) return { problem: `${entry.name} fails its checksum` };
-  return { bytes };
+  const size = statSync(path).size;
+  if (size !== entry.bytes) return { problem: `${entry.name} is ${size} bytes, expected ${entry.bytes}` };
+  return path;
 }
 
 /** Writes parts to `name` via a fsynced temp file and a rename; returns its table entry. */

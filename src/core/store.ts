@@ -190,7 +190,9 @@ export class DocumentTable {
   readonly #byLabel: BetterSqlite3.Statement;
   readonly #fieldsByLabel: BetterSqlite3.Statement;
   readonly #all: BetterSqlite3.Statement;
-  readonly #keys: BetterSqlite3.Statement;
+  readonly #metadataRows: BetterSqlite3.Statement;
+  readonly #count: BetterSqlite3.Statement;
+  readonly #maxLabel: BetterSqlite3.Statement;
   readonly #upsertsSince: BetterSqlite3.Statement;
   readonly #deletionsSince: BetterSqlite3.Statement;
   readonly #pruneDeletions: BetterSqlite3.Statement;
@@ -208,8 +210,10 @@ export class DocumentTable {
     this.#byId = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`);
     this.#byLabel = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`);
     this.#fieldsByLabel = db.prepare(`SELECT text, metadata FROM ${table} WHERE label = ?`);
-    this.#all = db.prepare(`SELECT label, id, vector, metadata FROM ${table} ORDER BY label`);
-    this.#keys = db.prepare(`SELECT label, id, metadata FROM ${table} ORDER BY label`);
+    this.#all = db.prepare(`SELECT label, id, vector FROM ${table} ORDER BY label`);
+    this.#metadataRows = db.prepare(`SELECT label, metadata FROM ${table} WHERE metadata IS NOT NULL`);
+    this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
+    this.#maxLabel = db.prepare(`SELECT coalesce(max(label), -1) AS n FROM ${table}`);
     this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, metadata FROM ${table} WHERE seq > ? ORDER BY seq`);
     this.#deletionsSince = db.prepare(`SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`);
     this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
@@ -251,16 +255,25 @@ export class DocumentTable {
     return this.#fieldsByLabel.get(label) as { text: string | null; metadata: string | null } | undefined;
   }
 
-  /** Every row's label, id, vector and metadata JSON in label order, for rebuilding in-memory indexes. */
-  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array; metadata: string | undefined }> {
-    for (const raw of this.#all.iterate() as IterableIterator<Omit<RawRow, 'text' | 'seq'>>) {
-      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector), metadata: raw.metadata ?? undefined };
+  /** Every row's label, id and vector in label order, for rebuilding in-memory indexes. */
+  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array }> {
+    for (const raw of this.#all.iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector'>>) {
+      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector) };
     }
   }
 
-  /** Every row's label, id and metadata JSON (no vectors), in label order. */
-  *keys(): IterableIterator<{ label: number; id: string; metadata: string | null }> {
-    yield* this.#keys.iterate() as IterableIterator<{ label: number; id: string; metadata: string | null }>;
+  /** Label and metadata JSON of every row that has metadata. */
+  metadataRows(): IterableIterator<{ label: number; metadata: string }> {
+    return this.#metadataRows.iterate() as IterableIterator<{ label: number; metadata: string }>;
+  }
+
+  count(): number {
+    return (this.#count.get() as { n: number }).n;
+  }
+
+  /** The highest label in use, or -1 when empty. */
+  maxLabel(): number {
+    return (this.#maxLabel.get() as { n: number }).n;
   }
 
   /** Upserts and deletions with seq > `since`, in seq order (upserts before deletions of equal seq never occur: one call writes one kind). */

@@ -6,9 +6,10 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ResultCache, type SecondLevelCache } from '../core/cache.js';
 import { createError } from '../core/errors.js';
+import { MAX_ID_BYTES } from '../core/options.js';
 import type { Database } from '../core/database.js';
 import { presentedKey, registerAuth } from './auth.js';
 import {
@@ -21,7 +22,7 @@ import {
   type ServerConfig,
 } from './config.js';
 import type { AppContext } from './context.js';
-import { registerErrorHandler } from './error-handler.js';
+import { registerErrorHandler, sendError } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
@@ -49,7 +50,12 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
     bodyLimit,
-    disableRequestLogging: true,
+    // Fastify 5.12 deprecates the top-level disableRequestLogging (FSTDEP023) in favour of a LogController.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Ids of up to MAX_ID_BYTES bytes travel in paths percent-encoded: 3 characters a byte (Fastify's default allows 100).
+    routerOptions: { maxParamLength: 3 * MAX_ID_BYTES },
+    // Malformed URLs and over-long path parameters fail before routing: give them the standard error body too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply, bodyLimit),
     logger: options.logLevel === undefined || options.logLevel === 'silent' ? false : { level: options.logLevel },
     ajv: {
       // Unknown fields are errors, not silently dropped; types are never coerced.
@@ -78,6 +84,10 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
       },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+  });
+  // The docs UI only shows the OpenAPI document, which the read-only key may read (/openapi.json): so may it the UI.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, readOnly: true };
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, { apiKey: options.apiKey, readOnlyKey: options.readOnlyKey });

@@ -98,14 +98,17 @@ export function toQuiverError(error: unknown, bodyLimit: number): QuiverError | 
   }
 }
 
+/** Replies to anything thrown with its status and the standard body. */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimit: number): FastifyReply {
+  const known = toQuiverError(error, bodyLimit);
+  if (!known) request.log.error({ err: error }, 'unhandled error');
+  const body = errorBody(known ?? createError('INTERNAL_ERROR'));
+  if (body.code === 'RATE_LIMITED') void reply.header('retry-after', String(retryAfterOf(error)));
+  return reply.status(body.statusCode).send(body);
+}
+
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toQuiverError(error, bodyLimit);
-    if (!known) request.log.error({ err: error }, 'unhandled error');
-    const body = errorBody(known ?? createError('INTERNAL_ERROR'));
-    if (body.code === 'RATE_LIMITED') void reply.header('retry-after', String(retryAfterOf(error)));
-    return reply.status(body.statusCode).send(body);
-  });
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, bodyLimit));
   app.setNotFoundHandler((request, reply) => {
     const body = errorBody(createError('ROUTE_NOT_FOUND', request.method, request.url.split('?')[0]!));
     return reply.status(404).send(body);
