@@ -319,7 +319,7 @@ async function openInPhases(path: string): Promise<ChildResult> {
   const { FlatIndex } = await import('../src/core/flat-index.js');
   const { HnswIndex } = await import('../src/core/hnsw-index.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
-  const { resolveCollectionOptions } = await import('../src/core/options.js');
+  const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
   kernels();
   const phases: Record<string, number> = {};
   let mark = performance.now();
@@ -557,7 +557,7 @@ async function ingestComponents(
   const { normalized } = await import('../src/core/metric.js');
   const { FlatIndex } = await import('../src/core/flat-index.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
-  const { resolveCollectionOptions } = await import('../src/core/options.js');
+  const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
   const { Store } = await import('../src/core/store.js');
   const options = resolveCollectionOptions({ dimension: CONFIG.dim, metric: CONFIG.metric });
   const storeRows = (fields: boolean): DocumentRow[][] =>

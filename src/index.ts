@@ -30,7 +30,8 @@ export type {
   SearchHit,
   SearchRequest,
 } from './core/collection.js';
-export type { CollectionOptions, Metric, Quantization } from './core/options.js';
+export type { CollectionOptions } from './core/collection-options.js';
+export type { Metric, Quantization } from './core/options.js';
 export type { Durability } from './core/store.js';
 export type { Metadata } from './core/validate.js';
 /** Every error Quiver throws on purpose is a QuiverError with a stable `code`. */

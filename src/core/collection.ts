@@ -5,10 +5,12 @@
  * rejected batch changes nothing. Every write bumps `version`.
  */
 import { hasLabel, labelsOf } from './bitset.js';
+import { Bm25Index } from './bm25-index.js';
 import { createError } from './errors.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
+import { DEFAULT_ALPHA, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
 import { HnswIndex } from './hnsw-index.js';
 import type { TopK } from './kernels.js';
 import { normalized, normalizesAtInsert } from './metric.js';
@@ -20,9 +22,10 @@ import {
   MAX_EF,
   MAX_K,
   MAX_LIST_LIMIT,
+  MAX_QUERY_TEXT_LENGTH,
   isIntegerIn,
-  type ResolvedCollectionOptions,
 } from './options.js';
+import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArena, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
 import type { DocumentRow, DocumentTable } from './store.js';
@@ -45,8 +48,18 @@ export interface Document {
 }
 
 export interface SearchRequest {
-  /** Query vector of the collection's dimension. */
-  vector: Float32Array | readonly number[];
+  /** Query vector of the collection's dimension. With `text` too, the search is hybrid. */
+  vector?: Float32Array | readonly number[];
+  /** Keyword query, scored by BM25 over document text. With `vector` too, the search is hybrid. */
+  text?: string;
+  /**
+   * How a hybrid search fuses its two lists: `relativeScore` (default;
+   * min-max normalised scores weighted by `alpha`) or `rrf` (reciprocal rank
+   * fusion, k = 60). See fusion.ts.
+   */
+  fusion?: FusionMethod;
+  /** relativeScore weight of the vector side, 0 (pure keyword) to 1 (pure vector). Default 0.5. */
+  alpha?: number;
   /** Number of hits, 1 to MAX_K. Default DEFAULT_K (10). */
   k?: number;
   /** Metadata filter (see src/core/filter.ts for the language); only matching documents are returned. */
@@ -64,11 +77,19 @@ export interface SearchRequest {
 }
 
 export type SearchField = 'metadata' | 'text' | 'vector';
+export type FusionMethod = 'relativeScore' | 'rrf';
 
 export interface SearchHit {
   id: string;
-  /** Higher is closer: cosine similarity, dot product, or negated squared L2 distance. */
+  /**
+   * Higher is closer. Vector search: cosine similarity, dot product, or
+   * negated squared L2 distance. Keyword search: BM25. Hybrid: the fused score.
+   */
   score: number;
+  /** Hybrid only: the exact vector score of this document. */
+  vectorScore?: number;
+  /** Hybrid only: the BM25 score of this document (0 when no query term occurs in it). */
+  keywordScore?: number;
   metadata?: Metadata;
   text?: string;
   vector?: Float32Array;
@@ -76,7 +97,12 @@ export interface SearchHit {
 
 /** How a search ran: the plan chosen, why, and where the time went. */
 export interface Explain {
-  plan: PlanKind;
+  /** exact or hnsw for vector search, keyword for BM25, hybrid for both. */
+  plan: PlanKind | 'keyword' | 'hybrid';
+  /** The vector side's plan in a hybrid search. */
+  vectorPlan?: PlanKind;
+  /** Candidates each side of a hybrid search fetched before fusion. */
+  depth?: number;
   /** True when HNSW returned fewer than k filtered hits and the exact scan took over. */
   fallback: boolean;
   /** Live documents, and how many of them the filter allows. */
@@ -150,7 +176,13 @@ const COMPACTION_SLICE_MS = 8;
 const LABEL_LIST_DENSITY = 1 / 16;
 
 const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
-const SEARCH_KEYS = new Set(['vector', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include']);
+const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include']);
+const FUSIONS = new Set<FusionMethod>(['relativeScore', 'rrf']);
+/**
+ * Each side of a hybrid search fetches at least this many candidates, so the
+ * fused top k is the same for every k up to it (more for larger k).
+ */
+export const HYBRID_DEPTH = 100;
 const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include']);
 const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
 const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
@@ -161,6 +193,7 @@ export class Collection {
   readonly #table: DocumentTable;
   #flat: FlatIndex;
   #hnsw: HnswIndex;
+  #bm25: Bm25Index;
   /** Built on first use (filters), from the store: opening a collection never parses metadata. */
   #metadata: MetadataIndex | undefined;
   readonly #planner = new Planner();
@@ -198,6 +231,7 @@ export class Collection {
     this.#persistence = persistence;
     this.#flat = new FlatIndex(options);
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
+    this.#bm25 = this.#emptyKeywordIndex();
     this.#assertUsable = assertUsable;
   }
 
@@ -234,7 +268,7 @@ export class Collection {
     const version = this.#version + 1;
     this.#table.put(rows, version);
     this.#freeLabels.length = freeLeft;
-    rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, metadata[i]));
+    rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, row.text, metadata[i]));
     this.#version = version;
     this.#changedSinceSnapshot += rows.length;
     this.#afterWrite();
@@ -291,6 +325,7 @@ export class Collection {
     for (const label of labels) {
       this.#flat.remove(label);
       this.#hnsw.remove(label);
+      this.#bm25.remove(label);
       this.#touchedDuringCompaction?.add(label);
       this.#metadata?.remove(label);
       this.#labels.delete(this.#ids[label]!);
@@ -314,20 +349,74 @@ export class Collection {
     const started = performance.now();
     const checked = this.#checkSearch(request);
     const { k, include } = checked;
-    const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
-
     const allowed = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
     const total = this.count;
+    const candidates = allowed ? allowed.count : total;
+    const filtered = performance.now();
+
+    type PartialExplain = Omit<Explain, 'timings' | 'total' | 'candidates'>;
+    let labels: Int32Array;
+    let scores: ArrayLike<number>;
+    let parts: { vector: Map<number, number>; keyword: Map<number, number> } | undefined;
+    let explain: PartialExplain;
+    if (checked.vector === undefined) {
+      ({ labels, scores } = this.#bm25.search(checked.text!, k, allowed?.bitset));
+      explain = { plan: 'keyword', fallback: false, ef: null, forced: false, estimates: { exact: 0, hnsw: 0 } };
+    } else {
+      const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
+      if (checked.text === undefined) {
+        const vector = this.#vectorSearch(query, k, checked, allowed, candidates);
+        ({ labels, scores } = vector.top);
+        explain = vector.explain;
+      } else {
+        const depth = Math.max(k, HYBRID_DEPTH);
+        const vector = this.#vectorSearch(query, depth, checked, allowed, candidates);
+        const keyword = this.#bm25.search(checked.text, depth, allowed?.bitset);
+        const fused = this.#fuse(query, checked, vector.top, keyword);
+        labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+        scores = fused.scores;
+        parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
+        explain = { ...vector.explain, plan: 'hybrid', vectorPlan: vector.explain.plan as PlanKind, depth };
+      }
+    }
+    const searched = performance.now();
+    const hits = this.#hits(labels, scores, include);
+    if (parts) {
+      hits.forEach((hit, i) => {
+        hit.vectorScore = parts.vector.get(labels[i]!)!;
+        hit.keywordScore = parts.keyword.get(labels[i]!)!;
+      });
+    }
+    if (!checked.explain) return hits;
+    const done = performance.now();
+    return {
+      hits,
+      explain: {
+        ...explain,
+        total,
+        candidates,
+        timings: { filter: filtered - started, search: searched - filtered, fetch: done - searched, total: done - started },
+      },
+    };
+  }
+
+  /** One vector search by the planner's (or the request's) plan; `explain.timings.search` is its time. */
+  #vectorSearch(
+    query: Float32Array,
+    k: number,
+    checked: CheckedSearch,
+    allowed: { bitset: Uint32Array; count: number } | undefined,
+    candidates: number,
+  ): { top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> } {
+    const started = performance.now();
     const input: PlanInput = {
-      total,
-      candidates: allowed ? allowed.count : total,
+      total: this.count,
+      candidates,
       filtered: allowed !== undefined,
       k,
       ef: checked.ef ?? this.options.hnsw.ef,
       dimension: this.options.dimension,
     };
-    const filtered = performance.now();
-
     const planned = this.#planner.plan(input);
     const plan: Plan = checked.exact === undefined ? planned : { ...planned, kind: checked.exact ? 'exact' : 'hnsw' };
     let fallback = false;
@@ -335,7 +424,7 @@ export class Collection {
     if (plan.kind === 'hnsw') {
       const filter = allowed && ((label: number) => hasLabel(allowed.bitset, label));
       const approximate = this.#hnsw.search(query, k, plan.ef, filter);
-      if (approximate.labels.length < Math.min(k, input.candidates)) {
+      if (approximate.labels.length < Math.min(k, candidates)) {
         fallback = true;
         top = this.#exact(query, k, allowed, checked.quantized);
       } else {
@@ -345,30 +434,48 @@ export class Collection {
     } else {
       top = this.#exact(query, k, allowed, checked.quantized);
     }
-    const searched = performance.now();
-    if (!fallback) this.#planner.record(plan, input, (searched - filtered) * 1e6);
-
-    const hits = this.#hits(top, include);
-    if (!checked.explain) return hits;
-    const done = performance.now();
+    const elapsed = performance.now() - started;
+    if (!fallback) this.#planner.record(plan, input, elapsed * 1e6);
     return {
-      hits,
+      top,
       explain: {
         plan: plan.kind,
         fallback,
-        total,
-        candidates: input.candidates,
         ef: plan.kind === 'hnsw' ? plan.ef : null,
         forced: checked.exact !== undefined,
         estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
-        timings: {
-          filter: filtered - started,
-          search: searched - filtered,
-          fetch: done - searched,
-          total: done - started,
-        },
       },
     };
+  }
+
+  /**
+   * Fuses the two candidate lists. Every candidate gets both scores: the
+   * vector score exactly (the SIMD kernel over the union), the BM25 score
+   * from the keyword index, so a document found by one side only is still
+   * ranked on both.
+   */
+  #fuse(query: Float32Array, checked: CheckedSearch, vector: TopK, keyword: TopK) {
+    const union = Int32Array.from(new Set([...vector.labels, ...keyword.labels]));
+    const exact = this.#flat.search(query, union.length, { candidates: union });
+    const vectorScores = new Map<number, number>();
+    exact.labels.forEach((label, i) => vectorScores.set(label, exact.scores[i]!));
+    const bm25 = this.#bm25.score(checked.text!, union);
+    const keywordScores = new Map<number, number>();
+    union.forEach((label, i) => keywordScores.set(label, bm25[i]!));
+    let fused: Fused;
+    if (checked.fusion === 'rrf') {
+      fused = reciprocalRankFusion([vector.labels, keyword.labels]);
+    } else {
+      fused = relativeScoreFusion(
+        {
+          labels: union,
+          vectorScores: Float32Array.from(union, (label) => vectorScores.get(label)!),
+          keywordScores: Float32Array.from(union, (label) => keywordScores.get(label)!),
+        },
+        checked.alpha,
+      );
+    }
+    return { labels: fused.labels, scores: Float32Array.from(fused.scores), vectorScores, keywordScores };
   }
 
   /** Number of documents matching `filter` (all documents without one). */
@@ -410,14 +517,14 @@ export class Collection {
     return this.#flat.search(query, k, { candidates, quantized });
   }
 
-  #hits(top: TopK, include: readonly SearchField[]): SearchHit[] {
-    const hits: SearchHit[] = new Array(top.labels.length);
+  #hits(labels: Int32Array, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
+    const hits: SearchHit[] = new Array(labels.length);
     const wantMetadata = include.includes('metadata');
     const wantText = include.includes('text');
     const wantVector = include.includes('vector');
-    for (let i = 0; i < top.labels.length; i++) {
-      const label = top.labels[i]!;
-      const hit: SearchHit = { id: this.#ids[label]!, score: top.scores[i]! };
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i]!;
+      const hit: SearchHit = { id: this.#ids[label]!, score: scores[i]! };
       if (wantMetadata || wantText || wantVector) {
         const row = wantVector ? this.#table.byLabel(label) : this.#table.fields(label);
         if (wantMetadata && row?.metadata) hit.metadata = JSON.parse(row.metadata) as Metadata;
@@ -438,10 +545,10 @@ export class Collection {
     return document;
   }
 
-  #apply(label: number, id: string, vector: Float32Array, metadata: Metadata | undefined): void {
+  #apply(label: number, id: string, vector: Float32Array, text: string | undefined, metadata: Metadata | undefined): void {
     const previous = this.#ids[label];
     if (previous !== undefined && previous !== id) this.#labels.delete(previous);
-    this.#index(label, id, vector);
+    this.#index(label, id, vector, text);
     this.#touchedDuringCompaction?.add(label);
     this.#metadata?.add(label, metadata);
   }
@@ -533,6 +640,11 @@ export class Collection {
     if (graphProblem !== undefined) return graphProblem;
     if (!arena || 'problem' in arena) return arena?.problem ?? 'arena could not be read';
     this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: arena.states });
+    try {
+      this.#bm25 = Bm25Index.deserialize(arena.keyword, { text: this.options.text, bm25: this.options.bm25 });
+    } catch (error) {
+      return `snapshot v${manifest.version} keyword index could not be loaded (${(error as Error).message})`;
+    }
     arena.ids.forEach((id, label) => {
       if (id === null) return;
       this.#ids[label] = id;
@@ -545,10 +657,11 @@ export class Collection {
         if (previous !== undefined && previous !== change.id) this.#labels.delete(previous);
         const existing = this.#labels.get(change.id);
         if (existing !== undefined && existing !== change.label) this.#unmap(existing);
-        this.#index(change.label, change.id, change.vector);
+        this.#index(change.label, change.id, change.vector, change.text);
       } else if (this.#ids[change.label] === change.id) {
         this.#flat.remove(change.label);
         this.#hnsw.remove(change.label);
+        this.#bm25.remove(change.label);
         this.#unmap(change.label);
       }
     }
@@ -566,15 +679,17 @@ export class Collection {
     this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, count));
     this.#flat.reserve(this.#table.maxLabel() + 1);
     this.#changedSinceSnapshot = count;
-    for (const { label, id, vector } of this.#table.scan()) this.#index(label, id, vector);
+    for (const { label, id, vector, text } of this.#table.scan()) this.#index(label, id, vector, text);
     this.#collectFreeLabels();
   }
 
-  /** Puts a document's vector in both indexes and maps its id (no metadata: see #metadataIndex). */
-  #index(label: number, id: string, vector: Float32Array): void {
+  /** Puts a document in the vector and keyword indexes and maps its id (no metadata: see #metadataIndex). */
+  #index(label: number, id: string, vector: Float32Array, text: string | undefined): void {
     const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
     this.#flat.add(label, stored);
     this.#hnsw.add(label, stored);
+    if (text === undefined) this.#bm25.remove(label);
+    else this.#bm25.add(label, text);
     this.#labels.set(id, label);
     this.#ids[label] = id;
   }
@@ -597,9 +712,14 @@ export class Collection {
     this.#flat.dispose();
     this.#flat = new FlatIndex(this.options);
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
+    this.#bm25 = this.#emptyKeywordIndex();
     this.#labels.clear();
     this.#ids = [];
     this.#freeLabels = [];
+  }
+
+  #emptyKeywordIndex(): Bm25Index {
+    return new Bm25Index({ text: this.options.text, bm25: this.options.bm25 });
   }
 
   #emptyGraph(capacity: number): HnswIndex {
@@ -622,6 +742,7 @@ export class Collection {
       live,
       states: hnsw.states.slice(0, highWater),
       ids,
+      keyword: this.#bm25.serialize(),
       writeGraph: (file) => hnsw.save(file),
     });
     this.#table.pruneDeletions(this.#version);
@@ -758,20 +879,35 @@ export class Collection {
       }
     }
     const include = checkInclude(request.include);
-    const vector = checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric));
+    const { text, fusion = 'relativeScore' as FusionMethod, alpha = DEFAULT_ALPHA } = request as SearchRequest;
+    if (request.vector === undefined && text === undefined) {
+      throw createError('INVALID_ARGUMENT', 'search request', 'a vector, a text query, or both', 'neither');
+    }
+    if (text !== undefined && (typeof text !== 'string' || text.length === 0 || text.length > MAX_QUERY_TEXT_LENGTH)) {
+      throw createError('INVALID_ARGUMENT', 'text', `a non-empty string of at most ${MAX_QUERY_TEXT_LENGTH} characters`, text);
+    }
+    if (!FUSIONS.has(fusion)) throw createError('INVALID_ARGUMENT', 'fusion', [...FUSIONS].join(' or '), fusion);
+    // 0 is a valid alpha (pure keyword), never "unset".
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw createError('INVALID_ARGUMENT', 'alpha', 'a number from 0 to 1', alpha);
+    const vector = request.vector === undefined
+      ? undefined
+      : checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric));
     const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
     return {
-      vector, k, include, filter,
+      vector, text, fusion, alpha, k, include, filter,
       ef: request.ef,
-      exact: request.exact,
+      exact: request.exact as boolean | undefined,
       explain: request.explain === true,
-      quantized: request.quantized,
+      quantized: request.quantized as boolean | undefined,
     };
   }
 }
 
 interface CheckedSearch {
-  vector: Float32Array;
+  vector: Float32Array | undefined;
+  text: string | undefined;
+  fusion: FusionMethod;
+  alpha: number;
   k: number;
   include: readonly SearchField[];
   filter: CompiledFilter | undefined;

@@ -11,10 +11,8 @@ import {
   DEFAULT_COMPACT_AT,
   DEFAULT_SNAPSHOT_AFTER,
   isIntegerIn,
-  resolveCollectionOptions,
-  type CollectionOptions,
-  type ResolvedCollectionOptions,
 } from './options.js';
+import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
 import { Store, type Durability } from './store.js';
 import { isPlainObject } from './validate.js';
 

@@ -5,7 +5,8 @@
  */
 import { Int8Codes, VectorArena, kernels, type Kernels, type TopK } from './kernels.js';
 import { kernelMetric } from './metric.js';
-import { DEFAULT_INITIAL_CAPACITY, type ResolvedCollectionOptions } from './options.js';
+import type { ResolvedCollectionOptions } from './collection-options.js';
+import { DEFAULT_INITIAL_CAPACITY } from './options.js';
 
 export interface FlatSearchOptions {
   /** Only these labels: a bitset over labels, or a list of labels. Both must name live rows only. */

@@ -2,7 +2,6 @@
  * Every default and limit, declared once. The server's JSON schemas import
  * their limits from here.
  */
-import { createError } from './errors.js';
 
 export const METRICS = ['cosine', 'dot', 'l2'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -27,6 +26,8 @@ export const MAX_BATCH_SIZE = 100_000;
 export const MAX_ID_BYTES = 512;
 /** Longest document text, in UTF-16 code units. */
 export const MAX_TEXT_LENGTH = 1_000_000;
+/** Longest keyword query, in UTF-16 code units. */
+export const MAX_QUERY_TEXT_LENGTH = 10_000;
 /** Largest metadata object, as JSON. */
 export const MAX_METADATA_BYTES = 65_536;
 /** Collection names: 1-64 of [A-Za-z0-9_-], starting with a letter or digit. */
@@ -60,81 +61,6 @@ export const DEFAULT_SNAPSHOT_AFTER = 20_000;
 export const DEFAULT_COMPACT_AT = 0.2;
 /** Rows the vector arena holds before its first growth; it grows by half each time after. */
 export const DEFAULT_INITIAL_CAPACITY = 1024;
-
-export interface CollectionOptions {
-  /** Vector length, 1 to MAX_DIMENSION. Required. */
-  dimension: number;
-  /** `cosine` (vectors normalised at insert), `dot` or `l2` (squared Euclidean). Default `cosine`. */
-  metric?: Metric;
-  /** `int8` keeps int8 codes beside the f32 vectors for a ~4x cheaper exact scan, re-ranked in f32. Default `none`. */
-  quantization?: Quantization;
-  /** Re-rank factor for int8 search (see DEFAULT_RERANK). */
-  rerank?: number;
-  /** HNSW graph parameters; see DEFAULT_HNSW_*. */
-  hnsw?: { m?: number; efConstruction?: number; ef?: number };
-}
-
-export interface ResolvedCollectionOptions {
-  readonly dimension: number;
-  readonly metric: Metric;
-  readonly quantization: Quantization;
-  readonly rerank: number;
-  readonly hnsw: Readonly<{ m: number; efConstruction: number; ef: number }>;
-}
-
-/** Merges defaults, checks every field and throws one INVALID_OPTIONS listing all problems. */
-export function resolveCollectionOptions(input: unknown): ResolvedCollectionOptions {
-  const problems: string[] = [];
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw createError('INVALID_OPTIONS', ['collection options must be an object']);
-  }
-  const options = input as Record<string, unknown>;
-  const known = new Set(['dimension', 'metric', 'quantization', 'rerank', 'hnsw']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) problems.push(`unknown option '${key}'`);
-  }
-  const { dimension, metric = DEFAULT_METRIC, quantization = 'none', rerank = DEFAULT_RERANK } = options;
-  if (!isIntegerIn(dimension, 1, MAX_DIMENSION)) {
-    problems.push(`dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(dimension)}`);
-  }
-  if (!METRICS.includes(metric as Metric)) {
-    problems.push(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
-  }
-  if (!QUANTIZATIONS.includes(quantization as Quantization)) {
-    problems.push(`quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${String(quantization)}`);
-  }
-  if (!isIntegerIn(rerank, 1, MAX_RERANK)) {
-    problems.push(`rerank must be an integer from 1 to ${MAX_RERANK}, got ${String(rerank)}`);
-  }
-  const hnsw = resolveHnsw(options.hnsw, problems);
-  if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
-  return Object.freeze({
-    dimension: dimension as number,
-    metric: metric as Metric,
-    quantization: quantization as Quantization,
-    rerank: rerank as number,
-    hnsw,
-  });
-}
-
-function resolveHnsw(input: unknown, problems: string[]): Readonly<{ m: number; efConstruction: number; ef: number }> {
-  if (input === undefined) input = {};
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    problems.push('hnsw must be an object');
-    input = {};
-  }
-  const options = input as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (key !== 'm' && key !== 'efConstruction' && key !== 'ef') problems.push(`unknown option 'hnsw.${key}'`);
-  }
-  const { m = DEFAULT_HNSW_M, efConstruction = DEFAULT_HNSW_EF_CONSTRUCTION, ef = DEFAULT_HNSW_EF } = options;
-  if (!isIntegerIn(m, 2, MAX_HNSW_M)) problems.push(`hnsw.m must be an integer from 2 to ${MAX_HNSW_M}, got ${String(m)}`);
-  if (!isIntegerIn(efConstruction, 1, MAX_EF)) {
-    problems.push(`hnsw.efConstruction must be an integer from 1 to ${MAX_EF}, got ${String(efConstruction)}`);
-  }
-  if (!isIntegerIn(ef, 1, MAX_EF)) problems.push(`hnsw.ef must be an integer from 1 to ${MAX_EF}, got ${String(ef)}`);
-  return Object.freeze({ m: m as number, efConstruction: efConstruction as number, ef: ef as number });
-}
 
 export function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;

@@ -17,7 +17,8 @@
  * |-----------------------|-----------------------------------------------|
  * | manifest.json         | format, version, dimension, file table        |
  * | hnsw.<version>.bin    | hnswlib's own index format                     |
- * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states, ids  |
+ * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states, ids, |
+ * |                       | the BM25 index (bm25-index.ts's own format)    |
  *
  * The arena's rows and live bitset are written from, and read straight
  * into, WebAssembly memory (no intermediate copy of the vectors); the ids
@@ -44,7 +45,7 @@ export interface SnapshotManifest {
   dimension: number;
   /** Arena rows (one past the highest label) and section sizes in the arena file. */
   highWater: number;
-  sections: { rows: number; live: number; states: number; ids: number };
+  sections: { rows: number; live: number; states: number; ids: number; keyword: number };
   files: { hnsw: FileEntry; arena: FileEntry };
 }
 
@@ -58,6 +59,8 @@ export interface SnapshotContents {
   states: Uint8Array;
   /** Ids by label (null where free). */
   ids: readonly (string | null)[];
+  /** The serialised keyword index. */
+  keyword: Uint8Array;
   /** Writes the HNSW graph to the given path. */
   writeGraph: (file: string) => void;
 }
@@ -76,7 +79,7 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
   const hnswName = `hnsw.${version}.bin`;
 
   const ids = Buffer.from(JSON.stringify(contents.ids));
-  const arena = writeDurably(dir, arenaName, [contents.rows, contents.live, contents.states, ids]);
+  const arena = writeDurably(dir, arenaName, [contents.rows, contents.live, contents.states, ids, contents.keyword]);
   const graphTemp = join(dir, `${hnswName}.tmp`);
   contents.writeGraph(graphTemp);
   const graphBytes = readFileSync(graphTemp);
@@ -88,7 +91,13 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
     version,
     dimension: contents.dimension,
     highWater: contents.highWater,
-    sections: { rows: contents.rows.byteLength, live: contents.live.byteLength, states: contents.states.byteLength, ids: ids.byteLength },
+    sections: {
+      rows: contents.rows.byteLength,
+      live: contents.live.byteLength,
+      states: contents.states.byteLength,
+      ids: ids.byteLength,
+      keyword: contents.keyword.byteLength,
+    },
     files: {
       hnsw: { name: hnswName, bytes: graphBytes.byteLength, crc32: crc32(graphBytes) },
       arena,
@@ -123,7 +132,7 @@ export function readSnapshot(
   const arena = checkSize(dir, manifest.files?.arena);
   if (typeof arena !== 'string') return arena;
   const sections = manifest.sections ?? {};
-  if (sections.rows + sections.live + sections.states + sections.ids !== manifest.files.arena.bytes) {
+  if (sections.rows + sections.live + sections.states + sections.ids + sections.keyword !== manifest.files.arena.bytes) {
     return { problem: 'arena sections do not add up to the file size' };
   }
   const graph = checkSize(dir, manifest.files?.hnsw);
@@ -150,15 +159,16 @@ export function readArena(
   snapshot: CheckedSnapshot,
   rows: Uint8Array,
   live: Uint8Array,
-): { states: Uint8Array; ids: (string | null)[] } | { problem: string } {
+): { states: Uint8Array; ids: (string | null)[]; keyword: Uint8Array } | { problem: string } {
   const { sections, files } = snapshot.manifest;
   const states = new Uint8Array(sections.states);
   const ids = new Uint8Array(sections.ids);
+  const keyword = new Uint8Array(sections.keyword);
   const fd = openSync(snapshot.arenaFile, 'r');
   let checksum = 0;
   try {
     let position = 0;
-    for (const target of [rows, live, states, ids]) {
+    for (const target of [rows, live, states, ids, keyword]) {
       let filled = 0;
       while (filled < target.byteLength) {
         const read = readSync(fd, target, filled, target.byteLength - filled, position + filled);
@@ -173,7 +183,8 @@ export function readArena(
   }
   if (checksum !== files.arena.crc32) return { problem: `${files.arena.name} fails its checksum` };
   try {
-    return { states, ids: JSON.parse(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength).toString('utf8')) as (string | null)[] };
+    const parsed = JSON.parse(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength).toString('utf8')) as (string | null)[];
+    return { states, ids: parsed, keyword };
   } catch {
     return { problem: `${files.arena.name} holds unreadable ids` };
   }

@@ -176,7 +176,7 @@ function acquireLock(file: string): BetterSqlite3.Database {
 
 /** A change newer than a snapshot: an upserted row, or a deleted label. */
 export type Change =
-  | { kind: 'upsert'; seq: number; label: number; id: string; vector: Float32Array; metadata: string | undefined }
+  | { kind: 'upsert'; seq: number; label: number; id: string; vector: Float32Array; text: string | undefined }
   | { kind: 'delete'; seq: number; label: number; id: string };
 
 /** One collection's documents. Every write is one transaction that also bumps the collection version. */
@@ -210,11 +210,11 @@ export class DocumentTable {
     this.#byId = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`);
     this.#byLabel = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`);
     this.#fieldsByLabel = db.prepare(`SELECT text, metadata FROM ${table} WHERE label = ?`);
-    this.#all = db.prepare(`SELECT label, id, vector FROM ${table} ORDER BY label`);
+    this.#all = db.prepare(`SELECT label, id, vector, text FROM ${table} ORDER BY label`);
     this.#metadataRows = db.prepare(`SELECT label, metadata FROM ${table} WHERE metadata IS NOT NULL`);
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
     this.#maxLabel = db.prepare(`SELECT coalesce(max(label), -1) AS n FROM ${table}`);
-    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, metadata FROM ${table} WHERE seq > ? ORDER BY seq`);
+    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, text FROM ${table} WHERE seq > ? ORDER BY seq`);
     this.#deletionsSince = db.prepare(`SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`);
     this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
   }
@@ -255,10 +255,10 @@ export class DocumentTable {
     return this.#fieldsByLabel.get(label) as { text: string | null; metadata: string | null } | undefined;
   }
 
-  /** Every row's label, id and vector in label order, for rebuilding in-memory indexes. */
-  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array }> {
-    for (const raw of this.#all.iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector'>>) {
-      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector) };
+  /** Every row's label, id, vector and text in label order, for rebuilding in-memory indexes. */
+  *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array; text: string | undefined }> {
+    for (const raw of this.#all.iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector' | 'text'>>) {
+      yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector), text: raw.text ?? undefined };
     }
   }
 
@@ -278,10 +278,10 @@ export class DocumentTable {
 
   /** Upserts and deletions with seq > `since`, in seq order (upserts before deletions of equal seq never occur: one call writes one kind). */
   changesSince(since: number): Change[] {
-    const upserts = (this.#upsertsSince.all(since) as Omit<RawRow, 'text'>[]).map(
+    const upserts = (this.#upsertsSince.all(since) as Omit<RawRow, 'metadata'>[]).map(
       (raw): Change => ({
         kind: 'upsert', seq: raw.seq, label: raw.label, id: raw.id,
-        vector: blobVector(raw.vector), metadata: raw.metadata ?? undefined,
+        vector: blobVector(raw.vector), text: raw.text ?? undefined,
       }),
     );
     const deletions = (this.#deletionsSince.all(since) as { seq: number; label: number; id: string }[]).map(
