@@ -14,10 +14,12 @@ import {
   MAX_ID_BYTES,
   MAX_K,
   MAX_LIST_LIMIT,
+  MAX_QUERY_TEXT_LENGTH,
   MAX_RERANK,
   MAX_TEXT_LENGTH,
   METRICS,
   QUANTIZATIONS,
+  TEXT_LANGUAGES,
 } from '../core/options.js';
 
 /** Most searches in one batch request. */
@@ -65,6 +67,22 @@ export const createCollectionBody = {
     metric: { type: 'string', enum: [...METRICS] },
     quantization: { type: 'string', enum: [...QUANTIZATIONS] },
     rerank: { type: 'integer', minimum: 1, maximum: MAX_RERANK },
+    text: {
+      type: 'object',
+      description: 'Keyword tokenizer: language, stemming, stopwords, cjk (words | bigrams | both).',
+      properties: {
+        language: { type: 'string', enum: [...TEXT_LANGUAGES] },
+        stemming: { type: 'boolean' },
+        stopwords: { type: 'boolean' },
+        cjk: { type: 'string', enum: ['words', 'bigrams', 'both'] },
+      },
+      additionalProperties: false,
+    },
+    bm25: {
+      type: 'object',
+      properties: { k1: { type: 'number', minimum: 0, maximum: 10 }, b: { type: 'number', minimum: 0, maximum: 1 } },
+      additionalProperties: false,
+    },
     hnsw: {
       type: 'object',
       properties: {
@@ -213,8 +231,12 @@ export const listResult = {
 
 export const searchBody = {
   type: 'object',
+  description: 'A vector, a text query, or both (hybrid).',
   properties: {
     vector,
+    text: { type: 'string', minLength: 1, maxLength: MAX_QUERY_TEXT_LENGTH, description: 'Keyword query (BM25).' },
+    fusion: { type: 'string', enum: ['relativeScore', 'rrf'], description: 'Hybrid fusion; default relativeScore.' },
+    alpha: { type: 'number', minimum: 0, maximum: 1, description: 'relativeScore weight of the vector side; default 0.5.' },
     k: { type: 'integer', minimum: 1, maximum: MAX_K },
     filter,
     ef: { type: 'integer', minimum: 1, maximum: MAX_EF },
@@ -223,7 +245,7 @@ export const searchBody = {
     explain: { type: 'boolean' },
     include,
   },
-  required: ['vector'],
+  anyOf: [{ required: ['vector'] }, { required: ['text'] }],
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
@@ -232,6 +254,8 @@ const hit = {
   properties: {
     id: { type: 'string' },
     score: { type: 'number' },
+    vectorScore: { type: 'number' },
+    keywordScore: { type: 'number' },
     metadata,
     text: { type: 'string' },
     vector: { type: 'array', items: { type: 'number' } },
@@ -243,7 +267,9 @@ const hit = {
 const explain = {
   type: 'object',
   properties: {
-    plan: { type: 'string', enum: ['exact', 'hnsw'] },
+    plan: { type: 'string', enum: ['exact', 'hnsw', 'keyword', 'hybrid'] },
+    vectorPlan: { type: 'string', enum: ['exact', 'hnsw'] },
+    depth: { type: 'integer' },
     fallback: { type: 'boolean' },
     forced: { type: 'boolean' },
     total: { type: 'integer' },

@@ -49,12 +49,12 @@ function incarnations(): (collection: Collection) => string {
 /** The JSON of one search reply without its `cached` flag, and whether it came from the cache. */
 async function search(context: AppContext, cacheName: string, collection: Collection, body: SearchBody): Promise<{ json: string; cached: boolean }> {
   const { vector: encoded, explain = false, ...rest } = body;
-  const vector = decodeVector(encoded, 'vector');
-  const request = { ...rest, vector };
+  const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
+  const request = vector === undefined ? rest : { ...rest, vector };
   let canonical: string | undefined;
   try {
     // The key holds the float32 bytes the engine searches with, so a JSON array and base64 of the same vector share an entry.
-    canonical = canonicalJson({ ...rest, vector: vector instanceof Float32Array ? vector : new Float32Array(vector), explain });
+    canonical = canonicalJson({ ...rest, vector: vector === undefined || vector instanceof Float32Array ? vector : new Float32Array(vector), explain });
   } catch (error) {
     // JSON.stringify overflows the stack on a filter nested thousands deep; the engine rejects it (INVALID_FILTER).
     if (!(error instanceof RangeError)) throw error;
