@@ -46,6 +46,11 @@ export const DEFAULT_HNSW_NS_PER_EF = 2_000;
 export const DEFAULT_FILTERED_NS_PER_EF = 4_000;
 /** Weight of the newest observation in the running averages. */
 const EWMA_WEIGHT = 0.05;
+/** Scans of fewer floats, and graphs of fewer nodes, are dominated by fixed costs: not learned from. */
+const MIN_LEARN_FLOATS = 100_000;
+const MIN_LEARN_GRAPH = 2_000;
+/** A learned rate stays within this factor of its measured default (a noisy neighbour cannot flip every plan). */
+const MAX_DRIFT = 8;
 /** The filtered graph search keeps at most this multiple of the requested ef. */
 const MAX_FILTER_EF_BOOST = 8;
 
@@ -69,13 +74,16 @@ export class Planner {
   record(plan: Plan, input: PlanInput, elapsedNs: number): void {
     if (!(elapsedNs > 0)) return;
     if (plan.kind === 'exact') {
+      // Tiny scans are all fixed overhead: learning from them would inflate the per-float rate.
       const floats = input.candidates * input.dimension;
-      if (floats > 0) this.#scanNsPerFloat = blend(this.#scanNsPerFloat, elapsedNs / floats);
-    } else if (input.filtered) {
-      const selectivity = input.candidates / Math.max(input.total, 1);
-      this.#filteredNsPerEf = blend(this.#filteredNsPerEf, (elapsedNs * selectivity) / plan.ef);
-    } else {
-      this.#hnswNsPerEf = blend(this.#hnswNsPerEf, elapsedNs / plan.ef);
+      if (floats >= MIN_LEARN_FLOATS) this.#scanNsPerFloat = blend(this.#scanNsPerFloat, elapsedNs / floats, DEFAULT_SCAN_NS_PER_FLOAT);
+    } else if (input.total >= MIN_LEARN_GRAPH) {
+      if (input.filtered) {
+        const selectivity = input.candidates / input.total;
+        this.#filteredNsPerEf = blend(this.#filteredNsPerEf, (elapsedNs * selectivity) / plan.ef, DEFAULT_FILTERED_NS_PER_EF);
+      } else {
+        this.#hnswNsPerEf = blend(this.#hnswNsPerEf, elapsedNs / plan.ef, DEFAULT_HNSW_NS_PER_EF);
+      }
     }
   }
 
@@ -95,6 +103,8 @@ export function filteredEf(ef: number, k: number, selectivity: number): number {
   return Math.min(MAX_EF, Math.ceil(base * boost));
 }
 
-function blend(current: number, observed: number): number {
-  return current + EWMA_WEIGHT * (observed - current);
+/** Moves the running average towards `observed`, kept within MAX_DRIFT of the measured default either way. */
+function blend(current: number, observed: number, reference: number): number {
+  const next = current + EWMA_WEIGHT * (observed - current);
+  return Math.min(reference * MAX_DRIFT, Math.max(reference / MAX_DRIFT, next));
 }
