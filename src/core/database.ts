@@ -83,10 +83,13 @@ export class Database {
     const store = Store.open(path as string | undefined, durability as Durability);
     const db = new Database(store, path as string | undefined, log, snapshotAfter as number);
     for (const stored of store.collections()) {
+      let collection: Collection | undefined;
       try {
         const resolved = resolveCollectionOptions(JSON.parse(stored.config));
-        await db.#makeCollection(stored.name, stored.id, resolved, stored.version).load();
+        collection = db.#makeCollection(stored.name, stored.id, resolved, stored.version);
+        await collection.load();
       } catch (error) {
+        collection?.dispose();
         // One broken collection never stops the others from opening.
         const reason = error instanceof Error ? error.message : String(error);
         db.#collections.set(stored.name, { id: stored.id, unavailable: reason });
