@@ -60,9 +60,9 @@ export class ResultCache {
     });
   }
 
-  /** The key of a request on one version of one collection; `request` must already be canonical. */
-  static key(collection: string, version: number, kind: string, request: string): string {
-    return `${collection}\u0000${version}\u0000${kind}\u0000${request}`;
+  /** The key of a request on one version of one collection (by uid); `request` must already be canonical. */
+  static key(collectionUid: string, version: number, kind: string, request: string): string {
+    return `${collectionUid}\u0000${version}\u0000${kind}\u0000${request}`;
   }
 
   /** The cached JSON for `key`, or undefined. */

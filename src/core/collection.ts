@@ -146,6 +146,8 @@ export interface CollectionInfo {
   count: number;
   version: number;
   hnsw: ResolvedCollectionOptions['hnsw'];
+  text: ResolvedCollectionOptions['text'];
+  bm25: ResolvedCollectionOptions['bm25'];
   /** Deleted documents still in the HNSW graph (tombstones). */
   tombstones: number;
 }
@@ -189,6 +191,12 @@ const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
 
 export class Collection {
   readonly name: string;
+  /**
+   * Random, fixed at creation, never reused: with `version` it names one
+   * state of one collection (a collection re-created under the same name
+   * starts at version 0 again), e.g. in cache keys shared between processes.
+   */
+  readonly uid: string;
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
   #flat: FlatIndex;
@@ -218,6 +226,7 @@ export class Collection {
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
   constructor(
     name: string,
+    uid: string,
     options: ResolvedCollectionOptions,
     table: DocumentTable,
     version: number,
@@ -225,6 +234,7 @@ export class Collection {
     assertUsable: () => void,
   ) {
     this.name = name;
+    this.uid = uid;
     this.options = options;
     this.#table = table;
     this.#version = version;
@@ -254,9 +264,9 @@ export class Collection {
   }
 
   get info(): CollectionInfo {
-    const { dimension, metric, quantization, hnsw } = this.options;
+    const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
     return {
-      name: this.name, dimension, metric, quantization, hnsw,
+      name: this.name, dimension, metric, quantization, hnsw, text, bm25,
       count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones,
     };
   }

@@ -13,7 +13,7 @@ import {
   isIntegerIn,
 } from './options.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
-import { Store, type Durability } from './store.js';
+import { Store, type Durability, type StoredCollection } from './store.js';
 import { isPlainObject } from './validate.js';
 
 export interface DatabaseOptions {
@@ -86,7 +86,7 @@ export class Database {
       let collection: Collection | undefined;
       try {
         const resolved = resolveCollectionOptions(JSON.parse(stored.config));
-        collection = db.#makeCollection(stored.name, stored.id, resolved, stored.version);
+        collection = db.#makeCollection(stored, resolved);
         await collection.load();
       } catch (error) {
         collection?.dispose();
@@ -105,7 +105,7 @@ export class Database {
     const resolved = resolveCollectionOptions(options);
     if (this.#collections.has(name)) throw createError('COLLECTION_EXISTS', name);
     const stored = this.#store.createCollection(name, JSON.stringify(resolved));
-    return this.#makeCollection(name, stored.id, resolved, 0);
+    return this.#makeCollection(stored, resolved);
   }
 
   /** The collection with this name; throws COLLECTION_NOT_FOUND, or COLLECTION_UNAVAILABLE when it failed to open. */
@@ -178,14 +178,14 @@ export class Database {
     return this.#closed;
   }
 
-  #makeCollection(name: string, id: number, options: ResolvedCollectionOptions, version: number): Collection {
+  #makeCollection({ id, uid, name, version }: StoredCollection, options: ResolvedCollectionOptions): Collection {
     const persistence: Persistence = {
       dir: this.#snapshotDir(id),
       snapshotAfter: this.#snapshotAfter,
       compactAt: DEFAULT_COMPACT_AT,
       log: this.#log,
     };
-    const collection = new Collection(name, options, this.#store.documents(id), version, persistence, () => this.#assertOpen());
+    const collection = new Collection(name, uid, options, this.#store.documents(id), version, persistence, () => this.#assertOpen());
     this.#collections.set(name, { id, collection });
     return collection;
   }

@@ -18,6 +18,7 @@
  * `synchronous=NORMAL` (the default here); `synchronous=FULL` (durability
  * 'fsync') also fsyncs the WAL at every commit, surviving power loss.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -32,6 +33,8 @@ const SCHEMA_VERSION = 1;
 
 export interface StoredCollection {
   id: number;
+  /** Random and never reused: tells a re-created collection from the one dropped under the same name. */
+  uid: string;
   name: string;
   config: string;
   version: number;
@@ -94,6 +97,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS collections (
         id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL UNIQUE,
         config TEXT NOT NULL,
         version INTEGER NOT NULL DEFAULT 0
@@ -104,12 +108,13 @@ export class Store {
   }
 
   collections(): StoredCollection[] {
-    return this.#db.prepare('SELECT id, name, config, version FROM collections ORDER BY id').all() as StoredCollection[];
+    return this.#db.prepare('SELECT id, uid, name, config, version FROM collections ORDER BY id').all() as StoredCollection[];
   }
 
   createCollection(name: string, config: string): StoredCollection {
     return this.#db.transaction(() => {
-      const { lastInsertRowid } = this.#db.prepare('INSERT INTO collections (name, config) VALUES (?, ?)').run(name, config);
+      const uid = randomUUID();
+      const { lastInsertRowid } = this.#db.prepare('INSERT INTO collections (uid, name, config) VALUES (?, ?, ?)').run(uid, name, config);
       const id = Number(lastInsertRowid);
       this.#db.exec(`
         CREATE TABLE ${tableName(id)} (
@@ -124,7 +129,7 @@ export class Store {
         CREATE TABLE ${deletionsName(id)} (seq INTEGER NOT NULL, label INTEGER NOT NULL, id TEXT NOT NULL);
         CREATE INDEX ${deletionsName(id)}_seq ON ${deletionsName(id)} (seq);
       `);
-      return { id, name, config, version: 0 };
+      return { id, uid, name, config, version: 0 };
     })();
   }
 

@@ -117,6 +117,12 @@ export const collectionInfo = {
     version: { type: 'integer' },
     tombstones: { type: 'integer' },
     hnsw: hnswInfo,
+    text: {
+      type: 'object',
+      properties: { language: { type: 'string' }, stemming: { type: 'boolean' }, stopwords: { type: 'boolean' }, cjk: { type: 'string' } },
+      additionalProperties: false,
+    },
+    bm25: { type: 'object', properties: { k1: { type: 'number' }, b: { type: 'number' } }, additionalProperties: false },
   },
   required: ['name', 'state'],
   additionalProperties: false,

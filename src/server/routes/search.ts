@@ -1,6 +1,8 @@
 /**
  * Search routes: each search goes through the result cache, keyed by the
- * collection's write version and the canonical request (vectors in any
+ * collection's uid (random, so a re-created collection never meets its
+ * predecessor's entries, even through a shared Redis), its write version
+ * and the canonical request (vectors in any
  * encoding canonicalise to the same key), so a write makes older entries
  * unreachable. Replies say `cached: true|false` and carry `x-cache`.
  */
@@ -23,31 +25,8 @@ import { decodeVector } from '../vectors.js';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
 
-/**
- * The cache's name for a collection. A collection dropped and re-created
- * under the same name starts again at version 0, so name and version alone
- * would serve the old incarnation's results: each new Collection object this
- * process sees under a name gets the next incarnation number (held weakly,
- * so dropped collections can be freed). The first one keeps the bare name,
- * so processes sharing a second level agree on keys.
- */
-function incarnations(): (collection: Collection) => string {
-  const numbers = new WeakMap<Collection, number>();
-  const latest = new Map<string, number>();
-  return (collection) => {
-    let number = numbers.get(collection);
-    if (number === undefined) {
-      const previous = latest.get(collection.name);
-      number = previous === undefined ? 0 : previous + 1;
-      latest.set(collection.name, number);
-      numbers.set(collection, number);
-    }
-    return number === 0 ? collection.name : `${collection.name}\u0001${number}`;
-  };
-}
-
 /** The JSON of one search reply without its `cached` flag, and whether it came from the cache. */
-async function search(context: AppContext, cacheName: string, collection: Collection, body: SearchBody): Promise<{ json: string; cached: boolean }> {
+async function search(context: AppContext, collection: Collection, body: SearchBody): Promise<{ json: string; cached: boolean }> {
   const { vector: encoded, explain = false, ...rest } = body;
   const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
   const request = vector === undefined ? rest : { ...rest, vector };
@@ -60,12 +39,12 @@ async function search(context: AppContext, cacheName: string, collection: Collec
     if (!(error instanceof RangeError)) throw error;
   }
   if (canonical !== undefined) {
-    const stored = await context.cache.get(ResultCache.key(cacheName, collection.version, 'search', canonical));
+    const stored = await context.cache.get(ResultCache.key(collection.uid, collection.version, 'search', canonical));
     if (stored !== undefined) return { json: stored, cached: true };
   }
 
   // No await between reading the version and searching: the key names exactly the data searched.
-  const key = canonical === undefined ? undefined : ResultCache.key(cacheName, collection.version, 'search', canonical);
+  const key = canonical === undefined ? undefined : ResultCache.key(collection.uid, collection.version, 'search', canonical);
   const result: SearchResult = await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain: true });
   context.metrics.searchSeconds.observe({ plan: result.explain.plan }, result.explain.timings.search / 1000);
   const json = JSON.stringify({ hits: result.hits.map(hitJson), ...(explain ? { explain: result.explain } : {}) });
@@ -83,7 +62,6 @@ function withCached(json: string, cached: boolean): string {
 }
 
 export function searchRoutes(app: FastifyInstance, context: AppContext): void {
-  const cacheName = incarnations();
   app.post<{ Params: CollectionParams; Body: SearchBody }>(
     '/collections/:name/search',
     {
@@ -98,7 +76,7 @@ export function searchRoutes(app: FastifyInstance, context: AppContext): void {
     },
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
-      const { json, cached } = await search(context, cacheName(collection), collection, request.body);
+      const { json, cached } = await search(context, collection, request.body);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
     },
   );
@@ -119,7 +97,7 @@ export function searchRoutes(app: FastifyInstance, context: AppContext): void {
       const collection = context.db.collection(request.params.name);
       const parts: string[] = [];
       for (const body of request.body.searches) {
-        const { json, cached } = await search(context, cacheName(collection), collection, body);
+        const { json, cached } = await search(context, collection, body);
         parts.push(withCached(json, cached));
       }
       return reply.type('application/json').send(`{"results":[${parts.join(',')}]}`);

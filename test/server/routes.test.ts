@@ -1,0 +1,355 @@
+/** Every route through app.inject: the happy paths and the shapes of their replies. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, seed, seedVector, send, type TestApp } from './helpers.js';
+
+let t: TestApp;
+
+beforeEach(async () => {
+  t = await makeApp();
+  await seed(t.app);
+});
+
+afterEach(async () => {
+  await t.close();
+});
+
+interface Hit {
+  id: string;
+  score: number;
+  metadata?: Record<string, unknown>;
+  text?: string;
+  vector?: number[];
+}
+
+describe('collections', () => {
+  it('create answers 201 with the resolved settings', async () => {
+    const reply = expectStatus(
+      await send(t.app, 'POST', '/collections', { name: 'other', dimension: 8, metric: 'l2', quantization: 'int8', rerank: 4, hnsw: { m: 8, efConstruction: 50, ef: 20 } }),
+      201,
+    );
+    expect(reply.json()).toEqual({
+      name: 'other',
+      state: 'ready',
+      dimension: 8,
+      metric: 'l2',
+      quantization: 'int8',
+      count: 0,
+      version: 0,
+      tombstones: 0,
+      hnsw: { m: 8, efConstruction: 50, ef: 20 },
+      text: { language: 'en', stemming: true, stopwords: true, cjk: 'both' },
+      bm25: { k1: 1.2, b: 0.75 },
+    });
+  });
+
+  it('list shows every collection with its count and version', async () => {
+    expectStatus(await send(t.app, 'POST', '/collections', { name: 'empty', dimension: 2 }), 201);
+    const { collections } = expectStatus(await send(t.app, 'GET', '/collections'), 200).json() as { collections: { name: string; count: number; version: number; state: string }[] };
+    expect(collections.map((c) => [c.name, c.state, c.count, c.version]).sort()).toEqual([
+      ['docs', 'ready', SEED_COUNT, 1],
+      ['empty', 'ready', 0, 0],
+    ]);
+  });
+
+  it('describe returns the settings and counts of one collection', async () => {
+    const info = expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}`), 200).json();
+    expect(info).toMatchObject({ name: COLLECTION, state: 'ready', dimension: DIMENSION, metric: 'cosine', count: SEED_COUNT, version: 1, tombstones: 0 });
+  });
+
+  it('drop answers 204 and the collection is gone', async () => {
+    const reply = expectStatus(await send(t.app, 'DELETE', `/collections/${COLLECTION}`), 204);
+    expect(reply.body).toBe('');
+    expect(expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}`), 404).json().code).toBe('COLLECTION_NOT_FOUND');
+    expect(t.db.hasCollection(COLLECTION)).toBe(false);
+  });
+});
+
+describe('documents', () => {
+  it('upsert inserts and replaces in one write and returns the new version', async () => {
+    const reply = await send(t.app, 'POST', `/collections/${COLLECTION}/documents`, {
+      documents: [
+        { id: 'd0', vector: [0.5, 0.5, 0.5, 0.5], text: 'replaced' },
+        { id: 'new', vector: [1, 0, 0, 0], metadata: { group: 9 } },
+      ],
+    });
+    expect(expectStatus(reply, 200).json()).toEqual({ upserted: 2, version: 2 });
+    expect(t.db.collection(COLLECTION).count).toBe(SEED_COUNT + 1);
+    expect(expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}/documents/d0`), 200).json()).toEqual({
+      id: 'd0',
+      vector: [0.5, 0.5, 0.5, 0.5],
+      text: 'replaced',
+    });
+  });
+
+  it('get one returns the document with its vector exactly as written', async () => {
+    const reply = expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}/documents/d7`), 200);
+    expect(reply.json()).toEqual({ id: 'd7', vector: seedVector(7), text: 'document 7', metadata: { group: 1, price: 7, tags: ['odd'] } });
+  });
+
+  it('get one decodes ids from the path', async () => {
+    expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/documents`, { documents: [{ id: 'a/b c?é', vector: [1, 2, 3, 4] }] }), 200);
+    const reply = expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}/documents/${encodeURIComponent('a/b c?é')}`), 200);
+    expect(reply.json().id).toBe('a/b c?é');
+  });
+
+  it('get many returns found documents in order and lists the missing ids', async () => {
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/documents/get`, { ids: ['d3', 'nope', 'd1'] }), 200);
+    const body = reply.json() as { documents: { id: string; vector: number[] }[]; missing: string[] };
+    expect(body.documents.map((d) => d.id)).toEqual(['d3', 'd1']);
+    expect(body.documents[0]!.vector).toEqual(seedVector(3));
+    expect(body.missing).toEqual(['nope']);
+  });
+
+  it('delete by ids deletes what exists and skips the rest', async () => {
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/documents/delete`, { ids: ['d1', 'd2', 'nope'] }), 200);
+    expect(reply.json()).toEqual({ deleted: 2, version: 2 });
+    expect(t.db.collection(COLLECTION).count).toBe(SEED_COUNT - 2);
+    expectStatus(await send(t.app, 'GET', `/collections/${COLLECTION}/documents/d1`), 404);
+  });
+
+  it('delete by filter deletes every match in one write', async () => {
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/documents/delete`, { filter: { group: 0 } }), 200);
+    expect(reply.json()).toEqual({ deleted: 7, version: 2 });
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, { filter: { group: 0 } }), 200).json()).toEqual({ count: 0 });
+  });
+
+  it('list pages through every document with the cursor', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const body: Record<string, unknown> = { limit: 6, include: ['metadata'] };
+      if (after !== null) body.after = after;
+      const page = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/documents/list`, body), 200).json() as {
+        documents: { id: string; metadata?: unknown; vector?: unknown; text?: unknown }[];
+        next: string | null;
+      };
+      for (const document of page.documents) {
+        expect(document.metadata).toBeDefined();
+        expect(document.vector).toBeUndefined();
+        expect(document.text).toBeUndefined();
+        seen.push(document.id);
+      }
+      after = page.next;
+      pages++;
+    } while (after !== null);
+    expect(pages).toBe(4);
+    expect(seen.sort()).toEqual(Array.from({ length: SEED_COUNT }, (_, i) => `d${i}`).sort());
+  });
+
+  it('list filters and includes vectors when asked', async () => {
+    const page = expectStatus(
+      await send(t.app, 'POST', `/collections/${COLLECTION}/documents/list`, { filter: { price: { $lt: 3 } }, include: ['vector'] }),
+      200,
+    ).json() as { documents: { id: string; vector: number[] }[]; next: string | null };
+    expect(page.next).toBeNull();
+    expect(page.documents.map((d) => d.id).sort()).toEqual(['d0', 'd1', 'd2']);
+    expect(page.documents.find((d) => d.id === 'd2')!.vector).toEqual(seedVector(2));
+  });
+
+  it('count counts all documents or the filtered ones', async () => {
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, {}), 200).json()).toEqual({ count: SEED_COUNT });
+    expect(
+      expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, { filter: { $or: [{ group: 1 }, { tags: 'even' }] } }), 200).json(),
+    ).toEqual({ count: 14 });
+  });
+});
+
+describe('search', () => {
+  it('returns the k nearest documents, best first, with metadata and text by default', async () => {
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(4), k: 3 }), 200);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    const body = reply.json() as { hits: Hit[]; cached: boolean };
+    expect(body.cached).toBe(false);
+    expect(body.hits).toHaveLength(3);
+    expect(body.hits[0]).toMatchObject({ id: 'd4', text: 'document 4', metadata: { group: 1, price: 4 } });
+    expect(body.hits[0]!.score).toBeCloseTo(1, 5);
+    for (let i = 1; i < body.hits.length; i++) expect(body.hits[i]!.score).toBeLessThanOrEqual(body.hits[i - 1]!.score);
+  });
+
+  it('filters, includes vectors, and explains the plan', async () => {
+    const reply = expectStatus(
+      await send(t.app, 'POST', `/collections/${COLLECTION}/search`, {
+        vector: seedVector(4),
+        k: 20,
+        filter: { group: 2 },
+        include: ['vector'],
+        explain: true,
+        exact: true,
+      }),
+      200,
+    );
+    const body = reply.json() as { hits: Hit[]; explain: { plan: string; forced: boolean; candidates: number; total: number } };
+    expect(body.hits.map((h) => h.id).sort()).toEqual(['d11', 'd14', 'd17', 'd2', 'd5', 'd8']);
+    for (const hit of body.hits) {
+      expect(hit.metadata).toBeUndefined();
+      // The vector as it was written, not the normalised copy the index holds.
+      expect(hit.vector).toEqual(seedVector(Number(hit.id.slice(1))));
+    }
+    expect(body.explain).toMatchObject({ plan: 'exact', forced: true, candidates: 6, total: SEED_COUNT });
+  });
+
+  it('HNSW (exact: false) finds the same nearest document as the exact scan', async () => {
+    const search = async (exact: boolean) =>
+      (expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(9), k: 1, exact, explain: true }), 200).json() as {
+        hits: Hit[];
+        explain: { plan: string };
+      });
+    const [approximate, exact] = [await search(false), await search(true)];
+    expect(approximate.explain.plan).toBe('hnsw');
+    expect(exact.explain.plan).toBe('exact');
+    expect(approximate.hits.map((h) => h.id)).toEqual(exact.hits.map((h) => h.id));
+  });
+
+  it('keyword search (text only) ranks by BM25 and explains a keyword plan', async () => {
+    expectStatus(
+      await send(t.app, 'POST', `/collections/${COLLECTION}/documents`, {
+        documents: [
+          { id: 'apples', vector: [1, 0, 0, 0], text: 'Red apples and green apples in the orchard' },
+          { id: 'sky', vector: [0, 1, 0, 0], text: 'The blue sky over the sea' },
+          { id: 'pie', vector: [0, 0, 1, 0], text: 'Apple pie recipe' },
+        ],
+      }),
+      200,
+    );
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { text: 'apple', explain: true }), 200);
+    const body = reply.json() as { hits: Hit[]; explain: { plan: string } };
+    expect(body.hits.map((h) => h.id).sort()).toEqual(['apples', 'pie']);
+    expect(body.hits[0]!.score).toBeGreaterThanOrEqual(body.hits[1]!.score);
+    expect(body.explain.plan).toBe('keyword');
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { text: 'zebra' }), 200).json().hits).toEqual([]);
+  });
+
+  it('hybrid search (vector and text) fuses both sides, with relativeScore or rrf', async () => {
+    expectStatus(
+      await send(t.app, 'POST', `/collections/${COLLECTION}/documents`, {
+        documents: [
+          { id: 'apples', vector: [1, 0, 0, 0], text: 'Red apples and green apples in the orchard' },
+          { id: 'pie', vector: [0, 0, 1, 0], text: 'Apple pie recipe' },
+        ],
+      }),
+      200,
+    );
+    for (const fusion of ['relativeScore', 'rrf'] as const) {
+      const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { text: 'apple', vector: [0, 0, 1, 0], k: 3, fusion, explain: true }), 200);
+      const body = reply.json() as { hits: (Hit & { vectorScore?: number; keywordScore?: number })[]; explain: { plan: string } };
+      expect(body.explain.plan).toBe('hybrid');
+      // 'pie' is first on both sides.
+      expect(body.hits[0]).toMatchObject({ id: 'pie', vectorScore: expect.any(Number), keywordScore: expect.any(Number) });
+      expect(body.hits).toHaveLength(3);
+    }
+    // alpha 1: only the vector side counts.
+    const vectorOnly = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { text: 'apple', vector: [1, 0, 0, 0], alpha: 1, k: 1 }), 200);
+    expect((vectorOnly.json() as { hits: Hit[] }).hits.map((h) => h.id)).toEqual(['apples']);
+  });
+
+  it('batch search answers each search in order', async () => {
+    const reply = expectStatus(
+      await send(t.app, 'POST', `/collections/${COLLECTION}/search/batch`, {
+        searches: [{ vector: seedVector(1), k: 1 }, { vector: seedVector(2), k: 2, filter: { group: 2 } }, { vector: seedVector(1), k: 1 }],
+      }),
+      200,
+    );
+    const { results } = reply.json() as { results: { hits: Hit[]; cached: boolean }[] };
+    expect(results).toHaveLength(3);
+    expect(results[0]!.hits.map((h) => h.id)).toEqual(['d1']);
+    expect(results[1]!.hits[0]!.id).toBe('d2');
+    expect(results[1]!.hits).toHaveLength(2);
+    expect(results.map((r) => r.cached)).toEqual([false, false, true]);
+    expect(results[2]).toEqual({ ...results[0], cached: true });
+  });
+});
+
+describe('health, metrics and docs', () => {
+  it('/health answers ok', async () => {
+    expect(expectStatus(await send(t.app, 'GET', '/health'), 200).json()).toEqual({ status: 'ok' });
+  });
+
+  it('/health/ready is ready until draining or closing', async () => {
+    expect(expectStatus(await send(t.app, 'GET', '/health/ready'), 200).json()).toEqual({ status: 'ready' });
+    t.drain();
+    expect(expectStatus(await send(t.app, 'GET', '/health/ready'), 503).json()).toEqual({ status: 'unavailable' });
+    expect(expectStatus(await send(t.app, 'GET', '/health'), 200).json()).toEqual({ status: 'ok' });
+
+    const other = await makeApp();
+    await other.db.close();
+    expect(expectStatus(await send(other.app, 'GET', '/health/ready'), 503).json()).toEqual({ status: 'unavailable' });
+    await other.close();
+  });
+
+  it('/metrics exposes Prometheus text with requests, collections, documents and process metrics', async () => {
+    await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(0) });
+    const reply = expectStatus(await send(t.app, 'GET', '/metrics'), 200);
+    expect(reply.headers['content-type']).toMatch(/^text\/plain/);
+    const text = reply.body;
+    expect(metricValue(text, 'quiver_collections')).toBe(1);
+    expect(metricValue(text, 'quiver_documents', '{collection="docs"}')).toBe(SEED_COUNT);
+    expect(metricValue(text, 'quiver_http_requests_total', '{route="/collections/:name/search",method="POST",status="200"}')).toBe(1);
+    expect(metricValue(text, 'quiver_http_requests_total', '{route="/collections",method="POST",status="201"}')).toBe(1);
+    expect(text).toMatch(/^quiver_search_duration_seconds_count\{plan="(exact|hnsw)"\} 1$/m);
+    expect(text).toMatch(/^quiver_http_request_duration_seconds_bucket\{/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).toMatch(/^process_resident_memory_bytes /m);
+  });
+
+  it('/openapi.json is an OpenAPI 3 document listing every route', async () => {
+    const spec = expectStatus(await send(t.app, 'GET', '/openapi.json'), 200).json() as {
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(spec.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(typeof spec.info.title).toBe('string');
+    expect(typeof spec.info.version).toBe('string');
+    expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
+
+    const operations = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual(
+      [
+        'GET /health',
+        'GET /health/ready',
+        'GET /metrics',
+        'POST /collections',
+        'GET /collections',
+        'GET /collections/{name}',
+        'DELETE /collections/{name}',
+        'POST /collections/{name}/documents',
+        'GET /collections/{name}/documents/{id}',
+        'POST /collections/{name}/documents/get',
+        'POST /collections/{name}/documents/delete',
+        'POST /collections/{name}/documents/list',
+        'POST /collections/{name}/count',
+        'POST /collections/{name}/search',
+        'POST /collections/{name}/search/batch',
+      ].sort(),
+    );
+
+    const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+    for (const [path, item] of Object.entries(spec.paths)) {
+      expect(path.startsWith('/')).toBe(true);
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      for (const [method, operation] of Object.entries(item)) {
+        expect(methods.has(method)).toBe(true);
+        // Every path template variable is a required path parameter (OpenAPI 3 "Path Templating").
+        const declared = (operation.parameters ?? []).filter((p) => p.in === 'path');
+        expect(declared.map((p) => p.name).sort()).toEqual([...templated].sort());
+        for (const parameter of declared) expect(parameter.required).toBe(true);
+        expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
+        for (const status of Object.keys(operation.responses)) expect(status).toMatch(/^([1-5]\d\d|[1-5]XX|default)$/);
+        if (method === 'post' && path !== '/collections/{name}/documents/{id}') expect(operation.requestBody).toBeDefined();
+      }
+    }
+  });
+
+  it('/docs serves the Swagger UI', async () => {
+    const reply = await send(t.app, 'GET', '/docs/');
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(reply.body).toMatch(/swagger-ui/i);
+    const redirect = await send(t.app, 'GET', '/docs');
+    expect([200, 302]).toContain(redirect.statusCode);
+    const css = await send(t.app, 'GET', '/docs/static/swagger-ui.css');
+    expect(css.statusCode).toBe(200);
+  });
+});
