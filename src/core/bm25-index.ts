@@ -64,6 +64,7 @@
  * the docs 1.2 s, a merge 0.5 s. Merges and purges run synchronously
  * inside the add or remove that triggers them.
  */
+import { labelsOf, popcount } from './bitset.js';
 import { createError } from './errors.js';
 import { DEFAULT_BM25_B, DEFAULT_BM25_K1, DEFAULT_COMPACT_AT, MAX_BM25_K1, MAX_K, MAX_QUERY_TERMS } from './options.js';
 import {
@@ -94,10 +95,10 @@ export interface ResolvedBm25Options {
 }
 
 export interface Bm25IndexOptions {
-  /** How text becomes terms; see tokenizer.ts. Raw or resolved. */
-  text?: TextOptions | ResolvedTextOptions;
-  /** Scoring parameters; raw or resolved. They can differ between a snapshot and the index loading it. */
-  bm25?: Bm25Options | ResolvedBm25Options;
+  /** How text becomes terms (see tokenizer.ts); raw or resolved. Part of a snapshot: loading needs the same. */
+  text?: TextOptions;
+  /** Scoring parameters, raw or resolved. Not part of a snapshot: an index may load one made with others. */
+  bm25?: Bm25Options;
   /** Purge tombstones once they pass this fraction of the indexed docs (and MIN_COMPACT_TOMBSTONES). Default DEFAULT_COMPACT_AT. */
   compactAt?: number;
 }
@@ -137,6 +138,11 @@ const MIN_COMPACT_TOMBSTONES = 1_000;
 /** Bounds below (1 - this) * k-th score prune: room for float64 rounding between summation orders. */
 const PRUNE_SLACK = 1e-9;
 const NO_DOC = 0x7fffffff;
+/**
+ * A filtered search scores the allowed labels one by one (a binary search per
+ * query term each) when labels * terms * this is below the query's postings.
+ */
+const DIRECT_COST = 16;
 const MAGIC = 0x4d423251; // 'Q2BM' read as a little-endian u32
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -144,8 +150,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * The buffer segment: per term, its postings among the docs added since the
  * last merge, each term in one region of a shared pool (no typed array per
  * term: allocating those dominated adds). A full region moves to the end of
- * the pool with twice the room; the pool doubles when it is full, and is
- * reused from the start after every merge.
+ * the pool with twice the room (the old one is garbage until the merge);
+ * the pool doubles when it is full, so it holds at most about four times
+ * the buffer's postings, and starts small again after every merge.
  */
 class BufferSegment {
   /** term id -> slot + 1 (0: the term has no buffer postings). */
@@ -206,17 +213,19 @@ class BufferSegment {
     return at < this.offset[slot]! + this.length[slot]! && this.docs[at] === doc ? this.tfs[at]! : 0;
   }
 
-  /** Forgets every posting; keeps the pool for reuse (shrunk when far too large) and sizes the term map for `terms`. */
+  /** Forgets every posting and sizes the term map for `terms`. The pool starts small again: kept, it would hold up to a few times the largest buffer for good. */
   clear(terms: number): void {
     this.slotOf = new Int32Array(Math.max(16, terms));
     this.slots = 0;
+    this.offset = new Int32Array(16);
+    this.length = new Int32Array(16);
+    this.capacity = new Int32Array(16);
+    this.max = new Float64Array(16);
     this.blocks = [];
-    this.postings = 0;
+    this.docs = new Int32Array(1 << 12);
+    this.tfs = new Uint16Array(1 << 12);
     this.end = 0;
-    if (this.docs.length > 1 << 16 && this.docs.length > 8 * this.length.length) {
-      this.docs = new Int32Array(1 << 16);
-      this.tfs = new Uint16Array(1 << 16);
-    }
+    this.postings = 0;
   }
 
   get bytes(): number {
@@ -416,7 +425,7 @@ export class Bm25Index {
   readonly #buffer = new BufferSegment();
 
   constructor(options: Bm25IndexOptions = {}) {
-    this.text = isResolvedText(options.text) ? options.text : resolveTextOptions(options.text ?? {});
+    this.text = resolveTextOptions(options.text ?? {});
     this.bm25 = resolveBm25Options(options.bm25 ?? {});
     const compactAt = options.compactAt ?? DEFAULT_COMPACT_AT;
     if (typeof compactAt !== 'number' || !(compactAt > 0 && compactAt <= 1)) {
@@ -448,11 +457,10 @@ export class Bm25Index {
 
   /** Bytes held in typed arrays (postings, block maxima, per-doc and per-term arrays); the term strings and their Map come on top. */
   get memoryBytes(): number {
-    let bytes = this.#df.byteLength + this.#scratch.byteLength + this.#docLabel.byteLength + this.#docLen.byteLength +
+    return this.#df.byteLength + this.#scratch.byteLength + this.#docLabel.byteLength + this.#docLen.byteLength +
       this.#dead.byteLength + this.#forwardStart.byteLength + this.#forward.byteLength + this.#labelDoc.byteLength +
       this.#mainStart.byteLength + this.#mainDocs.byteLength + this.#mainTfs.byteLength + this.#mainBlockStart.byteLength +
-      this.#mainBlockMax.byteLength;
-    return bytes + this.#buffer.bytes;
+      this.#mainBlockMax.byteLength + this.#buffer.bytes;
   }
 
   /** Whether `label` is indexed. */
@@ -534,7 +542,8 @@ export class Bm25Index {
   /**
    * The k best documents for `queryText`, best first (ties by label), among
    * the labels set in `allowed` (a bitset over labels, see bitset.ts) when
-   * given. Query terms no document holds are ignored.
+   * given. Query terms no document holds are ignored. A filter allowing
+   * few labels is answered by scoring them directly (see DIRECT_COST).
    */
   search(queryText: string, k: number, allowed?: Uint32Array): KeywordHits {
     if (typeof queryText !== 'string') throw createError('INVALID_ARGUMENT', 'query text', 'a string', queryText);
@@ -552,6 +561,23 @@ export class Bm25Index {
     const k1bOverAvg = (k1 * b) / avgdl;
     const weights = this.#weights(query);
     const heap = new TopK(k);
+    if (allowed !== undefined) {
+      // A filter that allows few labels: scoring those directly beats walking the postings.
+      let postings = 0;
+      for (let i = 0; i < query.terms.length; i++) postings += this.#df[query.terms[i]!]!;
+      const count = popcount(allowed);
+      if (count * query.terms.length * DIRECT_COST < postings) {
+        const labels = labelsOf(allowed, count);
+        for (let i = 0; i < labels.length; i++) {
+          const label = labels[i]!;
+          const doc = label < this.#labelDoc.length ? this.#labelDoc[label]! : -1;
+          if (doc < 0) continue;
+          const score = this.#scoreDoc(query, weights, doc, k1mb, k1bOverAvg);
+          if (score > 0) heap.offer(score, label);
+        }
+        return heap.sorted();
+      }
+    }
     const contributions = new Float64Array(query.terms.length);
 
     const mainDrift = Math.max(1, avgdl / this.#mainAvgdl);
@@ -601,16 +627,20 @@ export class Bm25Index {
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
       const doc = label >= 0 && label < this.#labelDoc.length ? this.#labelDoc[label]! : -1;
-      if (doc < 0) continue;
-      const norm = k1mb + k1bOverAvg * this.#docLen[doc]!;
-      let score = 0;
-      for (let j = 0; j < query.terms.length; j++) {
-        const tf = this.#tf(query.terms[j]!, doc);
-        if (tf > 0) score += (weights[j]! * tf) / (tf + norm);
-      }
-      out[i] = score;
+      if (doc >= 0) out[i] = this.#scoreDoc(query, weights, doc, k1mb, k1bOverAvg);
     }
     return out;
+  }
+
+  /** One doc's score, summed in query order with the arithmetic of #searchSegment, so the two agree to the bit. */
+  #scoreDoc(query: Query, weights: Float64Array, doc: number, k1mb: number, k1bOverAvg: number): number {
+    const norm = k1mb + k1bOverAvg * this.#docLen[doc]!;
+    let score = 0;
+    for (let j = 0; j < query.terms.length; j++) {
+      const tf = this.#tf(query.terms[j]!, doc);
+      if (tf > 0) score += (weights[j]! * tf) / (tf + norm);
+    }
+    return score;
   }
 
   /**
@@ -1191,11 +1221,6 @@ function checkLabel(label: number): void {
   if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
     throw createError('INVALID_ARGUMENT', 'label', `an integer from 0 to ${MAX_LABEL}`, label);
   }
-}
-
-function isResolvedText(text: unknown): text is ResolvedTextOptions {
-  return typeof text === 'object' && text !== null && Object.isFrozen(text) &&
-    ['language', 'stemming', 'stopwords', 'cjk'].every((key) => key in text);
 }
 
 function ensureLabel(labelDoc: Int32Array, label: number): Int32Array {

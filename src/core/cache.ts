@@ -38,6 +38,7 @@ export interface CacheStats {
 
 export class ResultCache {
   readonly #lru: LRUCache<string, string>;
+  readonly #aliases: LRUCache<string, string>;
   readonly #secondLevel: SecondLevelCache | undefined;
   readonly #ttlMs: number;
   #hits = 0;
@@ -57,6 +58,12 @@ export class ResultCache {
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.#evictions++;
       },
+    });
+    this.#aliases = new LRUCache<string, string>({
+      max: options.maxEntries,
+      maxSize: Math.max(1024, Math.floor(options.maxBytes / 4)),
+      sizeCalculation: (value, key) => (value.length + key.length) * 2,
+      ttl: options.ttlMs,
     });
   }
 
@@ -89,6 +96,26 @@ export class ResultCache {
     return undefined;
   }
 
+  /**
+   * A synchronous local lookup through an alias (see `alias`), counted as a
+   * hit when found; undefined when the alias or its entry is gone.
+   */
+  getByAlias(alias: string): string | undefined {
+    const key = this.#aliases.get(alias);
+    const local = key === undefined ? undefined : this.#lru.get(key);
+    if (local !== undefined) this.#hits++;
+    return local;
+  }
+
+  /**
+   * Lets `alias` (for example a request's exact text) find the entry stored
+   * under `key` without recomputing the key. Aliases live in their own
+   * small LRU (a quarter of the byte budget); they hold no results.
+   */
+  alias(alias: string, key: string): void {
+    this.#aliases.set(alias, key);
+  }
+
   async set(key: string, json: string): Promise<void> {
     this.#lru.set(key, json);
     if (this.#secondLevel) {
@@ -114,6 +141,7 @@ export class ResultCache {
 
   clear(): void {
     this.#lru.clear();
+    this.#aliases.clear();
   }
 
   async close(): Promise<void> {

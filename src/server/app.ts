@@ -106,7 +106,7 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   healthRoutes(app, context);
   collectionRoutes(app, context);
   documentRoutes(app, context);
-  searchRoutes(app, context);
+  await app.register(async (scope) => searchRoutes(scope, context));
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

@@ -26,7 +26,11 @@ import { decodeVector } from '../vectors.js';
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
 
 /** The JSON of one search reply without its `cached` flag, and whether it came from the cache. */
-async function search(context: AppContext, collection: Collection, body: SearchBody): Promise<{ json: string; cached: boolean }> {
+async function search(
+  context: AppContext,
+  collection: Collection,
+  body: SearchBody,
+): Promise<{ json: string; cached: boolean; key: string | undefined }> {
   const { vector: encoded, explain = false, ...rest } = body;
   const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
   const request = vector === undefined ? rest : { ...rest, vector };
@@ -39,8 +43,9 @@ async function search(context: AppContext, collection: Collection, body: SearchB
     if (!(error instanceof RangeError)) throw error;
   }
   if (canonical !== undefined) {
-    const stored = await context.cache.get(ResultCache.key(collection.uid, collection.version, 'search', canonical));
-    if (stored !== undefined) return { json: stored, cached: true };
+    const key = ResultCache.key(collection.uid, collection.version, 'search', canonical);
+    const stored = await context.cache.get(key);
+    if (stored !== undefined) return { json: stored, cached: true, key };
   }
 
   // No await between reading the version and searching: the key names exactly the data searched.
@@ -49,7 +54,16 @@ async function search(context: AppContext, collection: Collection, body: SearchB
   context.metrics.searchSeconds.observe({ plan: result.explain.plan }, result.explain.timings.search / 1000);
   const json = JSON.stringify({ hits: result.hits.map(hitJson), ...(explain ? { explain: result.explain } : {}) });
   if (key !== undefined) await context.cache.set(key, json);
-  return { json, cached: false };
+  return { json, cached: false, key };
+}
+
+/** The collection, or undefined when it is unavailable (the route then answers the error). */
+function safeCollection(context: AppContext, name: string): Collection | undefined {
+  try {
+    return context.db.collection(name);
+  } catch {
+    return undefined;
+  }
 }
 
 function hitJson(hit: SearchHit): Record<string, unknown> {
@@ -61,7 +75,54 @@ function withCached(json: string, cached: boolean): string {
   return `{"cached":${cached},${json.slice(1)}`;
 }
 
-export function searchRoutes(app: FastifyInstance, context: AppContext): void {
+/**
+ * Bodies up to this many characters are also cached by their exact text, so
+ * a repeated request is answered before its JSON is parsed or validated
+ * (those cost more than the cached search itself). Safe because an entry is
+ * only stored for a body that passed validation and was searched.
+ */
+const MAX_RAW_KEY_LENGTH = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The search body's text, kept by the search routes' JSON parser for the raw-body cache. */
+    quiverRawBody?: string;
+    /** A cached reply found by the raw-body cache. */
+    quiverCachedJson?: string;
+  }
+}
+
+function rawKey(collection: Collection, raw: string): string {
+  return ResultCache.key(collection.uid, collection.version, 'raw', raw);
+}
+
+/**
+ * Registers the search routes in their own encapsulated scope, with a JSON
+ * parser that first looks the raw body up in the cache.
+ */
+export async function searchRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const raw = body as string;
+    if (raw.length <= MAX_RAW_KEY_LENGTH && request.routeOptions.url === '/collections/:name/search') {
+      request.quiverRawBody = raw;
+      const name = (request.params as { name?: string }).name;
+      const collection = name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
+      const cached = collection && context.cache.getByAlias(rawKey(collection, raw));
+      if (cached !== undefined) {
+        request.quiverCachedJson = cached;
+        done(null, {});
+        return;
+      }
+    }
+    parseJson(request, raw, done);
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.quiverCachedJson !== undefined) {
+      return reply.header('x-cache', 'HIT').type('application/json').send(withCached(request.quiverCachedJson, true));
+    }
+  });
+
   app.post<{ Params: CollectionParams; Body: SearchBody }>(
     '/collections/:name/search',
     {
@@ -76,7 +137,10 @@ export function searchRoutes(app: FastifyInstance, context: AppContext): void {
     },
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
-      const { json, cached } = await search(context, collection, request.body);
+      const raw = request.quiverRawBody === undefined ? undefined : rawKey(collection, request.quiverRawBody);
+      const { json, cached, key } = await search(context, collection, request.body);
+      // Only an entry of the version the raw key names may be aliased by it.
+      if (raw !== undefined && key !== undefined && raw === rawKey(collection, request.quiverRawBody!)) context.cache.alias(raw, key);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
     },
   );
