@@ -438,8 +438,7 @@ export class Collection {
         fallback = true;
         top = this.#exact(query, k, allowed, checked.quantized);
       } else {
-        // Re-score the few hits in f32 so every plan reports the same exact scores.
-        top = this.#flat.search(query, k, { candidates: approximate.labels });
+        top = approximate;
       }
     } else {
       top = this.#exact(query, k, allowed, checked.quantized);

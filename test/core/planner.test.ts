@@ -20,8 +20,8 @@ describe('planner', () => {
 
   it('raises ef for selective filters, within bounds', () => {
     expect(filteredEf(64, 10, 1)).toBe(64);
-    expect(filteredEf(64, 10, 0.5)).toBe(128);
-    expect(filteredEf(64, 100, 0.5)).toBe(200);
+    expect(filteredEf(64, 10, 0.5)).toBe(96);
+    expect(filteredEf(64, 100, 0.5)).toBe(150);
     expect(filteredEf(64, 10, 1e-6)).toBe(64 * 8);
   });
 
