@@ -1,0 +1,1320 @@
+/**
+ * Approximate nearest neighbour benchmark: `npm run bench:ann [-- --quick]`.
+ *
+ * 1. Recall@10 and QPS across ef on TEXMEX siftsmall (10k x 128, l2, the
+ *    published ground truth) and on a seeded embedding-like set (100k x 128,
+ *    cosine; 20k with --quick; ground truth by a float64 brute force, cross-
+ *    checked against Quiver's `exact: true`). Side by side on the same data
+ *    with the same M, efConstruction and ef: Quiver through the library API,
+ *    raw hnswlib-node HierarchicalNSW, and usearch (f32). Build time and
+ *    memory per engine.
+ * 2. Filtered search on the synthetic set at 50%, 10%, 1% and 0.1%
+ *    selectivity (`bucket = i % 1000`, filter `bucket < x`; the buckets are
+ *    independent of the vectors): Quiver with its planner against raw
+ *    hnswlib-node with a JavaScript filter callback at ef 64.
+ * 3. Planner calibration: the exact scan over candidate sets of 100 .. 100k,
+ *    unfiltered and filtered HNSW, each forced with `exact`, converted to the
+ *    planner's units next to its defaults, and whether the planner's choice
+ *    at each selectivity was the faster plan.
+ *
+ * All data is seeded and built before any timed function. Every timed
+ * function rotates through the query set: each sample runs whole passes
+ * over the same queries for every engine, after a warm-up, with the
+ * competing engines' samples interleaved, and each QPS is the median of the
+ * samples (`measurePasses` below; tables, progress, machine facts and JSON
+ * come from bench/report.ts). Recall passes run after the timed runs. Each
+ * timed section also records the share of wall time this process was on a
+ * CPU, so a run on a busy machine says so. Results: printed tables,
+ * bench/results/ann.json and bench/results/ann-recall-qps.svg.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import hnswlib from 'hnswlib-node';
+import { Index, MetricKind, ScalarKind } from 'usearch';
+import { kernels } from '../src/core/kernels.js';
+import {
+  DEFAULT_FILTERED_NS_PER_EF,
+  DEFAULT_HNSW_NS_PER_EF,
+  DEFAULT_SCAN_NS_PER_FLOAT,
+  Planner,
+  filteredEf,
+} from '../src/core/planner.js';
+import { openDatabase, type Collection, type Database } from '../src/index.js';
+import { embeddingModel, loadSiftsmall, rowsOf } from './datasets.js';
+import {
+  createProgress,
+  fmt,
+  formatTable,
+  hasFlag,
+  machineInfo,
+  median,
+  RESULTS_DIR,
+  spread,
+  writeResults,
+  type Cell,
+  type Timing,
+  type TimingOptions,
+} from './report.js';
+
+const QUICK = hasFlag('quick');
+const SYNTHETIC_COUNT = QUICK ? 20_000 : 100_000;
+
+const CONFIG = {
+  quick: QUICK,
+  k: 10,
+  hnsw: { m: 16, efConstruction: 200, seed: 100 },
+  efs: [10, 16, 32, 64, 128, 256],
+  synthetic: {
+    count: SYNTHETIC_COUNT, dim: 128, queries: 200, metric: 'cosine' as const,
+    model: { rank: 16, clusters: 8, clusterSpread: 1.5, noise: 0.25, offset: 0.5, seed: 7 },
+    dataSeed: 1, querySeed: 2,
+  },
+  buckets: 1000,
+  /** `bucket < lt` selects lt / 1000 of the documents. */
+  selectivities: [
+    { name: 'none (no filter)', lt: null, required: false },
+    { name: '100% (filter)', lt: 1000, required: false },
+    { name: '50%', lt: 500, required: true },
+    { name: '10%', lt: 100, required: true },
+    { name: '1%', lt: 10, required: true },
+    { name: '0.1%', lt: 1, required: true },
+  ],
+  filteredEf: 64,
+  upsertBatch: 5_000,
+  threads: 1,
+  /** Each sample runs whole passes over the query set (see measurePasses). */
+  timing: (QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 7 } : { warmupMs: 150, minSampleMs: 60, samples: 11 }) satisfies TimingOptions,
+  /**
+   * Filtered HNSW at 1% and 0.1% takes tens of milliseconds a query: those cases time passes over
+   * the first `slowQueries` queries only, fewer samples (recall still uses every query).
+   */
+  /** Section 2 (four engines per case, exact scans of up to 100k rows): fewer samples to keep the run short. */
+  filterTiming: (QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 5 } : { warmupMs: 150, minSampleMs: 60, samples: 7 }) satisfies TimingOptions,
+  slowTiming: (QUICK ? { warmupMs: 0, minSampleMs: 30, samples: 5 } : { warmupMs: 0, minSampleMs: 60, samples: 5 }) satisfies TimingOptions,
+  slowQueries: 20,
+  slowRecallQueries: 50,
+  /** Queries per selectivity when the planner is asked again at the end. */
+  recheckQueries: 5,
+  targets: { qpsRatio: 0.9, recallTolerance: 0.01, filteredRecall: 0.95, filteredSpeedup: 20, filteredAt: '1%' },
+} as const;
+
+const progress = createProgress();
+const log = progress.log;
+const notes: string[] = [];
+/** Keeps results observable so no timed work can be optimised away. */
+let sink = 0;
+
+// `tsx file` cannot pass --expose-gc; this turns it on for the memory figures.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+// ============================================================ data & ground truth
+
+interface Dataset {
+  name: string;
+  metric: 'l2' | 'cosine';
+  dim: number;
+  count: number;
+  base: Float32Array;
+  queries: Float32Array[];
+  /** The same queries as number[] for hnswlib-node (converted once, outside every timed loop). */
+  queryArrays: number[][];
+  /** Exact top-k labels per query (unfiltered). */
+  truth: Int32Array[];
+  truthSource: string;
+}
+
+/**
+ * Float64 brute force: for every query, the top-k labels among all rows
+ * and among the rows each mask allows. Cosine divides by both norms.
+ */
+function bruteForce(
+  base: Float32Array, dim: number, metric: 'l2' | 'cosine', queries: Float32Array[], k: number,
+  masks: (Uint8Array | null)[], what: string,
+): Int32Array[][] {
+  const count = base.length / dim;
+  const inverseNorms = new Float64Array(count);
+  if (metric === 'cosine') {
+    for (let i = 0; i < count; i++) {
+      let sum = 0;
+      for (let d = 0; d < dim; d++) sum += base[i * dim + d]! * base[i * dim + d]!;
+      inverseNorms[i] = 1 / Math.sqrt(sum);
+    }
+  }
+  const out: Int32Array[][] = masks.map(() => []);
+  const scores = new Float64Array(count);
+  const q64 = new Float64Array(dim);
+  const step = Math.max(1, Math.floor(queries.length / 4));
+  for (let qi = 0; qi < queries.length; qi++) {
+    const q = queries[qi]!;
+    for (let d = 0; d < dim; d++) q64[d] = q[d]!;
+    for (let i = 0; i < count; i++) {
+      const row = i * dim;
+      let s = 0;
+      if (metric === 'cosine') {
+        for (let d = 0; d < dim; d++) s += q64[d]! * base[row + d]!;
+        scores[i] = s * inverseNorms[i]!;
+      } else {
+        for (let d = 0; d < dim; d++) {
+          const diff = q64[d]! - base[row + d]!;
+          s += diff * diff;
+        }
+        scores[i] = -s;
+      }
+    }
+    masks.forEach((mask, m) => out[m]!.push(selectTopK(scores, k, mask)));
+    if ((qi + 1) % step === 0) log(`${what}: brute-force ground truth ${Math.round(((qi + 1) / queries.length) * 100)}%`);
+  }
+  return out;
+}
+
+/** Labels of the k highest scores among those the mask allows, best first (ties: lower label first). */
+function selectTopK(scores: Float64Array, k: number, mask: Uint8Array | null): Int32Array {
+  const topScores = new Float64Array(k).fill(-Infinity);
+  const topLabels = new Int32Array(k).fill(-1);
+  let filled = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (mask && mask[i] !== 1) continue;
+    const s = scores[i]!;
+    if (filled === k && s <= topScores[k - 1]!) continue;
+    let j = filled < k ? filled++ : k - 1;
+    while (j > 0 && topScores[j - 1]! < s) {
+      topScores[j] = topScores[j - 1]!;
+      topLabels[j] = topLabels[j - 1]!;
+      j--;
+    }
+    topScores[j] = s;
+    topLabels[j] = i;
+  }
+  return topLabels.subarray(0, filled);
+}
+
+/** |got ∩ truth| / |truth| (truth of at most k labels). */
+function recallOf(got: ArrayLike<number>, truth: ArrayLike<number>): number {
+  if (truth.length === 0) return 1;
+  const set = new Set<number>(Array.from(truth));
+  let hits = 0;
+  for (let i = 0; i < got.length; i++) if (set.has(got[i]!)) hits++;
+  return hits / truth.length;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function qps(timing: Timing): number {
+  return 1e9 / timing.medianNs;
+}
+
+// ============================================================ memory
+
+interface MemorySnapshot {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  wasm: number;
+}
+
+function memory(): MemorySnapshot {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, wasm: kernels().memoryBytes };
+}
+
+const MB = 2 ** 20;
+
+// ============================================================ engines & builds
+
+interface BuildRow {
+  dataset: string;
+  engine: 'Quiver' | 'hnswlib' | 'usearch';
+  count: number;
+  /** Wall-clock build time, and this process's CPU time over it (the same on an idle machine). */
+  seconds: number;
+  cpuSeconds: number;
+  docsPerSecond: number;
+  /** Process RSS growth over the build, after forced GC (MiB). */
+  rssDeltaMiB: number;
+  heapDeltaMiB: number;
+  /** The engine's own figure, where it has one: serialized index size, or WASM arena growth (MiB). */
+  engineSizeMiB: number | null;
+  engineSizeWhat: string;
+}
+
+interface Engines {
+  quiver: Collection;
+  hnsw: hnswlib.HierarchicalNSW;
+  usearchFile: string;
+  builds: BuildRow[];
+}
+
+function makeUsearch(ds: Dataset, ef: number): Index {
+  return new Index({
+    dimensions: ds.dim,
+    metric: ds.metric === 'l2' ? MetricKind.L2sq : MetricKind.Cos,
+    quantization: ScalarKind.F32,
+    connectivity: CONFIG.hnsw.m,
+    expansion_add: CONFIG.hnsw.efConstruction,
+    expansion_search: ef,
+    multi: false,
+  });
+}
+
+function tenths(count: number, done: number, last: { tenth: number }, what: string, started: number): void {
+  const tenth = Math.floor((done / count) * 10);
+  if (tenth > last.tenth) {
+    last.tenth = tenth;
+    const seconds = (performance.now() - started) / 1000;
+    log(`${what}: ${tenth * 10}% (${done.toLocaleString()} / ${count.toLocaleString()}, ${seconds.toFixed(1)} s)`);
+  }
+}
+
+async function buildEngines(db: Database, ds: Dataset, tmp: string, metadata: boolean): Promise<Engines> {
+  const { dim, count } = ds;
+  const { m, efConstruction, seed } = CONFIG.hnsw;
+  const builds: BuildRow[] = [];
+
+  // usearch: single-threaded like the other two, so build times compare.
+  // Its JS API has no setter for expansion_search: the index is saved here and each ef loads it into an Index built with that ef.
+  const usearchFile = join(tmp, `${ds.name}.usearch`);
+  {
+    const what = `${ds.name}: usearch build (${CONFIG.threads} thread)`;
+    const before = memory();
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    const index = makeUsearch(ds, 64);
+    const keys = new BigUint64Array(count);
+    for (let i = 0; i < count; i++) keys[i] = BigInt(i);
+    const chunk = Math.ceil(count / 10);
+    const last = { tenth: 0 };
+    for (let s = 0; s < count; s += chunk) {
+      const e = Math.min(count, s + chunk);
+      index.add(keys.subarray(s, e), ds.base.subarray(s * dim, e * dim), CONFIG.threads);
+      tenths(count, e, last, what, started);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
+    const after = memory();
+    const file = usearchFile;
+    index.save(file);
+    builds.push({
+      dataset: ds.name, engine: 'usearch', count, seconds, cpuSeconds, docsPerSecond: count / seconds,
+      rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
+      engineSizeMiB: statSync(file).size / MB, engineSizeWhat: 'saved index file',
+    });
+    sink += index.size();
+  }
+
+  // Raw hnswlib-node: one reused number[] per row, as hnswlib-node requires number[].
+  let hnsw: hnswlib.HierarchicalNSW;
+  {
+    const what = `${ds.name}: hnswlib-node build`;
+    const before = memory();
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    hnsw = new hnswlib.HierarchicalNSW(ds.metric === 'l2' ? 'l2' : 'cosine', dim);
+    hnsw.initIndex({ maxElements: count, m, efConstruction, randomSeed: seed });
+    const scratch = new Array<number>(dim).fill(0);
+    const last = { tenth: 0 };
+    for (let i = 0; i < count; i++) {
+      const row = i * dim;
+      for (let d = 0; d < dim; d++) scratch[d] = ds.base[row + d]!;
+      hnsw.addPoint(scratch, i);
+      if ((i + 1) % 1000 === 0 || i + 1 === count) tenths(count, i + 1, last, what, started);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
+    const after = memory();
+    const file = join(tmp, `${ds.name}.hnswlib`);
+    hnsw.writeIndexSync(file);
+    builds.push({
+      dataset: ds.name, engine: 'hnswlib', count, seconds, cpuSeconds, docsPerSecond: count / seconds,
+      rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
+      engineSizeMiB: statSync(file).size / MB, engineSizeWhat: 'writeIndex file',
+    });
+    rmSync(file);
+  }
+
+  // Quiver through the public API: upsert in batches (store + WASM arena + HNSW graph + metadata index).
+  let quiver: Collection;
+  {
+    const what = `${ds.name}: Quiver upsert`;
+    const before = memory();
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    quiver = await db.createCollection(`ann_${ds.name.replace(/[^A-Za-z0-9]/g, '_')}`, {
+      dimension: dim, metric: ds.metric, hnsw: { m, efConstruction, ef: 64 },
+    });
+    const last = { tenth: 0 };
+    for (let s = 0; s < count; s += CONFIG.upsertBatch) {
+      const e = Math.min(count, s + CONFIG.upsertBatch);
+      const docs = [];
+      for (let i = s; i < e; i++) {
+        docs.push(metadata
+          ? { id: String(i), vector: ds.base.subarray(i * dim, (i + 1) * dim), metadata: { bucket: i % CONFIG.buckets } }
+          : { id: String(i), vector: ds.base.subarray(i * dim, (i + 1) * dim) });
+      }
+      await quiver.upsert(docs);
+      tenths(count, e, last, what, started);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
+    const after = memory();
+    builds.push({
+      dataset: ds.name, engine: 'Quiver', count, seconds, cpuSeconds, docsPerSecond: count / seconds,
+      rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
+      engineSizeMiB: (after.wasm - before.wasm) / MB, engineSizeWhat: 'WASM arena growth (vectors only)',
+    });
+  }
+  return { quiver, hnsw, usearchFile, builds };
+}
+
+// ============================================================ timing by whole passes
+
+interface PassTiming extends Timing {
+  /** Queries in one pass (the rotation). */
+  queries: number;
+  passesPerSample: number;
+  /** The same samples by wall clock (ns per query); `medianNs` and friends are by process CPU time. */
+  wallMedianNs: number;
+  wallSamplesNs: number[];
+}
+
+interface PassTimings<K extends string> {
+  timings: Record<K, PassTiming>;
+  /** Process CPU time / wall time over the samples (about 1 when this process had a core to itself). */
+  cpuShare: number;
+}
+
+const contention: { what: string; cpuShare: number }[] = [];
+
+/**
+ * Like report.ts `measureInterleaved`, but every sample runs whole passes
+ * over the same `queries` queries for every engine, so all engines are timed
+ * on exactly the same query mix; samples interleave in a rotating order.
+ * Each engine is first warmed up (at least one pass and `warmupMs`), which
+ * also calibrates the passes per sample. Times are per query.
+ *
+ * Each sample is timed twice: by wall clock and by this process's CPU time
+ * (`process.cpuUsage`, microsecond resolution). Every engine searches on
+ * the calling thread (usearch with threads = 1), so on an idle machine the
+ * two agree (CPU share ~100%); when other processes take the CPU, wall time
+ * counts the time this process waited and CPU time does not. Medians by CPU
+ * time are the primary figures; wall-clock medians are kept beside them.
+ */
+async function measurePasses<K extends string>(
+  what: string, fns: Record<K, (q: number) => unknown>, queries: number, options: TimingOptions,
+): Promise<PassTimings<K>> {
+  const warmupMs = options.warmupMs ?? 100;
+  const minSampleMs = options.minSampleMs ?? 40;
+  const samples = options.samples ?? 7;
+  const names = Object.keys(fns) as K[];
+  const runPass = async (fn: (q: number) => unknown) => {
+    for (let q = 0; q < queries; q++) {
+      const result = fn(q);
+      if (result instanceof Promise) await result;
+    }
+  };
+  const passesPerSample = new Map<K, number>();
+  for (const name of names) {
+    let passes = 0;
+    const start = performance.now();
+    do {
+      await runPass(fns[name]);
+      passes++;
+    } while (performance.now() - start < warmupMs);
+    const passMs = (performance.now() - start) / passes;
+    passesPerSample.set(name, Math.max(1, Math.ceil(minSampleMs / passMs)));
+  }
+  const wallNs = new Map<K, number[]>(names.map((name) => [name, []]));
+  const cpuNs = new Map<K, number[]>(names.map((name) => [name, []]));
+  let wallTotal = 0;
+  let cpuTotal = 0;
+  for (let s = 0; s < samples; s++) {
+    for (let n = 0; n < names.length; n++) {
+      const name = names[(n + s) % names.length]!;
+      const passes = passesPerSample.get(name)!;
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      for (let p = 0; p < passes; p++) await runPass(fns[name]);
+      const wallMs = performance.now() - start;
+      const cpu = process.cpuUsage(cpuStart);
+      const cpuMs = (cpu.user + cpu.system) / 1e3;
+      wallTotal += wallMs;
+      cpuTotal += cpuMs;
+      wallNs.get(name)!.push((wallMs * 1e6) / (passes * queries));
+      cpuNs.get(name)!.push((cpuMs * 1e6) / (passes * queries));
+    }
+  }
+  const cpuShare = cpuTotal / wallTotal;
+  contention.push({ what, cpuShare });
+  if (cpuShare < 0.9) {
+    log(`warning: ${what}: this process ran only ${(cpuShare * 100).toFixed(0)}% of the wall time (another process competes for the CPU); QPS by CPU time`);
+  }
+  const timings = {} as Record<K, PassTiming>;
+  for (const name of names) {
+    const list = cpuNs.get(name)!;
+    const wall = wallNs.get(name)!;
+    timings[name] = {
+      medianNs: median(list), minNs: Math.min(...list), maxNs: Math.max(...list),
+      callsPerSample: passesPerSample.get(name)! * queries, samplesNs: list,
+      queries, passesPerSample: passesPerSample.get(name)!,
+      wallMedianNs: median(wall), wallSamplesNs: wall,
+    };
+  }
+  return { timings, cpuShare };
+}
+
+/** Integers as right-aligned strings (formatTable prints small numbers with decimals). */
+function ints(values: readonly (number | null)[]): string[] {
+  const text = values.map((v) => (v === null ? '-' : String(Math.round(v))));
+  const width = Math.max(...text.map((t) => t.length));
+  return text.map((t) => t.padStart(width));
+}
+
+// ============================================================ 1. recall / QPS sweep
+
+interface SweepRow {
+  dataset: string;
+  ef: number;
+  recall: { quiver: number; hnswlib: number; usearch: number };
+  qps: { quiver: number; hnswlib: number; usearch: number };
+  /** Quiver QPS / raw hnswlib QPS (by CPU time; see measurePasses). */
+  ratio: number;
+  /** The same by wall clock. */
+  wallRatio: number;
+  /** Median µs per query: Quiver end-to-end minus raw hnswlib. */
+  quiverOverheadUs: number;
+  /** Median of Quiver's own `explain.timings.search` (the graph search + re-score), µs. */
+  quiverSearchStageUs: number;
+  /** Median `explain.timings.filter` (validation, normalisation, filter evaluation), µs. */
+  quiverFilterStageUs: number;
+  quiverPlans: string;
+  spreads: { quiver: number; hnswlib: number; usearch: number };
+  cpuShare: number;
+  timings: Record<'quiver' | 'hnswlib' | 'usearch', PassTiming>;
+}
+
+async function sweep(ds: Dataset, engines: Engines): Promise<SweepRow[]> {
+  const { k } = CONFIG;
+  const nq = ds.queries.length;
+  const rows: SweepRow[] = [];
+  for (const ef of CONFIG.efs) {
+    const { quiver, hnsw } = engines;
+    hnsw.setEf(ef);
+    const us = makeUsearch(ds, ef);
+    us.load(engines.usearchFile);
+    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch (${nq} queries rotating, samples interleaved)`);
+    const { timings, cpuShare } = await measurePasses(
+      `${ds.name} ef=${ef}`,
+      {
+        quiver: (q) => quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [] }),
+        hnswlib: (q) => {
+          sink += hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
+        },
+        usearch: (q) => {
+          sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
+        },
+      },
+      nq,
+      CONFIG.timing,
+    );
+    // Recall passes after the timing, one engine at a time (so each runs warm, as it was timed). Quiver runs
+    // twice with explain: the first pass gives recall and plans, the second the search-stage times.
+    const recalls = { quiver: [] as number[], hnswlib: [] as number[], usearch: [] as number[] };
+    const stage: number[] = [];
+    const filterStage: number[] = [];
+    const plans = new Map<string, number>();
+    for (let pass = 0; pass < 2; pass++) {
+      for (let q = 0; q < nq; q++) {
+        const result = await quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [], explain: true });
+        if (pass === 1) {
+          stage.push(result.explain.timings.search);
+          filterStage.push(result.explain.timings.filter);
+          continue;
+        }
+        recalls.quiver.push(recallOf(result.hits.map((h) => Number(h.id)), ds.truth[q]!));
+        const plan = `${result.explain.plan}${result.explain.fallback ? '+fallback' : ''} ef ${result.explain.ef}`;
+        plans.set(plan, (plans.get(plan) ?? 0) + 1);
+      }
+    }
+    for (let q = 0; q < nq; q++) recalls.hnswlib.push(recallOf(hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors, ds.truth[q]!));
+    for (let q = 0; q < nq; q++) {
+      recalls.usearch.push(recallOf(Array.from(us.search(ds.queries[q]!, k, CONFIG.threads).keys, Number), ds.truth[q]!));
+    }
+    const row: SweepRow = {
+      dataset: ds.name,
+      ef,
+      recall: { quiver: mean(recalls.quiver), hnswlib: mean(recalls.hnswlib), usearch: mean(recalls.usearch) },
+      qps: { quiver: qps(timings.quiver), hnswlib: qps(timings.hnswlib), usearch: qps(timings.usearch) },
+      ratio: timings.hnswlib.medianNs / timings.quiver.medianNs,
+      wallRatio: timings.hnswlib.wallMedianNs / timings.quiver.wallMedianNs,
+      quiverOverheadUs: (timings.quiver.medianNs - timings.hnswlib.medianNs) / 1e3,
+      quiverSearchStageUs: median(stage) * 1e3,
+      quiverFilterStageUs: median(filterStage) * 1e3,
+      quiverPlans: [...plans].map(([p, n]) => `${p} ${n}/${nq}`).join(', '),
+      spreads: { quiver: spread(timings.quiver), hnswlib: spread(timings.hnswlib), usearch: spread(timings.usearch) },
+      cpuShare,
+      timings,
+    };
+    log(
+      `${ds.name} ef=${ef}: recall Q ${row.recall.quiver.toFixed(4)} / H ${row.recall.hnswlib.toFixed(4)} / U ${row.recall.usearch.toFixed(4)}; ` +
+        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / U ${fmt(row.qps.usearch)}; Q/H ${row.ratio.toFixed(2)}x`,
+    );
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ============================================================ 2 & 3. filters and planner
+
+interface SelectivityCase {
+  name: string;
+  required: boolean;
+  lt: number | null;
+  filter: Record<string, unknown> | undefined;
+  mask: Uint8Array | null;
+  candidates: number;
+  fraction: number;
+  truth: Int32Array[];
+}
+
+interface PlanStats {
+  /** e.g. "exact 200/200". */
+  plans: string;
+  majority: 'exact' | 'hnsw';
+  fallbacks: number;
+  recall: number;
+  minRecall: number;
+  /** Median `explain.timings.search` / `.filter` in ms. */
+  searchStageMs: number;
+  filterStageMs: number;
+  /** ef handed to HNSW (null for exact). */
+  ef: number | null;
+  /** Hits that do not satisfy the filter (must be 0). */
+  violations: number;
+  /** Queries that returned fewer than min(k, candidates) hits. */
+  short: number;
+  /** Planner rates read back from explain.estimates (median over the pass). */
+  rates: { scanNsPerFloat: number; hnswNsPerEf: number | null; filteredNsPerEf: number | null };
+}
+
+interface FilterRow {
+  selectivity: string;
+  required: boolean;
+  candidates: number;
+  fraction: number;
+  /** Forced exact vs our brute force: must be 1 (checks the ground truth twice). */
+  exactRecall: number;
+  auto: PlanStats;
+  /** The planner's own choice before any feedback: a fresh Planner with the default rates. */
+  defaultPlannerChoice: 'exact' | 'hnsw';
+  forcedExact: PlanStats;
+  forcedHnsw: PlanStats;
+  raw: { recall: number; minRecall: number; short: number; ef: number; callback: boolean };
+  qps: { auto: number; exact: number; hnsw: number; raw: number };
+  /** Quiver (planner) QPS / raw hnswlib QPS (by CPU time), and by wall clock. */
+  ratio: number;
+  wallRatio: number;
+  faster: 'exact' | 'hnsw';
+  plannerWasFaster: boolean;
+  defaultPlannerWasFaster: boolean;
+  /** Queries each timing pass ran (all, or the first slowQueries for the slow cases). */
+  timedQueries: number;
+  cpuShare: number;
+  /** Planner choice asked again after every case had run (its learnt rates by then), over a few queries. */
+  finalChoice?: string;
+  finalRates?: PlanStats['rates'];
+  timings: Record<'auto' | 'exact' | 'hnsw' | 'raw', PassTiming>;
+}
+
+async function planPass(
+  quiver: Collection, ds: Dataset, c: SelectivityCase, exact: boolean | undefined, buckets: Int32Array, limit = ds.queries.length,
+): Promise<PlanStats> {
+  const { k } = CONFIG;
+  const ef = CONFIG.filteredEf;
+  const plans = new Map<string, number>();
+  const recalls: number[] = [];
+  const stage: number[] = [];
+  const filterStage: number[] = [];
+  const scanRates: number[] = [];
+  const hnswRates: number[] = [];
+  let fallbacks = 0;
+  let violations = 0;
+  let short = 0;
+  let planEf: number | null = null;
+  const selectivity = c.candidates / ds.count;
+  const requestEf = c.filter ? filteredEf(ef, k, selectivity) : Math.max(ef, k);
+  const nq = Math.min(limit, ds.queries.length);
+  for (let q = 0; q < nq; q++) {
+    const request = { vector: ds.queries[q]!, k, ef, include: [] as [], explain: true as const };
+    const result = await quiver.search({
+      ...request,
+      ...(c.filter ? { filter: c.filter } : {}),
+      ...(exact === undefined ? {} : { exact }),
+    });
+    const { explain } = result;
+    const labels = result.hits.map((h) => Number(h.id));
+    recalls.push(recallOf(labels, c.truth[q]!));
+    for (const label of labels) if (c.lt !== null && !(buckets[label]! < c.lt)) violations++;
+    if (labels.length < Math.min(k, c.candidates)) short++;
+    const key = explain.plan + (explain.fallback ? '+fallback' : '');
+    plans.set(key, (plans.get(key) ?? 0) + 1);
+    if (explain.fallback) fallbacks++;
+    if (explain.ef !== null) planEf = explain.ef;
+    stage.push(explain.timings.search);
+    filterStage.push(explain.timings.filter);
+    // The planner's current rates, read back from its estimates (same formulas as planner.ts).
+    scanRates.push((explain.estimates.exact * 1e6) / (explain.candidates * ds.dim));
+    hnswRates.push(c.filter ? (explain.estimates.hnsw * 1e6 * selectivity) / requestEf : (explain.estimates.hnsw * 1e6) / requestEf);
+  }
+  const counts = [...plans].sort((a, b) => b[1] - a[1]);
+  const exactCount = [...plans].filter(([p]) => p.startsWith('exact')).reduce((a, [, n]) => a + n, 0);
+  return {
+    plans: counts.map(([p, n]) => `${p} ${n}/${nq}`).join(', '),
+    majority: exactCount * 2 >= nq ? 'exact' : 'hnsw',
+    fallbacks,
+    recall: mean(recalls),
+    minRecall: Math.min(...recalls),
+    searchStageMs: median(stage),
+    filterStageMs: median(filterStage),
+    ef: planEf,
+    violations,
+    short,
+    rates: {
+      scanNsPerFloat: median(scanRates),
+      hnswNsPerEf: c.filter ? null : median(hnswRates),
+      filteredNsPerEf: c.filter ? median(hnswRates) : null,
+    },
+  };
+}
+
+async function filtered(ds: Dataset, engines: Engines, cases: SelectivityCase[], buckets: Int32Array): Promise<FilterRow[]> {
+  const { quiver, hnsw } = engines;
+  const { k } = CONFIG;
+  const ef = CONFIG.filteredEf;
+  const nq = ds.queries.length;
+  const rows: FilterRow[] = [];
+  for (const c of cases) {
+    const fraction = c.candidates / ds.count;
+    const slow = c.filter !== undefined && fraction <= 0.01;
+    const what = `filtered ${c.name} (${c.candidates.toLocaleString()} candidates)`;
+
+    // Ground truth agreement and warm-up of the exact path.
+    const exactRecall: number[] = [];
+    for (let q = 0; q < nq; q++) {
+      const hits = await quiver.search({ vector: ds.queries[q]!, k, ...(c.filter ? { filter: c.filter } : {}), exact: true, include: [] });
+      exactRecall.push(recallOf(hits.map((h) => Number(h.id)), c.truth[q]!));
+    }
+
+    const mask = c.mask;
+    const allow = mask ? (label: number) => mask[label] === 1 : undefined;
+    hnsw.setEf(ef);
+    const timedQueries = slow ? Math.min(CONFIG.slowQueries, nq) : nq;
+    log(
+      `${what}: timing Quiver planner / forced exact / forced HNSW / raw hnswlib${allow ? ' + JS callback' : ''} at ef ${ef} ` +
+        `(interleaved, passes over ${timedQueries === nq ? 'all' : 'the first'} ${timedQueries} queries)`,
+    );
+    const withFilter = c.filter ? { filter: c.filter } : {};
+    const { timings, cpuShare } = await measurePasses(
+      what,
+      {
+        auto: (q) => quiver.search({ vector: ds.queries[q]!, k, ef, ...withFilter, include: [] }),
+        exact: (q) => quiver.search({ vector: ds.queries[q]!, k, ef, ...withFilter, exact: true, include: [] }),
+        hnsw: (q) => quiver.search({ vector: ds.queries[q]!, k, ef, ...withFilter, exact: false, include: [] }),
+        raw: (q) => {
+          const r = allow ? hnsw.searchKnn(ds.queryArrays[q]!, k, allow) : hnsw.searchKnn(ds.queryArrays[q]!, k);
+          sink += r.neighbors.length;
+        },
+      },
+      timedQueries,
+      slow ? CONFIG.slowTiming : CONFIG.filterTiming,
+    );
+    log(`${what}: recall / plan passes over ${nq} queries (explain: true)`);
+    const auto = await planPass(quiver, ds, c, undefined, buckets);
+    const forcedExact = await planPass(quiver, ds, c, true, buckets);
+    // Forced HNSW at low selectivity takes tens of ms a query: its recall and stage times use the first slowRecallQueries.
+    const forcedHnsw = await planPass(quiver, ds, c, false, buckets, slow ? CONFIG.slowRecallQueries : nq);
+    const rawRecalls: number[] = [];
+    let rawShort = 0;
+    for (let q = 0; q < nq; q++) {
+      const r = allow ? hnsw.searchKnn(ds.queryArrays[q]!, k, allow) : hnsw.searchKnn(ds.queryArrays[q]!, k);
+      rawRecalls.push(recallOf(r.neighbors, c.truth[q]!));
+      if (r.neighbors.length < Math.min(k, c.candidates)) rawShort++;
+    }
+    const defaultPlannerChoice = new Planner().plan({
+      total: ds.count, candidates: c.candidates, filtered: c.filter !== undefined, k, ef, dimension: ds.dim,
+    }).kind;
+    const faster = timings.exact.medianNs <= timings.hnsw.medianNs ? 'exact' : 'hnsw';
+    const row: FilterRow = {
+      selectivity: c.name,
+      required: c.required,
+      candidates: c.candidates,
+      fraction,
+      exactRecall: mean(exactRecall),
+      auto,
+      defaultPlannerChoice,
+      forcedExact,
+      forcedHnsw,
+      raw: { recall: mean(rawRecalls), minRecall: Math.min(...rawRecalls), short: rawShort, ef, callback: allow !== undefined },
+      qps: { auto: qps(timings.auto), exact: qps(timings.exact), hnsw: qps(timings.hnsw), raw: qps(timings.raw) },
+      ratio: timings.raw.medianNs / timings.auto.medianNs,
+      wallRatio: timings.raw.wallMedianNs / timings.auto.wallMedianNs,
+      faster,
+      plannerWasFaster: auto.majority === faster,
+      defaultPlannerWasFaster: defaultPlannerChoice === faster,
+      timedQueries,
+      cpuShare,
+      timings,
+    };
+    log(
+      `${what}: planner ${auto.plans}, recall ${auto.recall.toFixed(4)}, ${fmt(row.qps.auto)} QPS; raw hnswlib recall ${row.raw.recall.toFixed(4)}, ` +
+        `${fmt(row.qps.raw)} QPS; ratio ${fmt(row.ratio)}x; exact ${fmt(row.qps.exact)} vs HNSW ${fmt(row.qps.hnsw)} QPS`,
+    );
+    rows.push(row);
+  }
+  // The planner learns from every search it runs; ask it again now that it has seen every case.
+  log(`planner: asking again at every selectivity after all cases ran (${CONFIG.recheckQueries} queries each, explain: true)`);
+  for (const [i, c] of cases.entries()) {
+    const stats = await planPass(quiver, ds, c, undefined, buckets, CONFIG.recheckQueries);
+    rows[i]!.finalChoice = stats.plans;
+    rows[i]!.finalRates = stats.rates;
+  }
+  return rows;
+}
+
+// ============================================================ 3. calibration figures
+
+interface Calibration {
+  scan: { selectivity: string; candidates: number; path: string; stageUs: number; stageNsPerFloat: number; cpuUs: number; nsPerFloat: number }[];
+  scanFit: { nsPerFloat: number; interceptUs: number; r2: number };
+  hnsw: { ef: number; stageUs: number; stageNsPerEf: number; cpuUs: number; nsPerEf: number }[];
+  hnswFit: { nsPerEf: number; interceptUs: number; r2: number };
+  filtered: {
+    selectivity: string; candidates: number; fraction: number; ef: number | null; stageUs: number; stageNsPerEfOverSelectivity: number;
+    cpuUs: number; nsPerEfOverSelectivity: number; recall: number; fallbacks: number;
+  }[];
+  defaults: { scanNsPerFloat: number; hnswNsPerEf: number; filteredNsPerEf: number };
+  /** What the collection's planner had learnt by the end (read back from explain estimates). */
+  adapted: { scanNsPerFloat: number; hnswNsPerEf: number | null; filteredNsPerEf: number | null };
+  suggested: { scanNsPerFloat: number; hnswNsPerEf: number; filteredNsPerEf: number; basis: string };
+  decisions: {
+    selectivity: string; candidates: number; exactUs: number; hnswUs: number; faster: string; hnswRecall: number;
+    plannerAdapted: string; plannerDefault: string; plannerSuggested: string; plannerFinal: string;
+    adaptedOk: boolean; defaultOk: boolean; suggestedOk: boolean; finalOk: boolean;
+  }[];
+}
+
+/** Least squares y = a + b x. */
+function linearFit(xs: number[], ys: number[]): { a: number; b: number; r2: number } {
+  const n = xs.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  const b = sxy / sxx;
+  return { a: my - b * mx, b, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+function calibrate(ds: Dataset, sweepRows: SweepRow[], rows: FilterRow[]): Calibration {
+  const { k } = CONFIG;
+  const labelListBelow = ds.count / 16;
+  // Two measures of each plan's search cost: `stageUs`, the median of explain's search stage (wall clock,
+  // what the planner itself records), and `cpuUs`, the CPU-time end-to-end median of the timed runs less
+  // explain's filter stage (validation + filter evaluation, which both plans pay). The rates use cpuUs,
+  // which stays meaningful when other processes share the CPU; on an idle machine the two agree closely.
+  const scan = rows.map((r) => {
+    const cpuUs = r.timings.exact.medianNs / 1e3 - r.forcedExact.filterStageMs * 1e3;
+    const floats = r.candidates * ds.dim;
+    return {
+      selectivity: r.selectivity,
+      candidates: r.candidates,
+      path: r.selectivity.startsWith('none') ? 'all rows' : r.candidates < labelListBelow ? 'label list' : 'bitset',
+      stageUs: r.forcedExact.searchStageMs * 1e3,
+      stageNsPerFloat: (r.forcedExact.searchStageMs * 1e6) / floats,
+      cpuUs,
+      nsPerFloat: (cpuUs * 1e3) / floats,
+    };
+  });
+  const sf = linearFit(scan.map((x) => x.candidates * ds.dim), scan.map((x) => x.cpuUs * 1e3));
+  const hnsw = sweepRows.map((x) => {
+    const ef = Math.max(x.ef, k);
+    const cpuUs = x.timings.quiver.medianNs / 1e3 - x.quiverFilterStageUs;
+    return { ef: x.ef, stageUs: x.quiverSearchStageUs, stageNsPerEf: (x.quiverSearchStageUs * 1e3) / ef, cpuUs, nsPerEf: (cpuUs * 1e3) / ef };
+  });
+  const hf = linearFit(hnsw.map((h) => Math.max(h.ef, k)), hnsw.map((h) => h.cpuUs * 1e3));
+  const filteredRows = rows.filter((r) => !r.selectivity.startsWith('none')).map((r) => {
+    const cpuUs = r.timings.hnsw.medianNs / 1e3 - r.forcedHnsw.filterStageMs * 1e3;
+    const ef = r.forcedHnsw.ef;
+    return {
+      selectivity: r.selectivity,
+      candidates: r.candidates,
+      fraction: r.fraction,
+      ef,
+      stageUs: r.forcedHnsw.searchStageMs * 1e3,
+      stageNsPerEfOverSelectivity: ef === null ? Number.NaN : (r.forcedHnsw.searchStageMs * 1e6 * r.fraction) / ef,
+      cpuUs,
+      nsPerEfOverSelectivity: ef === null ? Number.NaN : (cpuUs * 1e3 * r.fraction) / ef,
+      recall: r.forcedHnsw.recall,
+      fallbacks: r.forcedHnsw.fallbacks,
+    };
+  });
+  const unfilteredRow = rows.find((r) => r.selectivity.startsWith('none'))!;
+  const lastFiltered = rows[rows.length - 1]!;
+  const adapted = {
+    scanNsPerFloat: unfilteredRow.finalRates?.scanNsPerFloat ?? Number.NaN,
+    hnswNsPerEf: unfilteredRow.finalRates?.hnswNsPerEf ?? null,
+    filteredNsPerEf: lastFiltered.finalRates?.filteredNsPerEf ?? null,
+  };
+  // Suggested defaults. The cost model has no per-query constant and the filtered rate is not constant
+  // across selectivities (3a, 3c), so each rate is taken where the decision is made: unfiltered HNSW at
+  // the default ef 64; scan and filtered HNSW at the two filtered selectivities between which the faster
+  // plan flips (geometric mean), or their medians when it never flips.
+  const geo = (a: number, b: number) => Math.sqrt(a * b);
+  const filteredCases = rows.map((r, i) => ({ r, i })).filter(({ r }) => !r.selectivity.startsWith('none'));
+  let bracket: [number, number] | null = null;
+  for (let j = 0; j + 1 < filteredCases.length; j++) {
+    if (filteredCases[j]!.r.faster !== filteredCases[j + 1]!.r.faster) bracket = [filteredCases[j]!.i, filteredCases[j + 1]!.i];
+  }
+  const at64 = hnsw.find((h) => h.ef === CONFIG.filteredEf);
+  const filteredRate = (i: number) => filteredRows.find((f) => f.selectivity === rows[i]!.selectivity)!.nsPerEfOverSelectivity;
+  const suggested = {
+    scanNsPerFloat: bracket ? geo(scan[bracket[0]]!.nsPerFloat, scan[bracket[1]]!.nsPerFloat) : median(scan.map((x) => x.nsPerFloat)),
+    hnswNsPerEf: at64 ? at64.nsPerEf : median(hnsw.map((h) => h.nsPerEf)),
+    filteredNsPerEf: bracket
+      ? geo(filteredRate(bracket[0]), filteredRate(bracket[1]))
+      : median(filteredRows.map((f) => f.nsPerEfOverSelectivity).filter(Number.isFinite)),
+    basis: bracket
+      ? `scan and filtered HNSW: geometric mean of the ${rows[bracket[0]]!.selectivity} and ${rows[bracket[1]]!.selectivity} cases (where the faster plan flips); HNSW: at ef ${CONFIG.filteredEf}`
+      : `medians over all cases (the faster plan never flips); HNSW: at ef ${CONFIG.filteredEf}`,
+  };
+  const decisions = rows.map((r) => {
+    const filteredCase = !r.selectivity.startsWith('none');
+    const selectivity = Math.max(r.candidates / ds.count, 1 / ds.count);
+    const ef = filteredCase ? filteredEf(CONFIG.filteredEf, k, selectivity) : Math.max(CONFIG.filteredEf, k);
+    const exactCost = r.candidates * ds.dim * suggested.scanNsPerFloat;
+    const hnswCost = filteredCase ? (ef / selectivity) * suggested.filteredNsPerEf : ef * suggested.hnswNsPerEf;
+    const plannerSuggested = r.candidates <= k || exactCost <= hnswCost ? 'exact' : 'hnsw';
+    return {
+      selectivity: r.selectivity,
+      candidates: r.candidates,
+      exactUs: r.timings.exact.medianNs / 1e3,
+      hnswUs: r.timings.hnsw.medianNs / 1e3,
+      faster: r.faster,
+      hnswRecall: r.forcedHnsw.recall,
+      plannerAdapted: r.auto.plans,
+      plannerDefault: r.defaultPlannerChoice,
+      plannerSuggested,
+      plannerFinal: r.finalChoice ?? '?',
+      finalOk: (r.finalChoice ?? '').startsWith(r.faster),
+      adaptedOk: r.plannerWasFaster,
+      defaultOk: r.defaultPlannerWasFaster,
+      suggestedOk: plannerSuggested === r.faster,
+    };
+  });
+  return {
+    scan,
+    scanFit: { nsPerFloat: sf.b, interceptUs: sf.a / 1e3, r2: sf.r2 },
+    hnsw,
+    hnswFit: { nsPerEf: hf.b, interceptUs: hf.a / 1e3, r2: hf.r2 },
+    filtered: filteredRows,
+    defaults: { scanNsPerFloat: DEFAULT_SCAN_NS_PER_FLOAT, hnswNsPerEf: DEFAULT_HNSW_NS_PER_EF, filteredNsPerEf: DEFAULT_FILTERED_NS_PER_EF },
+    adapted,
+    suggested,
+    decisions,
+  };
+}
+
+// ============================================================ SVG
+
+interface Series {
+  name: string;
+  color: string;
+  points: { recall: number; qps: number; ef: number }[];
+}
+
+const COLORS = { Quiver: '#1f77b4', hnswlib: '#ff7f0e', usearch: '#2ca02c' } as const;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Recall@10 (x) against QPS (y, log scale), one panel per data set, one line per engine. */
+function recallQpsSvg(title: string, panels: { title: string; series: Series[] }[]): string {
+  const pw = 460;
+  const ph = 340;
+  const margin = { left: 64, right: 16, top: 48, bottom: 48 };
+  const width = panels.length * pw;
+  const height = ph + 56;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  panels.forEach((panel, p) => {
+    const x0 = p * pw + margin.left;
+    const y0 = 28 + margin.top;
+    const w = pw - margin.left - margin.right;
+    const h = ph - margin.top - margin.bottom + 28;
+    const all = panel.series.flatMap((s) => s.points);
+    const minRecall = Math.min(...all.map((pt) => pt.recall));
+    const xMin = Math.max(0, Math.floor((minRecall - 0.02) * 20) / 20);
+    const xMax = 1;
+    const yMin = Math.floor(Math.log10(Math.min(...all.map((pt) => pt.qps))));
+    const yMax = Math.ceil(Math.log10(Math.max(...all.map((pt) => pt.qps))));
+    const sx = (r: number) => x0 + ((r - xMin) / (xMax - xMin)) * w;
+    const sy = (q: number) => y0 + h - ((Math.log10(q) - yMin) / (yMax - yMin)) * h;
+    parts.push(`<text x="${x0 + w / 2}" y="${y0 - 14}" text-anchor="middle" font-size="12">${escapeXml(panel.title)}</text>`);
+    parts.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
+    for (let decade = yMin; decade <= yMax; decade++) {
+      for (const mult of [1, 2, 5]) {
+        const value = mult * 10 ** decade;
+        if (Math.log10(value) > yMax + 1e-9) continue;
+        const y = sy(value);
+        parts.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${mult === 1 ? '#ccc' : '#eee'}"/>`);
+        parts.push(`<text x="${x0 - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" fill="#444">${value >= 1000 ? `${value / 1000}k` : value}</text>`);
+      }
+    }
+    for (let r = xMin; r <= xMax + 1e-9; r += 0.05) {
+      const x = sx(r);
+      parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${y0}" y2="${y0 + h}" stroke="#eee"/>`);
+      parts.push(`<text x="${x.toFixed(1)}" y="${y0 + h + 16}" text-anchor="middle" fill="#444">${r.toFixed(2)}</text>`);
+    }
+    parts.push(`<text x="${x0 + w / 2}" y="${y0 + h + 36}" text-anchor="middle">recall@10</text>`);
+    parts.push(`<text transform="translate(${x0 - 48} ${y0 + h / 2}) rotate(-90)" text-anchor="middle">queries per second (log)</text>`);
+    panel.series.forEach((s, si) => {
+      const path = s.points.map((pt, i) => `${i === 0 ? 'M' : 'L'}${sx(pt.recall).toFixed(1)},${sy(pt.qps).toFixed(1)}`).join(' ');
+      parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+      for (const pt of s.points) {
+        parts.push(`<circle cx="${sx(pt.recall).toFixed(1)}" cy="${sy(pt.qps).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.name} ef ${pt.ef}: recall ${pt.recall.toFixed(4)}, ${Math.round(pt.qps)} QPS`)}</title></circle>`);
+        if (si === 0) parts.push(`<text x="${(sx(pt.recall) + 4).toFixed(1)}" y="${(sy(pt.qps) - 5).toFixed(1)}" fill="#555" font-size="9">ef ${pt.ef}</text>`);
+      }
+      // Legend bottom left: the curves run from top left (fast, low recall) to bottom right.
+      const ly = y0 + h - 12 - (panel.series.length - si) * 16;
+      parts.push(`<line x1="${x0 + 10}" x2="${x0 + 30}" y1="${ly + 4}" y2="${ly + 4}" stroke="${s.color}" stroke-width="2"/>`);
+      parts.push(`<text x="${x0 + 36}" y="${ly + 8}">${escapeXml(s.name)}</text>`);
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+// ============================================================ main
+
+interface LoadInfo {
+  loadAverageAtStart: number[];
+  /** /proc/pressure/cpu at the start (Linux), if readable. */
+  cpuPressureAtStart: string | null;
+  lowestCpuShare: number;
+  sections: { what: string; cpuShare: number }[];
+}
+
+function cpuPressure(): string | null {
+  try {
+    return readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+interface Target {
+  name: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo(['hnswlib-node', 'usearch', 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);
+  log(`Quiver ANN benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+  const { k } = CONFIG;
+  const loadAverageAtStart = loadavg();
+  const cpuPressureAtStart = cpuPressure();
+  if (loadAverageAtStart[0]! > 0.5 * machine.cores) {
+    log(`warning: load average ${loadAverageAtStart[0]!.toFixed(2)} on ${machine.cores} cores: other processes are busy; timings will be noisier`);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'quiver-ann-'));
+  const db = await openDatabase();
+
+  // ---- siftsmall
+  const sift = loadSiftsmall();
+  const siftQueries = rowsOf(sift.queries, sift.dim);
+  const siftDs: Dataset = {
+    name: 'siftsmall',
+    metric: 'l2',
+    dim: sift.dim,
+    count: sift.baseCount,
+    base: sift.base,
+    queries: siftQueries,
+    queryArrays: siftQueries.map((q) => Array.from(q)),
+    truth: siftQueries.map((_, q) => sift.truth.subarray(q * sift.truthDim, q * sift.truthDim + k)),
+    truthSource: 'published siftsmall_groundtruth.ivecs (top 10 of 100)',
+  };
+  const [siftOwn] = bruteForce(sift.base, sift.dim, 'l2', siftQueries, k, [null], 'siftsmall');
+  const siftTruthAgreement = mean(siftOwn!.map((own, q) => recallOf(own, siftDs.truth[q]!)));
+  notes.push(
+    `siftsmall has ${sift.queryCount} official queries; its recall is averaged over those. ` +
+      `The published ground truth agrees with a float64 brute force on ${(siftTruthAgreement * 100).toFixed(2)}% of top-10 labels (SIFT has integer components, so ties can swap labels at rank 10).`,
+  );
+  const siftEngines = await buildEngines(db, siftDs, tmp, false);
+  const siftSweep = await sweep(siftDs, siftEngines);
+
+  // ---- synthetic embedding-like set
+  const s = CONFIG.synthetic;
+  log(`synthetic: generating ${s.count.toLocaleString()} x ${s.dim} (rank ${s.model.rank}, ${s.model.clusters} clusters, noise ${s.model.noise}) and ${s.queries} queries`);
+  const model = embeddingModel({ dim: s.dim, ...s.model });
+  const synthBase = model.sample(s.count, s.dataSeed);
+  const synthQueries = rowsOf(model.sample(s.queries, s.querySeed), s.dim);
+  const buckets = new Int32Array(s.count);
+  for (let i = 0; i < s.count; i++) buckets[i] = i % CONFIG.buckets;
+  const cases: SelectivityCase[] = CONFIG.selectivities.map((sel) => {
+    const mask = sel.lt === null ? null : Uint8Array.from(buckets, (b) => (b < sel.lt! ? 1 : 0));
+    const candidates = mask ? mask.reduce((a, b) => a + b, 0) : s.count;
+    return {
+      name: sel.name, required: sel.required, lt: sel.lt,
+      filter: sel.lt === null ? undefined : { bucket: { $lt: sel.lt } },
+      mask, candidates, fraction: candidates / s.count, truth: [],
+    };
+  });
+  const truths = bruteForce(synthBase, s.dim, 'cosine', synthQueries, k, cases.map((c) => c.mask), 'synthetic');
+  cases.forEach((c, i) => (c.truth = truths[i]!));
+  const synthDs: Dataset = {
+    name: `synthetic-${s.count / 1000}k`,
+    metric: 'cosine',
+    dim: s.dim,
+    count: s.count,
+    base: synthBase,
+    queries: synthQueries,
+    queryArrays: synthQueries.map((q) => Array.from(q)),
+    truth: cases[0]!.truth,
+    truthSource: 'float64 brute force (cosine), cross-checked against Quiver exact: true',
+  };
+  const synthEngines = await buildEngines(db, synthDs, tmp, true);
+  const synthSweep = await sweep(synthDs, synthEngines);
+
+  // ---- 2 & 3: filters and planner
+  const filterRows = await filtered(synthDs, synthEngines, cases, buckets);
+  const calibration = calibrate(synthDs, synthSweep, filterRows);
+
+  const quiverInfo = synthEngines.quiver.info;
+  await db.close();
+  rmSync(tmp, { recursive: true, force: true });
+
+  // ---- targets
+  const targets: Target[] = [];
+  for (const row of [...siftSweep, ...synthSweep]) {
+    const recallOk = row.recall.quiver >= row.recall.hnswlib - CONFIG.targets.recallTolerance;
+    targets.push({
+      name: `${row.dataset} ef ${row.ef}: Quiver / hnswlib QPS (recall ${row.recall.quiver.toFixed(3)} vs ${row.recall.hnswlib.toFixed(3)})`,
+      value: `${row.ratio.toFixed(2)}x`,
+      target: `>= ${CONFIG.targets.qpsRatio}x, recall within ${CONFIG.targets.recallTolerance}`,
+      met: row.ratio >= CONFIG.targets.qpsRatio && recallOk,
+    });
+  }
+  const at = filterRows.find((r) => r.selectivity === CONFIG.targets.filteredAt)!;
+  targets.push({
+    name: `filtered ${at.selectivity}: Quiver planner recall@10`, value: at.auto.recall.toFixed(4),
+    target: `>= ${CONFIG.targets.filteredRecall}`, met: at.auto.recall >= CONFIG.targets.filteredRecall,
+  });
+  targets.push({
+    name: `filtered ${at.selectivity}: Quiver planner QPS / raw hnswlib + callback QPS`, value: `${fmt(at.ratio)}x`,
+    target: `>= ${CONFIG.targets.filteredSpeedup}x`, met: at.ratio >= CONFIG.targets.filteredSpeedup,
+  });
+  for (const row of filterRows) {
+    if (row.auto.violations + row.forcedExact.violations + row.forcedHnsw.violations > 0) {
+      targets.push({ name: `filtered ${row.selectivity}: hits violating the filter`, value: String(row.auto.violations + row.forcedExact.violations + row.forcedHnsw.violations), target: '0', met: false });
+    }
+  }
+  for (const d of calibration.decisions) {
+    targets.push({
+      name: `planner at ${d.selectivity}: chose the faster plan (${d.faster})`, value: d.plannerAdapted,
+      target: d.faster, met: d.adaptedOk,
+    });
+  }
+
+  notes.push(
+    `Same M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction} and search ef for all three engines; hnswlib seed ${CONFIG.hnsw.seed} as Quiver uses. ` +
+      `Builds are single-threaded (usearch threads=${CONFIG.threads}); searches are one query per call on one thread.`,
+    'QPS = queries per second of this process\'s CPU time (process.cpuUsage around each sample; every engine searches on the calling thread), which equals wall-clock QPS on an idle machine ' +
+      'and stays meaningful when other processes share the CPU; wall-clock figures are in the JSON and the (wall) columns.',
+    'Quiver: search({ vector: Float32Array, k: 10, ef, exact: false, include: [] }) through the public API (validation, normalisation for cosine, HNSW, f32 re-score of the hits, id lookup). ' +
+      'hnswlib-node: searchKnn(number[], 10) with the queries converted to number[] once, outside the timed loop. usearch: search(Float32Array, 10, 1).',
+    'Cosine: Quiver normalises at insert and searches hnswlib "ip"; raw hnswlib uses its "cosine" space (it normalises in C++); usearch uses its "cos" metric on the raw vectors. ' +
+      'The graphs can therefore differ slightly from Quiver\'s; on siftsmall (l2) Quiver\'s graph and raw hnswlib\'s are built identically.',
+    'usearch has no setter for expansion_search in its JS API: the index is built once, saved, and loaded into a new Index with expansion_search = ef for each ef.',
+    'Memory: RSS and heap deltas over each build after forced GC, in build order usearch, hnswlib, Quiver; RSS deltas are indicative (allocator reuse). ' +
+      'Quiver keeps each vector three times: SQLite store of record (in memory here), WASM arena (exact scan) and the hnswlib graph.',
+    `Filtered: bucket = i % ${CONFIG.buckets}, independent of the vectors; filter { bucket: { $lt: x } }. Raw hnswlib: setEf(${CONFIG.filteredEf}), searchKnn(q, 10, (label) => allowed[label] === 1). ` +
+      `Quiver: search({ vector, k: 10, ef: ${CONFIG.filteredEf}, filter, include: [] }) with no exact, so the planner chooses; its plan is read from explain in a separate pass after timing.`,
+    'The collection\'s planner learns from every executed search (forced ones included, EWMA weight 0.05), so by section 2 it has adapted to this machine; ' +
+      '"default planner" is a fresh Planner with the defaults in src/core/planner.ts, "suggested" applies the rates measured here.',
+  );
+
+  const lowestCpuShare = Math.min(...contention.map((c) => c.cpuShare));
+  const load: LoadInfo = { loadAverageAtStart, cpuPressureAtStart, lowestCpuShare, sections: contention };
+  const contended = contention.filter((c) => c.cpuShare < 0.9);
+  notes.push(
+    contended.length === 0
+      ? `This process had a core to itself in every timed section (CPU share >= 90% of wall time; lowest ${(lowestCpuShare * 100).toFixed(0)}%).`
+      : `CONTENDED: in ${contended.length} of ${contention.length} timed sections this process ran less than 90% of the wall time ` +
+          `(lowest ${(lowestCpuShare * 100).toFixed(0)}%: ${contended.map((c) => c.what).slice(0, 6).join('; ')}${contended.length > 6 ? '; ...' : ''}); ` +
+          'another process competed for the CPU. QPS is by CPU time, which excludes the waiting, but cache sharing with the other process still adds noise: re-run on an idle machine for reference figures.',
+  );
+  const runtimeSeconds = progress.elapsedMs() / 1000;
+  log(`done in ${runtimeSeconds.toFixed(1)} s (sink ${sink.toFixed(0)})`);
+  const results = {
+    benchmark: 'ann',
+    machine,
+    config: CONFIG,
+    runtimeSeconds,
+    load,
+    datasets: [siftDs, synthDs].map((d) => ({ name: d.name, metric: d.metric, count: d.count, dim: d.dim, queries: d.queries.length, truth: d.truthSource })),
+    siftTruthAgreement,
+    quiverCollection: quiverInfo,
+    builds: [...siftEngines.builds, ...synthEngines.builds],
+    sweep: [...siftSweep, ...synthSweep],
+    filtered: filterRows,
+    calibration,
+    targets,
+    notes,
+  };
+  const path = writeResults('ann.json', results);
+  const svgPath = join(RESULTS_DIR, 'ann-recall-qps.svg');
+  const seriesOf = (rows: SweepRow[]): Series[] => (['quiver', 'hnswlib', 'usearch'] as const).map((engine) => {
+    const name = engine === 'quiver' ? 'Quiver' : engine;
+    return { name, color: COLORS[name], points: rows.map((r) => ({ recall: r.recall[engine], qps: r.qps[engine], ef: r.ef })) };
+  });
+  writeFileSync(svgPath, recallQpsSvg(`Recall@10 vs QPS, M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}, ef ${CONFIG.efs.join('/')} (${machine.cpuModel}, 1 thread)`, [
+    { title: `siftsmall 10k x 128, l2, ${siftDs.queries.length} queries`, series: seriesOf(siftSweep) },
+    { title: `${synthDs.name} x 128, cosine, ${synthDs.queries.length} queries`, series: seriesOf(synthSweep) },
+  ]));
+  printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });
+  console.log(`\nJSON: ${path}\nSVG:  bench/results/ann-recall-qps.svg`);
+}
+
+function printReport(r: {
+  machine: ReturnType<typeof machineInfo>;
+  load: LoadInfo;
+  builds: BuildRow[];
+  sweep: SweepRow[];
+  filterRows: FilterRow[];
+  calibration: Calibration;
+  targets: Target[];
+  notes: string[];
+  runtimeSeconds: number;
+}): void {
+  const m = r.machine;
+  const x = (v: number) => `${fmt(v)}x`;
+  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+  console.log(
+    `\n# Quiver ANN benchmark${QUICK ? ' (--quick)' : ''}\n` +
+      `${m.date} | ${m.cpuModel} | ${m.cores} cores | ${m.totalMemoryGiB} GiB | Node ${m.node} | hnswlib-node ${m.packages['hnswlib-node']} | usearch ${m.packages.usearch} | ` +
+      `commit ${m.git.commit?.slice(0, 10) ?? '?'}${m.git.dirty ? ' (dirty)' : ''} | ${r.runtimeSeconds.toFixed(0)} s | ` +
+      `load average at start ${r.load.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, lowest CPU share in a timed section ${pct(r.load.lowestCpuShare)}`,
+  );
+  const b = r.builds;
+  const bN = ints(b.map((row) => row.count));
+  console.log(formatTable(
+    `Builds: M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}, one thread (build s: wall clock; build CPU s: this process's CPU time, robust to other load; docs/s by wall clock; ` +
+      'memory: deltas after forced GC; engine size: the engine\'s own figure)',
+    ['dataset', 'engine', 'N', 'build s', 'build CPU s', 'docs/s', 'RSS delta MiB', 'heap delta MiB', 'engine size MiB', 'engine size is'],
+    b.map((row, i): Cell[] => [row.dataset, row.engine, bN[i], row.seconds, row.cpuSeconds, row.docsPerSecond, row.rssDeltaMiB, row.heapDeltaMiB, row.engineSizeMiB, row.engineSizeWhat]),
+  ));
+  for (const dataset of [...new Set(r.sweep.map((s) => s.dataset))]) {
+    const rows = r.sweep.filter((s) => s.dataset === dataset);
+    const efs = ints(rows.map((s) => s.ef));
+    console.log(formatTable(
+      `1. ${dataset}: recall@10 and QPS by ef, k=${CONFIG.k} (QPS: median of ${CONFIG.timing.samples} interleaved samples of whole query passes, by process CPU time; ` +
+        '(wall) = the same ratio by wall clock; overhead = Quiver - hnswlib µs/query; stage = Quiver explain search stage µs; spread = (max - min) / median; CPU = share of wall time this process ran)',
+      ['ef', 'Quiver recall', 'hnswlib recall', 'usearch recall', 'Quiver QPS', 'hnswlib QPS', 'usearch QPS', 'Quiver/hnswlib', '(wall)', 'overhead µs', 'stage µs', 'spread Q/H/U', 'CPU', 'target'],
+      rows.map((s, i): Cell[] => [
+        efs[i], s.recall.quiver.toFixed(4), s.recall.hnswlib.toFixed(4), s.recall.usearch.toFixed(4), s.qps.quiver, s.qps.hnswlib, s.qps.usearch, x(s.ratio), x(s.wallRatio),
+        s.quiverOverheadUs, s.quiverSearchStageUs,
+        `${(s.spreads.quiver * 100).toFixed(0)}/${(s.spreads.hnswlib * 100).toFixed(0)}/${(s.spreads.usearch * 100).toFixed(0)}%`, pct(s.cpuShare),
+        s.ratio >= CONFIG.targets.qpsRatio && s.recall.quiver >= s.recall.hnswlib - CONFIG.targets.recallTolerance ? 'PASS' : 'FAIL',
+      ]),
+    ));
+  }
+  const f = r.filterRows;
+  const fc = ints(f.map((row) => row.candidates));
+  console.log(formatTable(
+    `2. Filtered search, ${f[0] ? f[0].candidates.toLocaleString() : '?'} docs, k=${CONFIG.k}, ef ${CONFIG.filteredEf}: Quiver with its planner vs raw hnswlib-node + JS filter callback ` +
+      `(plan: from explain over all ${CONFIG.synthetic.queries} queries; default plan: a fresh Planner with the default rates; recall over all queries; QPS by CPU time, (wall) by wall clock; ` +
+      'filter µs: Quiver explain filter stage (validation + filter evaluation); raw short: raw queries with fewer than 10 hits; exact = truth: forced exact vs the brute force; violations: hits outside the filter; timed: queries per timing pass)',
+    ['selectivity', 'candidates', 'Quiver plan', 'default plan', 'filter µs', 'Quiver recall', 'Quiver QPS', 'raw recall', 'raw QPS', 'Quiver/raw', '(wall)', 'raw short', 'exact = truth', 'violations', 'timed', 'CPU'],
+    f.map((row, i): Cell[] => [
+      row.selectivity, fc[i], row.auto.plans, row.defaultPlannerChoice, row.auto.filterStageMs * 1e3, row.auto.recall.toFixed(4), row.qps.auto, row.raw.recall.toFixed(4), row.qps.raw, x(row.ratio), x(row.wallRatio),
+      String(row.raw.short), row.exactRecall.toFixed(4), String(row.auto.violations + row.forcedExact.violations + row.forcedHnsw.violations), String(row.timedQueries), pct(row.cpuShare),
+    ]),
+  ));
+  const c = r.calibration;
+  const sc = ints(c.scan.map((x) => x.candidates));
+  console.log(formatTable(
+    `3a. Exact scan (forced exact: true). CPU µs = CPU-time end-to-end median less explain's filter stage; stage µs = explain search stage (wall clock, as the planner records it), median over the ${CONFIG.synthetic.queries} queries. ` +
+      `ns/float = µs / (candidates x dim). Default ${c.defaults.scanNsPerFloat}; least-squares fit on CPU µs: ${c.scanFit.nsPerFloat.toFixed(3)} ns/float + ${fmt(c.scanFit.interceptUs)} µs per query (r² ${c.scanFit.r2.toFixed(3)})`,
+    ['candidates', 'selectivity', 'path', 'CPU µs', 'ns/float', 'stage µs', 'stage ns/float'],
+    c.scan.map((x, i): Cell[] => [sc[i], x.selectivity, x.path, x.cpuUs, x.nsPerFloat.toFixed(3), x.stageUs, x.stageNsPerFloat.toFixed(3)]),
+  ));
+  const he = ints(c.hnsw.map((h) => h.ef));
+  console.log(formatTable(
+    `3b. Unfiltered HNSW (forced exact: false, the section 1 runs), by ef: ns/ef = µs / ef. Default ${c.defaults.hnswNsPerEf}; ` +
+      `least-squares fit on CPU µs: ${fmt(c.hnswFit.nsPerEf)} ns/ef + ${fmt(c.hnswFit.interceptUs)} µs per query (r² ${c.hnswFit.r2.toFixed(3)})`,
+    ['ef', 'CPU µs', 'ns/ef', 'stage µs', 'stage ns/ef'],
+    c.hnsw.map((h, i): Cell[] => [he[i], h.cpuUs, h.nsPerEf, h.stageUs, h.stageNsPerEf]),
+  ));
+  const fcand = ints(c.filtered.map((row) => row.candidates));
+  const fef = ints(c.filtered.map((row) => row.ef));
+  console.log(formatTable(
+    `3c. Filtered HNSW (forced exact: false, request ef ${CONFIG.filteredEf}, raised by filteredEf): ns per (ef / selectivity) = µs x selectivity / ef. Default ${c.defaults.filteredNsPerEf}. ` +
+      `Stage and recall over all queries, or the first ${CONFIG.slowRecallQueries} at 1% and below; CPU µs over the timed queries`,
+    ['selectivity', 'candidates', 'HNSW ef', 'CPU µs', 'ns per ef/sel', 'stage µs', 'stage ns per ef/sel', 'HNSW recall', 'fallbacks'],
+    c.filtered.map((row, i): Cell[] => [
+      row.selectivity, fcand[i], fef[i], row.cpuUs, row.nsPerEfOverSelectivity, row.stageUs, row.stageNsPerEfOverSelectivity, row.recall.toFixed(4), String(row.fallbacks),
+    ]),
+  ));
+  console.log(formatTable(
+    `3d. Planner rates: defaults (src/core/planner.ts), what the collection had learnt by the end (read back from explain.estimates), and measured here (suggested defaults; ${c.suggested.basis})`,
+    ['rate', 'default', 'learnt by the end', 'measured'],
+    [
+      ['scan ns/float', c.defaults.scanNsPerFloat.toFixed(3), c.adapted.scanNsPerFloat.toFixed(3), c.suggested.scanNsPerFloat.toFixed(3)],
+      ['HNSW ns/ef', c.defaults.hnswNsPerEf, c.adapted.hnswNsPerEf, c.suggested.hnswNsPerEf],
+      ['filtered HNSW ns per ef/sel', c.defaults.filteredNsPerEf, c.adapted.filteredNsPerEf, c.suggested.filteredNsPerEf],
+    ],
+  ));
+  const dc = ints(c.decisions.map((d) => d.candidates));
+  console.log(formatTable(
+    '3e. Did the planner pick the faster plan? (forced exact vs forced HNSW: end-to-end median µs per query by CPU time, interleaved; "during": its choice while the case ran; ' +
+      '"default": fresh Planner; "measured rates": the cost model with 3d\'s measured rates; "at the end": asked again after all cases)',
+    ['selectivity', 'candidates', 'exact µs', 'HNSW µs', 'faster', 'HNSW recall', 'during', 'ok', 'default', 'ok', 'measured rates', 'ok', 'at the end', 'ok'],
+    c.decisions.map((d, i): Cell[] => [
+      d.selectivity, dc[i], d.exactUs, d.hnswUs, d.faster, d.hnswRecall.toFixed(4),
+      d.plannerAdapted, d.adaptedOk ? 'yes' : 'NO', d.plannerDefault, d.defaultOk ? 'yes' : 'NO',
+      d.plannerSuggested, d.suggestedOk ? 'yes' : 'NO', d.plannerFinal, d.finalOk ? 'yes' : 'NO',
+    ]),
+  ));
+  console.log(formatTable(
+    '3f. What the collection\'s planner had learnt, read back from explain.estimates: median over each case\'s planner pass (in run order), then when asked again at the end',
+    ['case', 'scan ns/float', 'HNSW ns/ef', 'filtered ns per ef/sel', 'at the end: scan', 'HNSW', 'filtered'],
+    f.map((row): Cell[] => [
+      row.selectivity, row.auto.rates.scanNsPerFloat.toFixed(3), row.auto.rates.hnswNsPerEf, row.auto.rates.filteredNsPerEf,
+      row.finalRates ? row.finalRates.scanNsPerFloat.toFixed(3) : null, row.finalRates?.hnswNsPerEf ?? null, row.finalRates?.filteredNsPerEf ?? null,
+    ]),
+  ));
+  console.log(formatTable('Targets', ['requirement', 'value', 'target', 'result'], r.targets.map((t): Cell[] => [t.name, t.value, t.target, t.met ? 'PASS' : 'FAIL'])));
+  if (r.notes.length > 0) console.log('\nNotes:\n' + r.notes.map((n) => `- ${n}`).join('\n'));
+}
+
+await main();
