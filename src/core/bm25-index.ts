@@ -56,13 +56,13 @@
  * where all bounds together cannot reach it is skipped whole. A common
  * term's blocks are therefore mostly skipped once the heap is full.
  *
- * Measured (bench/bm25.bench.ts, 1M synthetic docs of 40 terms, 2 shared
- * cores): top-10 p95 5.3 ms for two of the 20 most common terms, 1.4 ms for
- * the term in 98% of docs, 0.26 ms for rare terms; build 18 s; about 330
- * bytes of typed arrays per doc (6 per posting, 4 per forward entry, 13
- * per doc); serialize 0.13 s (190 MB), deserialize 1.9 s, purging 5% of
- * the docs 1.2 s, a merge 0.5 s. Merges and purges run synchronously
- * inside the add or remove that triggers them.
+ * Measured (bench/bm25.bench.ts, 1M synthetic docs of 40 terms over a
+ * Zipf vocabulary, 2 shared cores): top-10 p95 5.3 ms for two of the 20
+ * most common terms, 1.3 ms for the term in 98% of docs, 0.28 ms for rare
+ * terms; build 10 s; 338 bytes of typed arrays per doc (6 per posting, 4
+ * per forward entry, 17 per doc); serialize 0.13 s (190 MB), deserialize
+ * 1.5 s, purging 5% of the docs 0.9 s, a merge 0.5 s. Merges and purges
+ * run synchronously inside the add or remove that triggers them.
  */
 import { labelsOf, popcount } from './bitset.js';
 import { createError } from './errors.js';
@@ -644,12 +644,23 @@ export class Bm25Index {
   }
 
   /**
-   * Rewrites the postings without tombstones, and the buffer into main.
-   * O(postings); runs by itself when tombstones pass `compactAt`.
+   * Rewrites the postings without tombstones, and the buffer into main, and
+   * trims spare capacity. O(postings); purges and merges also run by
+   * themselves (see the file comment), without the trimming.
    */
   compact(): void {
     if (this.#tombstones > 0) this.#merge(true);
     else if (this.#buffer.postings > 0) this.#merge(false);
+    // Growth leaves up to half of the per-doc arrays unused; an explicit compaction returns it.
+    const docs = Math.max(16, this.#docCount);
+    if (this.#docLabel.length > docs) {
+      this.#docLabel = this.#docLabel.slice(0, docs);
+      this.#docLen = this.#docLen.slice(0, docs);
+      this.#dead = this.#dead.slice(0, docs);
+      this.#forwardStart = this.#forwardStart.slice(0, docs + 1);
+    }
+    const entries = Math.max(64, this.#forwardStart[this.#docCount]!);
+    if (this.#forward.length > entries) this.#forward = this.#forward.slice(0, entries);
   }
 
   /**
