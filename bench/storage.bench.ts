@@ -315,7 +315,7 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
 async function openInPhases(path: string): Promise<ChildResult> {
   const { kernels } = await import('../src/core/kernels.js');
   const { Store } = await import('../src/core/store.js');
-  const { readArena, readSnapshot, verifyGraph } = await import('../src/core/snapshot.js');
+  const { readArenaMeta, readArenaRows, readSnapshot, verifyGraph } = await import('../src/core/snapshot.js');
   const { FlatIndex } = await import('../src/core/flat-index.js');
   const { HnswIndex } = await import('../src/core/hnsw-index.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
@@ -349,14 +349,15 @@ async function openInPhases(path: string): Promise<ChildResult> {
   const index = await HnswIndex.read(graphFile, options.dimension, options.metric);
   lap('hnswlib readIndex (thread pool; overlapped in a real open)');
 
+  const arena = readArenaMeta(read.snapshot);
+  if ('problem' in arena) throw new Error(arena.problem);
+  lap('arena small sections (states, ids, keyword index) + CRC-32');
+
   const flat = new FlatIndex(options);
-  let arena: ReturnType<typeof readArena> | undefined;
-  flat.importFrom(manifest.highWater, (rows, live) => {
-    arena = readArena(read.snapshot, rows, live);
-    return !('problem' in arena);
-  });
-  if (!arena || 'problem' in arena) throw new Error('arena could not be read');
-  lap('arena read straight into WASM memory + CRC-32');
+  let rowsProblem: string | undefined;
+  flat.importFrom(manifest.highWater, (rows, live) => (rowsProblem = readArenaRows(read.snapshot, rows, live)) === undefined);
+  if (rowsProblem) throw new Error(rowsProblem);
+  lap('(after open, in the background) vector rows straight into WASM memory + CRC-32');
 
   const graph = new HnswIndex(options.dimension, options.metric, options.hnsw, 0, { index, states: arena.states });
   const labels = new Map<string, number>();

@@ -27,7 +27,7 @@ import {
 } from './options.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
-import { readArena, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
+import { readArenaMeta, readArenaRows, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
 import type { DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
@@ -200,6 +200,8 @@ export class Collection {
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
   #flat: FlatIndex;
+  /** Set after a snapshot restore until the vector rows are read (see #vectors). */
+  #pendingRows: (() => string | undefined) | undefined;
   #hnsw: HnswIndex;
   #bm25: Bm25Index;
   /** Built on first use (filters), from the store: opening a collection never parses metadata. */
@@ -333,7 +335,7 @@ export class Collection {
     const version = this.#version + 1;
     this.#table.remove(labels, version);
     for (const label of labels) {
-      this.#flat.remove(label);
+      this.#vectors.remove(label);
       this.#hnsw.remove(label);
       this.#bm25.remove(label);
       this.#touchedDuringCompaction?.add(label);
@@ -465,7 +467,7 @@ export class Collection {
    */
   #fuse(query: Float32Array, checked: CheckedSearch, vector: TopK, keyword: TopK) {
     const union = Int32Array.from(new Set([...vector.labels, ...keyword.labels]));
-    const exact = this.#flat.search(query, union.length, { candidates: union });
+    const exact = this.#vectors.search(query, union.length, { candidates: union });
     const vectorScores = new Map<number, number>();
     exact.labels.forEach((label, i) => vectorScores.set(label, exact.scores[i]!));
     const bm25 = this.#bm25.score(checked.text!, union);
@@ -519,11 +521,11 @@ export class Collection {
   }
 
   #exact(query: Float32Array, k: number, allowed: { bitset: Uint32Array; count: number } | undefined, quantized?: boolean): TopK {
-    if (!allowed) return this.#flat.search(query, k, { quantized });
+    if (!allowed) return this.#vectors.search(query, k, { quantized });
     if (allowed.count === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
-    const sparse = allowed.count < this.#flat.labelBound * LABEL_LIST_DENSITY;
+    const sparse = allowed.count < this.#vectors.labelBound * LABEL_LIST_DENSITY;
     const candidates = sparse ? labelsOf(allowed.bitset, allowed.count) : allowed.bitset;
-    return this.#flat.search(query, k, { candidates, quantized });
+    return this.#vectors.search(query, k, { candidates, quantized });
   }
 
   #hits(labels: Int32Array, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
@@ -629,17 +631,11 @@ export class Collection {
     if ('problem' in checked) return checked.problem;
     const { manifest, graphFile } = checked.snapshot;
     // hnswlib loads the graph on the thread pool while this thread checks the graph's
-    // checksum and reads the arena into WASM memory; a graph failing its check is never used.
+    // checksum and reads the small arena sections; a graph failing its check is never used.
     const graph = HnswIndex.read(graphFile, this.options.dimension, this.options.metric);
     graph.catch(() => {});
     const graphProblem = verifyGraph(checked.snapshot);
-    let arena: ReturnType<typeof readArena> | undefined;
-    if (graphProblem === undefined) {
-      this.#flat.importFrom(manifest.highWater, (rows, live) => {
-        arena = readArena(checked.snapshot, rows, live);
-        return !('problem' in arena);
-      });
-    }
+    const meta = graphProblem === undefined ? readArenaMeta(checked.snapshot) : undefined;
     let index: Awaited<typeof graph>;
     try {
       index = await graph;
@@ -647,19 +643,35 @@ export class Collection {
       return graphProblem ?? `snapshot v${manifest.version} graph could not be loaded (${(error as Error).message})`;
     }
     if (graphProblem !== undefined) return graphProblem;
-    if (!arena || 'problem' in arena) return arena?.problem ?? 'arena could not be read';
-    this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: arena.states });
+    if (!meta || 'problem' in meta) return meta?.problem ?? 'arena could not be read';
+    this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: meta.states });
     try {
-      this.#bm25 = Bm25Index.deserialize(arena.keyword, { text: this.options.text, bm25: this.options.bm25 });
+      this.#bm25 = Bm25Index.deserialize(meta.keyword, { text: this.options.text, bm25: this.options.bm25 });
     } catch (error) {
       return `snapshot v${manifest.version} keyword index could not be loaded (${(error as Error).message})`;
     }
-    arena.ids.forEach((id, label) => {
+    meta.ids.forEach((id, label) => {
       if (id === null) return;
       this.#ids[label] = id;
       this.#labels.set(id, label);
     });
+    // The vectors for exact scans are the largest part: with nothing to replay they load
+    // right after open (or at the first exact search, write or snapshot, whichever is first).
+    const loadRows = (): string | undefined => {
+      let problem: string | undefined;
+      this.#flat.importFrom(manifest.highWater, (rows, live) => (problem = readArenaRows(checked.snapshot, rows, live)) === undefined);
+      return problem;
+    };
     const changes = this.#table.changesSince(manifest.version);
+    if (changes.length > 0) {
+      const problem = loadRows();
+      if (problem !== undefined) return problem;
+    } else {
+      this.#pendingRows = loadRows;
+      setImmediate(() => {
+        if (this.#open) void this.#vectors;
+      });
+    }
     for (const change of changes) {
       if (change.kind === 'upsert') {
         const previous = this.#ids[change.label];
@@ -695,7 +707,7 @@ export class Collection {
   /** Puts a document in the vector and keyword indexes and maps its id (no metadata: see #metadataIndex). */
   #index(label: number, id: string, vector: Float32Array, text: string | undefined): void {
     const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
-    this.#flat.add(label, stored);
+    this.#vectors.add(label, stored);
     this.#hnsw.add(label, stored);
     if (text === undefined) this.#bm25.remove(label);
     else this.#bm25.add(label, text);
@@ -716,8 +728,29 @@ export class Collection {
     }
   }
 
+  /**
+   * The exact index, with its rows read from the snapshot first if they
+   * are still pending. Rows failing their checksum make the collection
+   * rebuild everything from the store, with a warning.
+   */
+  get #vectors(): FlatIndex {
+    const pending = this.#pendingRows;
+    if (pending !== undefined) {
+      this.#pendingRows = undefined;
+      const problem = pending();
+      if (problem !== undefined) {
+        this.#persistence.log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);
+        this.#reset();
+        this.#rebuildFromStore();
+        this.#snapshotVersion = 0;
+      }
+    }
+    return this.#flat;
+  }
+
   /** Drops whatever a failed restore left behind. */
   #reset(): void {
+    this.#pendingRows = undefined;
     this.#flat.dispose();
     this.#flat = new FlatIndex(this.options);
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
@@ -740,7 +773,7 @@ export class Collection {
     const { dir, log } = this.#persistence;
     if (dir === undefined || (!force && this.#version === this.#snapshotVersion)) return false;
     const started = performance.now();
-    const { rows, live, highWater } = this.#flat.exportViews();
+    const { rows, live, highWater } = this.#vectors.exportViews();
     const hnsw = this.#hnsw;
     const ids = Array.from({ length: highWater }, (_, label) => this.#ids[label] ?? null);
     writeSnapshot(dir, {
@@ -800,8 +833,8 @@ export class Collection {
       let sliceStart = performance.now();
       for (const label of labels) {
         if (!this.#open) return false;
-        if (touched.has(label) || !this.#flat.has(label)) continue;
-        fresh.add(label, this.#flat.vector(label));
+        if (touched.has(label) || !this.#vectors.has(label)) continue;
+        fresh.add(label, this.#vectors.vector(label));
         if (performance.now() - sliceStart > COMPACTION_SLICE_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           sliceStart = performance.now();
@@ -809,7 +842,7 @@ export class Collection {
       }
       // Catch up with writes made during the rebuild, synchronously, then swap.
       for (const label of touched) {
-        if (this.#flat.has(label)) fresh.add(label, this.#flat.vector(label));
+        if (this.#vectors.has(label)) fresh.add(label, this.#vectors.vector(label));
         else fresh.remove(label);
       }
     } finally {

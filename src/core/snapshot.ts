@@ -38,6 +38,10 @@ interface FileEntry {
   crc32: number;
 }
 
+/** The arena file's sections, in file order. */
+export const ARENA_SECTIONS = ['rows', 'live', 'states', 'ids', 'keyword'] as const;
+export type ArenaSection = (typeof ARENA_SECTIONS)[number];
+
 export interface SnapshotManifest {
   format: number;
   /** The collection version (store sequence number) the snapshot reflects. */
@@ -45,7 +49,8 @@ export interface SnapshotManifest {
   dimension: number;
   /** Arena rows (one past the highest label) and section sizes in the arena file. */
   highWater: number;
-  sections: { rows: number; live: number; states: number; ids: number; keyword: number };
+  /** Byte size and CRC-32 of each arena section, in file order, so sections can be read and checked separately. */
+  sections: Record<ArenaSection, { bytes: number; crc32: number }>;
   files: { hnsw: FileEntry; arena: FileEntry };
 }
 
@@ -65,7 +70,7 @@ export interface SnapshotContents {
   writeGraph: (file: string) => void;
 }
 
-/** A snapshot whose manifest and file sizes passed their checks; `verifyGraph` and `readArena` check the contents. */
+/** A snapshot whose manifest and file sizes passed their checks; `verifyGraph`, `readArenaMeta` and `readArenaRows` check the contents. */
 export interface CheckedSnapshot {
   manifest: SnapshotManifest;
   graphFile: string;
@@ -79,7 +84,8 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
   const hnswName = `hnsw.${version}.bin`;
 
   const ids = Buffer.from(JSON.stringify(contents.ids));
-  const arena = writeDurably(dir, arenaName, [contents.rows, contents.live, contents.states, ids, contents.keyword]);
+  const parts = [contents.rows, contents.live, contents.states, ids, contents.keyword];
+  const arena = writeDurably(dir, arenaName, parts);
   const graphTemp = join(dir, `${hnswName}.tmp`);
   contents.writeGraph(graphTemp);
   const graphBytes = readFileSync(graphTemp);
@@ -91,13 +97,9 @@ export function writeSnapshot(dir: string, contents: SnapshotContents): Snapshot
     version,
     dimension: contents.dimension,
     highWater: contents.highWater,
-    sections: {
-      rows: contents.rows.byteLength,
-      live: contents.live.byteLength,
-      states: contents.states.byteLength,
-      ids: ids.byteLength,
-      keyword: contents.keyword.byteLength,
-    },
+    sections: Object.fromEntries(
+      ARENA_SECTIONS.map((name, i) => [name, { bytes: parts[i]!.byteLength, crc32: crc32(parts[i]!) }]),
+    ) as SnapshotManifest['sections'],
     files: {
       hnsw: { name: hnswName, bytes: graphBytes.byteLength, crc32: crc32(graphBytes) },
       arena,
@@ -132,7 +134,8 @@ export function readSnapshot(
   const arena = checkSize(dir, manifest.files?.arena);
   if (typeof arena !== 'string') return arena;
   const sections = manifest.sections ?? {};
-  if (sections.rows + sections.live + sections.states + sections.ids + sections.keyword !== manifest.files.arena.bytes) {
+  const total = ARENA_SECTIONS.reduce((sum, name) => sum + (sections[name]?.bytes ?? Number.NaN), 0);
+  if (total !== manifest.files.arena.bytes) {
     return { problem: 'arena sections do not add up to the file size' };
   }
   const graph = checkSize(dir, manifest.files?.hnsw);
@@ -147,47 +150,81 @@ export function readSnapshot(
  */
 export function verifyGraph(snapshot: CheckedSnapshot): string | undefined {
   const { hnsw } = snapshot.manifest.files;
-  return crc32(readFileSync(snapshot.graphFile)) === hnsw.crc32 ? undefined : `${hnsw.name} fails its checksum`;
-}
-
-/**
- * Reads the arena file's rows and live bitset straight into `rows` and
- * `live` (views of WebAssembly memory of the manifest's section sizes) and
- * returns the label states and ids, after checking the file's checksum.
- */
-export function readArena(
-  snapshot: CheckedSnapshot,
-  rows: Uint8Array,
-  live: Uint8Array,
-): { states: Uint8Array; ids: (string | null)[]; keyword: Uint8Array } | { problem: string } {
-  const { sections, files } = snapshot.manifest;
-  const states = new Uint8Array(sections.states);
-  const ids = new Uint8Array(sections.ids);
-  const keyword = new Uint8Array(sections.keyword);
-  const fd = openSync(snapshot.arenaFile, 'r');
+  // Streamed through one small buffer: no second copy of a graph that may be hundreds of MB.
+  const buffer = Buffer.allocUnsafe(CHECK_CHUNK);
+  const fd = openSync(snapshot.graphFile, 'r');
   let checksum = 0;
   try {
-    let position = 0;
-    for (const target of [rows, live, states, ids, keyword]) {
-      let filled = 0;
-      while (filled < target.byteLength) {
-        const read = readSync(fd, target, filled, target.byteLength - filled, position + filled);
-        if (read === 0) return { problem: `${files.arena.name} ends early` };
-        filled += read;
-      }
-      checksum = crc32(target, checksum);
-      position += target.byteLength;
+    for (let position = 0; ; ) {
+      const read = readSync(fd, buffer, 0, CHECK_CHUNK, position);
+      if (read === 0) break;
+      checksum = crc32(buffer.subarray(0, read), checksum);
+      position += read;
     }
   } finally {
     closeSync(fd);
   }
-  if (checksum !== files.arena.crc32) return { problem: `${files.arena.name} fails its checksum` };
+  return checksum === hnsw.crc32 ? undefined : `${hnsw.name} fails its checksum`;
+}
+
+const CHECK_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Reads and checks the arena's small sections: HNSW label states, ids by
+ * label, the serialised keyword index.
+ */
+export function readArenaMeta(
+  snapshot: CheckedSnapshot,
+): { states: Uint8Array; ids: (string | null)[]; keyword: Uint8Array } | { problem: string } {
+  const states = readSection(snapshot, 'states');
+  if ('problem' in states) return states;
+  const ids = readSection(snapshot, 'ids');
+  if ('problem' in ids) return ids;
+  const keyword = readSection(snapshot, 'keyword');
+  if ('problem' in keyword) return keyword;
   try {
-    const parsed = JSON.parse(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength).toString('utf8')) as (string | null)[];
-    return { states, ids: parsed, keyword };
+    const text = Buffer.from(ids.bytes.buffer, ids.bytes.byteOffset, ids.bytes.byteLength).toString('utf8');
+    return { states: states.bytes, ids: JSON.parse(text) as (string | null)[], keyword: keyword.bytes };
   } catch {
-    return { problem: `${files.arena.name} holds unreadable ids` };
+    return { problem: `${snapshot.manifest.files.arena.name} holds unreadable ids` };
   }
+}
+
+/**
+ * Reads the vector rows and live bitset straight into `rows` and `live`
+ * (views of WebAssembly memory of the sections' sizes) and checks them.
+ */
+export function readArenaRows(snapshot: CheckedSnapshot, rows: Uint8Array, live: Uint8Array): string | undefined {
+  for (const [name, target] of [['rows', rows], ['live', live]] as const) {
+    const read = readSection(snapshot, name, target);
+    if ('problem' in read) return read.problem;
+  }
+  return undefined;
+}
+
+function readSection(snapshot: CheckedSnapshot, name: ArenaSection, into?: Uint8Array): { bytes: Uint8Array } | { problem: string } {
+  const { sections, files } = snapshot.manifest;
+  let position = 0;
+  for (const section of ARENA_SECTIONS) {
+    if (section === name) break;
+    position += sections[section].bytes;
+  }
+  const { bytes, crc32: expected } = sections[name];
+  const target = into ?? new Uint8Array(bytes);
+  if (target.byteLength !== bytes) return { problem: `${files.arena.name} ${name} section is ${bytes} bytes, expected ${target.byteLength}` };
+  const fd = openSync(snapshot.arenaFile, 'r');
+  try {
+    let filled = 0;
+    while (filled < bytes) {
+      const read = readSync(fd, target, filled, bytes - filled, position + filled);
+      if (read === 0) return { problem: `${files.arena.name} ends early` };
+      filled += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (crc32(target) !== expected) return { problem: `${files.arena.name} ${name} section fails its checksum` };
+  return { bytes: target };
 }
 
 /** The file's path when it exists with the size the manifest names. */

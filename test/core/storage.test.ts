@@ -95,6 +95,8 @@ describe('storage', () => {
   for (const [damage, hurt] of [
     ['a flipped byte in the graph file', (snap: string) => flipByte(join(snap, fileLike(snap, 'hnsw.')))],
     ['a truncated arena file', (snap: string) => truncateSync(join(snap, fileLike(snap, 'arena.')), 100)],
+    ['a flipped byte in the vector rows', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), 100)],
+    ['a flipped byte in the keyword index section', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), -200)],
     ['a missing graph file', (snap: string) => rmSync(join(snap, fileLike(snap, 'hnsw.')))],
     ['a garbled manifest', (snap: string) => writeFileSync(join(snap, 'manifest.json'), '{"format": 1, "vers')],
     ['a manifest newer than the store', (snap: string) => bumpManifestVersion(snap)],
@@ -109,9 +111,10 @@ describe('storage', () => {
       hurt(join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!));
       const { lines, logger } = recorder();
       const reopened = await openDatabase({ path: dir, logger });
+      // Vector rows are checked when they load, just after open or at the first exact search.
+      expect(await answers(reopened.collection('docs'))).toEqual(before);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/rebuilding from the store/);
-      expect(await answers(reopened.collection('docs'))).toEqual(before);
       await reopened.close();
 
       // The rebuilt state was snapshotted on close: the next open is clean.
@@ -234,10 +237,11 @@ function fileLike(dir: string, prefix: string): string {
   return readdirSync(dir).find((name) => name.startsWith(prefix))!;
 }
 
-function flipByte(path: string): void {
+/** Flips one byte: at `at` (negative counts from the end), or in the middle. */
+function flipByte(path: string, at?: number): void {
   const bytes = readFileSync(path);
-  const middle = Math.floor(bytes.length / 2);
-  bytes[middle] = bytes[middle]! ^ 0xff;
+  const index = at === undefined ? Math.floor(bytes.length / 2) : at < 0 ? bytes.length + at : at;
+  bytes[index] = bytes[index]! ^ 0xff;
   writeFileSync(path, bytes);
 }
 
