@@ -26,11 +26,43 @@
  * reused, so `index ms` includes tokenizing only on a variant that needed
  * new tokens; `ms/query` is BM25 top-100 without tokenizing.
  *
- * Run: npx tsx bench/quality.bench.ts [--defaults-only]
+ * Hybrid (last table): SciFact with a dense representation computed from
+ * the corpus itself, LSA. Each document's title + text is tokenized with
+ * Quiver's default tokenizer; terms in fewer than 2 documents are dropped;
+ * weights are sublinear tf (1 + ln tf) times smoothed idf
+ * (ln((1 + N) / (1 + df)) + 1), rows L2-normalised. A truncated SVD of that
+ * sparse docs x terms matrix A comes from a randomized range finder (Halko,
+ * Martinsson, Tropp 2011): Y = A * Omega with HYBRID_MAX_RANK + 10 seeded
+ * Gaussian columns, 2 power iterations through sparse products, each step
+ * orthonormalised (modified Gram-Schmidt), then the eigendecomposition of
+ * the small B B^T (B = Q^T A) with ml-matrix. One decomposition serves every
+ * rank in HYBRID_RANKS (its leading r triplets; a lower rank only gets more
+ * oversampling). Documents are U_r S_r, queries their TF-IDF vector folded
+ * in through V_r; both go into an in-memory Quiver collection (cosine, text
+ * = title + ' ' + text), and each test query is run keyword only, dense
+ * only, hybrid rrf and hybrid relativeScore over several alphas, with
+ * `exact: true` so only fusion is measured, k = 100 (nDCG@10 from the first
+ * 10). alpha 0 and 1 are checks: they must reproduce keyword only and dense
+ * only, and the keyword-only row must equal the BM25 default row above.
+ * `better/worse` counts queries whose nDCG@10 beats / trails keyword only;
+ * `p` is a two-sided paired randomisation test of that difference.
+ *
+ * Measured (2-core VM, SVD about 19 s, whole section about 35 s): keyword
+ * only 0.6826; LSA dense only 0.377 / 0.496 / 0.543 at r = 100 / 200 / 300;
+ * rrf 0.54-0.62 (below keyword: equal weight for a much weaker side);
+ * relativeScore helps only with a small alpha: 0.1-0.3 gives +0.009 to
+ * +0.015 (0.698 at r 300, alpha 0.3, p 0.02), the default 0.5 loses 0.013-
+ * 0.026, and 0.7-0.9 loses far more. The trailing singular triplets are
+ * only roughly converged (residual about 0.2 at #300), but 4 power
+ * iterations or 60 oversampling columns move every figure by under 0.01.
+ *
+ * Run: npx tsx bench/quality.bench.ts [--defaults-only] [--skip-hybrid]
  * Writes bench/results/quality.json.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { openDatabase } from '../src/index.js';
 import { Bm25Index, resolveBm25Options, type Bm25Options } from '../src/core/bm25-index.js';
 import { createTokenizer, resolveTextOptions, type TextOptions } from '../src/core/tokenizer.js';
 import { sharedData } from '../test/fixtures/shared-data.js';
@@ -200,7 +232,445 @@ function describe(variant: Variant): string {
   return `${text.language} stem=${text.stemming ? 'on' : 'off'} stop=${text.stopwords ? 'on' : 'off'} cjk=${text.cjk} k1=${bm25.k1} b=${bm25.b} ${variant.title ?? 'title+text'}`;
 }
 
-function main(): void {
+// ---------------------------------------------------------------- hybrid (LSA dense side)
+
+/** Ranks of the LSA representation measured; the SVD is computed once, at the largest. */
+const HYBRID_RANKS = [100, 200, 300];
+/** Extra Gaussian columns of the range finder (Halko et al. suggest 5-10). */
+const SVD_OVERSAMPLE = 10;
+/** Power iterations of the range finder. */
+const SVD_POWER_ITERATIONS = 2;
+/** Terms in fewer documents than this are left out of the TF-IDF matrix. */
+const LSA_MIN_DF = 2;
+const HYBRID_ALPHAS = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+/** Compressed sparse rows; `val` parallel to `idx`. */
+interface Csr {
+  rows: number;
+  cols: number;
+  ptr: Int32Array;
+  idx: Int32Array;
+  val: Float64Array;
+}
+
+interface TfIdf {
+  terms: Map<string, number>;
+  idf: Float64Array;
+  matrix: Csr;
+}
+
+/** Sparse TF-IDF row of one token list: sublinear tf, idf, L2-normalised; terms outside the vocabulary are dropped. */
+function tfidfRow(tokens: readonly string[], terms: ReadonlyMap<string, number>, idf: Float64Array): { idx: Int32Array; val: Float64Array } {
+  const counts = new Map<number, number>();
+  for (const token of tokens) {
+    const t = terms.get(token);
+    if (t !== undefined) counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  const idx = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
+  const val = Float64Array.from(idx, (t) => (1 + Math.log(counts.get(t)!)) * idf[t]!);
+  let norm = 0;
+  for (const v of val) norm += v * v;
+  if (norm > 0) for (let i = 0; i < val.length; i++) val[i]! /= Math.sqrt(norm);
+  return { idx, val };
+}
+
+function buildTfIdf(docs: readonly (readonly string[])[]): TfIdf {
+  const df = new Map<string, number>();
+  for (const tokens of docs) for (const term of new Set(tokens)) df.set(term, (df.get(term) ?? 0) + 1);
+  const kept = [...df].filter(([, count]) => count >= LSA_MIN_DF).map(([term]) => term).sort();
+  const terms = new Map(kept.map((term, i) => [term, i]));
+  const n = docs.length;
+  const idf = Float64Array.from(kept, (term) => Math.log((1 + n) / (1 + df.get(term)!)) + 1);
+  const rows = docs.map((tokens) => tfidfRow(tokens, terms, idf));
+  const ptr = new Int32Array(n + 1);
+  rows.forEach((row, i) => (ptr[i + 1] = ptr[i]! + row.idx.length));
+  const idx = new Int32Array(ptr[n]!);
+  const val = new Float64Array(ptr[n]!);
+  rows.forEach((row, i) => {
+    idx.set(row.idx, ptr[i]!);
+    val.set(row.val, ptr[i]!);
+  });
+  return { terms, idf, matrix: { rows: n, cols: kept.length, ptr, idx, val } };
+}
+
+/** A * X for row-major X (a.cols x width); the result is row-major (a.rows x width). */
+function mulSparse(a: Csr, x: Float64Array, width: number): Float64Array {
+  const out = new Float64Array(a.rows * width);
+  for (let i = 0; i < a.rows; i++) {
+    const o = i * width;
+    for (let p = a.ptr[i]!; p < a.ptr[i + 1]!; p++) {
+      const v = a.val[p]!;
+      const xo = a.idx[p]! * width;
+      for (let c = 0; c < width; c++) out[o + c]! += v * x[xo + c]!;
+    }
+  }
+  return out;
+}
+
+/** A^T * Y for row-major Y (a.rows x width); the result is row-major (a.cols x width). */
+function mulSparseTransposed(a: Csr, y: Float64Array, width: number): Float64Array {
+  const out = new Float64Array(a.cols * width);
+  for (let i = 0; i < a.rows; i++) {
+    const yo = i * width;
+    for (let p = a.ptr[i]!; p < a.ptr[i + 1]!; p++) {
+      const v = a.val[p]!;
+      const o = a.idx[p]! * width;
+      for (let c = 0; c < width; c++) out[o + c]! += v * y[yo + c]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * An orthonormal basis of the columns of row-major `y` (rows x width), by
+ * modified Gram-Schmidt on a column-major copy; returned row-major.
+ */
+function orthonormalize(y: Float64Array, rows: number, width: number): Float64Array {
+  const cols = new Float64Array(rows * width);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < width; c++) cols[c * rows + i] = y[i * width + c]!;
+  for (let c = 0; c < width; c++) {
+    const col = cols.subarray(c * rows, (c + 1) * rows);
+    for (let p = 0; p < c; p++) {
+      const prev = cols.subarray(p * rows, (p + 1) * rows);
+      let dot = 0;
+      for (let i = 0; i < rows; i++) dot += prev[i]! * col[i]!;
+      for (let i = 0; i < rows; i++) col[i]! -= dot * prev[i]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < rows; i++) norm += col[i]! * col[i]!;
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-12)) throw new Error(`orthonormalize: column ${c} is (numerically) dependent on the previous ones`);
+    for (let i = 0; i < rows; i++) col[i]! /= norm;
+  }
+  const out = new Float64Array(rows * width);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < width; c++) out[i * width + c] = cols[c * rows + i]!;
+  return out;
+}
+
+/** Seeded standard normal numbers (mulberry32 + Box-Muller): the same SVD on every run. */
+function gaussian(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const value = spare;
+      spare = undefined;
+      return value;
+    }
+    let u = 0;
+    while (u === 0) u = uniform();
+    const v = uniform();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    spare = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  };
+}
+
+interface TruncatedSvd {
+  rank: number;
+  /** Singular values, largest first. */
+  s: Float64Array;
+  /** Row-major a.rows x rank. */
+  u: Float64Array;
+  /** Row-major a.cols x rank. */
+  v: Float64Array;
+  ms: number;
+  /** ||A v_i - s_i u_i|| / s_i at a few i: how well the leading triplets converged. */
+  residuals: { i: number; residual: number }[];
+  /** sum of s_i^2 over ||A||_F^2: the share of the matrix the rank keeps. */
+  energy: number;
+}
+
+/** Randomized truncated SVD (Halko, Martinsson, Tropp 2011, algorithms 4.4 and 5.1). */
+function randomizedSvd(a: Csr, rank: number, log: (message: string) => void): TruncatedSvd {
+  const started = performance.now();
+  const width = Math.min(rank + SVD_OVERSAMPLE, a.rows, a.cols);
+  const step = (message: string) => log(`  SVD: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  const random = gaussian(0x5eed);
+  const omega = Float64Array.from({ length: a.cols * width }, random);
+  let q = orthonormalize(mulSparse(a, omega, width), a.rows, width);
+  step(`range of A * Omega, ${a.rows} x ${width}`);
+  for (let iteration = 1; iteration <= SVD_POWER_ITERATIONS; iteration++) {
+    const z = orthonormalize(mulSparseTransposed(a, q, width), a.cols, width);
+    q = orthonormalize(mulSparse(a, z, width), a.rows, width);
+    step(`power iteration ${iteration}/${SVD_POWER_ITERATIONS}`);
+  }
+  // B = Q^T A (width x cols); C = B^T = A^T Q. B B^T = C^T C = W diag(s^2) W^T.
+  const c = mulSparseTransposed(a, q, width);
+  const gram = Matrix.zeros(width, width);
+  const g = new Float64Array(width * width);
+  for (let j = 0; j < a.cols; j++) {
+    const o = j * width;
+    for (let x = 0; x < width; x++) {
+      const cx = c[o + x]!;
+      if (cx === 0) continue;
+      for (let y = x; y < width; y++) g[x * width + y]! += cx * c[o + y]!;
+    }
+  }
+  for (let x = 0; x < width; x++) for (let y = x; y < width; y++) gram.set(x, y, g[x * width + y]!).set(y, x, g[x * width + y]!);
+  const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
+  const order = evd.realEigenvalues.map((value, i) => ({ value, i })).sort((p, r) => r.value - p.value).slice(0, rank);
+  const w = evd.eigenvectorMatrix;
+  step(`eigendecomposition of B B^T, ${width} x ${width}`);
+  const s = Float64Array.from(order, (e) => Math.sqrt(Math.max(e.value, 0)));
+  // U = Q W_r (rows x rank); V = C W_r / s (cols x rank).
+  const wr = new Float64Array(width * rank);
+  order.forEach((e, k) => {
+    for (let x = 0; x < width; x++) wr[x * rank + k] = w.get(x, e.i);
+  });
+  const dense = (left: Float64Array, rows: number, scale?: Float64Array) => {
+    const out = new Float64Array(rows * rank);
+    for (let i = 0; i < rows; i++) {
+      for (let x = 0; x < width; x++) {
+        const value = left[i * width + x]!;
+        if (value === 0) continue;
+        const wo = x * rank;
+        const o = i * rank;
+        for (let k = 0; k < rank; k++) out[o + k]! += value * wr[wo + k]!;
+      }
+      if (scale) for (let k = 0; k < rank; k++) out[i * rank + k]! /= scale[k]!;
+    }
+    return out;
+  };
+  const u = dense(q, a.rows);
+  const v = dense(c, a.cols, s);
+  const residuals = [0, (rank >> 1) - 1, rank - 1].map((i) => {
+    const vi = Float64Array.from({ length: a.cols }, (_, j) => v[j * rank + i]!);
+    const avi = mulSparse(a, vi, 1);
+    let sum = 0;
+    for (let r = 0; r < a.rows; r++) sum += (avi[r]! - s[i]! * u[r * rank + i]!) ** 2;
+    return { i: i + 1, residual: Math.sqrt(sum) / s[i]! };
+  });
+  let frobenius = 0;
+  for (const value of a.val) frobenius += value * value;
+  let kept = 0;
+  for (const value of s) kept += value * value;
+  const ms = performance.now() - started;
+  step(`U and V, rank ${rank}`);
+  return { rank, s, u, v, ms, residuals, energy: kept / frobenius };
+}
+
+/** Document vectors U_r S_r (the first `rank` columns), as Float32Array. */
+function lsaDocVectors(svd: TruncatedSvd, rank: number, rows: number): Float32Array[] {
+  return Array.from({ length: rows }, (_, i) => Float32Array.from({ length: rank }, (_, k) => svd.u[i * svd.rank + k]! * svd.s[k]!));
+}
+
+/** A query's TF-IDF row folded in through V_r, L2-normalised; null when it holds no vocabulary term (or folds to zero). */
+function lsaQueryVector(tokens: readonly string[], tfidf: TfIdf, svd: TruncatedSvd, rank: number): Float32Array | null {
+  const row = tfidfRow(tokens, tfidf.terms, tfidf.idf);
+  const out = new Float64Array(rank);
+  row.idx.forEach((t, p) => {
+    const value = row.val[p]!;
+    for (let k = 0; k < rank; k++) out[k]! += value * svd.v[t * svd.rank + k]!;
+  });
+  let norm = 0;
+  for (const value of out) norm += value * value;
+  if (!(norm > 0)) return null;
+  return Float32Array.from(out, (value) => value / Math.sqrt(norm));
+}
+
+interface HybridRow {
+  rank: number;
+  mode: string;
+  fusion: 'none' | 'rrf' | 'relativeScore';
+  alpha: number | null;
+  ndcg10: number;
+  recall100: number;
+  mrr10: number;
+  queries: number;
+  /** Queries whose nDCG@10 is higher / lower than keyword only's (same rank). */
+  betterThanKeyword: number;
+  worseThanKeyword: number;
+  /** Two-sided paired randomisation test of the nDCG@10 difference to keyword only (sign flips, RANDOMIZATION_ROUNDS). */
+  pVsKeyword: number;
+  queryMsMean: number;
+}
+
+const RANDOMIZATION_ROUNDS = 10_000;
+
+/** Two-sided p-value of mean(differences) != 0 by random sign flips (seeded). */
+function pairedRandomization(differences: readonly number[]): number {
+  const observed = Math.abs(differences.reduce((sum, d) => sum + d, 0));
+  if (observed === 0) return 1;
+  const random = gaussian(0xab5);
+  let extreme = 0;
+  for (let round = 0; round < RANDOMIZATION_ROUNDS; round++) {
+    let sum = 0;
+    for (const d of differences) sum += random() < 0 ? -d : d;
+    if (Math.abs(sum) >= observed - 1e-12) extreme++;
+  }
+  return (extreme + 1) / (RANDOMIZATION_ROUNDS + 1);
+}
+
+interface HybridMode {
+  mode: string;
+  fusion: HybridRow['fusion'];
+  alpha: number | null;
+  side: 'keyword' | 'dense' | 'hybrid';
+  check?: boolean;
+}
+
+const HYBRID_MODES: HybridMode[] = [
+  { mode: 'keyword only', fusion: 'none', alpha: null, side: 'keyword' },
+  { mode: 'dense only', fusion: 'none', alpha: null, side: 'dense' },
+  { mode: 'rrf (k 60)', fusion: 'rrf', alpha: null, side: 'hybrid' },
+  ...HYBRID_ALPHAS.map((alpha): HybridMode => ({ mode: `relativeScore a=${alpha}`, fusion: 'relativeScore', alpha, side: 'hybrid' })),
+  { mode: 'relativeScore a=0 (check)', fusion: 'relativeScore', alpha: 0, side: 'hybrid', check: true },
+  { mode: 'relativeScore a=1 (check)', fusion: 'relativeScore', alpha: 1, side: 'hybrid', check: true },
+];
+
+interface HybridResult {
+  method: Record<string, unknown>;
+  tfidf: { docs: number; terms: number; nonZeros: number; ms: number };
+  svd: { computedRank: number; width: number; ms: number; residuals: TruncatedSvd['residuals']; energyByRank: Record<string, number>; topSingularValues: number[] };
+  rows: HybridRow[];
+  checks: Record<string, unknown>[];
+  /** Test queries with no vocabulary term: their dense side is empty (dense only scores 0, hybrid runs keyword only). */
+  queriesWithoutDenseVector: number;
+  ms: number;
+}
+
+async function hybridQuality(dataset: Dataset, progress: ReturnType<typeof createProgress>): Promise<HybridResult> {
+  const started = performance.now();
+  const tokens = tokensFor(dataset, {}, 'title+text');
+  const tfidfStarted = performance.now();
+  const tfidf = buildTfIdf(tokens.docs);
+  const tfidfMs = performance.now() - tfidfStarted;
+  const a = tfidf.matrix;
+  progress.log(`hybrid: TF-IDF ${a.rows} docs x ${a.cols} terms (df >= ${LSA_MIN_DF}), ${a.ptr[a.rows]} non-zeros, ${tfidfMs.toFixed(0)} ms`);
+  const maxRank = Math.max(...HYBRID_RANKS);
+  const svd = randomizedSvd(a, maxRank, (message) => progress.log(message));
+  progress.log(
+    `hybrid: rank-${maxRank} SVD in ${(svd.ms / 1000).toFixed(1)} s; s_1 ${svd.s[0]!.toFixed(3)}, s_${maxRank} ${svd.s[maxRank - 1]!.toFixed(3)}; ` +
+      `residuals ${svd.residuals.map((r) => `#${r.i} ${r.residual.toExponential(1)}`).join(', ')}`,
+  );
+  const energyByRank: Record<string, number> = {};
+  for (const rank of HYBRID_RANKS) {
+    let kept = 0;
+    for (let k = 0; k < rank; k++) kept += svd.s[k]! ** 2;
+    energyByRank[rank] = kept / a.rows;
+  }
+
+  const rows: HybridRow[] = [];
+  const checks: Record<string, unknown>[] = [];
+  let withoutVector = 0;
+  for (const rank of HYBRID_RANKS) {
+    const rankStarted = performance.now();
+    const docVectors = lsaDocVectors(svd, rank, a.rows);
+    const queryVectors = tokens.queries.map((terms) => lsaQueryVector(terms, tfidf, svd, rank));
+    withoutVector = queryVectors.filter((vector) => vector === null).length;
+    const db = await openDatabase();
+    try {
+      // exact: true on every search, so the graph is never read: a cheap one keeps loading fast.
+      const collection = await db.createCollection(`scifact-lsa-${rank}`, { dimension: rank, metric: 'cosine', hnsw: { m: 4, efConstruction: 8 } });
+      await collection.upsert(dataset.corpus.map((doc, i) => ({ id: doc.id, vector: docVectors[i]!, text: documentText(doc, 'title+text') })));
+      progress.log(`hybrid r=${rank}: ${collection.count} documents loaded in ${((performance.now() - rankStarted) / 1000).toFixed(1)} s`);
+      const rankings = new Map<string, string[][]>();
+      const perQueryNdcg = new Map<string, number[]>();
+      const rankRows: Omit<HybridRow, 'betterThanKeyword' | 'worseThanKeyword' | 'pVsKeyword'>[] = [];
+      for (const mode of HYBRID_MODES) {
+        let ndcg = 0;
+        let recall = 0;
+        let mrr = 0;
+        const perQuery: string[][] = [];
+        const ndcgs: number[] = [];
+        const queryStarted = performance.now();
+        for (let q = 0; q < dataset.queries.length; q++) {
+          const query = dataset.queries[q]!;
+          const vector = queryVectors[q] ?? undefined;
+          let ranking: string[] = [];
+          const base = { k: DEPTH, exact: true, include: [] as const };
+          if (mode.side === 'keyword' || (mode.side === 'hybrid' && vector === undefined)) {
+            ranking = (await collection.search({ ...base, text: query.text })).map((hit) => hit.id);
+          } else if (mode.side === 'dense') {
+            if (vector !== undefined) ranking = (await collection.search({ ...base, vector })).map((hit) => hit.id);
+          } else {
+            const fusion = mode.fusion === 'rrf' ? { fusion: 'rrf' as const } : { fusion: 'relativeScore' as const, alpha: mode.alpha! };
+            ranking = (await collection.search({ ...base, vector, text: query.text, ...fusion })).map((hit) => hit.id);
+          }
+          perQuery.push(ranking);
+          const relevant = dataset.qrels.get(query.id)!;
+          ndcgs.push(ndcgAt10(ranking, relevant));
+          ndcg += ndcgs[q]!;
+          recall += recallAt(ranking, relevant, DEPTH);
+          mrr += mrrAt10(ranking, relevant);
+        }
+        const n = dataset.queries.length;
+        rankings.set(mode.mode, perQuery);
+        perQueryNdcg.set(mode.mode, ndcgs);
+        rankRows.push({
+          rank, mode: mode.mode, fusion: mode.fusion, alpha: mode.alpha,
+          ndcg10: ndcg / n, recall100: recall / n, mrr10: mrr / n, queries: n,
+          queryMsMean: (performance.now() - queryStarted) / n,
+        });
+      }
+      const keywordNdcg = perQueryNdcg.get('keyword only')!;
+      for (const row of rankRows) {
+        const differences = perQueryNdcg.get(row.mode)!.map((value, q) => value - keywordNdcg[q]!);
+        rows.push({
+          ...row,
+          betterThanKeyword: differences.filter((d) => d > 1e-12).length,
+          worseThanKeyword: differences.filter((d) => d < -1e-12).length,
+          pVsKeyword: pairedRandomization(differences),
+        });
+      }
+      // alpha 0 / 1 against keyword only / dense only. A query with fewer than k keyword hits gets its
+      // fused tail from vector-only candidates (keyword score 0, all tied at fused score 0, so in label
+      // order): alpha 0 must hold the reference ranking as its prefix, not equal it.
+      const compare = (name: string, reference: string) => {
+        const got = rankings.get(name)!;
+        const want = rankings.get(reference)!;
+        let top10 = 0;
+        let prefix = 0;
+        let equal = 0;
+        let padded = 0;
+        got.forEach((ranking, q) => {
+          const expected = want[q]!;
+          if (ranking.slice(0, 10).join() === expected.slice(0, 10).join()) top10++;
+          if (ranking.slice(0, expected.length).join() === expected.join()) prefix++;
+          if (ranking.join() === expected.join()) equal++;
+          if (expected.length < ranking.length) padded++;
+        });
+        checks.push({ rank, mode: name, reference, queries: got.length, sameTop10: top10, referenceIsPrefix: prefix, identical: equal, referenceShorter: padded });
+      };
+      compare('relativeScore a=0 (check)', 'keyword only');
+      compare('relativeScore a=1 (check)', 'dense only');
+    } finally {
+      await db.close();
+    }
+    progress.log(`hybrid r=${rank}: done in ${((performance.now() - rankStarted) / 1000).toFixed(1)} s`);
+  }
+  return {
+    method: {
+      tokenizer: 'Quiver default (en, stemming, stopwords), title + text',
+      weights: 'sublinear tf (1 + ln tf) x smoothed idf (ln((1 + N) / (1 + df)) + 1), rows L2-normalised',
+      minDf: LSA_MIN_DF,
+      svd: `randomized range finder (Halko et al. 2011), ${SVD_OVERSAMPLE} oversampling columns, ${SVD_POWER_ITERATIONS} power iterations, MGS between steps, ml-matrix EVD of B B^T; ranks below ${maxRank} take the leading triplets of the rank-${maxRank} decomposition`,
+      documents: 'U_r S_r',
+      queries: 'TF-IDF row x V_r (fold-in), L2-normalised',
+      collection: 'in-memory, cosine, text = title + " " + text, default text and BM25 options',
+      search: `k ${DEPTH}, exact: true, include: []; hybrid depth per side ${DEPTH}`,
+    },
+    tfidf: { docs: a.rows, terms: a.cols, nonZeros: a.ptr[a.rows]!, ms: tfidfMs },
+    svd: {
+      computedRank: maxRank, width: Math.min(maxRank + SVD_OVERSAMPLE, a.rows, a.cols), ms: svd.ms,
+      residuals: svd.residuals, energyByRank, topSingularValues: Array.from(svd.s.subarray(0, 10)),
+    },
+    rows,
+    checks,
+    queriesWithoutDenseVector: withoutVector,
+    ms: performance.now() - started,
+  };
+}
+
+async function main(): Promise<void> {
   const progress = createProgress();
   const datasets = new Map<string, Dataset>([
     ['SciFact', loadDataset('SciFact', 'scifact/corpus.jsonl', 'scifact/queries.jsonl', 'scifact/qrels/test.tsv')],
@@ -291,15 +761,50 @@ function main(): void {
     { target: 'XQuAD zh nDCG@10 >= 0.9', met: defaultRows[1]!.ndcg10 >= 0.9 },
   ];
   printTable('Targets', ['target', 'met'], targets.map((t) => [t.target, t.met ? 'yes' : 'NO']));
+
+  let hybrid: HybridResult | null = null;
+  if (!hasFlag('skip-hybrid')) {
+    hybrid = await hybridQuality(datasets.get('SciFact')!, progress);
+    printTable(
+      `SciFact hybrid, ${hybrid.rows[0]?.queries ?? 0} test queries: BM25 + LSA (rank r; TF-IDF ${hybrid.tfidf.docs} x ${hybrid.tfidf.terms}, randomized SVD ${(hybrid.svd.ms / 1000).toFixed(1)} s); exact vector side, k ${DEPTH}`,
+      ['r', 'mode', 'nDCG@10', 'R@100', 'MRR@10', 'vs keyword', 'better/worse', 'p', 'ms/query'],
+      hybrid.rows.map((r) => {
+        const keyword = hybrid!.rows.find((k) => k.rank === r.rank && k.mode === 'keyword only')!;
+        const delta = r.ndcg10 - keyword.ndcg10;
+        return [
+          r.rank, r.mode, r.ndcg10.toFixed(4), r.recall100.toFixed(4), r.mrr10.toFixed(4),
+          `${delta >= 0 ? '+' : ''}${delta.toFixed(4)}`, `${r.betterThanKeyword}/${r.worseThanKeyword}`,
+          r.mode === 'keyword only' ? '' : r.pVsKeyword.toFixed(4), r.queryMsMean,
+        ];
+      }),
+    );
+    printTable(
+      'Hybrid checks: alpha 0 must reproduce keyword only, alpha 1 dense only (queries agreeing)',
+      ['r', 'mode', 'reference', 'same top 10', 'reference is a prefix', 'identical', 'reference < 100 hits'],
+      hybrid.checks.map((c) => [
+        c.rank as number, c.mode as string, c.reference as string, `${c.sameTop10}/${c.queries}`,
+        `${c.referenceIsPrefix}/${c.queries}`, `${c.identical}/${c.queries}`, `${c.referenceShorter}`,
+      ]),
+    );
+    const keywordRow = hybrid.rows.find((r) => r.mode === 'keyword only')!;
+    progress.log(
+      `hybrid: keyword only through the collection ${keywordRow.ndcg10.toFixed(4)} vs BM25 default row ${defaultRows[0]!.ndcg10.toFixed(4)}; ` +
+        `${hybrid.queriesWithoutDenseVector} queries without a dense vector; section took ${(hybrid.ms / 1000).toFixed(1)} s`,
+    );
+  }
   const path = writeResults('quality.json', {
-    machine: machineInfo(['stemmer', 'stopword']),
+    machine: machineInfo(['stemmer', 'stopword', 'ml-matrix']),
     icu: process.versions.icu,
     defaults: defaultRows,
     variants: variantRows,
     scifactGrid: grid,
     targets,
+    hybrid,
   });
   progress.log(`wrote ${path}`);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -10,7 +10,7 @@ import { createError } from './errors.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
-import { DEFAULT_ALPHA, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
+import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
 import { HnswIndex } from './hnsw-index.js';
 import type { TopK } from './kernels.js';
 import { normalized, normalizesAtInsert } from './metric.js';
@@ -58,7 +58,11 @@ export interface SearchRequest {
    * fusion, k = 60). See fusion.ts.
    */
   fusion?: FusionMethod;
-  /** relativeScore weight of the vector side, 0 (pure keyword) to 1 (pure vector). Default 0.5. */
+  /**
+   * Weight of the vector side, 0 (pure keyword) to 1 (pure vector), default
+   * 0.5: relativeScore mixes normalised scores by it; rrf weights the two
+   * lists 2 * alpha and 2 * (1 - alpha) (0.5 is plain RRF).
+   */
   alpha?: number;
   /** Number of hits, 1 to MAX_K. Default DEFAULT_K (10). */
   k?: number;
@@ -475,7 +479,7 @@ export class Collection {
     union.forEach((label, i) => keywordScores.set(label, bm25[i]!));
     let fused: Fused;
     if (checked.fusion === 'rrf') {
-      fused = reciprocalRankFusion([vector.labels, keyword.labels]);
+      fused = reciprocalRankFusion([vector.labels, keyword.labels], DEFAULT_RRF_K, [2 * checked.alpha, 2 * (1 - checked.alpha)]);
     } else {
       fused = relativeScoreFusion(
         {

@@ -1,18 +1,25 @@
 /**
  * Hybrid fusion: pure functions from ranked lists to one ranked list.
  *
- * relativeScore (Weaviate's relativeScoreFusion): each side's scores are
- * min-max normalised over the candidate set, (s - min) / (max - min), then
- * fused = alpha * vector + (1 - alpha) * keyword. alpha = 1 is pure vector,
- * alpha = 0 pure keyword. Uses the scores themselves. When a side's scores
- * are all equal (max = min) they carry no order: a side with a real match
- * there (keyword score > 0, or any vector score) normalises to 1, otherwise 0.
+ * relativeScore (after Weaviate's relativeScoreFusion): each side's scores
+ * are min-max normalised, (s - min) / (max - min), then fused = alpha *
+ * vector + (1 - alpha) * keyword. alpha = 1 is pure vector, alpha = 0 pure
+ * keyword. Uses the scores themselves. Unlike Weaviate, which normalises
+ * each side over its own result list and gives a candidate missing from a
+ * list 0, here every candidate of the union carries both scores (computed
+ * exactly by the caller) and each side is normalised over the union, so a
+ * document found by one side only is still ranked on both. When a side's
+ * scores are all equal (max = min) they carry no order: a side with a real
+ * match there (keyword score > 0, or any vector score) normalises to 1,
+ * otherwise 0. Ties in the fused score go to the side alpha favours.
  *
  * rrf (Cormack, Clarke and Buettcher, SIGIR 2009): fused = sum over lists of
- * 1 / (k + rank), rank from 1, k = DEFAULT_RRF_K. Only the order matters;
- * a candidate absent from a list gets nothing from it.
+ * weight / (k + rank), rank from 1, k = DEFAULT_RRF_K, weights 2 * alpha for
+ * the vector list and 2 * (1 - alpha) for the keyword list, so alpha 0.5 is
+ * plain RRF (weights 1). Only the order matters; a candidate absent from a
+ * list gets nothing from it.
  *
- * Both return every candidate, best first; ties broken by lower label.
+ * Both return every candidate, best first; remaining ties go to the lower label.
  */
 
 /** Qdrant, Elasticsearch and the original paper use 60. */
@@ -39,19 +46,24 @@ export function relativeScoreFusion(candidates: Candidates, alpha: number): Fuse
   const keyword = normalise(candidates.keywordScores, (score) => score > 0);
   const scores = new Float64Array(candidates.labels.length);
   for (let i = 0; i < scores.length; i++) scores[i] = alpha * vector[i]! + (1 - alpha) * keyword[i]!;
-  return rank(candidates.labels, scores);
+  return rank(candidates.labels, scores, alpha >= 0.5 ? vector : keyword);
 }
 
 /**
- * `rankings` are each side's labels best first (a prefix of its retrieval);
- * the result holds every label that appears in any of them.
+ * `rankings` are each side's labels best first (a prefix of its retrieval),
+ * `weights` one per ranking (default 1 each); the result holds every label
+ * that appears in any of them.
  */
-export function reciprocalRankFusion(rankings: readonly Int32Array[], k = DEFAULT_RRF_K): Fused {
+export function reciprocalRankFusion(rankings: readonly Int32Array[], k = DEFAULT_RRF_K, weights?: readonly number[]): Fused {
   if (!(k > 0)) throw new RangeError(`rrf k must be positive, got ${k}`);
-  const fused = new Map<number, number>();
-  for (const ranking of rankings) {
-    ranking.forEach((label, index) => fused.set(label, (fused.get(label) ?? 0) + 1 / (k + index + 1)));
+  if (weights !== undefined && weights.length !== rankings.length) {
+    throw new RangeError(`rrf needs one weight per ranking: ${rankings.length} rankings, ${weights.length} weights`);
   }
+  const fused = new Map<number, number>();
+  rankings.forEach((ranking, list) => {
+    const weight = weights?.[list] ?? 1;
+    ranking.forEach((label, index) => fused.set(label, (fused.get(label) ?? 0) + weight / (k + index + 1)));
+  });
   return rank(Int32Array.from(fused.keys()), Float64Array.from(fused.values()));
 }
 
@@ -72,7 +84,9 @@ export function normalise(scores: Float32Array, matched: (score: number) => bool
   return out;
 }
 
-function rank(labels: Int32Array, scores: Float64Array): Fused {
-  const order = Array.from(labels.keys()).sort((a, b) => scores[b]! - scores[a]! || labels[a]! - labels[b]!);
+function rank(labels: Int32Array, scores: Float64Array, tiebreak?: Float64Array): Fused {
+  const order = Array.from(labels.keys()).sort(
+    (a, b) => scores[b]! - scores[a]! || (tiebreak ? tiebreak[b]! - tiebreak[a]! : 0) || labels[a]! - labels[b]!,
+  );
   return { labels: Int32Array.from(order, (i) => labels[i]!), scores: Float64Array.from(order, (i) => scores[i]!) };
 }

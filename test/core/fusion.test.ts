@@ -46,6 +46,14 @@ describe('relativeScore fusion', () => {
 });
 
 describe('reciprocal rank fusion', () => {
+  it('weights each list; equal weights of 1 are plain RRF', () => {
+    const lists = [Int32Array.from([1, 2]), Int32Array.from([2, 1])];
+    expect(Array.from(reciprocalRankFusion(lists, 60, [2, 0]).labels)).toEqual([1, 2]);
+    expect(Array.from(reciprocalRankFusion(lists, 60, [0, 2]).labels)).toEqual([2, 1]);
+    expect(reciprocalRankFusion(lists, 60, [1, 1])).toEqual(reciprocalRankFusion(lists));
+    expect(() => reciprocalRankFusion(lists, 60, [1])).toThrow(RangeError);
+  });
+
   it('sums 1 / (k + rank) with ranks from 1 and k = 60', () => {
     const fused = reciprocalRankFusion([Int32Array.from([10, 20, 30]), Int32Array.from([30, 40])]);
     expect(Array.from(fused.labels)).toEqual([30, 10, 20, 40]);

@@ -98,6 +98,15 @@ describe('keyword and hybrid search', () => {
     expect(none.every((hit) => hit.keywordScore === 0)).toBe(true);
   });
 
+  it('alpha weights rrf too: 1 gives the vector order, 0 the keyword order', async () => {
+    const vector = await docs.search({ vector: query, k: 10, exact: true, include: [] });
+    const keyword = await docs.search({ text: 'cherry delta', k: 10, include: [] });
+    const vectorOnly = await docs.search({ vector: query, text: 'cherry delta', fusion: 'rrf', alpha: 1, k: 10, exact: true, include: [] });
+    const keywordOnly = await docs.search({ vector: query, text: 'cherry delta', fusion: 'rrf', alpha: 0, k: 10, exact: true, include: [] });
+    expect(vectorOnly.map((hit) => hit.id)).toEqual(vector.map((hit) => hit.id));
+    expect(keywordOnly.map((hit) => hit.id)).toEqual(keyword.map((hit) => hit.id));
+  });
+
   it('rrf sums 1 / (60 + rank) over the two lists', async () => {
     const [top] = await docs.search({ vector: query, text: 'island', fusion: 'rrf', k: 1, exact: true, include: [] });
     expect(top!.score).toBeGreaterThan(1 / 61 - 1e-9);
