@@ -311,6 +311,27 @@ export const searchResult = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/**
+ * GET search: the common parameters in the query string, the vector as
+ * base64 float32. A GET can be answered from the cache by its URL alone,
+ * before any parsing, and cached by HTTP caches in front of the server.
+ */
+export const searchQuery = {
+  type: 'object',
+  properties: {
+    vector: vector.oneOf[1],
+    text: { type: 'string', minLength: 1, maxLength: MAX_QUERY_TEXT_LENGTH },
+    k: { type: 'string', pattern: '^[0-9]{1,5}$' },
+    ef: { type: 'string', pattern: '^[0-9]{1,5}$' },
+    filter: { type: 'string', maxLength: 65_536, description: 'A metadata filter as JSON.' },
+    fusion: { type: 'string', enum: ['relativeScore', 'rrf'] },
+    alpha: { type: 'string', pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$' },
+    include: { type: 'string', pattern: '^((metadata|text|vector)(,(metadata|text|vector))*)?$', description: 'Comma-separated fields.' },
+  },
+  anyOf: [{ required: ['vector'] }, { required: ['text'] }],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
 export const batchSearchBody = {
   type: 'object',
   properties: { searches: { type: 'array', items: searchBody, minItems: 1, maxItems: MAX_BATCH_SEARCHES } },
@@ -353,4 +374,5 @@ export type DeleteBody = FromSchema<typeof deleteBody>;
 export type CountBody = FromSchema<typeof countBody>;
 export type ListBody = FromSchema<typeof listBody>;
 export type SearchBody = FromSchema<typeof searchBody>;
+export type SearchQuery = FromSchema<typeof searchQuery>;
 export type BatchSearchBody = FromSchema<typeof batchSearchBody>;

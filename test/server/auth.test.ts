@@ -5,7 +5,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COLLECTION, digest, errorOf, makeApp, seedVector, send, type TestApp } from './helpers.js';
+import { COLLECTION, base64, digest, errorOf, makeApp, seedVector, send, type TestApp } from './helpers.js';
 
 const KEY = 'read-write-key-0123456789';
 const READ_ONLY_KEY = 'read-only-key-0123456789';
@@ -35,6 +35,7 @@ const ROUTES: Route[] = [
   { method: 'GET', url: docs, spec: '/collections/{name}' },
   { method: 'POST', url: `${docs}/search`, body: { vector: seedVector(0) }, spec: '/collections/{name}/search' },
   { method: 'POST', url: `${docs}/search/batch`, body: { searches: [{ vector: seedVector(0) }] }, spec: '/collections/{name}/search/batch' },
+  { method: 'GET', url: `${docs}/search?vector=${encodeURIComponent(base64(seedVector(0)))}`, spec: '/collections/{name}/search' },
   { method: 'GET', url: `${docs}/documents/d0`, spec: '/collections/{name}/documents/{id}' },
   { method: 'POST', url: `${docs}/documents/get`, body: { ids: ['d0'] }, spec: '/collections/{name}/documents/get' },
   { method: 'POST', url: `${docs}/documents/list`, body: {}, spec: '/collections/{name}/documents/list' },

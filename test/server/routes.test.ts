@@ -321,6 +321,7 @@ describe('health, metrics and docs', () => {
         'POST /collections/{name}/documents/list',
         'POST /collections/{name}/count',
         'POST /collections/{name}/search',
+        'GET /collections/{name}/search',
         'POST /collections/{name}/search/batch',
       ].sort(),
     );

@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { canonicalJson, ResultCache } from '../../core/cache.js';
+import { createError } from '../../core/errors.js';
 import type { Collection, SearchHit, SearchResult } from '../../core/collection.js';
 import type { AppContext } from '../context.js';
 import {
@@ -19,7 +20,9 @@ import {
   searchResult,
   type BatchSearchBody,
   type CollectionParams,
+  searchQuery,
   type SearchBody,
+  type SearchQuery,
 } from '../schemas.js';
 import { decodeVector } from '../vectors.js';
 
@@ -55,6 +58,29 @@ async function search(
   const json = JSON.stringify({ hits: result.hits.map(hitJson), ...(explain ? { explain: result.explain } : {}) });
   if (key !== undefined) await context.cache.set(key, json);
   return { json, cached: false, key };
+}
+
+/** The GET form of a search as the POST body it stands for. */
+function bodyFromQuery(query: SearchQuery): SearchBody {
+  const body: Record<string, unknown> = {};
+  if (query.vector !== undefined) body.vector = query.vector;
+  if (query.text !== undefined) body.text = query.text;
+  if (query.k !== undefined) body.k = Number(query.k);
+  if (query.ef !== undefined) body.ef = Number(query.ef);
+  if (query.fusion !== undefined) body.fusion = query.fusion;
+  if (query.alpha !== undefined) body.alpha = Number(query.alpha);
+  if (query.include !== undefined) body.include = query.include === '' ? [] : query.include.split(',');
+  if (query.filter !== undefined) {
+    try {
+      body.filter = JSON.parse(query.filter) as unknown;
+    } catch {
+      throw createError('INVALID_FILTER', 'filter', 'the filter parameter is not valid JSON');
+    }
+    if (typeof body.filter !== 'object' || body.filter === null || Array.isArray(body.filter)) {
+      throw createError('INVALID_FILTER', 'filter', 'expected a JSON object');
+    }
+  }
+  return body as SearchBody;
 }
 
 /** The collection, or undefined when it is unavailable (the route then answers the error). */
@@ -122,6 +148,34 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       return reply.header('x-cache', 'HIT').type('application/json').send(withCached(request.quiverCachedJson, true));
     }
   });
+
+  app.get<{ Params: CollectionParams; Querystring: SearchQuery }>(
+    '/collections/:name/search',
+    {
+      config: { readOnly: true },
+      schema: {
+        tags: ['search'],
+        summary: 'Search with the parameters in the query string (vector as base64 float32); answered from the cache by URL.',
+        params: collectionParams,
+        querystring: searchQuery,
+        response: { 200: searchResult, ...errors },
+      },
+      // A URL seen before is an alias of its cached reply: answered before the query string is even validated.
+      onRequest: async (request, reply) => {
+        const name = (request.params as { name?: string }).name;
+        const collection = name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
+        const cached = collection && context.cache.getByAlias(rawKey(collection, request.url));
+        if (cached !== undefined) return reply.header('x-cache', 'HIT').type('application/json').send(withCached(cached, true));
+      },
+    },
+    async (request, reply) => {
+      const collection = context.db.collection(request.params.name);
+      const alias = rawKey(collection, request.url);
+      const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query));
+      if (key !== undefined && alias === rawKey(collection, request.url)) context.cache.alias(alias, key);
+      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
+    },
+  );
 
   app.post<{ Params: CollectionParams; Body: SearchBody }>(
     '/collections/:name/search',
