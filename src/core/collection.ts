@@ -28,7 +28,7 @@ import {
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArenaMeta, readArenaRows, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
-import type { DocumentRow, DocumentTable } from './store.js';
+import type { Change, DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
 /** A document as written by `upsert`. */
@@ -640,6 +640,22 @@ export class Collection {
     graph.catch(() => {});
     const graphProblem = verifyGraph(checked.snapshot);
     const meta = graphProblem === undefined ? readArenaMeta(checked.snapshot) : undefined;
+    // Everything that does not need the graph is done before waiting for it.
+    let keywordProblem: string | undefined;
+    let changes: Change[] = [];
+    if (meta !== undefined && !('problem' in meta)) {
+      try {
+        this.#bm25 = Bm25Index.deserialize(meta.keyword, { text: this.options.text, bm25: this.options.bm25 });
+      } catch (error) {
+        keywordProblem = `snapshot v${manifest.version} keyword index could not be loaded (${(error as Error).message})`;
+      }
+      meta.ids.forEach((id, label) => {
+        if (id === null) return;
+        this.#ids[label] = id;
+        this.#labels.set(id, label);
+      });
+      changes = this.#table.changesSince(manifest.version);
+    }
     let index: Awaited<typeof graph>;
     try {
       index = await graph;
@@ -648,17 +664,8 @@ export class Collection {
     }
     if (graphProblem !== undefined) return graphProblem;
     if (!meta || 'problem' in meta) return meta?.problem ?? 'arena could not be read';
+    if (keywordProblem !== undefined) return keywordProblem;
     this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: meta.states });
-    try {
-      this.#bm25 = Bm25Index.deserialize(meta.keyword, { text: this.options.text, bm25: this.options.bm25 });
-    } catch (error) {
-      return `snapshot v${manifest.version} keyword index could not be loaded (${(error as Error).message})`;
-    }
-    meta.ids.forEach((id, label) => {
-      if (id === null) return;
-      this.#ids[label] = id;
-      this.#labels.set(id, label);
-    });
     // The vectors for exact scans are the largest part: with nothing to replay they load
     // right after open (or at the first exact search, write or snapshot, whichever is first).
     const loadRows = (): string | undefined => {
@@ -666,7 +673,6 @@ export class Collection {
       this.#flat.importFrom(manifest.highWater, (rows, live) => (problem = readArenaRows(checked.snapshot, rows, live)) === undefined);
       return problem;
     };
-    const changes = this.#table.changesSince(manifest.version);
     if (changes.length > 0) {
       const problem = loadRows();
       if (problem !== undefined) return problem;
