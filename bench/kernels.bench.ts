@@ -31,6 +31,7 @@ import {
   formatTable,
   hasFlag,
   machineInfo,
+  type Target,
   measureInterleaved,
   spread,
   timeOnce,
@@ -568,12 +569,6 @@ async function benchInt8(
 
 // ============================================================ main
 
-interface Target {
-  name: string;
-  value: number;
-  target: string;
-  met: boolean;
-}
 
 async function main(): Promise<void> {
   const machine = machineInfo(['hnswlib-node', 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);

@@ -226,6 +226,14 @@ function cellText(cell: Cell): string {
 
 // ---------------------------------------------------------------- machine & results
 
+/** One requirement a benchmark checks, as printed and written to its JSON. */
+export interface Target {
+  name: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
 export interface MachineInfo {
   date: string;
   cpuModel: string;

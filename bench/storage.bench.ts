@@ -41,6 +41,7 @@ import {
   formatTable,
   hasFlag,
   machineInfo,
+  type Target,
   median,
   timeOnceAsync,
   writeResults,
@@ -741,12 +742,6 @@ function snapshotFiles(path: string): { graphFile: string; arenaBytes: number } 
 
 // ============================================================ main
 
-interface Target {
-  name: string;
-  value: number;
-  target: string;
-  met: boolean;
-}
 
 async function main(): Promise<void> {
   const machine = machineInfo(['hnswlib-node', 'better-sqlite3', 'assemblyscript', 'tsx', 'typescript']);
