@@ -351,16 +351,6 @@ export class VectorArena {
     return k_.readTopK(labelsOut, scoresOut, found);
   }
 
-  /** Scores every row 0..highWater-1 into a new array (dead rows included; callers mask them). */
-  scoreAll(metric: KernelMetric, query: ArrayLike<number>): Float32Array {
-    const k_ = this.#k;
-    const queryBytes = align16(this.dim * BYTES_F32);
-    const base = k_.scratch(queryBytes + this.#highWater * 4);
-    k_.writeF32(base, query);
-    k_.raw.scoreBatch(metric, base, this.#rows, this.#highWater, this.dim, base + queryBytes);
-    return k_.f32.slice((base + queryBytes) >>> 2, ((base + queryBytes) >>> 2) + this.#highWater);
-  }
-
   /**
    * Views of the rows and the live bitset in linear memory, for writing a
    * snapshot. Valid only until the next call that can allocate.
