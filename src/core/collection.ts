@@ -173,6 +173,9 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** One vector search in this many is timed and fed back to the planner. */
+const PLANNER_SAMPLE = 8;
+
 /** Fewer tombstones than this cost too little to be worth a rebuild. */
 const MIN_COMPACT_TOMBSTONES = 1_000;
 /** Compaction yields to the event loop after this many milliseconds of graph building. */
@@ -223,6 +226,7 @@ export class Collection {
   /** Version of the newest snapshot on disk (or restored from). */
   #snapshotVersion = 0;
   #snapshotScheduled = false;
+  #searches = 0;
   /** Documents written or deleted since the last snapshot. */
   #changedSinceSnapshot = 0;
   /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */
@@ -362,13 +366,14 @@ export class Collection {
   async search(request: SearchRequest): Promise<SearchHit[]>;
   async search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
     this.#checkUsable();
-    const started = performance.now();
+    const timed = request?.explain === true;
+    const started = timed ? performance.now() : 0;
     const checked = this.#checkSearch(request);
     const { k, include } = checked;
     const allowed = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
     const total = this.count;
     const candidates = allowed ? allowed.count : total;
-    const filtered = performance.now();
+    const filtered = timed ? performance.now() : 0;
 
     type PartialExplain = Omit<Explain, 'timings' | 'total' | 'candidates'>;
     let labels: Int32Array;
@@ -395,7 +400,7 @@ export class Collection {
         explain = { ...vector.explain, plan: 'hybrid', vectorPlan: vector.explain.plan as PlanKind, depth };
       }
     }
-    const searched = performance.now();
+    const searched = timed ? performance.now() : 0;
     const hits = this.#hits(labels, scores, include);
     if (parts) {
       hits.forEach((hit, i) => {
@@ -424,7 +429,9 @@ export class Collection {
     allowed: { bitset: Uint32Array; count: number } | undefined,
     candidates: number,
   ): { top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> } {
-    const started = performance.now();
+    // The planner learns from one search in PLANNER_SAMPLE: timing every one costs more than it teaches.
+    const learn = ++this.#searches % PLANNER_SAMPLE === 0;
+    const started = learn ? performance.now() : 0;
     const input: PlanInput = {
       total: this.count,
       candidates,
@@ -449,8 +456,7 @@ export class Collection {
     } else {
       top = this.#exact(query, k, allowed, checked.quantized);
     }
-    const elapsed = performance.now() - started;
-    if (!fallback) this.#planner.record(plan, input, elapsed * 1e6);
+    if (learn && !fallback) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
     return {
       top,
       explain: {
@@ -943,7 +949,7 @@ export class Collection {
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw createError('INVALID_ARGUMENT', 'alpha', 'a number from 0 to 1', alpha);
     const vector = request.vector === undefined
       ? undefined
-      : checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric));
+      : checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric), false);
     const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
     return {
       vector, text, fusion, alpha, k, include, filter,

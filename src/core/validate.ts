@@ -17,11 +17,15 @@ export function checkId(id: unknown, where: string): string {
   return id;
 }
 
-/** Copies `vector` to a Float32Array after checking type, length and finiteness. */
-export function checkVector(vector: unknown, dimension: number, where: string, rejectZero: boolean): Float32Array {
+/**
+ * `vector` as a Float32Array after checking type, length and finiteness: a
+ * copy, unless `copy` is false and it already is one (queries, which are
+ * only read while the call runs).
+ */
+export function checkVector(vector: unknown, dimension: number, where: string, rejectZero: boolean, copy = true): Float32Array {
   let values: Float32Array;
   if (vector instanceof Float32Array) {
-    values = vector.slice();
+    values = copy ? vector.slice() : vector;
   } else if (Array.isArray(vector) || vector instanceof Float64Array) {
     values = new Float32Array(vector.length);
     for (let i = 0; i < vector.length; i++) {
