@@ -359,8 +359,10 @@ export class Collection {
   }
 
   /**
-   * The k closest documents to `request.vector`, best first, among those the
-   * filter allows. With `explain: true`, resolves to `{ hits, explain }`.
+   * The k best documents among those the filter allows, best first: closest
+   * to `request.vector`, best BM25 match for `request.text`, or both fused
+   * (hybrid). With `explain: true`, resolves to `{ hits, explain }` (and
+   * times each stage; otherwise nothing is timed).
    */
   async search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
   async search(request: SearchRequest): Promise<SearchHit[]>;
