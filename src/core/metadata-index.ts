@@ -28,6 +28,7 @@
  * finds new distinct values (or many removed ones), by merging the old list
  * with the sorted new keys: O(distinct + new log new), not O(n log n).
  */
+import { popcount } from './bitset.js';
 import { createError } from './errors.js';
 import { isAddressableKey, isObject, parseIsoTime, type CompiledFilter, type FilterNode, type RangeOp } from './filter.js';
 
@@ -640,15 +641,4 @@ function or(target: Uint32Array, other: Uint32Array): void {
 
 function andNot(target: Uint32Array, other: Uint32Array): void {
   for (let i = 0; i < target.length; i++) target[i]! &= ~other[i]!;
-}
-
-function popcount(words: Uint32Array): number {
-  let count = 0;
-  for (let i = 0; i < words.length; i++) {
-    let v = words[i]!;
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    count += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-  }
-  return count;
 }

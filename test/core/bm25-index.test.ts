@@ -2,17 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, resolveBm25Options, type KeywordHits } from '../../src/core/bm25-index.js';
 import { isQuiverError } from '../../src/core/errors.js';
+import { codeOf } from '../fixtures/errors.js';
 import { rng } from '../fixtures/random.js';
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (isQuiverError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected the action to throw');
-}
 
 /** BM25 written out from its definition (see bm25-index.ts), over token lists by label. */
 function referenceScores(docs: ReadonlyMap<number, readonly string[]>, query: readonly string[], k1 = 1.2, b = 0.75): Map<number, number> {

@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isQuiverError } from '../../src/core/errors.js';
+import { codeOf } from '../fixtures/errors.js';
 import { MAX_TOKEN_LENGTH } from '../../src/core/options.js';
 import { createTokenizer, resolveTextOptions, sameTextOptions, type TextOptions } from '../../src/core/tokenizer.js';
 
 function tokens(text: string, options: TextOptions = {}): string[] {
   return createTokenizer(resolveTextOptions(options))(text);
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (isQuiverError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected the action to throw');
 }
 
 describe('resolveTextOptions', () => {
