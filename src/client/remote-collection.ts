@@ -1,0 +1,155 @@
+/**
+ * A collection on a Quiver server, with the library Collection's method
+ * names, arguments and results: code written against PortableCollection
+ * runs on either.
+ */
+import type {
+  Collection,
+  CollectionInfo,
+  Document,
+  DocumentInput,
+  ListPage,
+  ListRequest,
+  SearchHit,
+  SearchRequest,
+  SearchResult,
+} from '../core/collection.js';
+import type { Transport } from './transport.js';
+import { decodeVector, encodeVector } from './vectors.js';
+
+/** What a library Collection and a RemoteCollection both offer, with the same signatures. */
+export type PortableCollection = Pick<
+  Collection,
+  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'search' | 'countWhere' | 'list'
+>;
+
+/** Most searches in one batch request (the server's MAX_BATCH_SEARCHES); longer batches are sent in chunks. */
+export const MAX_BATCH_SEARCHES = 100;
+
+type WriteResult<K extends string> = { [key in K]: number } & { version: number };
+
+export class RemoteCollection implements PortableCollection {
+  readonly name: string;
+  readonly #transport: Transport;
+
+  /** @internal Use `client.collection(name)` or `client.createCollection(...)`. */
+  constructor(transport: Transport, name: string) {
+    this.#transport = transport;
+    this.name = name;
+  }
+
+  /**
+   * The collection's settings and counts (the library's `collection.info`
+   * getter; one request). Also how to read `count` and `version`, which the
+   * library offers as synchronous getters.
+   */
+  async describe(): Promise<CollectionInfo> {
+    const { json } = await this.#transport.send('describeCollection', this.name);
+    const { state: _state, ...info } = json as CollectionInfo & { state: string };
+    return info;
+  }
+
+  /** Inserts documents, replacing any with the same id. All or nothing. Vectors travel as base64 float32. */
+  async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
+    // The server rejects an empty batch; the library accepts it and writes nothing.
+    if (Array.isArray(documents) && documents.length === 0) return { upserted: 0, version: (await this.describe()).version };
+    const body = { documents: Array.isArray(documents) ? documents.map(encodeDocument) : documents };
+    return (await this.#transport.send('upsert', this.name, body)).json as WriteResult<'upserted'>;
+  }
+
+  /** The document with this id, or null. */
+  async get(id: string): Promise<Document | null> {
+    // POST .../documents/get rather than GET .../documents/{id}: URLs collapse ids such as '..' (dot segments).
+    const [document] = await this.getMany([id]);
+    return document ?? null;
+  }
+
+  /** Documents by id, in the order asked; null where an id does not exist. */
+  async getMany(ids: readonly string[]): Promise<(Document | null)[]> {
+    if (Array.isArray(ids) && ids.length === 0) return [];
+    const { json } = await this.#transport.send('getMany', this.name, { ids });
+    const byId = new Map<string, Document>();
+    for (const document of (json as { documents: Record<string, unknown>[] }).documents) {
+      const decoded = decodeDocument(document);
+      byId.set(decoded.id, decoded);
+    }
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Deletes documents by id; ids that do not exist are skipped. */
+  async delete(ids: readonly string[]): Promise<{ deleted: number; version: number }> {
+    if (Array.isArray(ids) && ids.length === 0) return { deleted: 0, version: (await this.describe()).version };
+    return (await this.#transport.send('delete', this.name, { ids })).json as WriteResult<'deleted'>;
+  }
+
+  /** Deletes every document matching `filter` in one transaction. */
+  async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
+    return (await this.#transport.send('delete', this.name, { filter })).json as WriteResult<'deleted'>;
+  }
+
+  /**
+   * The k best documents, as the library's `search`: `vector` (base64 on the
+   * wire), `text`, or both (hybrid). With `explain: true`, `{ hits, explain }`.
+   * The server may answer from its result cache; the reply's `cached` flag is
+   * not part of the result.
+   */
+  async search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
+  async search(request: SearchRequest): Promise<SearchHit[]>;
+  async search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
+    const { json } = await this.#transport.send('search', this.name, encodeSearch(request));
+    return searchOutcome(request, json);
+  }
+
+  /**
+   * Several searches in order, as `search` would answer each (hits, or
+   * `{ hits, explain }` where that request has `explain: true`). Sent
+   * MAX_BATCH_SEARCHES to a request. The library has no batch call: in
+   * process, `Promise.all(requests.map((r) => collection.search(r)))`.
+   */
+  async searchBatch(requests: readonly (SearchRequest & { explain?: false })[]): Promise<SearchHit[][]>;
+  async searchBatch(requests: readonly SearchRequest[]): Promise<(SearchHit[] | SearchResult)[]>;
+  async searchBatch(requests: readonly SearchRequest[]): Promise<(SearchHit[] | SearchResult)[]> {
+    const results: (SearchHit[] | SearchResult)[] = [];
+    for (let start = 0; start < requests.length; start += MAX_BATCH_SEARCHES) {
+      const chunk = requests.slice(start, start + MAX_BATCH_SEARCHES);
+      const { json } = await this.#transport.send('searchBatch', this.name, { searches: chunk.map(encodeSearch) });
+      (json as { results: unknown[] }).results.forEach((result, i) => results.push(searchOutcome(chunk[i]!, result)));
+    }
+    return results;
+  }
+
+  /** Number of documents matching `filter` (all documents without one). */
+  async countWhere(filter?: Record<string, unknown>): Promise<number> {
+    const { json } = await this.#transport.send('count', this.name, filter === undefined ? {} : { filter });
+    return (json as { count: number }).count;
+  }
+
+  /** Documents matching the filter, in label order, a page at a time. */
+  async list(request: ListRequest = {}): Promise<ListPage> {
+    const { json } = await this.#transport.send('list', this.name, request);
+    const page = json as { documents: Record<string, unknown>[]; next: string | null };
+    return { documents: page.documents.map(decodeDocument), next: page.next };
+  }
+}
+
+function encodeDocument(document: DocumentInput): unknown {
+  if (typeof document !== 'object' || document === null || !('vector' in document)) return document;
+  return { ...document, vector: encodeVector(document.vector) };
+}
+
+function encodeSearch(request: SearchRequest): unknown {
+  if (typeof request !== 'object' || request === null || request.vector === undefined) return request;
+  return { ...request, vector: encodeVector(request.vector) };
+}
+
+function decodeDocument<T extends Record<string, unknown>>(json: T): Document {
+  const vector = decodeVector(json.vector);
+  return (vector === undefined ? json : { ...json, vector }) as unknown as Document;
+}
+
+function searchOutcome(request: SearchRequest, json: unknown): SearchHit[] | SearchResult {
+  const { hits, explain } = json as { hits: Record<string, unknown>[]; explain?: SearchResult['explain'] };
+  const decoded = hits.map((hit) => decodeDocument(hit) as unknown as SearchHit);
+  return request.explain === true && explain !== undefined ? { hits: decoded, explain } : decoded;
+}
+

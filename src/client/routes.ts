@@ -1,0 +1,28 @@
+/**
+ * Every REST route the client calls, as OpenAPI path templates, so the
+ * tests can check each one against the document the server serves
+ * (`/openapi.json`): a renamed route fails there, not in production.
+ */
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** OpenAPI form: `{name}` stands for a percent-encoded path parameter. */
+  path: string;
+}
+
+export const ROUTES = {
+  health: { method: 'GET', path: '/health' },
+  ready: { method: 'GET', path: '/health/ready' },
+  listCollections: { method: 'GET', path: '/collections' },
+  createCollection: { method: 'POST', path: '/collections' },
+  describeCollection: { method: 'GET', path: '/collections/{name}' },
+  dropCollection: { method: 'DELETE', path: '/collections/{name}' },
+  upsert: { method: 'POST', path: '/collections/{name}/documents' },
+  getMany: { method: 'POST', path: '/collections/{name}/documents/get' },
+  delete: { method: 'POST', path: '/collections/{name}/documents/delete' },
+  list: { method: 'POST', path: '/collections/{name}/documents/list' },
+  count: { method: 'POST', path: '/collections/{name}/count' },
+  search: { method: 'POST', path: '/collections/{name}/search' },
+  searchBatch: { method: 'POST', path: '/collections/{name}/search/batch' },
+} as const satisfies Record<string, Route>;
+
+export type RouteName = keyof typeof ROUTES;
