@@ -14,6 +14,7 @@ import {
   MAX_DIMENSION,
   MAX_EF,
   MAX_HNSW_M,
+  MAX_SEGMENTS,
   MAX_RERANK,
   METRICS,
   QUANTIZATIONS,
@@ -33,7 +34,13 @@ export interface CollectionOptions {
   /** Re-rank factor for int8 search (see DEFAULT_RERANK). */
   rerank?: number;
   /** HNSW graph parameters; see DEFAULT_HNSW_*. */
-  hnsw?: { m?: number; efConstruction?: number; ef?: number };
+  /**
+   * `segments`: how many graphs the collection's HNSW index is split into
+   * (label % segments), searched in parallel on the database's workers and
+   * merged by score. Default: the database's `workers` (at least 1). Fixed at
+   * creation.
+   */
+  hnsw?: { m?: number; efConstruction?: number; ef?: number; segments?: number };
   /** How document text becomes keyword terms (language, stemming, stopwords, CJK handling); see tokenizer.ts. */
   text?: TextOptions;
   /** BM25 scoring parameters k1 and b. */
@@ -45,13 +52,23 @@ export interface ResolvedCollectionOptions {
   readonly metric: Metric;
   readonly quantization: Quantization;
   readonly rerank: number;
-  readonly hnsw: Readonly<{ m: number; efConstruction: number; ef: number }>;
+  readonly hnsw: Readonly<HnswOptions>;
   readonly text: ResolvedTextOptions;
   readonly bm25: ResolvedBm25Options;
 }
 
-/** Merges defaults, checks every field and throws one INVALID_OPTIONS listing all problems. */
-export function resolveCollectionOptions(input: unknown): ResolvedCollectionOptions {
+export interface HnswOptions {
+  m: number;
+  efConstruction: number;
+  ef: number;
+  segments: number;
+}
+
+/**
+ * Merges defaults, checks every field and throws one INVALID_OPTIONS listing
+ * all problems. `defaultSegments` comes from the database (its workers).
+ */
+export function resolveCollectionOptions(input: unknown, defaultSegments = 1): ResolvedCollectionOptions {
   const problems: string[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw createError('INVALID_OPTIONS', ['collection options must be an object']);
@@ -74,7 +91,7 @@ export function resolveCollectionOptions(input: unknown): ResolvedCollectionOpti
   if (!isIntegerIn(rerank, 1, MAX_RERANK)) {
     problems.push(`rerank must be an integer from 1 to ${MAX_RERANK}, got ${String(rerank)}`);
   }
-  const hnsw = resolveHnsw(options.hnsw, problems);
+  const hnsw = resolveHnsw(options.hnsw, defaultSegments, problems);
   const text = collectProblems(() => resolveTextOptions(options.text ?? {}), problems);
   const bm25 = collectProblems(() => resolveBm25Options(options.bm25 ?? {}), problems);
   if (problems.length > 0 || text === undefined || bm25 === undefined) throw createError('INVALID_OPTIONS', problems);
@@ -100,7 +117,9 @@ function collectProblems<T>(resolve: () => T, problems: string[]): T | undefined
   }
 }
 
-function resolveHnsw(input: unknown, problems: string[]): Readonly<{ m: number; efConstruction: number; ef: number }> {
+const HNSW_KEYS = new Set(['m', 'efConstruction', 'ef', 'segments']);
+
+function resolveHnsw(input: unknown, defaultSegments: number, problems: string[]): Readonly<HnswOptions> {
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     problems.push('hnsw must be an object');
@@ -108,13 +127,14 @@ function resolveHnsw(input: unknown, problems: string[]): Readonly<{ m: number; 
   }
   const options = input as Record<string, unknown>;
   for (const key of Object.keys(options)) {
-    if (key !== 'm' && key !== 'efConstruction' && key !== 'ef') problems.push(`unknown option 'hnsw.${key}'`);
+    if (!HNSW_KEYS.has(key)) problems.push(`unknown option 'hnsw.${key}'`);
   }
-  const { m = DEFAULT_HNSW_M, efConstruction = DEFAULT_HNSW_EF_CONSTRUCTION, ef = DEFAULT_HNSW_EF } = options;
+  const { m = DEFAULT_HNSW_M, efConstruction = DEFAULT_HNSW_EF_CONSTRUCTION, ef = DEFAULT_HNSW_EF, segments = defaultSegments } = options;
   if (!isIntegerIn(m, 2, MAX_HNSW_M)) problems.push(`hnsw.m must be an integer from 2 to ${MAX_HNSW_M}, got ${String(m)}`);
   if (!isIntegerIn(efConstruction, 1, MAX_EF)) {
     problems.push(`hnsw.efConstruction must be an integer from 1 to ${MAX_EF}, got ${String(efConstruction)}`);
   }
   if (!isIntegerIn(ef, 1, MAX_EF)) problems.push(`hnsw.ef must be an integer from 1 to ${MAX_EF}, got ${String(ef)}`);
-  return Object.freeze({ m: m as number, efConstruction: efConstruction as number, ef: ef as number });
+  if (!isIntegerIn(segments, 1, MAX_SEGMENTS)) problems.push(`hnsw.segments must be an integer from 1 to ${MAX_SEGMENTS}, got ${String(segments)}`);
+  return Object.freeze({ m: m as number, efConstruction: efConstruction as number, ef: ef as number, segments: segments as number });
 }

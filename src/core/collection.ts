@@ -11,7 +11,6 @@ import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
-import { HnswIndex } from './hnsw-index.js';
 import type { TopK } from './kernels.js';
 import { normalized, normalizesAtInsert } from './metric.js';
 import {
@@ -28,6 +27,7 @@ import {
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArenaMeta, readArenaRows, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
+import { SegmentedGraph, type SegmentHosting } from './segmented-graph.js';
 import type { Change, DocumentRow, DocumentTable } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
@@ -165,6 +165,8 @@ export interface Persistence {
   /** Compact once tombstones pass this fraction of the graph. */
   compactAt: number;
   log: Logger;
+  /** Where the HNSW segments live: worker threads, or this thread. */
+  hosting: SegmentHosting;
 }
 
 export interface Logger {
@@ -175,6 +177,13 @@ export interface Logger {
 
 /** One vector search in this many is timed and fed back to the planner. */
 const PLANNER_SAMPLE = 8;
+
+/**
+ * Writers wait while more labels than this await their graph insert on the
+ * workers: a bulk load runs at the pace of the graph builders, and the exact
+ * scan of pending labels each search adds stays small.
+ */
+const MAX_GRAPH_BACKLOG = 8_192;
 
 /** Fewer tombstones than this cost too little to be worth a rebuild. */
 const MIN_COMPACT_TOMBSTONES = 1_000;
@@ -209,7 +218,7 @@ export class Collection {
   #flat: FlatIndex;
   /** Set after a snapshot restore until the vector rows are read (see #vectors). */
   #pendingRows: (() => string | undefined) | undefined;
-  #hnsw: HnswIndex;
+  #hnsw: SegmentedGraph;
   #bm25: Bm25Index;
   /** Built on first use (filters), from the store: opening a collection never parses metadata. */
   #metadata: MetadataIndex | undefined;
@@ -232,6 +241,7 @@ export class Collection {
   /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */
   #touchedDuringCompaction: Set<number> | undefined;
   #compaction: Promise<boolean> | undefined;
+  #snapshotting: Promise<boolean> | undefined;
 
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
   constructor(
@@ -284,6 +294,10 @@ export class Collection {
   /** Inserts documents, replacing any with the same id. All or nothing. */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
     this.#checkUsable();
+    if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) {
+      await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
+      this.#checkUsable();
+    }
     const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
     const version = this.#version + 1;
     this.#table.put(rows, version);
@@ -388,12 +402,12 @@ export class Collection {
     } else {
       const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
       if (checked.text === undefined) {
-        const vector = this.#vectorSearch(query, k, checked, allowed, candidates);
+        const vector = await this.#vectorSearch(query, k, checked, allowed, candidates);
         ({ labels, scores } = vector.top);
         explain = vector.explain;
       } else {
         const depth = Math.max(k, HYBRID_DEPTH);
-        const vector = this.#vectorSearch(query, depth, checked, allowed, candidates);
+        const vector = await this.#vectorSearch(query, depth, checked, allowed, candidates);
         const keyword = this.#bm25.search(checked.text, depth, allowed?.bitset);
         const fused = this.#fuse(query, checked, vector.top, keyword);
         labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
@@ -424,13 +438,13 @@ export class Collection {
   }
 
   /** One vector search by the planner's (or the request's) plan; `explain.timings.search` is its time. */
-  #vectorSearch(
+  async #vectorSearch(
     query: Float32Array,
     k: number,
     checked: CheckedSearch,
     allowed: { bitset: Uint32Array; count: number } | undefined,
     candidates: number,
-  ): { top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> } {
+  ): Promise<{ top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> }> {
     // The planner learns from one search in PLANNER_SAMPLE: timing every one costs more than it teaches.
     const learn = ++this.#searches % PLANNER_SAMPLE === 0;
     const started = learn ? performance.now() : 0;
@@ -447,9 +461,8 @@ export class Collection {
     let fallback = false;
     let top: TopK;
     if (plan.kind === 'hnsw') {
-      const filter = allowed && ((label: number) => hasLabel(allowed.bitset, label));
-      const approximate = this.#hnsw.search(query, k, plan.ef, filter);
-      if (approximate.labels.length < Math.min(k, candidates)) {
+      const approximate = await this.#approximate(query, k, plan.ef, allowed);
+      if (approximate === undefined || approximate.labels.length < Math.min(k, candidates)) {
         fallback = true;
         top = this.#exact(query, k, allowed, checked.quantized);
       } else {
@@ -469,6 +482,33 @@ export class Collection {
         estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
       },
     };
+  }
+
+  /**
+   * The graph's top k plus an exact scan of the labels whose graph insert is
+   * still pending (see SegmentedGraph), so every acknowledged write is
+   * searchable at once. Undefined when the graph could not answer (a worker
+   * failed): the caller scans exactly instead.
+   */
+  async #approximate(query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined): Promise<TopK | undefined> {
+    let graph: TopK;
+    try {
+      graph = await this.#hnsw.search(query, k, ef, allowed?.bitset);
+    } catch (error) {
+      this.#persistence.log.error(`collection '${this.name}': graph search failed, scanning exactly: ${String(error)}`);
+      return undefined;
+    }
+    if (!this.#open) return graph;
+    // Graph hits and pending labels are scored together by the kernel: the same scores as an exact scan.
+    let pending = this.#hnsw.pendingLabels();
+    if (pending.length > 0) {
+      const found = new Set(graph.labels);
+      pending = pending.filter((label) => !found.has(label) && (!allowed || hasLabel(allowed.bitset, label)));
+    }
+    const candidates = new Int32Array(graph.labels.length + pending.length);
+    candidates.set(graph.labels);
+    candidates.set(pending, graph.labels.length);
+    return this.#vectors.search(query, k, { candidates });
   }
 
   /**
@@ -599,7 +639,26 @@ export class Collection {
    */
   async snapshot(): Promise<boolean> {
     this.#checkUsable();
-    return this.#writeSnapshot();
+    return this.#snapshotOnce();
+  }
+
+  /**
+   * Resolves once every graph insert sent so far has run (with worker
+   * threads, inserts run in the background; searches meanwhile scan the
+   * pending documents exactly, so waiting is never needed for correctness).
+   */
+  async indexed(): Promise<void> {
+    this.#checkUsable();
+    await this.#hnsw.idle();
+  }
+
+  /** One snapshot at a time; a request during one waits for it, then writes if anything changed. */
+  async #snapshotOnce(force = false): Promise<boolean> {
+    while (this.#snapshotting) await this.#snapshotting.catch(() => false);
+    this.#snapshotting = this.#writeSnapshot(force).finally(() => {
+      this.#snapshotting = undefined;
+    });
+    return this.#snapshotting;
   }
 
   /**
@@ -641,17 +700,18 @@ export class Collection {
   async #restore(dir: string): Promise<string | undefined> {
     const checked = readSnapshot(dir, { dimension: this.options.dimension, maxVersion: this.#version });
     if ('problem' in checked) return checked.problem;
-    const { manifest, graphFile } = checked.snapshot;
-    // hnswlib loads the graph on the thread pool while this thread checks the graph's
-    // checksum and reads the small arena sections; a graph failing its check is never used.
-    const graph = HnswIndex.read(graphFile, this.options.dimension, this.options.metric);
+    const { manifest, graphFiles } = checked.snapshot;
+    const meta = readArenaMeta(checked.snapshot);
+    if ('problem' in meta) return meta.problem;
+    // The segments load on their hosts (hnswlib reads on libuv's thread pool) while this
+    // thread checks the graph files' checksums; a graph failing its check is never used.
+    const graph = SegmentedGraph.load(this.#graphSpec(), this.#persistence.hosting, graphFiles, meta.states, this.#onGraphError);
     graph.catch(() => {});
     const graphProblem = verifyGraph(checked.snapshot);
-    const meta = graphProblem === undefined ? readArenaMeta(checked.snapshot) : undefined;
     // Everything that does not need the graph is done before waiting for it.
     let keywordProblem: string | undefined;
     let changes: Change[] = [];
-    if (meta !== undefined && !('problem' in meta)) {
+    if (graphProblem === undefined) {
       try {
         this.#bm25 = Bm25Index.deserialize(meta.keyword, { text: this.options.text, bm25: this.options.bm25 });
       } catch (error) {
@@ -664,16 +724,18 @@ export class Collection {
       });
       changes = this.#table.changesSince(manifest.version);
     }
-    let index: Awaited<typeof graph>;
+    let loaded: SegmentedGraph;
     try {
-      index = await graph;
+      loaded = await graph;
     } catch (error) {
       return graphProblem ?? `snapshot v${manifest.version} graph could not be loaded (${(error as Error).message})`;
     }
-    if (graphProblem !== undefined) return graphProblem;
-    if (!meta || 'problem' in meta) return meta?.problem ?? 'arena could not be read';
-    if (keywordProblem !== undefined) return keywordProblem;
-    this.#hnsw = new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, 0, { index, states: meta.states });
+    if (graphProblem !== undefined || keywordProblem !== undefined) {
+      loaded.drop();
+      return graphProblem ?? keywordProblem;
+    }
+    this.#hnsw.drop();
+    this.#hnsw = loaded;
     // The vectors for exact scans are the largest part: with nothing to replay they load
     // right after open (or at the first exact search, write or snapshot, whichever is first).
     const loadRows = (): string | undefined => {
@@ -715,6 +777,7 @@ export class Collection {
 
   #rebuildFromStore(): void {
     const count = this.#table.count();
+    this.#hnsw.drop();
     this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, count));
     this.#flat.reserve(this.#table.maxLabel() + 1);
     this.#changedSinceSnapshot = count;
@@ -771,6 +834,7 @@ export class Collection {
     this.#pendingRows = undefined;
     this.#flat.dispose();
     this.#flat = new FlatIndex(this.options);
+    this.#hnsw.drop();
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#bm25 = this.#emptyKeywordIndex();
     this.#labels.clear();
@@ -782,33 +846,58 @@ export class Collection {
     return new Bm25Index({ text: this.options.text, bm25: this.options.bm25 });
   }
 
-  #emptyGraph(capacity: number): HnswIndex {
-    return new HnswIndex(this.options.dimension, this.options.metric, this.options.hnsw, capacity);
+  #emptyGraph(capacity: number): SegmentedGraph {
+    return SegmentedGraph.create(this.#graphSpec(), this.#persistence.hosting, this.options.hnsw.segments, capacity, this.#onGraphError);
   }
 
-  /** Writes a snapshot unless one at this version exists (`force`: a compaction changed the graph, not the version). */
-  #writeSnapshot(force = false): boolean {
+  #graphSpec() {
+    const { dimension, metric, hnsw } = this.options;
+    return { dimension, metric, params: hnsw };
+  }
+
+  readonly #onGraphError = (error: Error): void => {
+    if (this.#open) this.#persistence.log.error(`collection '${this.name}': graph update failed: ${error.message}`);
+  };
+
+  /**
+   * Writes a snapshot unless one at this version exists (`force`: a
+   * compaction changed the graph, not the version). The state is taken at
+   * the current version synchronously; the files are written in the
+   * background of other work (see snapshot.ts).
+   */
+  async #writeSnapshot(force = false): Promise<boolean> {
     const { dir, log } = this.#persistence;
     if (dir === undefined || (!force && this.#version === this.#snapshotVersion)) return false;
     const started = performance.now();
-    const { rows, live, highWater } = this.#vectors.exportViews();
-    const hnsw = this.#hnsw;
+    const version = this.#version;
+    const changed = this.#changedSinceSnapshot;
+    const { live, highWater } = this.#vectors.exportViews();
+    const graph = this.#hnsw;
     const ids = Array.from({ length: highWater }, (_, label) => this.#ids[label] ?? null);
-    writeSnapshot(dir, {
-      version: this.#version,
+    const states = graph.states.slice(0, highWater);
+    const saving = graph.save.bind(graph);
+    const flat = this.#flat;
+    const rowBytes = this.options.dimension * Float32Array.BYTES_PER_ELEMENT;
+    await writeSnapshot(dir, {
+      version,
       dimension: this.options.dimension,
       highWater,
-      rows,
-      live,
-      states: hnsw.states.slice(0, highWater),
+      rowsBytes: highWater * rowBytes,
+      readRows: (offset, length) => {
+        if (!this.#open || flat !== this.#flat) throw new Error('the collection closed during the snapshot');
+        return flat.exportViews().rows.subarray(offset, offset + length);
+      },
+      live: live.slice(),
+      states,
       ids,
       keyword: this.#bm25.serialize(),
-      writeGraph: (file) => hnsw.save(file),
+      segments: graph.segments,
+      saveGraphs: async (files) => (await saving(files)).saved,
     });
-    this.#table.pruneDeletions(this.#version);
-    this.#snapshotVersion = this.#version;
-    this.#changedSinceSnapshot = 0;
-    log.info(`collection '${this.name}': snapshot v${this.#version} written in ${(performance.now() - started).toFixed(0)} ms`);
+    this.#table.pruneDeletions(version);
+    this.#snapshotVersion = version;
+    this.#changedSinceSnapshot = Math.max(0, this.#changedSinceSnapshot - changed);
+    log.info(`collection '${this.name}': snapshot v${version} written in ${(performance.now() - started).toFixed(0)} ms`);
     return true;
   }
 
@@ -821,21 +910,21 @@ export class Collection {
     }
     if (dir === undefined) return;
     // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.
-    // A loop of writes that never yields would starve the deferred snapshot: past twice the threshold, write it now.
-    if (this.#changedSinceSnapshot >= 2 * snapshotAfter && this.#compaction === undefined) {
-      this.#writeSnapshot();
+    // A loop of writes that never yields would starve the deferred snapshot: past twice the threshold, start it now.
+    if (this.#changedSinceSnapshot >= 2 * snapshotAfter && this.#snapshotting === undefined && this.#compaction === undefined) {
+      this.#snapshotOnce().catch((error: unknown) => {
+        if (this.#open) this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
+      });
       return;
     }
-    if (!this.#snapshotScheduled && this.#changedSinceSnapshot >= snapshotAfter) {
+    if (!this.#snapshotScheduled && this.#snapshotting === undefined && this.#changedSinceSnapshot >= snapshotAfter) {
       this.#snapshotScheduled = true;
       setImmediate(() => {
         this.#snapshotScheduled = false;
         if (!this.#open || this.#compaction) return;
-        try {
-          this.#writeSnapshot();
-        } catch (error) {
-          this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
-        }
+        this.#snapshotOnce().catch((error: unknown) => {
+          if (this.#open) this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
+        });
       });
     }
   }
@@ -850,7 +939,10 @@ export class Collection {
       const labels = this.#hnsw.liveLabels();
       let sliceStart = performance.now();
       for (const label of labels) {
-        if (!this.#open) return false;
+        if (!this.#open) {
+          fresh.drop();
+          return false;
+        }
         if (touched.has(label) || !this.#vectors.has(label)) continue;
         fresh.add(label, this.#vectors.vector(label));
         if (performance.now() - sliceStart > COMPACTION_SLICE_MS) {
@@ -858,27 +950,37 @@ export class Collection {
           sliceStart = performance.now();
         }
       }
+      // The new graph is built in the background (on the workers); searches use the old one meanwhile.
+      await fresh.idle();
       // Catch up with writes made during the rebuild, synchronously, then swap.
       for (const label of touched) {
         if (this.#vectors.has(label)) fresh.add(label, this.#vectors.vector(label));
         else fresh.remove(label);
       }
+    } catch (error) {
+      fresh.drop();
+      throw error;
     } finally {
       this.#touchedDuringCompaction = undefined;
     }
-    if (!this.#open) return false;
+    if (!this.#open) {
+      fresh.drop();
+      return false;
+    }
     const removed = this.#hnsw.tombstones;
+    this.#hnsw.drop();
     this.#hnsw = fresh;
     this.#persistence.log.info(
       `collection '${this.name}': compacted ${removed} tombstones in ${(performance.now() - started).toFixed(0)} ms`,
     );
-    this.#writeSnapshot(true);
+    await this.#snapshotOnce(true);
     return true;
   }
 
   /** @internal Releases memory; the collection is unusable afterwards. */
   dispose(): void {
     this.#open = false;
+    this.#hnsw.drop();
     this.#flat.dispose();
     this.#labels.clear();
     this.#ids = [];

@@ -3,6 +3,7 @@
  * library exports and the server calls.
  */
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Collection, type CollectionInfo, type Logger, type Persistence } from './collection.js';
 import { createError, QuiverError } from './errors.js';
@@ -11,7 +12,10 @@ import {
   DEFAULT_COMPACT_AT,
   DEFAULT_SNAPSHOT_AFTER,
   isIntegerIn,
+  MAX_WORKERS,
 } from './options.js';
+import type { SegmentHosting } from './segmented-graph.js';
+import { localHost, sharedPool, type PoolStats } from './worker-pool.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
 import { Store, type Durability, type StoredCollection } from './store.js';
 import { isPlainObject } from './validate.js';
@@ -29,6 +33,13 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Snapshot a collection once this many documents changed since its last snapshot. Default DEFAULT_SNAPSHOT_AFTER. */
   snapshotAfter?: number;
+  /**
+   * Worker threads that host the collections' HNSW segments, so graph
+   * searches use every core and graph inserts never run on this thread's
+   * event loop. Default: the number of cores. 0 keeps every graph on the
+   * calling thread (no threads; lowest latency for one query at a time).
+   */
+  workers?: number;
 }
 
 /** A collection that failed to open: it reports why, and can be dropped. */
@@ -56,24 +67,41 @@ export class Database {
   readonly #collections = new Map<string, Entry>();
   readonly #log: Logger;
   readonly #snapshotAfter: number;
+  /** Worker threads hosting HNSW segments; 0: segments stay on this thread. */
+  readonly workers: number;
+  readonly #hosting: SegmentHosting;
   #closed = false;
 
-  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number) {
+  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number) {
     this.#store = store;
     this.path = path;
     this.#log = log;
     this.#snapshotAfter = snapshotAfter;
+    this.workers = workers;
+    if (workers === 0) {
+      const local = localHost();
+      this.#hosting = { inline: true, host: () => local };
+    } else {
+      this.#hosting = { inline: false, host: (n) => sharedPool(workers).host(n) };
+    }
+  }
+
+  /** Queue depth and waiting time of the worker threads (undefined with `workers: 0`). */
+  get workerStats(): PoolStats | undefined {
+    return this.workers === 0 ? undefined : sharedPool(this.workers).stats;
   }
 
   /** @internal Use `openDatabase`. */
   static async open(options: DatabaseOptions): Promise<Database> {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
-    const { path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, ...rest } =
-      options as Record<string, unknown>;
+    const {
+      path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, workers = availableParallelism(), ...rest
+    } = options as Record<string, unknown>;
     const problems = Object.keys(rest).map((key) => `unknown option '${key}'`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) problems.push('path must be a non-empty string');
     if (durability !== 'process' && durability !== 'fsync') problems.push(`durability must be 'process' or 'fsync', got ${String(durability)}`);
     if (!isIntegerIn(snapshotAfter, 1, Number.MAX_SAFE_INTEGER)) problems.push('snapshotAfter must be a positive integer');
+    if (!isIntegerIn(workers, 0, MAX_WORKERS)) problems.push(`workers must be an integer from 0 to ${MAX_WORKERS}, got ${String(workers)}`);
     const log = logger as Logger;
     if (typeof log?.info !== 'function' || typeof log.warn !== 'function' || typeof log.error !== 'function') {
       problems.push('logger must have info, warn and error methods');
@@ -81,11 +109,12 @@ export class Database {
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
 
     const store = Store.open(path as string | undefined, durability as Durability);
-    const db = new Database(store, path as string | undefined, log, snapshotAfter as number);
+    const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number);
     for (const stored of store.collections()) {
       let collection: Collection | undefined;
       try {
-        const resolved = resolveCollectionOptions(JSON.parse(stored.config));
+        // Collections created before segments existed have one.
+        const resolved = resolveCollectionOptions(JSON.parse(stored.config), 1);
         collection = db.#makeCollection(stored, resolved);
         await collection.load();
       } catch (error) {
@@ -102,7 +131,7 @@ export class Database {
   async createCollection(name: string, options: CollectionOptions): Promise<Collection> {
     this.#assertOpen();
     checkName(name);
-    const resolved = resolveCollectionOptions(options);
+    const resolved = resolveCollectionOptions(options, Math.max(1, this.workers));
     if (this.#collections.has(name)) throw createError('COLLECTION_EXISTS', name);
     const stored = this.#store.createCollection(name, JSON.stringify(resolved));
     return this.#makeCollection(stored, resolved);
@@ -184,6 +213,7 @@ export class Database {
       snapshotAfter: this.#snapshotAfter,
       compactAt: DEFAULT_COMPACT_AT,
       log: this.#log,
+      hosting: this.#hosting,
     };
     const collection = new Collection(name, uid, options, this.#store.documents(id), version, persistence, () => this.#assertOpen());
     this.#collections.set(name, { id, collection });

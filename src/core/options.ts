@@ -50,6 +50,10 @@ export const DEFAULT_HNSW_M = 16;
 export const DEFAULT_HNSW_EF_CONSTRUCTION = 200;
 export const DEFAULT_HNSW_EF = 64;
 export const MAX_HNSW_M = 128;
+/** Most HNSW segments per collection (see SegmentedGraph). */
+export const MAX_SEGMENTS = 64;
+/** Most worker threads a database may ask for. */
+export const MAX_WORKERS = 256;
 export const MAX_EF = 10_000;
 /**
  * A collection snapshots its derived state once this many documents changed

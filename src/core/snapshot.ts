@@ -16,20 +16,26 @@
  * | file                  | contents                                      |
  * |-----------------------|-----------------------------------------------|
  * | manifest.json         | format, version, dimension, file table        |
- * | hnsw.<version>.bin    | hnswlib's own index format                     |
+ * | hnsw.<version>.<i>.bin| segment i of the graph, hnswlib's own format   |
  * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states, ids, |
  * |                       | the BM25 index (bm25-index.ts's own format)    |
  *
- * The arena's rows and live bitset are written from, and read straight
- * into, WebAssembly memory (no intermediate copy of the vectors); the ids
+ * Writing never blocks the event loop for long: segment files are written
+ * by the threads that host them, and the arena file a chunk at a time. The
+ * rows are read from WebAssembly memory chunk by chunk while writes go on,
+ * so a row changed after `version` may hold its newer vector: harmless, as
+ * every change after `version` is replayed from the store on open. The
+ * small sections (live bitset, states, ids, keyword index) are copied at
+ * `version`. On open, rows are read straight into WebAssembly memory; the ids
  * (a JSON array indexed by label, null for free labels) spare the open a
  * scan of the store.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 const MANIFEST = 'manifest.json';
 
 interface FileEntry {
@@ -51,66 +57,107 @@ export interface SnapshotManifest {
   highWater: number;
   /** Byte size and CRC-32 of each arena section, in file order, so sections can be read and checked separately. */
   sections: Record<ArenaSection, { bytes: number; crc32: number }>;
-  files: { hnsw: FileEntry; arena: FileEntry };
+  files: { hnsw: FileEntry[]; arena: FileEntry };
 }
 
 export interface SnapshotContents {
   version: number;
   dimension: number;
   highWater: number;
-  /** Views of the arena in WebAssembly memory: written before anything else can grow it. */
-  rows: Uint8Array;
+  /** Size of the rows section in bytes. */
+  rowsBytes: number;
+  /** `length` bytes of the rows section from `offset`: a fresh view of WebAssembly memory, valid until the next await. */
+  readRows: (offset: number, length: number) => Uint8Array;
   live: Uint8Array;
   states: Uint8Array;
   /** Ids by label (null where free). */
   ids: readonly (string | null)[];
   /** The serialised keyword index. */
   keyword: Uint8Array;
-  /** Writes the HNSW graph to the given path. */
-  writeGraph: (file: string) => void;
+  /** Graph segments to save. */
+  segments: number;
+  /** Saves segment i of the graph to `files[i]` (durably); resolves to each file's size and checksum. */
+  saveGraphs: (files: readonly string[]) => Promise<{ bytes: number; crc32: number }[]>;
 }
 
 /** A snapshot whose manifest and file sizes passed their checks; `verifyGraph`, `readArenaMeta` and `readArenaRows` check the contents. */
 export interface CheckedSnapshot {
   manifest: SnapshotManifest;
-  graphFile: string;
+  graphFiles: string[];
   arenaFile: string;
 }
 
-export function writeSnapshot(dir: string, contents: SnapshotContents): SnapshotManifest {
+export async function writeSnapshot(dir: string, contents: SnapshotContents): Promise<SnapshotManifest> {
   mkdirSync(dir, { recursive: true });
   const { version } = contents;
   const arenaName = `arena.${version}.bin`;
-  const hnswName = `hnsw.${version}.bin`;
+  const graphNames = Array.from({ length: contents.segments }, (_, i) => `hnsw.${version}.${i}.bin`);
+  const graphs = contents.saveGraphs(graphNames.map((name) => join(dir, name)));
+  graphs.catch(() => {});
 
   const ids = Buffer.from(JSON.stringify(contents.ids));
-  const parts = [contents.rows, contents.live, contents.states, ids, contents.keyword];
-  const arena = writeDurably(dir, arenaName, parts);
-  const graphTemp = join(dir, `${hnswName}.tmp`);
-  contents.writeGraph(graphTemp);
-  const graphBytes = readFileSync(graphTemp);
-  fsyncFile(graphTemp);
-  renameSync(graphTemp, join(dir, hnswName));
+  const small = [contents.live, contents.states, ids, contents.keyword];
+  const { entry: arena, rowsCrc } = await writeArena(dir, arenaName, contents, small);
+  const saved = await graphs;
 
+  const crcs = [rowsCrc, ...small.map((part) => crc32(part))];
+  const sizes = [contents.rowsBytes, ...small.map((part) => part.byteLength)];
   const manifest: SnapshotManifest = {
     format: SNAPSHOT_FORMAT,
     version,
     dimension: contents.dimension,
     highWater: contents.highWater,
     sections: Object.fromEntries(
-      ARENA_SECTIONS.map((name, i) => [name, { bytes: parts[i]!.byteLength, crc32: crc32(parts[i]!) }]),
+      ARENA_SECTIONS.map((name, i) => [name, { bytes: sizes[i]!, crc32: crcs[i]! }]),
     ) as SnapshotManifest['sections'],
     files: {
-      hnsw: { name: hnswName, bytes: graphBytes.byteLength, crc32: crc32(graphBytes) },
+      hnsw: saved.map((file, i) => ({ name: graphNames[i]!, bytes: file.bytes, crc32: file.crc32 })),
       arena,
     },
   };
   writeDurably(dir, MANIFEST, [Buffer.from(JSON.stringify(manifest, null, 2))]);
   fsyncFile(dir);
+  const keep = new Set([MANIFEST, arenaName, ...graphNames]);
   for (const name of readdirSync(dir)) {
-    if (name !== MANIFEST && name !== arenaName && name !== hnswName) rmSync(join(dir, name), { force: true });
+    if (!keep.has(name)) rmSync(join(dir, name), { force: true });
   }
   return manifest;
+}
+
+/** Bytes of rows copied and written per step: the event loop waits at most one such copy. */
+const WRITE_CHUNK = 4 * 1024 * 1024;
+
+/** The arena file: rows a chunk at a time, then the small sections; fsynced and renamed into place. */
+async function writeArena(
+  dir: string,
+  name: string,
+  contents: SnapshotContents,
+  small: readonly Uint8Array[],
+): Promise<{ entry: FileEntry; rowsCrc: number }> {
+  const temp = join(dir, `${name}.tmp`);
+  const file = await open(temp, 'w');
+  let bytes = 0;
+  let checksum = 0;
+  let rowsCrc = 0;
+  try {
+    for (let offset = 0; offset < contents.rowsBytes; offset += WRITE_CHUNK) {
+      const chunk = contents.readRows(offset, Math.min(WRITE_CHUNK, contents.rowsBytes - offset)).slice();
+      rowsCrc = crc32(chunk, rowsCrc);
+      checksum = crc32(chunk, checksum);
+      await file.write(chunk);
+      bytes += chunk.byteLength;
+    }
+    for (const part of small) {
+      await file.write(part);
+      checksum = crc32(part, checksum);
+      bytes += part.byteLength;
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  renameSync(temp, join(dir, name));
+  return { entry: { name, bytes, crc32: checksum }, rowsCrc };
 }
 
 /** The snapshot in `dir` with its manifest and file sizes checked, or the reason it cannot be used. */
@@ -138,21 +185,33 @@ export function readSnapshot(
   if (total !== manifest.files.arena.bytes) {
     return { problem: 'arena sections do not add up to the file size' };
   }
-  const graph = checkSize(dir, manifest.files?.hnsw);
-  if (typeof graph !== 'string') return graph;
-  return { snapshot: { manifest, graphFile: graph, arenaFile: arena } };
+  if (!Array.isArray(manifest.files.hnsw) || manifest.files.hnsw.length === 0) return { problem: 'manifest names no graph segments' };
+  const graphFiles: string[] = [];
+  for (const entry of manifest.files.hnsw) {
+    const graph = checkSize(dir, entry);
+    if (typeof graph !== 'string') return graph;
+    graphFiles.push(graph);
+  }
+  return { snapshot: { manifest, graphFiles, arenaFile: arena } };
 }
 
 /**
- * The graph file's checksum problem, if any. Callers may run this while
- * hnswlib loads the same file on another thread, and must discard the
+ * The graph files' checksum problem, if any. Callers may run this while
+ * hnswlib loads the same files on other threads, and must discard the
  * loaded graph unused when it fails.
  */
 export function verifyGraph(snapshot: CheckedSnapshot): string | undefined {
-  const { hnsw } = snapshot.manifest.files;
+  for (const [i, file] of snapshot.graphFiles.entries()) {
+    const problem = verifyFile(file, snapshot.manifest.files.hnsw[i]!);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function verifyFile(path: string, hnsw: FileEntry): string | undefined {
   // Streamed through one small buffer: no second copy of a graph that may be hundreds of MB.
   const buffer = Buffer.allocUnsafe(CHECK_CHUNK);
-  const fd = openSync(snapshot.graphFile, 'r');
+  const fd = openSync(path, 'r');
   let checksum = 0;
   try {
     for (let position = 0; ; ) {

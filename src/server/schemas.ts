@@ -11,6 +11,7 @@ import {
   MAX_DIMENSION,
   MAX_EF,
   MAX_HNSW_M,
+  MAX_SEGMENTS,
   MAX_ID_BYTES,
   MAX_K,
   MAX_LIST_LIMIT,
@@ -89,6 +90,7 @@ export const createCollectionBody = {
         m: { type: 'integer', minimum: 2, maximum: MAX_HNSW_M },
         efConstruction: { type: 'integer', minimum: 1, maximum: MAX_EF },
         ef: { type: 'integer', minimum: 1, maximum: MAX_EF },
+        segments: { type: 'integer', minimum: 1, maximum: MAX_SEGMENTS },
       },
       additionalProperties: false,
     },
@@ -99,8 +101,8 @@ export const createCollectionBody = {
 
 const hnswInfo = {
   type: 'object',
-  properties: { m: { type: 'integer' }, efConstruction: { type: 'integer' }, ef: { type: 'integer' } },
-  required: ['m', 'efConstruction', 'ef'],
+  properties: { m: { type: 'integer' }, efConstruction: { type: 'integer' }, ef: { type: 'integer' }, segments: { type: 'integer' } },
+  required: ['m', 'efConstruction', 'ef', 'segments'],
   additionalProperties: false,
 } as const;
 

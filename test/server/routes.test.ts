@@ -1,4 +1,5 @@
 /** Every route through app.inject: the happy paths and the shapes of their replies. */
+import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, seed, seedVector, send, type TestApp } from './helpers.js';
 
@@ -36,7 +37,7 @@ describe('collections', () => {
       count: 0,
       version: 0,
       tombstones: 0,
-      hnsw: { m: 8, efConstruction: 50, ef: 20 },
+      hnsw: { m: 8, efConstruction: 50, ef: 20, segments: availableParallelism() },
       text: { language: 'en', stemming: true, stopwords: true, cjk: 'both' },
       bm25: { k1: 1.2, b: 0.75 },
     });

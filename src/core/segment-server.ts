@@ -1,0 +1,196 @@
+/**
+ * The HNSW segments one thread hosts, and the messages that drive them.
+ *
+ * A collection's graph is split into segments (label % segments); each
+ * segment is an `HnswIndex` hosted either on a worker thread
+ * (`segment-worker.ts`, the default) or in the calling thread (`workers: 0`).
+ * Both hosts run this class, so the two modes share every line of graph
+ * handling and differ only in where it runs:
+ *
+ * - Searches are answered at once, between slices of other work.
+ * - Everything else (create, load, write, remove, save, drop) is applied in
+ *   arrival order. On a worker, writes are applied in slices of `sliceMs`, so
+ *   a large batch never holds a search back for longer than one slice; in the
+ *   calling thread they are applied at once (`sliceMs: Infinity`).
+ * - `save` runs after every change sent before it and before any change
+ *   sent after it, so a saved graph is exactly the state the sender asked for.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { HnswIndex, type HnswParams } from './hnsw-index.js';
+import type { TopK } from './kernels.js';
+import type { Metric } from './options.js';
+
+export interface SegmentSpec {
+  dimension: number;
+  metric: Metric;
+  params: HnswParams;
+}
+
+export type SegmentRequest =
+  | { type: 'create'; segment: number; spec: SegmentSpec; capacity: number }
+  | { type: 'load'; segment: number; spec: SegmentSpec; file: string; states: Uint8Array }
+  | { type: 'write'; segment: number; labels: Int32Array; vectors: Float32Array }
+  | { type: 'remove'; segment: number; labels: Int32Array }
+  | { type: 'search'; segment: number; query: Float32Array; k: number; ef: number; allow?: Uint32Array }
+  | { type: 'save'; segment: number; file: string }
+  | { type: 'drop'; segment: number };
+
+/** What a `save` reports: the file's size and checksum, computed where it was written. */
+export interface SavedSegment {
+  bytes: number;
+  crc32: number;
+}
+
+export type SegmentReply = TopK | SavedSegment | null;
+
+interface Queued {
+  request: Exclude<SegmentRequest, { type: 'search' | 'load' }>;
+  /** How far into a `write` batch the slices have got. */
+  done: number;
+  started: boolean;
+  enqueuedAt: number;
+  resolve: (reply: SegmentReply) => void;
+  reject: (error: Error) => void;
+}
+
+export interface SegmentServerStats {
+  /** Changes waiting to be applied, in requests. */
+  queued: number;
+  /** Milliseconds changes spent queued before they were started, in total. */
+  waitedMs: number;
+}
+
+export class SegmentServer {
+  readonly #segments = new Map<number, HnswIndex>();
+  readonly #queue: Queued[] = [];
+  readonly #sliceMs: number;
+  readonly #yield: (resume: () => void) => void;
+  #draining = false;
+  #waitedMs = 0;
+
+  /**
+   * `sliceMs`: how long writes may run before searches get a turn
+   * (Infinity in the calling thread); `yieldTo` lets queued messages in.
+   */
+  constructor(sliceMs: number, yieldTo: (resume: () => void) => void = setImmediate) {
+    this.#sliceMs = sliceMs;
+    this.#yield = yieldTo;
+  }
+
+  get stats(): SegmentServerStats {
+    return { queued: this.#queue.length, waitedMs: this.#waitedMs };
+  }
+
+  handle(request: SegmentRequest): Promise<SegmentReply> {
+    if (request.type === 'search') {
+      try {
+        return Promise.resolve(this.#search(request));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    if (request.type === 'load') return this.load(request);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, done: 0, started: false, enqueuedAt: performance.now(), resolve, reject });
+      if (!this.#draining) this.#drain();
+    });
+  }
+
+  #search(request: Extract<SegmentRequest, { type: 'search' }>): TopK {
+    const { allow } = request;
+    const filter = allow && ((label: number) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0);
+    return this.#segment(request.segment).search(request.query, request.k, request.ef, filter);
+  }
+
+  /** Applies queued changes in order, yielding to searches every `sliceMs`. */
+  #drain(): void {
+    this.#draining = true;
+    const sliceStart = performance.now();
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      if (!head.started) {
+        head.started = true;
+        this.#waitedMs += performance.now() - head.enqueuedAt;
+      }
+      let finished: boolean;
+      let reply: SegmentReply = null;
+      try {
+        ({ finished, reply } = this.#step(head, sliceStart));
+      } catch (error) {
+        this.#queue.shift();
+        head.reject(error as Error);
+        continue;
+      }
+      if (finished) {
+        this.#queue.shift();
+        head.resolve(reply);
+      }
+      if (performance.now() - sliceStart >= this.#sliceMs) {
+        this.#yield(() => this.#drain());
+        return;
+      }
+    }
+    this.#draining = false;
+  }
+
+  /** Runs (part of) one queued change; a write stops early when its slice is used up. */
+  #step(item: Queued, sliceStart: number): { finished: boolean; reply: SegmentReply } {
+    const request = item.request as Exclude<SegmentRequest, { type: 'search' | 'load' }>;
+    switch (request.type) {
+      case 'create':
+        this.#segments.set(request.segment, new HnswIndex(request.spec.dimension, request.spec.metric, request.spec.params, request.capacity));
+        return { finished: true, reply: null };
+      case 'write': {
+        const segment = this.#segment(request.segment);
+        const { labels, vectors } = request;
+        const dimension = segment.dimension;
+        while (item.done < labels.length) {
+          const i = item.done++;
+          segment.add(labels[i]!, vectors.subarray(i * dimension, (i + 1) * dimension));
+          if ((i & 7) === 7 && performance.now() - sliceStart >= this.#sliceMs) return { finished: item.done === labels.length, reply: null };
+        }
+        return { finished: true, reply: null };
+      }
+      case 'remove': {
+        const segment = this.#segment(request.segment);
+        for (const label of request.labels) segment.remove(label);
+        return { finished: true, reply: null };
+      }
+      case 'save': {
+        const segment = this.#segment(request.segment);
+        const temp = `${request.file}.tmp`;
+        segment.save(temp);
+        const bytes = readFileSync(temp);
+        const fd = openSync(temp, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(temp, request.file);
+        return { finished: true, reply: { bytes: bytes.byteLength, crc32: crc32(bytes) } };
+      }
+      case 'drop':
+        this.#segments.delete(request.segment);
+        return { finished: true, reply: null };
+    }
+  }
+
+  /**
+   * Loads a saved segment on libuv's thread pool. Not queued: the caller
+   * loads segments before it sends them anything else.
+   */
+  async load(request: Extract<SegmentRequest, { type: 'load' }>): Promise<null> {
+    const { spec } = request;
+    const index = await HnswIndex.read(request.file, spec.dimension, spec.metric);
+    this.#segments.set(request.segment, new HnswIndex(spec.dimension, spec.metric, spec.params, 0, { index, states: request.states }));
+    return null;
+  }
+
+  #segment(id: number): HnswIndex {
+    const segment = this.#segments.get(id);
+    if (!segment) throw new Error(`no segment ${id} on this thread`);
+    return segment;
+  }
+}

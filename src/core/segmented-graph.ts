@@ -1,0 +1,304 @@
+/**
+ * A collection's HNSW graph as `segments` hnswlib graphs (label % segments),
+ * each hosted by a SegmentHost (a worker thread, or the calling thread).
+ *
+ * - Searches go to every segment at once; the hits are merged by score. With
+ *   segments on different workers they run in parallel.
+ * - Changes are recorded here at once (label states, counts) and sent to the
+ *   segments in order, batched per segment. Until a segment acknowledges a
+ *   write, the label is *pending*: the collection scans pending labels
+ *   exactly, so a search sees every acknowledged write whether or not its
+ *   graph insert has run yet. Hits whose label is no longer live here (a
+ *   delete the segment has not applied yet) are dropped, and searches fetch
+ *   that many more to make up for them.
+ * - `backlog` (pending labels) lets writers slow down to the pace of the
+ *   graph builders instead of queueing without bound.
+ */
+import type { TopK } from './kernels.js';
+import type { SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
+import type { SegmentHost } from './worker-pool.js';
+
+const ABSENT = 0;
+const LIVE = 1;
+const DELETED = 2;
+
+/** Labels per write message: acknowledgements come back steadily during a bulk load. */
+const WRITE_CHUNK = 256;
+/** At most this many extra hits are fetched to make up for deletes a segment has not applied yet. */
+const MAX_OVERFETCH = 256;
+
+let nextSegmentId = 0;
+
+/** Where segment number `n` of a graph lives. */
+export interface SegmentHosting {
+  host(n: number): SegmentHost;
+  /** True when hosts apply changes in the calling thread: then changes are sent at once, not batched. */
+  readonly inline: boolean;
+}
+
+type Op = { type: 'write'; labels: number[]; vectors: Float32Array[] } | { type: 'remove'; labels: number[] };
+
+export class SegmentedGraph {
+  readonly spec: SegmentSpec;
+  readonly #hosts: SegmentHost[];
+  readonly #ids: number[];
+  readonly #inline: boolean;
+  readonly #onError: (error: Error) => void;
+  /** Per label: ABSENT, LIVE or DELETED, as of the last change recorded here. */
+  #states = new Uint8Array(0);
+  #live = 0;
+  #tombstones = 0;
+  /** Label -> the write op carrying its newest vector, until that op is acknowledged. */
+  readonly #pending = new Map<number, Op>();
+  /** Deletes recorded here that segments have not applied yet. */
+  #unappliedRemoves = 0;
+  /** Changes not sent yet, per segment, in order. */
+  readonly #outbox: Op[][];
+  #flushScheduled = false;
+  #inFlight = 0;
+  #waiters: { below: number; resolve: () => void }[] = [];
+  #failure: Error | undefined;
+
+  private constructor(spec: SegmentSpec, hosting: SegmentHosting, segments: number, onError: (error: Error) => void) {
+    this.spec = spec;
+    this.#inline = hosting.inline;
+    this.#onError = onError;
+    this.#ids = Array.from({ length: segments }, () => nextSegmentId++);
+    // Consecutive segment ids spread one collection's segments over the workers.
+    this.#hosts = this.#ids.map((id) => hosting.host(id));
+    this.#outbox = this.#ids.map(() => []);
+  }
+
+  /** An empty graph of `segments` segments with room for `capacity` labels in all. */
+  static create(spec: SegmentSpec, hosting: SegmentHosting, segments: number, capacity: number, onError: (error: Error) => void): SegmentedGraph {
+    const graph = new SegmentedGraph(spec, hosting, segments, onError);
+    const each = Math.ceil(capacity / segments);
+    graph.#ids.forEach((segment, i) => graph.#track(graph.#hosts[i]!.call({ type: 'create', segment, spec, capacity: each })));
+    return graph;
+  }
+
+  /**
+   * Loads the segment files a snapshot saved (one per segment, in order)
+   * with the label states saved beside them. Rejects if any fails to load.
+   */
+  static async load(spec: SegmentSpec, hosting: SegmentHosting, files: readonly string[], states: Uint8Array, onError: (error: Error) => void): Promise<SegmentedGraph> {
+    const graph = new SegmentedGraph(spec, hosting, files.length, onError);
+    graph.#states = new Uint8Array(states);
+    for (const state of graph.#states) {
+      if (state === LIVE) graph.#live++;
+      else if (state === DELETED) graph.#tombstones++;
+    }
+    const segments = files.length;
+    await Promise.all(graph.#ids.map((segment, i) => {
+      const own = new Uint8Array(states.length);
+      for (let label = i; label < states.length; label += segments) own[label] = states[label]!;
+      return graph.#hosts[i]!.call({ type: 'load', segment, spec, file: files[i]!, states: own });
+    }));
+    return graph;
+  }
+
+  get segments(): number {
+    return this.#ids.length;
+  }
+
+  /** Labels searchable now (tombstones excluded). */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Deleted labels still in the graph; compaction removes them. */
+  get tombstones(): number {
+    return this.#tombstones;
+  }
+
+  /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */
+  get states(): Uint8Array {
+    return this.#states;
+  }
+
+  /** Labels written whose graph insert has not been acknowledged yet. */
+  get backlog(): number {
+    return this.#pending.size;
+  }
+
+  /** Labels of every live node, ascending. */
+  liveLabels(): number[] {
+    const out: number[] = [];
+    for (let label = 0; label < this.#states.length; label++) if (this.#states[label] === LIVE) out.push(label);
+    return out;
+  }
+
+  /** Labels still pending (see the file comment), for an exact scan. */
+  pendingLabels(): Int32Array {
+    return Int32Array.from(this.#pending.keys());
+  }
+
+  /** Adds `vector` at `label`, or replaces the vector there; the graph copies it. */
+  add(label: number, vector: Float32Array): void {
+    const state = this.#stateOf(label);
+    if (state !== LIVE) this.#live++;
+    if (state === DELETED) this.#tombstones--;
+    this.#setState(label, LIVE);
+    const op = this.#enqueue(label, 'write') as Extract<Op, { type: 'write' }>;
+    op.labels.push(label);
+    op.vectors.push(vector.slice());
+    this.#pending.set(label, op);
+    this.#afterChange();
+  }
+
+  remove(label: number): void {
+    if (this.#stateOf(label) !== LIVE) return;
+    this.#live--;
+    this.#tombstones++;
+    this.#setState(label, DELETED);
+    this.#pending.delete(label);
+    this.#enqueue(label, 'remove').labels.push(label);
+    this.#unappliedRemoves++;
+    this.#afterChange();
+  }
+
+  /**
+   * Approximate top k of every segment, merged, best first. Hits on labels
+   * deleted here are dropped; pending labels are the caller's to scan.
+   */
+  async search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): Promise<TopK> {
+    this.flush();
+    const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
+    const replies = await Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'search', segment, query, k: fetch, ef, allow }) as Promise<TopK>));
+    return this.#merge(replies, k);
+  }
+
+  /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
+  async backlogBelow(below: number): Promise<void> {
+    this.flush();
+    if (this.#pending.size < below || this.#failure) return;
+    await new Promise<void>((resolve) => this.#waiters.push({ below, resolve }));
+  }
+
+  /** Resolves once every change sent so far has been applied. */
+  async idle(): Promise<void> {
+    this.flush();
+    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#waiters.push({ below: Number.POSITIVE_INFINITY, resolve }));
+  }
+
+  /**
+   * Saves each segment to `files[i]` (written by its host, fsynced, renamed
+   * into place) after every change made before this call; resolves to each
+   * file's size and checksum, and the label states they reflect.
+   */
+  async save(files: readonly string[]): Promise<{ saved: SavedSegment[]; states: Uint8Array }> {
+    this.flush();
+    const states = this.#states.slice();
+    const saved = await Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
+    return { saved, states };
+  }
+
+  /** Frees the segments' memory on their hosts. */
+  drop(): void {
+    this.#outbox.forEach((ops) => (ops.length = 0));
+    this.#ids.forEach((segment, i) => this.#track(this.#hosts[i]!.call({ type: 'drop', segment })));
+  }
+
+  /** Sends every recorded change to its segment. */
+  flush(): void {
+    this.#flushScheduled = false;
+    this.#outbox.forEach((ops, i) => {
+      for (const op of ops) this.#send(i, op);
+      ops.length = 0;
+    });
+  }
+
+  #send(i: number, op: Op): void {
+    const segment = this.#ids[i]!;
+    const labels = Int32Array.from(op.labels);
+    let request: SegmentRequest;
+    let transfer: ArrayBuffer[] = [];
+    if (op.type === 'write') {
+      const { dimension } = this.spec;
+      const vectors = new Float32Array(labels.length * dimension);
+      op.vectors.forEach((vector, j) => vectors.set(vector, j * dimension));
+      request = { type: 'write', segment, labels, vectors };
+      transfer = [vectors.buffer as ArrayBuffer];
+    } else {
+      request = { type: 'remove', segment, labels };
+    }
+    this.#track(this.#hosts[i]!.call(request, transfer).then(() => {
+      if (op.type === 'remove') this.#unappliedRemoves -= op.labels.length;
+      else for (const label of op.labels) if (this.#pending.get(label) === op) this.#pending.delete(label);
+    }));
+  }
+
+  #track(call: Promise<unknown>): void {
+    this.#inFlight++;
+    call.catch((error: Error) => {
+      this.#failure ??= error;
+      this.#onError(error);
+    }).finally(() => {
+      this.#inFlight--;
+      this.#wake();
+    });
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0) return;
+    const ready = this.#failure !== undefined
+      ? this.#waiters
+      : this.#waiters.filter((w) => (w.below === Number.POSITIVE_INFINITY ? this.#inFlight === 0 : this.#pending.size < w.below));
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  #enqueue(label: number, type: Op['type']): Op {
+    const ops = this.#outbox[label % this.#ids.length]!;
+    const last = ops[ops.length - 1];
+    if (last && last.type === type && last.labels.length < WRITE_CHUNK) return last;
+    const op: Op = type === 'write' ? { type, labels: [], vectors: [] } : { type, labels: [] };
+    ops.push(op);
+    return op;
+  }
+
+  #afterChange(): void {
+    if (this.#inline) this.flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        if (this.#flushScheduled) this.flush();
+      });
+    }
+  }
+
+  #merge(replies: readonly TopK[], limit: number): TopK {
+    let total = 0;
+    for (const reply of replies) total += reply.labels.length;
+    const order: { label: number; score: number }[] = [];
+    for (const reply of replies) {
+      for (let i = 0; i < reply.labels.length; i++) {
+        const label = reply.labels[i]!;
+        if (this.#states[label] === LIVE) order.push({ label, score: reply.scores[i]! });
+      }
+    }
+    if (replies.length > 1) order.sort((a, b) => b.score - a.score || a.label - b.label);
+    const n = Math.min(limit, order.length, total);
+    const labels = new Int32Array(n);
+    const scores = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = order[i]!.label;
+      scores[i] = order[i]!.score;
+    }
+    return { labels, scores };
+  }
+
+  #stateOf(label: number): number {
+    return label < this.#states.length ? this.#states[label]! : ABSENT;
+  }
+
+  #setState(label: number, state: number): void {
+    if (label >= this.#states.length) {
+      const grown = new Uint8Array(Math.max(label + 1, this.#states.length * 2, 1024));
+      grown.set(this.#states);
+      this.#states = grown;
+    }
+    this.#states[label] = state;
+  }
+}

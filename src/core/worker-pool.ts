@@ -1,0 +1,167 @@
+/**
+ * Threads that host HNSW segments (segment-worker.ts), so graph searches run
+ * on every core and graph inserts never run on the caller's event loop.
+ *
+ * `SegmentHost` is what a segmented graph talks to: a worker of the pool, or
+ * `localHost()`, the same SegmentServer in the calling thread (`workers: 0`).
+ * Each worker has its own hnswlib graphs: a segment lives on exactly one
+ * worker, so memory does not grow with the number of workers.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { SegmentServer, type SegmentReply, type SegmentRequest, type SegmentServerStats } from './segment-server.js';
+
+export interface SegmentHost {
+  call(request: SegmentRequest, transfer?: ArrayBuffer[]): Promise<SegmentReply>;
+}
+
+export interface PoolStats {
+  workers: number;
+  /** Requests sent and not yet answered, over all workers. */
+  inFlight: number;
+  /** Changes queued inside the workers, waiting to be applied. */
+  queued: number;
+  /** Seconds changes waited in worker queues before they started, in total. */
+  waitedSeconds: number;
+  /** Requests answered since the pool started. */
+  requests: number;
+}
+
+interface Pending {
+  resolve: (reply: SegmentReply) => void;
+  reject: (error: Error) => void;
+}
+
+interface Reply {
+  id: number;
+  reply?: SegmentReply;
+  error?: string;
+  stats: SegmentServerStats;
+}
+
+/**
+ * The worker's entry: the compiled `segment-worker.js` beside this file, or,
+ * when running from TypeScript sources (tests, `tsx`), the `.ts` file loaded
+ * through tsx's loader.
+ */
+function spawn(): Worker {
+  const compiled = new URL('./segment-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
+  const source = new URL('./segment-worker.ts', import.meta.url).href;
+  // require.resolve names tsx's CommonJS build of the API; the ES module build sits beside it.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+class WorkerHost implements SegmentHost {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #failure: Error | undefined;
+  stats: SegmentServerStats = { queued: 0, waitedMs: 0 };
+  answered = 0;
+
+  constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('message', (message: Reply) => {
+      const pending = this.#pending.get(message.id);
+      this.stats = message.stats;
+      this.answered++;
+      if (!pending) return;
+      this.#pending.delete(message.id);
+      if (message.error !== undefined) pending.reject(new Error(message.error));
+      else pending.resolve(message.reply ?? null);
+    });
+    worker.on('error', (error) => this.#fail(error));
+    worker.on('exit', (code) => this.#fail(new Error(`segment worker exited with code ${code}`)));
+    // An idle pool must not keep the process alive.
+    worker.unref();
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  call(request: SegmentRequest, transfer: ArrayBuffer[] = []): Promise<SegmentReply> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) this.#worker.ref();
+      this.#worker.postMessage({ id, request }, transfer);
+    }).finally(() => {
+      if (this.#pending.size === 0) this.#worker.unref();
+    }) as Promise<SegmentReply>;
+  }
+
+  async terminate(): Promise<void> {
+    this.#failure ??= new Error('the worker pool is closed');
+    await this.#worker.terminate();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+}
+
+export class WorkerPool {
+  readonly size: number;
+  readonly #hosts: WorkerHost[] = [];
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  /** The worker for segment number `n` (round robin); workers start on first use. */
+  host(n: number): SegmentHost {
+    const index = n % this.size;
+    while (this.#hosts.length <= index) this.#hosts.push(new WorkerHost(spawn()));
+    return this.#hosts[index]!;
+  }
+
+  get stats(): PoolStats {
+    let inFlight = 0;
+    let queued = 0;
+    let waitedMs = 0;
+    let requests = 0;
+    for (const host of this.#hosts) {
+      inFlight += host.inFlight;
+      queued += host.stats.queued;
+      waitedMs += host.stats.waitedMs;
+      requests += host.answered;
+    }
+    return { workers: this.size, inFlight, queued, waitedSeconds: waitedMs / 1000, requests };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#hosts.map((host) => host.terminate()));
+    this.#hosts.length = 0;
+  }
+}
+
+const pools = new Map<number, WorkerPool>();
+
+/**
+ * The process's pool of `size` workers, made on first use and shared by
+ * every database that asks for that size (like libuv's thread pool). Its
+ * idle workers never keep the process alive.
+ */
+export function sharedPool(size: number): WorkerPool {
+  let pool = pools.get(size);
+  if (!pool) {
+    pool = new WorkerPool(size);
+    pools.set(size, pool);
+  }
+  return pool;
+}
+
+/** Segments hosted in the calling thread: changes apply before `call` returns. */
+export function localHost(): SegmentHost {
+  const server = new SegmentServer(Number.POSITIVE_INFINITY);
+  return { call: (request) => server.handle(request) };
+}
