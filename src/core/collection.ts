@@ -154,6 +154,8 @@ export interface CollectionInfo {
   bm25: ResolvedCollectionOptions['bm25'];
   /** Deleted documents still in the HNSW graph (tombstones). */
   tombstones: number;
+  /** Documents whose graph insert has not run yet (they are searched exactly meanwhile). */
+  indexingBacklog: number;
 }
 
 /** Where and when a collection snapshots its derived state; see Database. */
@@ -287,7 +289,7 @@ export class Collection {
     const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
     return {
       name: this.name, dimension, metric, quantization, hnsw, text, bm25,
-      count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones,
+      count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones, indexingBacklog: this.#hnsw.backlog,
     };
   }
 

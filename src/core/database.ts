@@ -16,6 +16,8 @@ import {
 } from './options.js';
 import type { SegmentHosting } from './segmented-graph.js';
 import { localHost, sharedPool, type PoolStats } from './worker-pool.js';
+
+export type { PoolStats } from './worker-pool.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
 import { Store, type Durability, type StoredCollection } from './store.js';
 import { isPlainObject } from './validate.js';

@@ -1,25 +1,36 @@
 /**
  * Entry point of a segment worker thread (see worker-pool.ts): hosts a
  * SegmentServer and answers the pool's numbered requests. Writes run in
- * slices of SLICE_MS so searches never wait long behind a bulk ingest.
+ * slices of SLICE_MS so searches never wait long behind a bulk ingest;
+ * replies made in one turn of this thread's event loop go back in one
+ * message.
  */
 import { parentPort } from 'node:worker_threads';
-import { SegmentServer, type SegmentRequest } from './segment-server.js';
+import { SegmentServer } from './segment-server.js';
+import type { ReplyBatch, RequestBatch } from './worker-pool.js';
 
-const SLICE_MS = 4;
-
-interface Envelope {
-  id: number;
-  request: SegmentRequest;
-}
+const SLICE_MS = 1;
 
 const port = parentPort;
 if (!port) throw new Error('segment-worker.ts runs as a worker thread (see worker-pool.ts)');
 const server = new SegmentServer(SLICE_MS);
 
-port.on('message', ({ id, request }: Envelope) => {
-  server.handle(request).then(
-    (reply) => port.postMessage({ id, reply, stats: server.stats }),
-    (error: Error) => port.postMessage({ id, error: error.message, stats: server.stats }),
-  );
+let replies: ReplyBatch['replies'] = [];
+function reply(message: ReplyBatch['replies'][number]): void {
+  if (replies.length === 0) queueMicrotask(flush);
+  replies.push(message);
+}
+function flush(): void {
+  const batch: ReplyBatch = { replies, stats: server.stats };
+  replies = [];
+  port!.postMessage(batch);
+}
+
+port.on('message', ({ requests }: RequestBatch) => {
+  for (const { id, request } of requests) {
+    server.handle(request).then(
+      (value) => reply({ id, reply: value }),
+      (error: Error) => reply({ id, error: error.message }),
+    );
+  }
 });

@@ -38,6 +38,19 @@ interface Reply {
   id: number;
   reply?: SegmentReply;
   error?: string;
+}
+
+/**
+ * What travels between a pool and a worker: every request (or reply) made
+ * in one turn of the sender's event loop, in one message. Under load this
+ * cuts the per-search cost of messaging several times.
+ */
+export interface RequestBatch {
+  requests: { id: number; request: SegmentRequest }[];
+}
+
+export interface ReplyBatch {
+  replies: Reply[];
   stats: SegmentServerStats;
 }
 
@@ -59,6 +72,8 @@ function spawn(): Worker {
 class WorkerHost implements SegmentHost {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  #outbox: RequestBatch['requests'] = [];
+  #transfer: ArrayBuffer[] = [];
   #nextId = 0;
   #failure: Error | undefined;
   stats: SegmentServerStats = { queued: 0, waitedMs: 0 };
@@ -66,14 +81,17 @@ class WorkerHost implements SegmentHost {
 
   constructor(worker: Worker) {
     this.#worker = worker;
-    worker.on('message', (message: Reply) => {
-      const pending = this.#pending.get(message.id);
-      this.stats = message.stats;
-      this.answered++;
-      if (!pending) return;
-      this.#pending.delete(message.id);
-      if (message.error !== undefined) pending.reject(new Error(message.error));
-      else pending.resolve(message.reply ?? null);
+    worker.on('message', (batch: ReplyBatch) => {
+      this.stats = batch.stats;
+      for (const message of batch.replies) {
+        const pending = this.#pending.get(message.id);
+        this.answered++;
+        if (!pending) continue;
+        this.#pending.delete(message.id);
+        if (message.error !== undefined) pending.reject(new Error(message.error));
+        else pending.resolve(message.reply ?? null);
+      }
+      if (this.#pending.size === 0) this.#worker.unref();
     });
     worker.on('error', (error) => this.#fail(error));
     worker.on('exit', (code) => this.#fail(new Error(`segment worker exited with code ${code}`)));
@@ -91,10 +109,22 @@ class WorkerHost implements SegmentHost {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) this.#worker.ref();
-      this.#worker.postMessage({ id, request }, transfer);
-    }).finally(() => {
-      if (this.#pending.size === 0) this.#worker.unref();
-    }) as Promise<SegmentReply>;
+      if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+      this.#outbox.push({ id, request });
+      this.#transfer.push(...transfer);
+    });
+  }
+
+  #flush(): void {
+    const batch: RequestBatch = { requests: this.#outbox };
+    const transfer = this.#transfer;
+    this.#outbox = [];
+    this.#transfer = [];
+    if (this.#failure) {
+      for (const { id } of batch.requests) this.#pending.get(id)?.reject(this.#failure);
+      return;
+    }
+    this.#worker.postMessage(batch, transfer);
   }
 
   async terminate(): Promise<void> {

@@ -3,7 +3,9 @@
  * validated once at start: every problem is reported in one INVALID_OPTIONS
  * error. Each default is declared here once.
  */
+import { availableParallelism } from 'node:os';
 import { createError } from '../core/errors.js';
+import { MAX_WORKERS } from '../core/options.js';
 
 export interface ServerConfig {
   host: string;
@@ -11,6 +13,8 @@ export interface ServerConfig {
   /** Data directory of the embedded store. */
   data: string;
   durability: 'process' | 'fsync';
+  /** Worker threads for HNSW segments (see DatabaseOptions.workers); default: the number of cores. */
+  workers: number;
   /** Read-write key; when neither key is set, the API is open (fine on loopback, warned about elsewhere). */
   apiKey: string | undefined;
   /** Optional key that may only read. */
@@ -52,6 +56,7 @@ const FLAGS: Record<string, string> = {
   data: 'QUIVER_DATA',
   durability: 'QUIVER_DURABILITY',
   'log-level': 'QUIVER_LOG_LEVEL',
+  workers: 'QUIVER_WORKERS',
 };
 
 export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
@@ -104,6 +109,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,
     durability: durability as ServerConfig['durability'],
+    workers: integer('QUIVER_WORKERS', availableParallelism(), 0, MAX_WORKERS),
     apiKey,
     readOnlyKey,
     rateLimitMax: integer('QUIVER_RATE_LIMIT_MAX', DEFAULT_RATE_LIMIT_MAX, 0, 1e9),

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResultCache } from '../core/cache.js';
-import type { Database } from '../core/database.js';
+import type { Database, PoolStats } from '../core/database.js';
 
 export interface Metrics {
   registry: Registry;
@@ -68,6 +68,24 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
       this.reset();
       if (db.closed) return;
       for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, info.count);
+    },
+  });
+
+  const workerGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { const stats = db.workerStats; this.set(stats ? read(stats) : 0); } });
+  workerGauge('quiver_workers', 'Worker threads hosting HNSW segments (0: segments on the main thread).', (stats) => stats.workers);
+  workerGauge('quiver_worker_requests_in_flight', 'Requests sent to the workers and not yet answered (queue depth).', (stats) => stats.inFlight);
+  workerGauge('quiver_worker_queued_changes', 'Graph changes queued inside the workers.', (stats) => stats.queued);
+  workerGauge('quiver_worker_wait_seconds_total', 'Seconds graph changes waited in worker queues before they started.', (stats) => stats.waitedSeconds);
+  new Gauge({
+    name: 'quiver_indexing_backlog',
+    help: 'Documents per collection whose graph insert has not run yet (searched exactly meanwhile).',
+    labelNames: ['collection'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (db.closed) return;
+      for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, info.indexingBacklog);
     },
   });
 

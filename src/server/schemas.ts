@@ -118,6 +118,7 @@ export const collectionInfo = {
     count: { type: 'integer' },
     version: { type: 'integer' },
     tombstones: { type: 'integer' },
+    indexingBacklog: { type: 'integer', description: 'Documents whose graph insert has not run yet (searched exactly meanwhile).' },
     hnsw: hnswInfo,
     text: {
       type: 'object',

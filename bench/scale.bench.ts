@@ -1,0 +1,344 @@
+/**
+ * `npm run bench:scale`: how Quiver uses the cores (issue 7).
+ *
+ * 1. Build: the same vectors upserted into a collection whose graph has
+ *    `segments` segments, hosted by 1 worker and by all workers (and, for
+ *    reference, the single graph on the main thread, `workers: 0`): vectors
+ *    per second until every graph insert has run, and process memory.
+ * 2. In-process search throughput: CONCURRENCY searches in flight, rounds
+ *    interleaved between the configurations so machine noise hits each
+ *    alike; recall@10 against an exact scan, next to QPS.
+ * 3. HTTP search throughput: `quiver serve` in a child process with 1 and
+ *    with all workers, autocannon on loopback, distinct query bodies (no
+ *    cache hits).
+ * 4. Search latency during a bulk ingest of COUNT more vectors, against the
+ *    same searches with no ingest, and the longest event-loop stall.
+ *
+ * Flags: --quick (20,000 vectors, shorter rounds).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { openDatabase, type Collection, type Database } from '../src/index.js';
+import { embeddingModel, rowsOf } from './datasets.js';
+import { createProgress, fmt, hasFlag, machineInfo, median, printTable, writeResults, type Target } from './report.js';
+
+const QUICK = hasFlag('quick');
+const CORES = availableParallelism();
+const SEGMENTS = Math.max(2, CORES);
+const COUNT = QUICK ? 20_000 : 100_000;
+const DIM = 128;
+const K = 10;
+const EF = 64;
+const QUERIES = 200;
+const BATCH = 1_000;
+/** Batches of the ingest that runs while searches are timed: what a pipeline sends per request. */
+const INGEST_BATCH = 128;
+const CONCURRENCY = 16;
+const ROUNDS = QUICK ? 3 : 5;
+const ROUND_MS = QUICK ? 1_500 : 3_000;
+const IDLE_MS = QUICK ? 3_000 : 6_000;
+const HTTP_SECONDS = QUICK ? 4 : 8;
+const HTTP_CONNECTIONS = 16;
+
+const progress = createProgress();
+const log = progress.log;
+
+interface Config {
+  name: string;
+  workers: number;
+  segments: number;
+}
+
+const CONFIGS: Config[] = [
+  { name: `main thread, 1 graph (workers 0)`, workers: 0, segments: 1 },
+  { name: `1 worker, ${SEGMENTS} segments`, workers: 1, segments: SEGMENTS },
+  { name: `${CORES} workers, ${SEGMENTS} segments`, workers: CORES, segments: SEGMENTS },
+];
+
+const model = embeddingModel({ dim: DIM, rank: 16, clusters: 8, clusterSpread: 1.5, noise: 0.25, offset: 0.5, seed: 7 });
+
+function documents(base: Float32Array, from: number, to: number, prefix: string) {
+  return Array.from({ length: to - from }, (_, i) => ({ id: `${prefix}${from + i}`, vector: base.subarray((from + i) * DIM, (from + i + 1) * DIM) }));
+}
+
+async function load(collection: Collection, base: Float32Array, count: number, prefix: string, batch: number): Promise<void> {
+  for (let from = 0; from < count; from += batch) {
+    await collection.upsert(documents(base, from, Math.min(count, from + batch), prefix));
+    if ((from / batch) % 20 === 0) log(`  ${collection.name}: ${from.toLocaleString()} / ${count.toLocaleString()} sent`);
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Closed loop: `concurrency` searches always in flight for `ms`; returns QPS. */
+async function throughput(collection: Collection, queries: Float32Array[], ms: number, concurrency: number): Promise<number> {
+  let done = 0;
+  let next = 0;
+  const end = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      await collection.search({ vector: queries[next++ % queries.length]!, k: K, ef: EF, exact: false, include: [] });
+      done++;
+    }
+  }));
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** One search at a time for `ms` (or until `until` resolves); latencies in ms. */
+async function latencies(collection: Collection, queries: Float32Array[], ms: number, until?: Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  let stop = false;
+  void until?.then(() => (stop = true));
+  const end = performance.now() + ms;
+  for (let i = 0; until ? !stop : performance.now() < end; i++) {
+    const t0 = performance.now();
+    await collection.search({ vector: queries[i % queries.length]!, k: K, ef: EF, exact: false, include: [] });
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** The longest gap between 1 ms timer ticks while `work` runs: how long the event loop was blocked. */
+async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number; histogramMaxMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 1);
+  try {
+    const result = await work;
+    return { result, stallMs, histogramMaxMs: histogram.max / 1e6 };
+  } finally {
+    clearInterval(timer);
+    histogram.disable();
+  }
+}
+
+function recallOf(found: readonly string[], truth: readonly string[]): number {
+  const set = new Set(truth);
+  return found.filter((id) => set.has(id)).length / truth.length;
+}
+
+// ---------------------------------------------------------------- HTTP
+
+interface HttpRun {
+  workers: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function startServer(workers: number, data: string): Promise<{ child: ChildProcess; url: string }> {
+  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  const child = fork(cli, ['serve', '--port', '0', '--data', data, '--workers', String(workers), '--log-level', 'silent'], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, QUIVER_RATE_LIMIT_MAX: '0' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(text);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with code ${code}`)));
+  });
+  return { child, url };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function base64(vector: Float32Array): string {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+}
+
+async function httpRun(workers: number, base: Float32Array, count: number, queries: Float32Array[]): Promise<HttpRun> {
+  const data = mkdtempSync(join(tmpdir(), 'quiver-scale-http-'));
+  const { child, url } = await startServer(workers, data);
+  try {
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    };
+    await post('/collections', { name: 'scale', dimension: DIM, metric: 'cosine', hnsw: { segments: SEGMENTS } });
+    for (let from = 0; from < count; from += BATCH) {
+      const docs = documents(base, from, Math.min(count, from + BATCH), 'd').map((doc) => ({ id: doc.id, vector: base64(doc.vector) }));
+      await post('/collections/scale/documents', { documents: docs });
+    }
+    // Wait until the graph is built, so the run measures graph search.
+    for (;;) {
+      const info = (await (await fetch(`${url}/collections/scale`)).json()) as { indexingBacklog?: number };
+      if (!info.indexingBacklog) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const bodies = queries.map((q) => JSON.stringify({ vector: base64(q), k: K, ef: EF, include: [] }));
+    let next = 0;
+    const result = await autocannon({
+      url: `${url}/collections/scale/search`,
+      connections: HTTP_CONNECTIONS,
+      duration: HTTP_SECONDS,
+      requests: [{
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // Each request a different query of the set, and the set larger than one pass: few cache hits.
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      }],
+    });
+    return {
+      workers,
+      requestsPerSecond: result.requests.average,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      errors: result.errors + result.non2xx,
+    };
+  } finally {
+    await stopServer(child);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const machine = machineInfo(['hnswlib-node', 'autocannon']);
+  log(`Quiver scale benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${CORES} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
+  log(`data: ${COUNT.toLocaleString()} x ${DIM} embedding-like vectors (cosine), ${QUERIES} queries, k ${K}, ef ${EF}`);
+  const base = model.sample(COUNT, 1);
+  const extra = model.sample(COUNT, 3);
+  // More distinct queries than one round uses, so HTTP runs rarely repeat a body.
+  const queries = rowsOf(model.sample(QUERIES * 10, 2), DIM);
+  const recallQueries = queries.slice(0, QUERIES);
+
+  // ---- 1. build
+  const dbs: { config: Config; db: Database; collection: Collection }[] = [];
+  const builds: { name: string; workers: number; segments: number; seconds: number; vectorsPerSecond: number; rssMiB: number }[] = [];
+  for (const config of CONFIGS) {
+    const db = await openDatabase({ workers: config.workers });
+    const collection = await db.createCollection(`w${config.workers}`, { dimension: DIM, metric: 'cosine', hnsw: { segments: config.segments } });
+    log(`build: ${config.name}`);
+    const started = performance.now();
+    await load(collection, base, COUNT, 'd', BATCH);
+    await collection.indexed();
+    const seconds = (performance.now() - started) / 1000;
+    builds.push({ name: config.name, workers: config.workers, segments: config.segments, seconds, vectorsPerSecond: COUNT / seconds, rssMiB: process.memoryUsage().rss / 2 ** 20 });
+    log(`  ${fmt(seconds)} s, ${fmt(COUNT / seconds)} vectors/s`);
+    dbs.push({ config, db, collection });
+  }
+
+  // ---- 2. in-process search throughput, interleaved rounds
+  log('truth: exact search for recall');
+  const truthCollection = dbs[0]!.collection;
+  const truth: string[][] = [];
+  for (const q of recallQueries) truth.push((await truthCollection.search({ vector: q, k: K, exact: true, include: [] })).map((hit) => hit.id));
+  const recall = new Map<string, number>();
+  for (const { config, collection } of dbs) {
+    let sum = 0;
+    for (let i = 0; i < recallQueries.length; i++) {
+      const hits = await collection.search({ vector: recallQueries[i]!, k: K, ef: EF, exact: false, include: [] });
+      sum += recallOf(hits.map((hit) => hit.id), truth[i]!);
+    }
+    recall.set(config.name, sum / recallQueries.length);
+  }
+  const qps = new Map<string, number[]>(CONFIGS.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const { config, collection } of dbs) {
+      const value = await throughput(collection, queries, ROUND_MS, CONCURRENCY);
+      qps.get(config.name)!.push(value);
+    }
+    log(`search round ${round + 1}/${ROUNDS}: ${dbs.map(({ config }) => `${config.name} ${fmt(qps.get(config.name)![round]!)} QPS`).join(', ')}`);
+  }
+  const searchRows = CONFIGS.map((config) => ({ name: config.name, workers: config.workers, segments: config.segments, qps: median(qps.get(config.name)!), samples: qps.get(config.name)!, recall: recall.get(config.name)! }));
+
+  // ---- 4. latency during a bulk ingest (the all-workers database, already holding COUNT vectors)
+  const scaled = dbs[dbs.length - 1]!;
+  log(`idle: one search at a time for ${IDLE_MS} ms`);
+  const idle = await longestStall(latencies(scaled.collection, queries, IDLE_MS));
+  log(`ingest: ${COUNT.toLocaleString()} more vectors in batches of ${INGEST_BATCH} while searching`);
+  const ingestStarted = performance.now();
+  const ingest = (async () => {
+    await load(scaled.collection, extra, COUNT, 'x', INGEST_BATCH);
+    await scaled.collection.indexed();
+  })();
+  const during = await longestStall(latencies(scaled.collection, queries, 0, ingest));
+  await ingest;
+  const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+  const latencyRows = [
+    { phase: 'idle', searches: idle.result.length, p50Ms: percentile(idle.result, 0.5), p99Ms: percentile(idle.result, 0.99), maxMs: idle.result[idle.result.length - 1]!, stallMs: idle.stallMs, histogramMaxMs: idle.histogramMaxMs },
+    { phase: 'during bulk ingest', searches: during.result.length, p50Ms: percentile(during.result, 0.5), p99Ms: percentile(during.result, 0.99), maxMs: during.result[during.result.length - 1]!, stallMs: during.stallMs, histogramMaxMs: during.histogramMaxMs },
+  ];
+  for (const { db } of dbs) await db.close();
+
+  // ---- 3. HTTP
+  const httpCount = Math.min(COUNT, QUICK ? 20_000 : 100_000);
+  const http: HttpRun[] = [];
+  for (const workers of [1, CORES]) {
+    log(`http: quiver serve --workers ${workers}, ${httpCount.toLocaleString()} vectors, autocannon ${HTTP_CONNECTIONS} connections for ${HTTP_SECONDS} s`);
+    try {
+      http.push(await httpRun(workers, base, httpCount, queries));
+    } catch (error) {
+      log(`  http run failed: ${(error as Error).message}`);
+    }
+  }
+
+  // ---- report
+  const one = searchRows[1]!;
+  const all = searchRows[2]!;
+  const single = searchRows[0]!;
+  const buildOne = builds[1]!;
+  const buildAll = builds[2]!;
+  printTable(`HNSW build, ${COUNT.toLocaleString()} x ${DIM} (upserts of ${BATCH}, until every graph insert ran)`,
+    ['configuration', 'seconds', 'vectors/s', 'x 1 worker', 'RSS MiB after'],
+    builds.map((b) => [b.name, b.seconds, b.vectorsPerSecond, b.vectorsPerSecond / buildOne.vectorsPerSecond, b.rssMiB]));
+  printTable(`In-process search, ${CONCURRENCY} in flight, k ${K}, ef ${EF} (median of ${ROUNDS} interleaved rounds)`,
+    ['configuration', 'QPS', 'x 1 worker', 'x main thread', 'recall@10'],
+    searchRows.map((r) => [r.name, r.qps, r.qps / one.qps, r.qps / single.qps, r.recall]));
+  if (http.length > 0) {
+    printTable(`HTTP search (POST, base64 vectors, distinct bodies), ${HTTP_CONNECTIONS} connections`,
+      ['workers', 'req/s', 'x 1 worker', 'p50 ms', 'p99 ms', 'errors'],
+      http.map((h) => [h.workers, h.requestsPerSecond, h.requestsPerSecond / http[0]!.requestsPerSecond, h.p50Ms, h.p99Ms, h.errors]));
+  }
+  printTable(`Search latency, one at a time, ${CORES} workers: idle vs during a ${COUNT.toLocaleString()}-vector ingest (${fmt(ingestSeconds)} s, batches of ${INGEST_BATCH})`,
+    ['phase', 'searches', 'p50 ms', 'p99 ms', 'max ms', 'longest event-loop stall ms'],
+    latencyRows.map((r) => [r.phase, r.searches, r.p50Ms, r.p99Ms, r.maxMs, Math.max(r.stallMs, r.histogramMaxMs)]));
+
+  const stall = Math.max(during.stallMs, during.histogramMaxMs, idle.stallMs, idle.histogramMaxMs);
+  const targets: Target[] = [
+    { name: `search throughput, ${CORES} workers / 1 worker (same ${SEGMENTS} segments, same recall)`, value: all.qps / one.qps, target: '>= 1.7', met: all.qps / one.qps >= 1.7 && Math.abs(all.recall - one.recall) < 1e-9 },
+    { name: `HNSW build throughput, ${CORES} workers / 1 worker`, value: buildAll.vectorsPerSecond / buildOne.vectorsPerSecond, target: '>= 1.6', met: buildAll.vectorsPerSecond / buildOne.vectorsPerSecond >= 1.6 },
+    { name: 'search p99 during bulk ingest / idle p99', value: latencyRows[1]!.p99Ms / latencyRows[0]!.p99Ms, target: '<= 3', met: latencyRows[1]!.p99Ms / latencyRows[0]!.p99Ms <= 3 },
+    { name: 'longest event-loop stall (ms)', value: stall, target: '<= 50', met: stall <= 50 },
+  ];
+  printTable('Targets (issue 7)', ['target', 'value', 'required', 'met'], targets.map((t) => [t.name, t.value, t.target, t.met]));
+  const file = writeResults(QUICK ? 'scale-quick.json' : 'scale.json', {
+    benchmark: 'scale',
+    quick: QUICK,
+    machine,
+    config: { count: COUNT, dim: DIM, k: K, ef: EF, queries: QUERIES, batch: BATCH, ingestBatch: INGEST_BATCH, concurrency: CONCURRENCY, rounds: ROUNDS, roundMs: ROUND_MS, segments: SEGMENTS, cores: CORES },
+    build: builds,
+    search: searchRows,
+    http,
+    ingest: { seconds: ingestSeconds, vectors: COUNT, batch: INGEST_BATCH, latency: latencyRows },
+    targets,
+  });
+  log(`results: ${file}`);
+}
+
+await main();

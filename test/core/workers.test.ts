@@ -1,0 +1,137 @@
+/**
+ * HNSW segments on worker threads (issue 7): every acknowledged write is
+ * searchable at once, deletes never come back, the two hostings (workers
+ * and the calling thread) answer alike, and the graph state survives a
+ * reopen.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Collection, type Database } from '../../src/index.js';
+import { randomVectors } from '../fixtures/random.js';
+
+const DIM = 24;
+const COUNT = 4_000;
+const data = randomVectors(COUNT, DIM, 31);
+const row = (i: number) => data.subarray(i * DIM, (i + 1) * DIM);
+const queries = randomVectors(30, DIM, 32);
+const query = (q: number) => queries.subarray(q * DIM, (q + 1) * DIM);
+
+const docs = (from: number, to: number, prefix = 'd') =>
+  Array.from({ length: to - from }, (_, i) => ({ id: `${prefix}${from + i}`, vector: row(from + i), metadata: { even: (from + i) % 2 === 0 } }));
+
+async function loaded(workers: number, segments: number, path?: string): Promise<{ db: Database; col: Collection }> {
+  const db = await openDatabase({ workers, path, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+  const col = await db.createCollection('docs', { dimension: DIM, metric: 'cosine', hnsw: { segments } });
+  for (let from = 0; from < COUNT; from += 1_000) await col.upsert(docs(from, from + 1_000));
+  return { db, col };
+}
+
+describe('HNSW segments on worker threads', () => {
+  const open: Database[] = [];
+  afterEach(async () => {
+    for (const db of open.splice(0)) await db.close();
+  });
+
+  it('finds a document as soon as its upsert resolves, before its graph insert has run', async () => {
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    // Written and searched in the same turn: the graph insert cannot have run on the worker yet.
+    const fresh = Float32Array.from(row(0), (x) => -x);
+    await col.upsert([{ id: 'fresh', vector: fresh }]);
+    expect(col.info.indexingBacklog).toBeGreaterThan(0);
+    const hits = await col.search({ vector: fresh, k: 1, exact: false });
+    expect(hits[0]!.id).toBe('fresh');
+    expect(hits[0]!.score).toBeCloseTo(1, 5);
+    await col.indexed();
+    expect(col.info.indexingBacklog).toBe(0);
+    expect((await col.search({ vector: fresh, k: 1, exact: false }))[0]!.id).toBe('fresh');
+  });
+
+  it('never returns a deleted document, even before the workers applied the delete', async () => {
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    await col.indexed();
+    for (let q = 0; q < 10; q++) {
+      const before = await col.search({ vector: query(q), k: 5, exact: false, include: [] });
+      await col.delete(before.map((hit) => hit.id));
+      const after = await col.search({ vector: query(q), k: 5, exact: false, include: [] });
+      expect(after).toHaveLength(5);
+      for (const hit of after) expect(before.map((b) => b.id)).not.toContain(hit.id);
+    }
+  });
+
+  it('finds a replaced vector by its new value at once', async () => {
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    await col.indexed();
+    const moved = Float32Array.from(query(3));
+    await col.upsert([{ id: 'd17', vector: moved }]);
+    const hits = await col.search({ vector: moved, k: 1, exact: false });
+    expect(hits[0]!.id).toBe('d17');
+    expect(hits[0]!.score).toBeCloseTo(1, 5);
+  });
+
+  it('answers as the calling-thread hosting does, with and without filters', async () => {
+    const threaded = await loaded(2, 3);
+    const inline = await loaded(0, 3);
+    open.push(threaded.db, inline.db);
+    await threaded.col.indexed();
+    for (let q = 0; q < queries.length / DIM; q++) {
+      for (const filter of [undefined, { even: true }]) {
+        const request = { vector: query(q), k: 10, exact: false, include: [] as [], filter };
+        expect(await threaded.col.search(request)).toEqual(await inline.col.search(request));
+      }
+    }
+  });
+
+  it('keeps every document of a bulk load larger than the indexing backlog', async () => {
+    const db = await openDatabase({ workers: 1 });
+    open.push(db);
+    const col = await db.createCollection('bulk', { dimension: DIM, metric: 'l2' });
+    // Far more than the 8,192 pending inserts a writer may run ahead of the workers.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([0, 1, 2, 3].map((part) => col.upsert(docs(part * 1_000, (part + 1) * 1_000, `r${round}p${part}-`))));
+    }
+    expect(col.count).toBe(12_000);
+    await col.indexed();
+    expect(col.info.indexingBacklog).toBe(0);
+    const hit = await col.search({ vector: row(123), k: 1, exact: false, include: [] });
+    expect(hit[0]!.score).toBeCloseTo(0, 5);
+  });
+
+  it('saves one graph file per segment and reopens them with the same answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-workers-'));
+    try {
+      const { db, col } = await loaded(2, 3, dir);
+      await col.indexed();
+      const before = [];
+      for (let q = 0; q < 10; q++) before.push(await col.search({ vector: query(q), k: 10, exact: false, include: [] }));
+      await db.close();
+      const [snapshotDir] = readdirSync(join(dir, 'snapshots'));
+      const files = readdirSync(join(dir, 'snapshots', snapshotDir!)).filter((name) => name.startsWith('hnsw.'));
+      expect(files).toHaveLength(3);
+
+      for (const workers of [1, 0]) {
+        const reopened = await openDatabase({ path: dir, workers });
+        const again = reopened.collection('docs');
+        expect(again.info.hnsw.segments).toBe(3);
+        for (let q = 0; q < 10; q++) expect(await again.search({ vector: query(q), k: 10, exact: false, include: [] })).toEqual(before[q]);
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a bad workers option and a bad segments option with their codes', async () => {
+    await expect(openDatabase({ workers: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(openDatabase({ workers: 1.5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    const db = await openDatabase({ workers: 0 });
+    open.push(db);
+    await expect(db.createCollection('x', { dimension: 4, hnsw: { segments: 0 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(db.createCollection('x', { dimension: 4, hnsw: { segments: 65 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    expect((await db.createCollection('x', { dimension: 4 })).info.hnsw.segments).toBe(1);
+  });
+});
