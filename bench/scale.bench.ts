@@ -22,7 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import { createRequire } from 'node:module';
 import { openDatabase, type Collection, type Database } from '../src/index.js';
 import { embeddingModel, rowsOf } from './datasets.js';
 import { createProgress, fmt, hasFlag, machineInfo, median, printTable, writeResults, type Target } from './report.js';
@@ -44,6 +44,15 @@ const ROUND_MS = QUICK ? 1_500 : 3_000;
 const IDLE_MS = QUICK ? 3_000 : 6_000;
 const HTTP_SECONDS = QUICK ? 4 : 8;
 const HTTP_CONNECTIONS = 16;
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+// autocannon ships no types: load it through require and type the part used here (it returns a promise without a callback).
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
 
 const progress = createProgress();
 const log = progress.log;
