@@ -1,20 +1,33 @@
 #!/usr/bin/env node
 /**
- * The `quiver` command.
+ * The `quiver` command: dispatch on the first argument.
  *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L]
+ *   quiver import | search | collections | stats ... (src/cli/)
  */
 import { isQuiverError } from './core/errors.js';
 import { serve } from './main.js';
+import { EXIT_INTERRUPTED } from './cli/args.js';
+import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
-const USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info]
+const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info]
 
 Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL,
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS,
 QUIVER_CACHE_MAX_ENTRIES, QUIVER_CACHE_MAX_BYTES, QUIVER_CACHE_TTL_MS, QUIVER_BODY_LIMIT, REDIS_URL.
 Flags win over the environment.`;
 
+const USAGE = `${SERVE_USAGE}
+
+${synopses()}
+
+Run 'quiver <command> --help' for a command's options.`;
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (isDataCommand(command)) {
+    process.exitCode = await runDataCommand(command, rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interruptSignal() });
+    return;
+  }
   switch (command) {
     case 'serve':
       return serve(rest);
@@ -28,6 +41,17 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(`quiver: unknown command '${command}'\n${USAGE}\n`);
       process.exitCode = 2;
   }
+}
+
+/** The first Ctrl-C asks the command to stop at a safe point (an import keeps what it wrote); the second exits at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write('\nquiver: stopping (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  });
+  return controller.signal;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

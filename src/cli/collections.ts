@@ -1,0 +1,131 @@
+/**
+ * `quiver collections` (one line per collection) and `quiver stats
+ * [<collection>]` (settings, counts, index state and, for a local data
+ * directory, its size on disk). Collections that failed to open are listed
+ * with the reason.
+ */
+import type { CollectionStatus } from '../index.js';
+import { createError } from '../core/errors.js';
+import { DEFAULT_COMPACT_AT } from '../core/options.js';
+import { EXIT_OK, parseCommand, resolveTargetFlags, TARGET_OPTIONS, TARGET_USAGE } from './args.js';
+import { fields, formatBytes, formatCount, table } from './format.js';
+import { diskUsage, openTarget, type CliIo, type DiskUsage } from './target.js';
+
+export const COLLECTIONS_USAGE = `usage: quiver collections [--json]
+
+Lists the collections: state, documents, dimension, metric.
+
+${TARGET_USAGE}`;
+
+export const STATS_USAGE = `usage: quiver stats [<collection>] [--json]
+
+A collection's settings, document count and index state (HNSW settings, tombstones,
+write version); without a name, totals over every collection. For a local data directory,
+also its size on disk (the store and the snapshots).
+
+${TARGET_USAGE}`;
+
+export async function runCollections(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(argv, TARGET_OPTIONS, { min: 0, max: 0, names: 'no arguments' });
+  if (values.help) {
+    io.stdout.write(`${COLLECTIONS_USAGE}\n`);
+    return EXIT_OK;
+  }
+  const { db } = await openTarget(resolveTargetFlags(values, io.env), io, { create: false });
+  try {
+    const collections = await db.listCollections();
+    io.stdout.write(values.json ? `${JSON.stringify({ collections })}\n` : `${collectionTable(collections)}\n`);
+    return EXIT_OK;
+  } finally {
+    await db.close();
+  }
+}
+
+export async function runStats(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(argv, TARGET_OPTIONS, { min: 0, max: 1, names: '[<collection>]' });
+  if (values.help) {
+    io.stdout.write(`${STATS_USAGE}\n`);
+    return EXIT_OK;
+  }
+  const { db, dataPath } = await openTarget(resolveTargetFlags(values, io.env), io, { create: false });
+  let collections: CollectionStatus[];
+  try {
+    collections = await db.listCollections();
+  } finally {
+    await db.close();
+  }
+  // Measured after close: the snapshots written on close are part of the size.
+  const disk = dataPath === undefined ? undefined : diskUsage(dataPath);
+  const name = positionals[0];
+  if (name !== undefined) {
+    const status = collections.find((entry) => entry.name === name);
+    if (status === undefined) throw createError('COLLECTION_NOT_FOUND', name);
+    io.stdout.write(values.json ? `${JSON.stringify({ ...status, ...(disk ? { disk } : {}) })}\n` : `${collectionFields(status, disk)}\n`);
+    return EXIT_OK;
+  }
+  const documents = collections.reduce((sum, entry) => sum + (entry.state === 'ready' ? entry.count : 0), 0);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ collections, documents, ...(disk ? { disk } : {}) })}\n`);
+    return EXIT_OK;
+  }
+  const unavailable = collections.filter((entry) => entry.state === 'unavailable').length;
+  const summary: [string, string][] = [
+    ['collections', `${collections.length}${unavailable > 0 ? ` (${unavailable} unavailable)` : ''}`],
+    ['documents', formatCount(documents)],
+  ];
+  if (disk) summary.push(['on disk', describeDisk(disk)]);
+  io.stdout.write(`${fields(summary)}\n\n${collectionTable(collections, true)}\n`);
+  return EXIT_OK;
+}
+
+function collectionTable(collections: readonly CollectionStatus[], detailed = false): string {
+  if (collections.length === 0) return '(no collections)';
+  const ready = (entry: CollectionStatus, value: (info: Extract<CollectionStatus, { state: 'ready' }>) => string) =>
+    entry.state === 'ready' ? value(entry) : '';
+  return table(collections, [
+    { header: 'name', value: (entry) => entry.name },
+    { header: 'state', value: (entry) => entry.state },
+    { header: 'documents', value: (entry) => ready(entry, (info) => formatCount(info.count)), align: 'right' },
+    { header: 'dimension', value: (entry) => ready(entry, (info) => String(info.dimension)), align: 'right' },
+    { header: 'metric', value: (entry) => ready(entry, (info) => info.metric) },
+    { header: 'quantization', value: (entry) => ready(entry, (info) => info.quantization) },
+    ...(detailed
+      ? [
+          { header: 'tombstones', value: (entry: CollectionStatus) => ready(entry, (info) => formatCount(info.tombstones)), align: 'right' as const },
+          { header: 'version', value: (entry: CollectionStatus) => ready(entry, (info) => formatCount(info.version)), align: 'right' as const },
+        ]
+      : []),
+    ...(collections.some((entry) => entry.state === 'unavailable')
+      ? [{ header: 'reason', value: (entry: CollectionStatus) => (entry.state === 'unavailable' ? entry.reason : '') }]
+      : []),
+  ]);
+}
+
+function collectionFields(status: CollectionStatus, disk: DiskUsage | undefined): string {
+  if (status.state === 'unavailable') return fields([['collection', status.name], ['state', `unavailable: ${status.reason}`]]);
+  const graph = status.count + status.tombstones;
+  const pairs: [string, string][] = [
+    ['collection', status.name],
+    ['state', status.state],
+    ['documents', formatCount(status.count)],
+    ['dimension', String(status.dimension)],
+    ['metric', status.metric],
+    ['quantization', status.quantization],
+    ['hnsw', `m ${status.hnsw.m}, efConstruction ${status.hnsw.efConstruction}, ef ${status.hnsw.ef}`],
+    ['tombstones', `${formatCount(status.tombstones)} (${graph === 0 ? '0' : ((100 * status.tombstones) / graph).toFixed(1)}% of the graph; compaction rebuilds it past ${DEFAULT_COMPACT_AT * 100}%)`],
+    ['version', formatCount(status.version)],
+    ['text', `language ${status.text.language}, stemming ${onOff(status.text.stemming)}, stopwords ${onOff(status.text.stopwords)}, cjk ${status.text.cjk}`],
+    ['bm25', `k1 ${status.bm25.k1}, b ${status.bm25.b}`],
+  ];
+  // Collections share the store file, so the size is the whole directory's.
+  if (disk) pairs.push(['data directory', describeDisk(disk)]);
+  return fields(pairs);
+}
+
+function describeDisk(disk: DiskUsage): string {
+  return `${formatBytes(disk.total)} in ${disk.path} (store ${formatBytes(disk.store)}, snapshots ${formatBytes(disk.snapshots)})`;
+}
+
+function onOff(value: boolean): string {
+  return value ? 'on' : 'off';
+}

@@ -1,0 +1,108 @@
+/**
+ * JSON Lines: one JSON object per line, read a line at a time. A line that
+ * is not a JSON object, or lacks an id or a vector, is rejected with its
+ * line number and the reader goes on. Vectors are arrays of numbers or
+ * base64 of little-endian float32 (the OpenAI `encoding_format: "base64"`).
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { isPlainObject } from '../validate.js';
+import { kindOf, recordToItem, type FieldNames, type SourceItem, type VectorParse } from './fields.js';
+
+export interface TextReadOptions {
+  fields: FieldNames;
+  rowIds: boolean;
+  /** Told the bytes of the file consumed so far. */
+  progress: (bytes: number) => void;
+}
+
+export async function* readJsonl(path: string, options: TextReadOptions): AsyncGenerator<SourceItem> {
+  const { input, bytesRead, close } = openText(path);
+  try {
+    let line = 0;
+    for await (const raw of readLines(input)) {
+      line++;
+      options.progress(bytesRead());
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        yield { kind: 'rejected', at: { line }, problem: `invalid JSON: ${(error as Error).message}` };
+        continue;
+      }
+      if (!isPlainObject(value)) {
+        yield { kind: 'rejected', at: { line }, problem: `expected a JSON object, got ${kindOf(value)}` };
+        continue;
+      }
+      yield recordToItem(value, line, {
+        fields: options.fields,
+        rowId: options.rowIds ? String(line - 1) : undefined,
+        parseVector: jsonVector,
+        metadataValue: (x) => x,
+      });
+    }
+  } finally {
+    close();
+  }
+}
+
+/** Lines of a UTF-8 stream without their `\n` or `\r\n`; backpressure comes from pulling chunks. */
+export async function* readLines(input: Readable): AsyncGenerator<string> {
+  const pending: Buffer[] = [];
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let start = 0;
+    let newline = chunk.indexOf(10);
+    while (newline !== -1) {
+      // A newline byte never occurs inside a multi-byte UTF-8 sequence, so splitting bytes is safe.
+      let line: Buffer = chunk.subarray(start, newline);
+      if (pending.length > 0) {
+        line = Buffer.concat([...pending, line]);
+        pending.length = 0;
+      }
+      yield line.toString('utf8', 0, line.length > 0 && line[line.length - 1] === 13 ? line.length - 1 : line.length);
+      start = newline + 1;
+      newline = chunk.indexOf(10, start);
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) {
+    const line = Buffer.concat(pending);
+    yield line.toString('utf8', 0, line[line.length - 1] === 13 ? line.length - 1 : line.length);
+  }
+}
+
+/** The file as a text stream (gunzipped for `.gz`), reporting raw bytes read. */
+export function openText(path: string): { input: Readable; bytesRead: () => number; close: () => void } {
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const bytesRead = () => file.bytesRead;
+  if (!path.toLowerCase().endsWith('.gz')) return { input: file, bytesRead, close: () => file.destroy() };
+  const gunzip = createGunzip();
+  file.on('error', (error) => gunzip.destroy(error));
+  file.pipe(gunzip);
+  return {
+    input: gunzip,
+    bytesRead,
+    close: () => {
+      file.destroy();
+      gunzip.destroy();
+    },
+  };
+}
+
+function jsonVector(value: unknown): VectorParse {
+  if (Array.isArray(value)) return { vector: value };
+  if (typeof value === 'string') return decodeBase64Float32(value);
+  return { problem: `expected an array of numbers or base64 float32, got ${kindOf(value)}` };
+}
+
+export function decodeBase64Float32(value: string): VectorParse {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return { problem: 'a string vector must be base64 of little-endian float32' };
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length % 4 !== 0) return { problem: `base64 vector decodes to ${bytes.length} bytes, not a whole number of float32` };
+  const vector = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
+  return { vector };
+}
