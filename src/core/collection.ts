@@ -185,7 +185,7 @@ const PLANNER_SAMPLE = 8;
  * workers: a bulk load runs at the pace of the graph builders, and the exact
  * scan of pending labels each search adds stays small.
  */
-const MAX_GRAPH_BACKLOG = 8_192;
+const MAX_GRAPH_BACKLOG = 2_048;
 
 /** Fewer tombstones than this cost too little to be worth a rebuild. */
 const MIN_COMPACT_TOMBSTONES = 1_000;

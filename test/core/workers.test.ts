@@ -90,7 +90,7 @@ describe('HNSW segments on worker threads', () => {
     const db = await openDatabase({ workers: 1 });
     open.push(db);
     const col = await db.createCollection('bulk', { dimension: DIM, metric: 'l2' });
-    // Far more than the 8,192 pending inserts a writer may run ahead of the workers.
+    // Far more than the 2,048 pending inserts a writer may run ahead of the workers.
     for (let round = 0; round < 3; round++) {
       await Promise.all([0, 1, 2, 3].map((part) => col.upsert(docs(part * 1_000, (part + 1) * 1_000, `r${round}p${part}-`))));
     }
