@@ -1,6 +1,8 @@
 /**
  * `npm run bench:scale`: how Quiver uses the cores (issue 7).
  *
+ * Every database is on a data directory (SQLite commits and snapshots included).
+ *
  * 1. Build: the same vectors upserted into a collection whose graph has
  *    `segments` segments, hosted by 1 worker and by all workers (and, for
  *    reference, the single graph on the main thread, `workers: 0`): vectors
@@ -237,10 +239,14 @@ async function main(): Promise<void> {
   const recallQueries = queries.slice(0, QUERIES);
 
   // ---- 1. build
+  // Each configuration on a data directory, as the server runs: SQLite commits and snapshots included.
+  const dataDirs: string[] = [];
   const dbs: { config: Config; db: Database; collection: Collection }[] = [];
   const builds: { name: string; workers: number; segments: number; seconds: number; vectorsPerSecond: number; rssMiB: number }[] = [];
   for (const config of CONFIGS) {
-    const db = await openDatabase({ workers: config.workers });
+    const path = mkdtempSync(join(tmpdir(), 'quiver-scale-'));
+    dataDirs.push(path);
+    const db = await openDatabase({ workers: config.workers, path });
     const collection = await db.createCollection(`w${config.workers}`, { dimension: DIM, metric: 'cosine', hnsw: { segments: config.segments } });
     log(`build: ${config.name}`);
     const started = performance.now();
@@ -294,6 +300,7 @@ async function main(): Promise<void> {
     { phase: 'during bulk ingest', searches: during.result.length, p50Ms: percentile(during.result, 0.5), p99Ms: percentile(during.result, 0.99), maxMs: during.result[during.result.length - 1]!, stallMs: during.stallMs, histogramMaxMs: during.histogramMaxMs },
   ];
   for (const { db } of dbs) await db.close();
+  for (const path of dataDirs) rmSync(path, { recursive: true, force: true });
 
   // ---- 3. HTTP
   const httpCount = Math.min(COUNT, QUICK ? 20_000 : 100_000);
