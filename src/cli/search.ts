@@ -26,6 +26,7 @@ Options:
   --k N               hits per query (default ${DEFAULT_K}, at most ${MAX_K})
   --ef N              HNSW search breadth for this query (default: the collection's)
   --exact             exact scan instead of the planner's choice
+  --hnsw              the HNSW graph instead of the planner's choice (to measure its recall)
   --filter JSON       metadata filter, e.g. '{"lang": "en", "year": {"$gte": 2020}}'
   --include FIELDS    fields to return: text,metadata,vector (default text,metadata)
   --alpha A           hybrid: weight of the vector side, 0 to 1 (default 0.5)
@@ -47,6 +48,7 @@ const SEARCH_OPTIONS = {
   k: { type: 'string' },
   ef: { type: 'string' },
   exact: { type: 'boolean' },
+  hnsw: { type: 'boolean' },
   filter: { type: 'string' },
   include: { type: 'string' },
   alpha: { type: 'string' },
@@ -77,6 +79,7 @@ export async function runSearch(argv: readonly string[], io: CliIo): Promise<num
   const fileQuery = values['vector-file'] !== undefined;
   checks.require(!fileQuery || (values.row !== undefined) !== (values.all === true), '--vector-file needs either --row N or --all');
   checks.require(fileQuery || (values.row === undefined && values.all === undefined), '--row and --all go with --vector-file');
+  checks.require(!(values.exact && values.hnsw), 'give --exact or --hnsw, not both');
   const row = checks.integer(values.row, 'row', 0, Number.MAX_SAFE_INTEGER);
   const k = checks.integer(values.k, 'k', 1, MAX_K);
   const ef = checks.integer(values.ef, 'ef', 1, MAX_EF);
@@ -107,7 +110,7 @@ export async function runSearch(argv: readonly string[], io: CliIo): Promise<num
     ...(values.text === undefined ? {} : { text: values.text }),
     ...(k === undefined ? {} : { k }),
     ...(ef === undefined ? {} : { ef }),
-    ...(values.exact ? { exact: true } : {}),
+    ...(values.exact ? { exact: true } : values.hnsw ? { exact: false } : {}),
     ...(filter === undefined ? {} : { filter }),
     ...(include === undefined ? {} : { include }),
     ...(alpha === undefined ? {} : { alpha }),

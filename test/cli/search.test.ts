@@ -124,6 +124,7 @@ describe('quiver search', () => {
       [['--vector', '[1]', '--row', '1'], /--row and --all go with --vector-file/],
       [['--vector-file', 'q.jsonl', '--all'], /must be a \.fvecs, \.bvecs, \.ivecs, \.npy file/],
       [['--text', 'x', '--k', '0'], /--k must be an integer from 1/],
+      [['--text', 'x', '--exact', '--hnsw'], /--exact or --hnsw, not both/],
       [['--text', 'x', '--filter', '{oops'], /--filter is not valid JSON/],
       [['--text', 'x', '--filter', '[1]'], /--filter must be a JSON object/],
       [['--text', 'x', '--include', 'score'], /--include takes/],
