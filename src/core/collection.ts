@@ -296,10 +296,11 @@ export class Collection {
   /** Inserts documents, replacing any with the same id. All or nothing. */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
     this.#checkUsable();
-    if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) {
-      await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
-      this.#checkUsable();
-    }
+    // A loop of awaited upserts would otherwise run back to back in one turn of the event
+    // loop, holding back I/O and search replies: each write gives them a turn first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
+    this.#checkUsable();
     const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
     const version = this.#version + 1;
     this.#table.put(rows, version);
@@ -651,6 +652,8 @@ export class Collection {
    */
   async indexed(): Promise<void> {
     this.#checkUsable();
+    // Rows still to be read from a snapshot load first: a damaged file rebuilds the graph.
+    void this.#vectors;
     await this.#hnsw.idle();
   }
 
