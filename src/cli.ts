@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `quiver` command: dispatch on the first argument.
- *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L]
+ *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L] [--workers N]
  *   quiver import | search | collections | stats ... (src/cli/)
  */
 import { isQuiverError } from './core/errors.js';
@@ -9,9 +9,9 @@ import { serve } from './main.js';
 import { EXIT_INTERRUPTED } from './cli/args.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
-const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info]
+const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>]
 
-Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL,
+Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS,
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS,
 QUIVER_CACHE_MAX_ENTRIES, QUIVER_CACHE_MAX_BYTES, QUIVER_CACHE_TTL_MS, QUIVER_BODY_LIMIT, REDIS_URL.
 Flags win over the environment.`;
