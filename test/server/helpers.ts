@@ -103,13 +103,22 @@ export function errorOf(response: LightMyRequestResponse): ErrorReply {
   return body;
 }
 
+/** Every collection's status without `indexingBacklog`, which falls to 0 on its own as the workers catch up. */
+export function stableStatuses(db: Database) {
+  return db.listCollections().map((status) => {
+    if (status.state !== 'ready') return status;
+    const { indexingBacklog: _transient, ...stable } = status;
+    return stable;
+  });
+}
+
 /**
  * SHA-256 over every collection's settings, count and version and every
  * document (id, vector bytes, text, metadata), read through the library API.
  */
 export async function digest(db: Database): Promise<string> {
   const hash = createHash('sha256');
-  for (const status of db.listCollections().sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const status of stableStatuses(db).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     hash.update(JSON.stringify(status));
     if (status.state !== 'ready') continue;
     const collection = db.collection(status.name);

@@ -1,6 +1,7 @@
 /** Every route through app.inject: the happy paths and the shapes of their replies. */
 import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/index.js';
 import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, seed, seedVector, send, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -37,6 +38,7 @@ describe('collections', () => {
       count: 0,
       version: 0,
       tombstones: 0,
+      indexingBacklog: 0,
       hnsw: { m: 8, efConstruction: 50, ef: 20, segments: availableParallelism() },
       text: { language: 'en', stemming: true, stopwords: true, cjk: 'both' },
       bm25: { k1: 1.2, b: 0.75 },
@@ -291,6 +293,29 @@ describe('health, metrics and docs', () => {
     expect(text).toMatch(/^quiver_http_request_duration_seconds_bucket\{/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(text).toMatch(/^process_resident_memory_bytes /m);
+  });
+
+  it('/metrics reports the worker threads and each collection\'s indexing backlog', async () => {
+    const db = await openDatabase({ workers: 1 });
+    const other = await makeApp({}, db);
+    try {
+      expectStatus(await send(other.app, 'POST', '/collections', { name: 'w', dimension: 2, metric: 'l2' }), 201);
+      expectStatus(await send(other.app, 'POST', '/collections/w/documents', { documents: [{ id: 'a', vector: [1, 2] }] }), 200);
+      await db.collection('w').indexed();
+      const text = expectStatus(await send(other.app, 'GET', '/metrics'), 200).body;
+      expect(metricValue(text, 'quiver_workers')).toBe(1);
+      expect(metricValue(text, 'quiver_worker_requests_in_flight')).toBe(0);
+      expect(metricValue(text, 'quiver_worker_queued_changes')).toBe(0);
+      expect(metricValue(text, 'quiver_worker_wait_seconds_total')).toBeGreaterThanOrEqual(0);
+      expect(metricValue(text, 'quiver_indexing_backlog', '{collection="w"}')).toBe(0);
+      const info = expectStatus(await send(other.app, 'GET', '/collections/w'), 200).json() as { indexingBacklog: number; hnsw: { segments: number } };
+      expect(info).toMatchObject({ indexingBacklog: 0, hnsw: { segments: 1 } });
+    } finally {
+      await other.close();
+    }
+    const inline = await makeApp({}, await openDatabase({ workers: 0 }));
+    expect(metricValue(expectStatus(await send(inline.app, 'GET', '/metrics'), 200).body, 'quiver_workers')).toBe(0);
+    await inline.close();
   });
 
   it('/openapi.json is an OpenAPI 3 document listing every route', async () => {
