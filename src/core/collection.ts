@@ -238,6 +238,8 @@ export class Collection {
   #snapshotVersion = 0;
   #snapshotScheduled = false;
   #searches = 0;
+  /** Graph searches awaiting their segments now. */
+  #graphSearches = 0;
   /** Documents written or deleted since the last snapshot. */
   #changedSinceSnapshot = 0;
   /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */
@@ -449,7 +451,7 @@ export class Collection {
     candidates: number,
   ): Promise<{ top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> }> {
     // The planner learns from one search in PLANNER_SAMPLE: timing every one costs more than it teaches.
-    const learn = ++this.#searches % PLANNER_SAMPLE === 0;
+    let learn = ++this.#searches % PLANNER_SAMPLE === 0;
     const started = learn ? performance.now() : 0;
     const input: PlanInput = {
       total: this.count,
@@ -464,7 +466,16 @@ export class Collection {
     let fallback = false;
     let top: TopK;
     if (plan.kind === 'hnsw') {
-      const approximate = await this.#approximate(query, k, plan.ef, allowed);
+      this.#graphSearches++;
+      const alone = this.#graphSearches === 1;
+      let approximate: TopK | undefined;
+      try {
+        approximate = await this.#approximate(query, k, plan.ef, allowed);
+      } finally {
+        this.#graphSearches--;
+      }
+      // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
+      if (!alone || this.#graphSearches > 0) learn = false;
       if (approximate === undefined || approximate.labels.length < Math.min(k, candidates)) {
         fallback = true;
         top = this.#exact(query, k, allowed, checked.quantized);
