@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 import type { CollectionOptions, DocumentInput, Metric } from '../index.js';
 import { resolveCollectionOptions } from '../core/collection-options.js';
 import { isQuiverError } from '../core/errors.js';
-import { COLLECTION_NAME_PATTERN, DEFAULT_METRIC, MAX_BATCH_SIZE, MAX_DIMENSION, MAX_EF, MAX_HNSW_M, METRICS, QUANTIZATIONS } from '../core/options.js';
+import { COLLECTION_NAME_PATTERN, DEFAULT_METRIC, MAX_BATCH_SIZE, MAX_DIMENSION, MAX_EF, MAX_HNSW_M, MAX_SEGMENTS, METRICS, QUANTIZATIONS } from '../core/options.js';
 import { checkId, checkMetadata, checkText, checkVector } from '../core/validate.js';
 import {
   DEFAULT_FIELDS,
@@ -71,6 +71,7 @@ New collection (ignored when it exists, except that a conflicting --dimension or
   --metric M          ${METRICS.join('|')} (default ${DEFAULT_METRIC})
   --quantization Q    ${QUANTIZATIONS.join('|')}
   --hnsw-m N, --hnsw-ef-construction N, --hnsw-ef N   HNSW graph settings
+  --hnsw-segments N                                    graphs the HNSW index is split into (default: cores)
 
 ${TARGET_USAGE}
 
@@ -93,6 +94,7 @@ const IMPORT_OPTIONS = {
   'hnsw-m': { type: 'string' },
   'hnsw-ef-construction': { type: 'string' },
   'hnsw-ef': { type: 'string' },
+  'hnsw-segments': { type: 'string' },
 } as const;
 
 /** Options of a new collection; `dimension` and `metric` are also checked against an existing one. */
@@ -387,6 +389,7 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
   const m = checks.integer(values['hnsw-m'], 'hnsw-m', 2, MAX_HNSW_M);
   const efConstruction = checks.integer(values['hnsw-ef-construction'], 'hnsw-ef-construction', 1, MAX_EF);
   const ef = checks.integer(values['hnsw-ef'], 'hnsw-ef', 1, MAX_EF);
+  const segments = checks.integer(values['hnsw-segments'], 'hnsw-segments', 1, MAX_SEGMENTS);
   const idField = checks.nonEmpty(values['id-field'], 'id-field');
   const vectorField = checks.nonEmpty(values['vector-field'], 'vector-field');
   const textField = checks.nonEmpty(values['text-field'], 'text-field');
@@ -396,7 +399,7 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
   const flags = resolveTargetFlags(values, io.env);
 
   if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`${file}: no such file`);
-  const hnsw = { ...(m === undefined ? {} : { m }), ...(efConstruction === undefined ? {} : { efConstruction }), ...(ef === undefined ? {} : { ef }) };
+  const hnsw = { ...(m === undefined ? {} : { m }), ...(efConstruction === undefined ? {} : { efConstruction }), ...(ef === undefined ? {} : { ef }), ...(segments === undefined ? {} : { segments }) };
   const options: ImportOptions = {
     collection,
     file,

@@ -160,7 +160,8 @@ describe('quiver collections and stats', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^collection:\s+docs$/m);
     expect(human.stdout).toMatch(/^documents:\s+40$/m);
-    expect(human.stdout).toMatch(/^hnsw:\s+m 16, efConstruction 200, ef 64$/m);
+    expect(human.stdout).toMatch(/^hnsw:\s+m 16, efConstruction 200, ef 64, \d+ segments?$/m);
+    expect(human.stdout).toMatch(/^indexing backlog:\s+\d+ documents awaiting/m);
     expect(human.stdout).toMatch(/^tombstones:\s+0 \(0\.0% of the graph/m);
     expect(human.stdout).toMatch(/^data directory:\s+[\d.]+ (KiB|MiB) in .*data \(store [\d.]+ (KiB|MiB), snapshots/m);
     const json = JSON.parse((await quiver(['stats', 'docs', '--data', data, '--json'])).stdout) as Record<string, unknown>;
