@@ -16,6 +16,17 @@
  *    unfiltered and filtered HNSW, each forced with `exact`, converted to the
  *    planner's units next to its defaults, and whether the planner's choice
  *    at each selectivity was the faster plan.
+ * 4. Peers on the same data in the same run (bench/ann-peers.ts):
+ *    hnswlib-wasm timed with the three engines above at every ef; the exact
+ *    engines @orama/orama and vectra, with Quiver `exact: true` beside them,
+ *    over the first `exactQueries` queries. A peer that fails to load or
+ *    build is recorded in `engines` with the reason. Per-query latency
+ *    percentiles of every engine (HNSW engines at ef `latencyEf`).
+ *
+ * `curves`, `latency` and `engines` in the JSON hold every engine in one
+ * shape for the suite's report (bench/report-md.ts). Without siftsmall
+ * (../shared/data) that data set is skipped with the reason; with
+ * QUIVER_BENCH_SMOKE=1 only a tiny synthetic set runs.
  *
  * All data is seeded and built before any timed function. Every timed
  * function rotates through the query set: each sample runs whole passes
@@ -34,6 +45,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
+import { PEERS, metricNote, reasonOf, type Peer, type PeerIndex } from './ann-peers.js';
 import { kernels } from '../src/core/kernels.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
@@ -48,10 +60,12 @@ import {
   createProgress,
   fmt,
   formatTable,
-  hasFlag,
   machineInfo,
   median,
+  quickMode,
+  REPO_ROOT,
   RESULTS_DIR,
+  SMOKE,
   spread,
   writeResults,
   type Cell,
@@ -59,16 +73,20 @@ import {
   type TimingOptions,
 } from './report.js';
 
-const QUICK = hasFlag('quick');
-const SYNTHETIC_COUNT = QUICK ? 20_000 : 100_000;
+const QUICK = quickMode();
+const SYNTHETIC_COUNT = SMOKE ? 2_000 : QUICK ? 20_000 : 100_000;
+const SMOKE_TIMING = { warmupMs: 5, minSampleMs: 5, samples: 3 } satisfies TimingOptions;
 
 const CONFIG = {
   quick: QUICK,
+  smoke: SMOKE,
   k: 10,
   hnsw: { m: 16, efConstruction: 200, seed: 100 },
-  efs: [10, 16, 32, 64, 128, 256],
+  efs: SMOKE ? [10, 64] : [10, 16, 32, 64, 128, 256],
+  /** siftsmall is skipped in a smoke run (10k rows with efConstruction 200 take seconds per engine). */
+  siftsmall: !SMOKE,
   synthetic: {
-    count: SYNTHETIC_COUNT, dim: 128, queries: 200, metric: 'cosine' as const,
+    count: SYNTHETIC_COUNT, dim: 128, queries: SMOKE ? 40 : 200, metric: 'cosine' as const,
     model: { rank: 16, clusters: 8, clusterSpread: 1.5, noise: 0.25, offset: 0.5, seed: 7 },
     dataSeed: 1, querySeed: 2,
   },
@@ -86,19 +104,27 @@ const CONFIG = {
   upsertBatch: 5_000,
   threads: 1,
   /** Each sample runs whole passes over the query set (see measurePasses). */
-  timing: (QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 7 } : { warmupMs: 150, minSampleMs: 60, samples: 11 }) satisfies TimingOptions,
+  timing: (SMOKE ? SMOKE_TIMING : QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 7 } : { warmupMs: 150, minSampleMs: 60, samples: 11 }) satisfies TimingOptions,
   /**
    * Filtered HNSW at 1% and 0.1% takes tens of milliseconds a query: those cases time passes over
    * the first `slowQueries` queries only, fewer samples (recall still uses every query).
    */
   /** Section 2 (four engines per case, exact scans of up to 100k rows): fewer samples to keep the run short. */
-  filterTiming: (QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 5 } : { warmupMs: 150, minSampleMs: 60, samples: 7 }) satisfies TimingOptions,
-  slowTiming: (QUICK ? { warmupMs: 0, minSampleMs: 30, samples: 5 } : { warmupMs: 0, minSampleMs: 60, samples: 5 }) satisfies TimingOptions,
+  filterTiming: (SMOKE ? SMOKE_TIMING : QUICK ? { warmupMs: 60, minSampleMs: 30, samples: 5 } : { warmupMs: 150, minSampleMs: 60, samples: 7 }) satisfies TimingOptions,
+  slowTiming: (SMOKE ? SMOKE_TIMING : QUICK ? { warmupMs: 0, minSampleMs: 30, samples: 5 } : { warmupMs: 0, minSampleMs: 60, samples: 5 }) satisfies TimingOptions,
   slowQueries: 20,
   slowRecallQueries: 50,
   /** Queries per selectivity when the planner is asked again at the end. */
   recheckQueries: 5,
   targets: { qpsRatio: 0.9, recallTolerance: 0.01, filteredRecall: 0.95, filteredSpeedup: 20, filteredAt: '1%' },
+  /** Section 4: the exact engines (brute force, 10-100 ms a query at 20k-100k rows) time and score the first `exactQueries` queries. */
+  exactQueries: SMOKE ? 20 : QUICK ? 100 : 200,
+  exactTiming: (SMOKE ? SMOKE_TIMING : QUICK ? { warmupMs: 0, minSampleMs: 30, samples: 3 } : { warmupMs: 0, minSampleMs: 60, samples: 5 }) satisfies TimingOptions,
+  /** Per-query latency percentiles: HNSW engines at this ef, each query timed alone, `latencyPasses` passes over the queries. */
+  latencyEf: 64,
+  latencyPasses: SMOKE ? 1 : 3,
+  /** Rows above which a peer is not built (recorded as skipped with the reason); vectra writes all vectors as JSON text. */
+  peerMaxCount: { 'hnswlib-wasm': null, orama: null, vectra: QUICK ? 20_000 : 100_000 } as Record<string, number | null>,
 } as const;
 
 const progress = createProgress();
@@ -231,7 +257,8 @@ const MB = 2 ** 20;
 
 interface BuildRow {
   dataset: string;
-  engine: 'Quiver' | 'hnswlib' | 'usearch';
+  /** Quiver, hnswlib, usearch, or a peer's name (bench/ann-peers.ts). */
+  engine: string;
   count: number;
   /** Wall-clock build time, and this process's CPU time over it (the same on an idle machine). */
   seconds: number;
@@ -500,9 +527,160 @@ interface SweepRow {
   spreads: { quiver: number; hnswlib: number; usearch: number };
   cpuShare: number;
   timings: Record<'quiver' | 'hnswlib' | 'usearch', PassTiming>;
+  /** HNSW peers (bench/ann-peers.ts) timed in the same interleaved samples, by engine name. */
+  peers: Record<string, PeerPoint>;
 }
 
-async function sweep(ds: Dataset, engines: Engines): Promise<SweepRow[]> {
+interface PeerPoint {
+  recall: number;
+  /** By CPU time, as the three engines above; `wallQps` by wall clock. */
+  qps: number;
+  wallQps: number;
+  spread: number;
+  timing: PassTiming;
+}
+
+/** A peer engine built on one data set. */
+interface BuiltPeer {
+  peer: Peer;
+  index: PeerIndex;
+}
+
+/** Whether each engine ran on each data set, and if not, why (JSON `engines`). */
+interface EngineStatus {
+  dataset: string;
+  engine: string;
+  package: string | null;
+  version: string | null;
+  status: 'ok' | 'failed' | 'skipped';
+  reason: string | null;
+  kind: 'hnsw' | 'exact';
+  index: string;
+  notes: string[];
+}
+
+/** Per-query latency over whole passes of the query set, each query timed alone (µs, wall clock). */
+interface LatencyRow {
+  dataset: string;
+  engine: string;
+  /** Search ef for HNSW engines; null for exact engines. */
+  ef: number | null;
+  queries: number;
+  samples: number;
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+  meanUs: number;
+  maxUs: number;
+}
+
+/** One exact engine on one data set (section 4). */
+interface ExactRow {
+  dataset: string;
+  engine: string;
+  queries: number;
+  recall: number;
+  qps: number;
+  wallQps: number;
+  spread: number;
+  cpuShare: number;
+  timing: PassTiming;
+}
+
+const engineStatuses: EngineStatus[] = [];
+const latencyRows: LatencyRow[] = [];
+
+function percentileOf(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function latencyRow(dataset: string, engine: string, ef: number | null, queries: number, us: number[]): LatencyRow {
+  const sorted = [...us].sort((a, b) => a - b);
+  return {
+    dataset, engine, ef, queries, samples: sorted.length,
+    p50Us: percentileOf(sorted, 0.5), p95Us: percentileOf(sorted, 0.95), p99Us: percentileOf(sorted, 0.99),
+    meanUs: mean(sorted), maxUs: sorted[sorted.length - 1]!,
+  };
+}
+
+/**
+ * Per-query latency: `passes` passes over the queries; for each query every
+ * engine runs once, in an order that rotates every query, each call timed alone.
+ */
+async function latencyPercentiles(
+  ds: Dataset, ef: number | null, fns: Record<string, (q: number) => unknown>, queries: number, passes: number,
+): Promise<LatencyRow[]> {
+  const names = Object.keys(fns);
+  const us = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let p = 0; p < passes; p++) {
+    for (let q = 0; q < queries; q++) {
+      for (let n = 0; n < names.length; n++) {
+        const name = names[(n + q + p) % names.length]!;
+        const start = performance.now();
+        const result = fns[name]!(q);
+        if (result instanceof Promise) await result;
+        us.get(name)!.push((performance.now() - start) * 1e3);
+      }
+    }
+  }
+  return names.map((name) => latencyRow(ds.name, name, ef, queries, us.get(name)!));
+}
+
+/** Builds every peer on `ds`; one that throws is recorded as failed and left out. */
+async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[]; builds: BuildRow[] }> {
+  const built: BuiltPeer[] = [];
+  const builds: BuildRow[] = [];
+  for (const peer of PEERS) {
+    const status: EngineStatus = {
+      dataset: ds.name, engine: peer.engine, package: peer.package, version: packageVersionOf(peer.package),
+      status: 'ok', reason: null, kind: peer.kind, index: peer.index, notes: [],
+    };
+    const note = metricNote(peer, ds);
+    if (note) status.notes.push(note);
+    engineStatuses.push(status);
+    const limit = CONFIG.peerMaxCount[peer.engine] ?? null;
+    if (limit !== null && ds.count > limit) {
+      status.status = 'skipped';
+      status.reason = `${ds.count.toLocaleString()} rows is above the ${limit.toLocaleString()} this benchmark builds ${peer.engine} with${QUICK ? ' in --quick' : ''}`;
+      log(`${ds.name}: ${peer.engine} skipped: ${status.reason}`);
+      continue;
+    }
+    try {
+      const before = memory();
+      const started = performance.now();
+      const cpuStarted = process.cpuUsage();
+      const index = await peer.build(ds, { k: CONFIG.k, ...CONFIG.hnsw, tmp, log });
+      const seconds = (performance.now() - started) / 1000;
+      const cpuUsed = process.cpuUsage(cpuStarted);
+      const after = memory();
+      // A first search proves the index answers before it is timed.
+      await index.search(0);
+      builds.push({
+        dataset: ds.name, engine: peer.engine, count: ds.count, seconds, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
+        docsPerSecond: ds.count / seconds, rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
+        engineSizeMiB: index.sizeMiB, engineSizeWhat: index.sizeWhat,
+      });
+      status.notes.push(...index.notes);
+      built.push({ peer, index });
+      log(`${ds.name}: ${peer.engine} built in ${seconds.toFixed(1)} s`);
+    } catch (error) {
+      status.status = 'failed';
+      status.reason = reasonOf(error);
+      log(`${ds.name}: ${peer.engine} FAILED: ${status.reason}`);
+    }
+  }
+  return { built, builds };
+}
+
+function packageVersionOf(name: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promise<SweepRow[]> {
   const { k } = CONFIG;
   const nq = ds.queries.length;
   const rows: SweepRow[] = [];
@@ -511,21 +689,27 @@ async function sweep(ds: Dataset, engines: Engines): Promise<SweepRow[]> {
     hnsw.setEf(ef);
     const us = makeUsearch(ds, ef);
     us.load(engines.usearchFile);
-    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch (${nq} queries rotating, samples interleaved)`);
-    const { timings, cpuShare } = await measurePasses(
-      `${ds.name} ef=${ef}`,
-      {
-        quiver: (q) => quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [] }),
-        hnswlib: (q) => {
-          sink += hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
-        },
-        usearch: (q) => {
-          sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
-        },
+    for (const p of tunable) p.index.setEf!(ef);
+    const peerFns = Object.fromEntries(tunable.map((p) => [p.peer.engine, (q: number) => p.index.search(q)]));
+    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch${tunable.map((p) => `, ${p.peer.engine}`).join('')} (${nq} queries rotating, samples interleaved)`);
+    const core = {
+      quiver: (q: number) => quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [] }),
+      hnswlib: (q: number) => {
+        sink += hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
       },
-      nq,
-      CONFIG.timing,
-    );
+      usearch: (q: number) => {
+        sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
+      },
+    };
+    const measured = await measurePasses<string>(`${ds.name} ef=${ef}`, { ...core, ...peerFns }, nq, CONFIG.timing);
+    const { cpuShare } = measured;
+    const timings = { quiver: measured.timings.quiver!, hnswlib: measured.timings.hnswlib!, usearch: measured.timings.usearch! };
+    if (ef === CONFIG.latencyEf) {
+      log(`${ds.name} ef=${ef}: per-query latency, ${CONFIG.latencyPasses} pass(es) over ${nq} queries, engines rotating`);
+      latencyRows.push(...await latencyPercentiles(ds, ef, {
+        Quiver: core.quiver, hnswlib: core.hnswlib, usearch: core.usearch, ...peerFns,
+      }, nq, CONFIG.latencyPasses));
+    }
     // Recall passes after the timing, one engine at a time (so each runs warm, as it was timed). Quiver runs
     // twice with explain: the first pass gives recall and plans, the second the search-stage times.
     const recalls = { quiver: [] as number[], hnswlib: [] as number[], usearch: [] as number[] };
@@ -549,6 +733,13 @@ async function sweep(ds: Dataset, engines: Engines): Promise<SweepRow[]> {
     for (let q = 0; q < nq; q++) {
       recalls.usearch.push(recallOf(Array.from(us.search(ds.queries[q]!, k, CONFIG.threads).keys, Number), ds.truth[q]!));
     }
+    const peers: Record<string, PeerPoint> = {};
+    for (const p of tunable) {
+      const list: number[] = [];
+      for (let q = 0; q < nq; q++) list.push(recallOf(await p.index.search(q), ds.truth[q]!));
+      const timing = measured.timings[p.peer.engine]!;
+      peers[p.peer.engine] = { recall: mean(list), qps: qps(timing), wallQps: 1e9 / timing.wallMedianNs, spread: spread(timing), timing };
+    }
     const row: SweepRow = {
       dataset: ds.name,
       ef,
@@ -563,14 +754,91 @@ async function sweep(ds: Dataset, engines: Engines): Promise<SweepRow[]> {
       spreads: { quiver: spread(timings.quiver), hnswlib: spread(timings.hnswlib), usearch: spread(timings.usearch) },
       cpuShare,
       timings,
+      peers,
     };
     log(
       `${ds.name} ef=${ef}: recall Q ${row.recall.quiver.toFixed(4)} / H ${row.recall.hnswlib.toFixed(4)} / U ${row.recall.usearch.toFixed(4)}; ` +
-        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / U ${fmt(row.qps.usearch)}; Q/H ${row.ratio.toFixed(2)}x`,
+        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / U ${fmt(row.qps.usearch)}; Q/H ${row.ratio.toFixed(2)}x` +
+        Object.entries(peers).map(([name, p]) => `; ${name} recall ${p.recall.toFixed(4)}, ${fmt(p.qps)} QPS`).join(''),
     );
     rows.push(row);
   }
   return rows;
+}
+
+// ============================================================ 4. exact engines
+
+/**
+ * Quiver `exact: true` and the exact peers over the first `exactQueries`
+ * queries: QPS from interleaved whole passes (as the sweep), then one pass
+ * where each query runs on every engine in rotating order, timed alone, for
+ * recall and latency percentiles.
+ */
+async function exactSection(ds: Dataset, engines: Engines, exact: BuiltPeer[]): Promise<ExactRow[]> {
+  const { k } = CONFIG;
+  const nq = Math.min(CONFIG.exactQueries, ds.queries.length);
+  const fns: Record<string, (q: number) => unknown> = {
+    'Quiver (exact)': (q) => engines.quiver.search({ vector: ds.queries[q]!, k, exact: true, include: [] }),
+  };
+  for (const p of exact) fns[p.peer.engine] = (q) => p.index.search(q);
+  const names = Object.keys(fns);
+  log(`${ds.name}: timing exact engines ${names.join(', ')} (first ${nq} queries, samples interleaved)`);
+  const { timings, cpuShare } = await measurePasses(`${ds.name} exact engines`, fns, nq, CONFIG.exactTiming);
+  const hits = new Map<string, number[]>(names.map((name) => [name, []]));
+  const us = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let q = 0; q < nq; q++) {
+    for (let n = 0; n < names.length; n++) {
+      const name = names[(n + q) % names.length]!;
+      const start = performance.now();
+      const result = await fns[name]!(q);
+      us.get(name)!.push((performance.now() - start) * 1e3);
+      const labels = name === 'Quiver (exact)'
+        ? (result as { id: string }[]).map((h) => Number(h.id))
+        : (result as ArrayLike<number>);
+      hits.get(name)!.push(recallOf(labels, ds.truth[q]!));
+    }
+  }
+  const rows = names.map((name): ExactRow => {
+    const timing = timings[name]!;
+    latencyRows.push(latencyRow(ds.name, name, null, nq, us.get(name)!));
+    return {
+      dataset: ds.name, engine: name, queries: nq, recall: mean(hits.get(name)!), qps: qps(timing), wallQps: 1e9 / timing.wallMedianNs,
+      spread: spread(timing), cpuShare, timing,
+    };
+  });
+  for (const row of rows) log(`${ds.name}: ${row.engine} recall ${row.recall.toFixed(4)}, ${fmt(row.qps)} QPS (exact, ${nq} queries)`);
+  return rows;
+}
+
+/** One line per engine and data set across ef (one point for exact engines): what the recall/QPS plot draws. */
+interface Curve {
+  dataset: string;
+  engine: string;
+  kind: 'hnsw' | 'exact';
+  points: { ef: number | null; recall: number; qps: number; wallQps: number }[];
+}
+
+function curvesOf(sweepRows: SweepRow[], exactRows: ExactRow[]): Curve[] {
+  const curves: Curve[] = [];
+  for (const dataset of [...new Set([...sweepRows.map((r) => r.dataset), ...exactRows.map((r) => r.dataset)])]) {
+    const rows = sweepRows.filter((r) => r.dataset === dataset);
+    for (const [engine, key] of [['Quiver', 'quiver'], ['hnswlib', 'hnswlib'], ['usearch', 'usearch']] as const) {
+      curves.push({
+        dataset, engine, kind: 'hnsw',
+        points: rows.map((r) => ({ ef: r.ef, recall: r.recall[key], qps: r.qps[key], wallQps: 1e9 / r.timings[key].wallMedianNs })),
+      });
+    }
+    for (const engine of [...new Set(rows.flatMap((r) => Object.keys(r.peers)))]) {
+      curves.push({
+        dataset, engine, kind: 'hnsw',
+        points: rows.filter((r) => r.peers[engine]).map((r) => ({ ef: r.ef, recall: r.peers[engine]!.recall, qps: r.peers[engine]!.qps, wallQps: r.peers[engine]!.wallQps })),
+      });
+    }
+    for (const row of exactRows.filter((r) => r.dataset === dataset)) {
+      curves.push({ dataset, engine: row.engine, kind: 'exact', points: [{ ef: null, recall: row.recall, qps: row.qps, wallQps: row.wallQps }] });
+    }
+  }
+  return curves;
 }
 
 // ============================================================ 2 & 3. filters and planner
@@ -1037,9 +1305,26 @@ interface Target {
   met: boolean;
 }
 
+/** Quiver, raw hnswlib and usearch run on every data set (the benchmark stops if they cannot). */
+function coreStatuses(ds: Dataset, machine: ReturnType<typeof machineInfo>): void {
+  const hnswIndex = `HNSW, M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}`;
+  const core: [string, string | null, 'hnsw' | 'exact', string][] = [
+    ['Quiver', null, 'hnsw', `${hnswIndex} (hnswlib-node inside), hits re-scored in f32`],
+    ['hnswlib', 'hnswlib-node', 'hnsw', `${hnswIndex}, seed ${CONFIG.hnsw.seed}`],
+    ['usearch', 'usearch', 'hnsw', `${hnswIndex}, f32, one thread`],
+    ['Quiver (exact)', null, 'exact', 'exact: true: WASM SIMD scan of the f32 arena'],
+  ];
+  for (const [engine, pkg, kind, index] of core) {
+    engineStatuses.push({
+      dataset: ds.name, engine, package: pkg, version: pkg ? machine.packages[pkg] ?? null : null,
+      status: 'ok', reason: null, kind, index, notes: [],
+    });
+  }
+}
+
 async function main(): Promise<void> {
-  const machine = machineInfo(['hnswlib-node', 'usearch', 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);
-  log(`Quiver ANN benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+  const machine = machineInfo(['hnswlib-node', 'usearch', ...PEERS.map((p) => p.package), 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);
+  log(`Quiver ANN benchmark${SMOKE ? ' (smoke)' : QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
   const { k } = CONFIG;
   const loadAverageAtStart = loadavg();
   const cpuPressureAtStart = cpuPressure();
@@ -1047,30 +1332,56 @@ async function main(): Promise<void> {
     log(`warning: load average ${loadAverageAtStart[0]!.toFixed(2)} on ${machine.cores} cores: other processes are busy; timings will be noisier`);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'quiver-ann-'));
-  const db = await openDatabase();
+  // workers: 0 keeps each collection's one graph on this thread, as every other engine here searches:
+  // the same graph as raw hnswlib, one query per call. Multi-core search is bench/scale.bench.ts's subject.
+  const db = await openDatabase({ workers: 0 });
 
-  // ---- siftsmall
-  const sift = loadSiftsmall();
-  const siftQueries = rowsOf(sift.queries, sift.dim);
-  const siftDs: Dataset = {
-    name: 'siftsmall',
-    metric: 'l2',
-    dim: sift.dim,
-    count: sift.baseCount,
-    base: sift.base,
-    queries: siftQueries,
-    queryArrays: siftQueries.map((q) => Array.from(q)),
-    truth: siftQueries.map((_, q) => sift.truth.subarray(q * sift.truthDim, q * sift.truthDim + k)),
-    truthSource: 'published siftsmall_groundtruth.ivecs (top 10 of 100)',
-  };
-  const [siftOwn] = bruteForce(sift.base, sift.dim, 'l2', siftQueries, k, [null], 'siftsmall');
-  const siftTruthAgreement = mean(siftOwn!.map((own, q) => recallOf(own, siftDs.truth[q]!)));
-  notes.push(
-    `siftsmall has ${sift.queryCount} official queries; its recall is averaged over those. ` +
-      `The published ground truth agrees with a float64 brute force on ${(siftTruthAgreement * 100).toFixed(2)}% of top-10 labels (SIFT has integer components, so ties can swap labels at rank 10).`,
-  );
-  const siftEngines = await buildEngines(db, siftDs, tmp, false);
-  const siftSweep = await sweep(siftDs, siftEngines);
+  // ---- siftsmall (skipped, with the reason, when ../shared/data lacks it or in a smoke run)
+  const skippedDatasets: { name: string; reason: string }[] = [];
+  let siftDs: Dataset | null = null;
+  let siftTruthAgreement: number | null = null;
+  let siftEngines: Engines | null = null;
+  let siftSweep: SweepRow[] = [];
+  const exactRows: ExactRow[] = [];
+  let sift: ReturnType<typeof loadSiftsmall> | null = null;
+  if (!CONFIG.siftsmall) {
+    skippedDatasets.push({ name: 'siftsmall', reason: 'smoke run (QUIVER_BENCH_SMOKE=1): the synthetic set only' });
+  } else {
+    try {
+      sift = loadSiftsmall();
+    } catch (error) {
+      skippedDatasets.push({ name: 'siftsmall', reason: reasonOf(error) });
+      log(`siftsmall skipped: ${reasonOf(error)}`);
+    }
+  }
+  if (sift) {
+    const siftQueries = rowsOf(sift.queries, sift.dim);
+    const ds: Dataset = {
+      name: 'siftsmall',
+      metric: 'l2',
+      dim: sift.dim,
+      count: sift.baseCount,
+      base: sift.base,
+      queries: siftQueries,
+      queryArrays: siftQueries.map((q) => Array.from(q)),
+      truth: siftQueries.map((_, q) => sift.truth.subarray(q * sift.truthDim, q * sift.truthDim + k)),
+      truthSource: 'published siftsmall_groundtruth.ivecs (top 10 of 100)',
+    };
+    siftDs = ds;
+    const [siftOwn] = bruteForce(sift.base, sift.dim, 'l2', siftQueries, k, [null], 'siftsmall');
+    const agreement = mean(siftOwn!.map((own, q) => recallOf(own, ds.truth[q]!)));
+    siftTruthAgreement = agreement;
+    notes.push(
+      `siftsmall has ${sift.queryCount} official queries; its recall is averaged over those. ` +
+        `The published ground truth agrees with a float64 brute force on ${(agreement * 100).toFixed(2)}% of top-10 labels (SIFT has integer components, so ties can swap labels at rank 10).`,
+    );
+    siftEngines = await buildEngines(db, ds, tmp, false);
+    coreStatuses(ds, machine);
+    const peers = await buildPeers(ds, tmp);
+    siftEngines.builds.push(...peers.builds);
+    siftSweep = await sweep(ds, siftEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
+    exactRows.push(...await exactSection(ds, siftEngines, peers.built.filter((p) => p.peer.kind === 'exact')));
+  }
 
   // ---- synthetic embedding-like set
   const s = CONFIG.synthetic;
@@ -1103,7 +1414,15 @@ async function main(): Promise<void> {
     truthSource: 'float64 brute force (cosine), cross-checked against Quiver exact: true',
   };
   const synthEngines = await buildEngines(db, synthDs, tmp, true);
-  const synthSweep = await sweep(synthDs, synthEngines);
+  coreStatuses(synthDs, machine);
+  const synthSweep = await (async () => {
+    // The peers live only for sections 1 and 4: their memory is released before the filtered section.
+    const peers = await buildPeers(synthDs, tmp);
+    synthEngines.builds.push(...peers.builds);
+    const rows = await sweep(synthDs, synthEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
+    exactRows.push(...await exactSection(synthDs, synthEngines, peers.built.filter((p) => p.peer.kind === 'exact')));
+    return rows;
+  })();
 
   // ---- 2 & 3: filters and planner
   const filterRows = await filtered(synthDs, synthEngines, cases, buckets);
@@ -1146,7 +1465,8 @@ async function main(): Promise<void> {
   }
 
   notes.push(
-    `Same M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction} and search ef for all three engines; hnswlib seed ${CONFIG.hnsw.seed} as Quiver uses. ` +
+    'Quiver runs with openDatabase({ workers: 0 }): one graph per collection on the calling thread, like every other engine here (the default, one worker thread per core and a graph split in segments, is measured by bench/scale.bench.ts). ' +
+      `Same M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction} and search ef for all HNSW engines (Quiver, hnswlib, usearch, hnswlib-wasm); hnswlib seed ${CONFIG.hnsw.seed} as Quiver uses. ` +
       `Builds are single-threaded (usearch threads=${CONFIG.threads}); searches are one query per call on one thread.`,
     'QPS = queries per second of this process\'s CPU time (process.cpuUsage around each sample; every engine searches on the calling thread), which equals wall-clock QPS on an idle machine ' +
       'and stays meaningful when other processes share the CPU; wall-clock figures are in the JSON and the (wall) columns.',
@@ -1181,10 +1501,16 @@ async function main(): Promise<void> {
     config: CONFIG,
     runtimeSeconds,
     load,
-    datasets: [siftDs, synthDs].map((d) => ({ name: d.name, metric: d.metric, count: d.count, dim: d.dim, queries: d.queries.length, truth: d.truthSource })),
+    datasets: [siftDs, synthDs].filter((d): d is Dataset => d !== null)
+      .map((d) => ({ name: d.name, metric: d.metric, count: d.count, dim: d.dim, queries: d.queries.length, truth: d.truthSource })),
+    skippedDatasets,
     siftTruthAgreement,
     quiverCollection: quiverInfo,
-    builds: [...siftEngines.builds, ...synthEngines.builds],
+    engines: engineStatuses,
+    curves: curvesOf([...siftSweep, ...synthSweep], exactRows),
+    latency: latencyRows,
+    exact: exactRows,
+    builds: [...(siftEngines?.builds ?? []), ...synthEngines.builds],
     sweep: [...siftSweep, ...synthSweep],
     filtered: filterRows,
     calibration,
@@ -1198,7 +1524,7 @@ async function main(): Promise<void> {
     return { name, color: COLORS[name], points: rows.map((r) => ({ recall: r.recall[engine], qps: r.qps[engine], ef: r.ef })) };
   });
   writeFileSync(svgPath, recallQpsSvg(`Recall@10 vs QPS, M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}, ef ${CONFIG.efs.join('/')} (${machine.cpuModel}, 1 thread)`, [
-    { title: `siftsmall 10k x 128, l2, ${siftDs.queries.length} queries`, series: seriesOf(siftSweep) },
+    ...(siftDs ? [{ title: `siftsmall 10k x 128, l2, ${siftDs.queries.length} queries`, series: seriesOf(siftSweep) }] : []),
     { title: `${synthDs.name} x 128, cosine, ${synthDs.queries.length} queries`, series: seriesOf(synthSweep) },
   ]));
   printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });

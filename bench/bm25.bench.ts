@@ -1,5 +1,5 @@
 /**
- * Keyword top-10 latency: `npx tsx bench/bm25.bench.ts [--quick] [--docs N] [--minisearch-docs N]`.
+ * Keyword top-10 latency: `npx tsx bench/bm25.bench.ts [--quick] [--docs N] [--minisearch-docs N] [--orama-docs N]`.
  *
  * Data: seeded synthetic documents over a Zipf vocabulary (VOCABULARY
  * terms `t0..`, P(rank r) proportional to r^-ZIPF_S, drawn with Vose's alias
@@ -26,9 +26,18 @@
  *   on the first `--minisearch-docs` documents (default 250,000; 100,000
  *   with --quick), and Quiver is measured again at that size beside it.
  *
+ * - @orama/orama full text (`search({ term, threshold: 1, limit: 10 })`:
+ *   threshold 1 returns documents holding any term, i.e. OR): it keeps
+ *   about 11 KB of JS heap per document here, so it runs on the first
+ *   `--orama-docs` documents (default 100,000; 20,000 with --quick), with
+ *   Quiver measured again at that size beside it. If Orama cannot load or
+ *   build, the JSON says why (`engines`) and the rest runs.
+ *
  * Quiver and FTS5 run first at full size; minisearch and the second Quiver
  * then run alone, so that minisearch's large JS heap (and the collections
- * it costs) does not land on the other engines' timings.
+ * it costs) does not land on the other engines' timings; Orama last, alone
+ * with its own Quiver likewise. --quick also gives each class a 3 s budget
+ * (10 queries at least); QUIVER_BENCH_SMOKE=1 uses 5,000 documents.
  *
  * Also measured for Quiver: build time, memory (typed arrays, and heap +
  * array buffers before/after), serialize / deserialize time and size,
@@ -42,7 +51,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import MiniSearch from 'minisearch';
 import { Bm25Index } from '../src/core/bm25-index.js';
 import { rng } from '../test/fixtures/random.js';
-import { createProgress, fmt, hasFlag, machineInfo, printTable, writeResults, type Cell } from './report.js';
+import { createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './report.js';
 
 // `tsx file` cannot pass --expose-gc; this turns it on for the memory figures.
 setFlagsFromString('--expose-gc');
@@ -52,15 +61,16 @@ const VOCABULARY = 50_000;
 const ZIPF_S = 1.07;
 const MIN_LENGTH = 20;
 const MAX_LENGTH = 60;
-const QUERIES_PER_CLASS = 200;
+const quick = quickMode();
+const QUERIES_PER_CLASS = SMOKE ? 20 : 200;
 /** An engine stops a query class after this long (having run at least MIN_QUERIES): FTS5 and minisearch take ~1 s per common query at 1M. */
-const CLASS_BUDGET_MS = 15_000;
-const MIN_QUERIES = 20;
+const CLASS_BUDGET_MS = SMOKE ? 500 : quick ? 3_000 : 15_000;
+const MIN_QUERIES = SMOKE ? 5 : quick ? 10 : 20;
 const K = 10;
 
-const quick = hasFlag('quick');
-const DOCS = numberFlag('docs') ?? (quick ? 100_000 : 1_000_000);
+const DOCS = numberFlag('docs') ?? (SMOKE ? 5_000 : quick ? 100_000 : 1_000_000);
 const MINISEARCH_DOCS = Math.min(DOCS, numberFlag('minisearch-docs') ?? (quick ? 100_000 : 250_000));
+const ORAMA_DOCS = Math.min(DOCS, numberFlag('orama-docs') ?? (quick ? 20_000 : 100_000));
 
 
 function numberFlag(name: string): number | undefined {
@@ -174,7 +184,7 @@ function buildQuiver(corpus: Corpus, count: number): { index: Bm25Index; buildMs
   return { index, buildMs, heapBytes: memoryNow() - before };
 }
 
-type Row = { engine: string; docs: number; run: string; queries: QueryClass; ran: number; dfPercent: number; p50: number; p95: number; max: number };
+type Row = { engine: string; docs: number; run: string; queries: QueryClass; ran: number; dfPercent: number; p50: number; p95: number; p99: number; max: number };
 
 /** Runs every query class over `engines`, interleaved query by query (see the file comment). */
 function measureLatency(run: string, engines: Engine[], queries: Record<QueryClass, number[][]>, df: Int32Array, docs: number, log: (message: string) => void): Row[] {
@@ -198,7 +208,7 @@ function measureLatency(run: string, engines: Engine[], queries: Record<QueryCla
     const dfPercent = (shares.reduce((a, b) => a + b, 0) / shares.length) * 100;
     engines.forEach((engine, e) => {
       const sorted = times[e]!.sort((a, b) => a - b);
-      rows.push({ engine: engine.name, docs: engine.docs, run, queries: queryClass, ran: sorted.length, dfPercent, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), max: sorted[sorted.length - 1]! });
+      rows.push({ engine: engine.name, docs: engine.docs, run, queries: queryClass, ran: sorted.length, dfPercent, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1]! });
     });
     log(`${engines.map((e) => e.name).join(' / ')}: ${queryClass} queries done`);
   }
@@ -207,7 +217,7 @@ function measureLatency(run: string, engines: Engine[], queries: Record<QueryCla
 
 const quiverSearch = (index: Bm25Index) => (terms: number[]) => index.searchTokens(terms.map((t) => TERM[t]!), K).labels.length;
 
-function main(): void {
+async function main(): Promise<void> {
   const progress = createProgress();
   progress.log(`generating ${DOCS.toLocaleString()} documents (Zipf s=${ZIPF_S}, ${VOCABULARY.toLocaleString()} terms)`);
   const corpus = generate(DOCS);
@@ -293,6 +303,48 @@ function main(): void {
     ], queries, corpus.df, DOCS, progress.log));
   }
 
+  // Phase 3: Orama full text, alone with its own Quiver (as minisearch).
+  const engines: { engine: string; status: 'ok' | 'failed'; reason: string | null; docs: number }[] = [
+    { engine: 'Quiver', status: 'ok', reason: null, docs: DOCS },
+    { engine: 'SQLite FTS5', status: 'ok', reason: null, docs: DOCS },
+    { engine: 'minisearch', status: 'ok', reason: null, docs: MINISEARCH_DOCS },
+  ];
+  if (ORAMA_DOCS > 0) {
+    try {
+      const { create, insertMultiple, search } = await import('@orama/orama');
+      const oramaBefore = memoryNow();
+      started = performance.now();
+      const orama = create({ schema: { body: 'string' } as const });
+      const batch = 1000;
+      for (let s = 0; s < ORAMA_DOCS; s += batch) {
+        const docs = [];
+        for (let d = s; d < Math.min(ORAMA_DOCS, s + batch); d++) docs.push({ id: String(d), body: tokensOf(corpus, d).join(' ') });
+        await insertMultiple(orama, docs, batch);
+      }
+      const oramaBuildMs = performance.now() - started;
+      builds.push({ engine: 'orama', docs: ORAMA_DOCS, buildS: oramaBuildMs / 1000, memoryMB: (memoryNow() - oramaBefore) / 2 ** 20, note: 'heap + array buffers' });
+      progress.log(`orama built in ${(oramaBuildMs / 1000).toFixed(1)} s`);
+      const small = buildQuiver(corpus, ORAMA_DOCS);
+      builds.push({ engine: 'Quiver', docs: ORAMA_DOCS, buildS: small.buildMs / 1000, memoryMB: small.heapBytes / 2 ** 20, note: `heap + array buffers; typed arrays ${fmt(small.index.memoryBytes / 2 ** 20)} MB` });
+      // Orama's search is synchronous without async hooks, but typed as possibly a promise: this benchmark times it synchronously.
+      const oramaSearch = (terms: number[]) => {
+        const result = search(orama, { term: terms.map((t) => TERM[t]!).join(' '), threshold: 1, limit: K });
+        if (result instanceof Promise) throw new Error('orama search returned a promise');
+        return result.hits.length;
+      };
+      oramaSearch([0]);
+      rows.push(...measureLatency('with orama', [
+        { name: 'Quiver', docs: ORAMA_DOCS, search: quiverSearch(small.index) },
+        { name: 'orama', docs: ORAMA_DOCS, search: oramaSearch },
+      ], queries, corpus.df, DOCS, progress.log));
+      engines.push({ engine: 'orama', status: 'ok', reason: null, docs: ORAMA_DOCS });
+    } catch (error) {
+      const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
+      engines.push({ engine: 'orama', status: 'failed', reason, docs: ORAMA_DOCS });
+      progress.log(`orama FAILED: ${reason}`);
+    }
+  }
+
   rows.sort((a, b) => a.queries.localeCompare(b.queries) || a.run.localeCompare(b.run) || a.engine.localeCompare(b.engine));
   printTable(
     `Keyword top-${K} latency, ms (${QUERIES_PER_CLASS} queries per class, OR semantics)`,
@@ -309,9 +361,13 @@ function main(): void {
   ];
   printTable('Targets', ['target', 'p95 ms', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO']));
   const path = writeResults(quick ? 'bm25-quick.json' : 'bm25.json', {
-    machine: machineInfo(['better-sqlite3', 'minisearch']),
+    benchmark: 'bm25',
+    machine: machineInfo(['better-sqlite3', 'minisearch', '@orama/orama']),
+    config: { quick, smoke: SMOKE, queriesPerClass: QUERIES_PER_CLASS, classBudgetMs: CLASS_BUDGET_MS, minQueries: MIN_QUERIES, k: K },
+    runtimeSeconds: progress.elapsedMs() / 1000,
     sqlite,
-    data: { docs: DOCS, minisearchDocs: MINISEARCH_DOCS, vocabulary: VOCABULARY, zipfS: ZIPF_S, lengths: [MIN_LENGTH, MAX_LENGTH], tokens: corpus.terms.length },
+    data: { docs: DOCS, minisearchDocs: MINISEARCH_DOCS, oramaDocs: ORAMA_DOCS, vocabulary: VOCABULARY, zipfS: ZIPF_S, lengths: [MIN_LENGTH, MAX_LENGTH], tokens: corpus.terms.length },
+    engines,
     latency: rows,
     builds,
     maintenance,
@@ -320,4 +376,4 @@ function main(): void {
   progress.log(`wrote ${path}`);
 }
 
-main();
+await main();

@@ -13,8 +13,9 @@
  *      so every one misses the cache;
  *   6. and 7. uncached search with a 768-d query as a JSON array and as base64
  *      little-endian float32, on 10,000 x 768 vectors (2,000 with --quick).
- * Each scenario: 16 connections, a 2 s warm-up, then 10 s measured (3 s with
- * --quick). Reported: requests/s (autocannon's mean of per-second samples),
+ * Each scenario: 16 connections, a 2 s warm-up, then 10 s measured (--quick:
+ * 1 s and 3 s; QUIVER_BENCH_SMOKE=1: 1 s and 1 s with 2,000 / 500 vectors).
+ * Reported: requests/s (autocannon's mean of per-second samples),
  * p50/p95/p99 latency (from every response's time, as autocannon measures
  * it), non-2xx replies, and the result-cache hit rate during the run (from
  * /metrics), plus each scenario's throughput relative to hello-world (the
@@ -41,14 +42,14 @@ import Fastify from 'fastify';
 import { openDatabase, type Collection } from '../src/index.js';
 import { buildApp } from '../src/server/app.js';
 import { embeddingModel } from './datasets.js';
-import { createProgress, fmt, formatTable, hasFlag, machineInfo, writeResults } from './report.js';
+import { createProgress, fmt, formatTable, machineInfo, quickMode, SMOKE, writeResults } from './report.js';
 
-const QUICK = hasFlag('quick');
+const QUICK = quickMode();
 const CONNECTIONS = 16;
-const WARMUP_SECONDS = 2;
-const DURATION_SECONDS = QUICK ? 3 : 10;
-const COUNT_128 = QUICK ? 20_000 : 100_000;
-const COUNT_768 = QUICK ? 2_000 : 10_000;
+const WARMUP_SECONDS = QUICK ? 1 : 2;
+const DURATION_SECONDS = SMOKE ? 1 : QUICK ? 3 : 10;
+const COUNT_128 = SMOKE ? 2_000 : QUICK ? 20_000 : 100_000;
+const COUNT_768 = SMOKE ? 500 : QUICK ? 2_000 : 10_000;
 const QUERY_POOL = 1024;
 const UPSERT_BATCH = 5_000;
 const MODEL_SEED = 42;
@@ -331,9 +332,12 @@ async function parent(): Promise<void> {
   );
 
   const path = writeResults('http.json', {
+    benchmark: 'http',
     machine: machineInfo(['fastify', 'autocannon', 'hnswlib-node', '@fastify/rate-limit']),
+    runtimeSeconds: progress.elapsedMs() / 1000,
     settings: {
       quick: QUICK,
+      smoke: SMOKE,
       connections: CONNECTIONS,
       warmupSeconds: WARMUP_SECONDS,
       durationSeconds: DURATION_SECONDS,

@@ -13,7 +13,8 @@
  * function rotates through a set of queries; each figure is the median of
  * several samples taken after a warm-up, and competing implementations have
  * their samples interleaved so machine drift hits them alike (bench/report.ts).
- * `--quick` shrinks N to 20,000 for a smoke run.
+ * `--quick` shrinks N to 20,000; QUIVER_BENCH_SMOKE=1 (the suite's test) to
+ * 2,000 with a few samples and no siftsmall, only to prove the run works.
  * Results: printed tables, and bench/results/kernels.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,8 +30,9 @@ import {
   createProgress,
   fmt,
   formatTable,
-  hasFlag,
   machineInfo,
+  quickMode,
+  SMOKE,
   type Target,
   measureInterleaved,
   spread,
@@ -42,14 +44,19 @@ import {
   type TimingOptions,
 } from './report.js';
 
-const QUICK = hasFlag('quick');
+const QUICK = quickMode();
 
 const CONFIG = {
   quick: QUICK,
-  kernel: { count: QUICK ? 20_000 : 100_000, dims: [128, 768], queries: 8, dataSeed: 42, querySeed: 4242 },
-  search: { count: QUICK ? 20_000 : 50_000, dim: 128, queries: 200, k: 10, dataSeed: 43, querySeed: 4343 },
+  smoke: SMOKE,
+  kernel: { count: SMOKE ? 2_000 : QUICK ? 20_000 : 100_000, dims: [128, 768], queries: 8, dataSeed: 42, querySeed: 4242 },
+  search: { count: SMOKE ? 2_000 : QUICK ? 20_000 : 50_000, dim: 128, queries: SMOKE ? 20 : 200, k: 10, dataSeed: 43, querySeed: 4343 },
+  /** The int8 section on TEXMEX siftsmall (../shared/data); left out of a smoke run. */
+  siftsmall: !SMOKE,
   upsertBatch: 5_000,
-  timing: (QUICK ? { warmupMs: 50, minSampleMs: 20, samples: 5 } : { warmupMs: 150, minSampleMs: 40, samples: 11 }) satisfies TimingOptions,
+  timing: (SMOKE
+    ? { warmupMs: 5, minSampleMs: 5, samples: 3 }
+    : QUICK ? { warmupMs: 50, minSampleMs: 20, samples: 5 } : { warmupMs: 150, minSampleMs: 40, samples: 11 }) satisfies TimingOptions,
   targets: { vsPlainJs: 8, vsHnswlib: 1.0, int8Speedup: 2.5, int8Recall: 0.99 },
 } as const;
 
@@ -572,13 +579,19 @@ async function benchInt8(
 
 async function main(): Promise<void> {
   const machine = machineInfo(['hnswlib-node', 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);
-  log(`Quiver kernel benchmark${QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+  log(`Quiver kernel benchmark${SMOKE ? ' (smoke)' : QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
 
   // Shared data first, so a missing file fails before minutes of work.
-  const siftBase = readFvecs(sharedData('siftsmall/siftsmall_base.fvecs'));
-  const siftQuery = readFvecs(sharedData('siftsmall/siftsmall_query.fvecs'));
-  const siftTruth = readIvecs(sharedData('siftsmall/siftsmall_groundtruth.ivecs'));
-  if (siftQuery.count < 200) {
+  const sift = CONFIG.siftsmall
+    ? {
+        base: readFvecs(sharedData('siftsmall/siftsmall_base.fvecs')),
+        query: readFvecs(sharedData('siftsmall/siftsmall_query.fvecs')),
+        truth: readIvecs(sharedData('siftsmall/siftsmall_groundtruth.ivecs')),
+      }
+    : null;
+  if (!sift) notes.push('smoke run (QUIVER_BENCH_SMOKE=1): sizes too small to mean anything, and no siftsmall section.');
+  const siftQuery = sift?.query;
+  if (siftQuery && siftQuery.count < 200) {
     notes.push(
       `siftsmall has only ${siftQuery.count} official queries; its recall@10 is averaged over those ${siftQuery.count} ` +
         `(the uniform random sets use ${CONFIG.search.queries}).`,
@@ -603,9 +616,9 @@ async function main(): Promise<void> {
   );
   const int8: Int8Row[] = [];
   for (const metric of ['l2', 'cosine'] as const) int8.push(await benchInt8(db, 'uniform random', metric, data, dim, queryData));
-  for (const metric of ['l2', 'cosine'] as const) {
-    const truth = metric === 'l2' ? siftTruth : undefined;
-    int8.push(await benchInt8(db, 'siftsmall', metric, siftBase.data, siftBase.dimension, siftQuery.data, truth?.data, truth?.dimension));
+  for (const metric of sift ? (['l2', 'cosine'] as const) : []) {
+    const truth = metric === 'l2' ? sift!.truth : undefined;
+    int8.push(await benchInt8(db, 'siftsmall', metric, sift!.base.data, sift!.base.dimension, sift!.query.data, truth?.data, truth?.dimension));
   }
   const wasmBytes = kernels().memoryBytes;
   await db.close();

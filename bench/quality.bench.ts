@@ -56,7 +56,9 @@
  * only roughly converged (residual about 0.2 at #300), but 4 power
  * iterations or 60 oversampling columns move every figure by under 0.01.
  *
- * Run: npx tsx bench/quality.bench.ts [--defaults-only] [--skip-hybrid]
+ * Run: npx tsx bench/quality.bench.ts [--quick] [--defaults-only] [--skip-hybrid]
+ * --quick: the defaults and hybrid at rank 100 only (no variants, no k1/b
+ * grid); QUIVER_BENCH_SMOKE=1: the defaults only.
  * Writes bench/results/quality.json.
  */
 import { readFileSync } from 'node:fs';
@@ -66,7 +68,9 @@ import { openDatabase } from '../src/index.js';
 import { Bm25Index, resolveBm25Options, type Bm25Options } from '../src/core/bm25-index.js';
 import { createTokenizer, resolveTextOptions, type TextOptions } from '../src/core/tokenizer.js';
 import { sharedData } from '../test/fixtures/shared-data.js';
-import { createProgress, hasFlag, machineInfo, printTable, writeResults } from './report.js';
+import { createProgress, hasFlag, machineInfo, printTable, quickMode, SMOKE, writeResults } from './report.js';
+
+const QUICK = quickMode();
 
 interface Doc {
   id: string;
@@ -235,7 +239,7 @@ function describe(variant: Variant): string {
 // ---------------------------------------------------------------- hybrid (LSA dense side)
 
 /** Ranks of the LSA representation measured; the SVD is computed once, at the largest. */
-const HYBRID_RANKS = [100, 200, 300];
+const HYBRID_RANKS = QUICK ? [100] : [100, 200, 300];
 /** Extra Gaussian columns of the range finder (Halko et al. suggest 5-10). */
 const SVD_OVERSAMPLE = 10;
 /** Power iterations of the range finder. */
@@ -688,7 +692,7 @@ async function main(): Promise<void> {
     { dataset: 'XQuAD en', name: 'default' },
     { dataset: 'CMRC dev', name: 'default', text: { language: 'zh' } },
   ];
-  const variants: Variant[] = hasFlag('defaults-only') ? [] : [
+  const variants: Variant[] = hasFlag('defaults-only') || QUICK ? [] : [
     { dataset: 'SciFact', name: 'no stemming', text: { stemming: false } },
     { dataset: 'SciFact', name: 'no stopwords', text: { stopwords: false } },
     { dataset: 'SciFact', name: 'neither', text: { stemming: false, stopwords: false } },
@@ -729,7 +733,7 @@ async function main(): Promise<void> {
 
   // k1/b chosen on the train split (809 queries), then read on test: tuning on the test queries would overfit them.
   const grid: { k1: number; b: number; train: number; test: number }[] = [];
-  if (!hasFlag('defaults-only')) {
+  if (!hasFlag('defaults-only') && !QUICK) {
     for (const k1 of [0.9, 1.2, 1.5, 2.0]) {
       for (const b of [0.4, 0.6, 0.75, 0.9]) {
         const train = evaluate(datasets.get('SciFact train')!, { dataset: 'SciFact train', name: 'grid', bm25: { k1, b } }).ndcg10;
@@ -763,7 +767,7 @@ async function main(): Promise<void> {
   printTable('Targets', ['target', 'met'], targets.map((t) => [t.target, t.met ? 'yes' : 'NO']));
 
   let hybrid: HybridResult | null = null;
-  if (!hasFlag('skip-hybrid')) {
+  if (!hasFlag('skip-hybrid') && !SMOKE) {
     hybrid = await hybridQuality(datasets.get('SciFact')!, progress);
     printTable(
       `SciFact hybrid, ${hybrid.rows[0]?.queries ?? 0} test queries: BM25 + LSA (rank r; TF-IDF ${hybrid.tfidf.docs} x ${hybrid.tfidf.terms}, randomized SVD ${(hybrid.svd.ms / 1000).toFixed(1)} s); exact vector side, k ${DEPTH}`,
@@ -793,7 +797,10 @@ async function main(): Promise<void> {
     );
   }
   const path = writeResults('quality.json', {
+    benchmark: 'quality',
     machine: machineInfo(['stemmer', 'stopword', 'ml-matrix']),
+    config: { quick: QUICK, smoke: SMOKE, hybridRanks: hybrid ? HYBRID_RANKS : [] },
+    runtimeSeconds: progress.elapsedMs() / 1000,
     icu: process.versions.icu,
     defaults: defaultRows,
     variants: variantRows,

@@ -14,8 +14,25 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root (bench/..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Where benchmarks write their JSON. */
-export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+/**
+ * Where benchmarks write their JSON: bench/results/, or the folder named by
+ * QUIVER_BENCH_RESULTS (the suite, bench/suite.ts, gives each run its own).
+ */
+export const RESULTS_DIR = process.env.QUIVER_BENCH_RESULTS
+  ? resolve(process.env.QUIVER_BENCH_RESULTS)
+  : join(REPO_ROOT, 'bench', 'results');
+
+/**
+ * QUIVER_BENCH_SMOKE=1: tiny sizes so that a benchmark only proves it runs
+ * end to end and writes its JSON (the suite's test); figures from such a run
+ * mean nothing. It implies `--quick` where a benchmark reads `quickMode()`.
+ */
+export const SMOKE = process.env.QUIVER_BENCH_SMOKE === '1';
+
+/** `--quick` on the command line, or a smoke run. */
+export function quickMode(): boolean {
+  return hasFlag('quick') || SMOKE;
+}
 
 // ---------------------------------------------------------------- timing
 

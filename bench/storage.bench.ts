@@ -39,8 +39,9 @@ import {
   createProgress,
   fmt,
   formatTable,
-  hasFlag,
   machineInfo,
+  quickMode,
+  SMOKE,
   type Target,
   median,
   timeOnceAsync,
@@ -48,11 +49,13 @@ import {
   type Cell,
 } from './report.js';
 
-const QUICK = hasFlag('quick');
+const QUICK = quickMode();
 
+/** QUIVER_BENCH_SMOKE=1 (the suite's test): tiny sizes, only to prove the run works end to end. */
 const CONFIG = {
   quick: QUICK,
-  count: QUICK ? 20_000 : 100_000,
+  smoke: SMOKE,
+  count: SMOKE ? 2_000 : QUICK ? 20_000 : 100_000,
   dim: 128,
   metric: 'cosine',
   batch: 1_000,
@@ -60,11 +63,11 @@ const CONFIG = {
   hnsw: { m: 16, efConstruction: 200, randomSeed: 100 },
   seeds: { model: 7, base: 1, stale: 3, fields: 11 },
   /** Writes made after the snapshot, replayed by the stale-snapshot reopen. */
-  staleWrites: 5_000,
+  staleWrites: SMOKE ? 500 : 5_000,
   /** Interleaved Quiver / raw reopen pairs (after one warm-up pair). */
-  reopenRuns: QUICK ? 5 : 7,
+  reopenRuns: SMOKE ? 2 : QUICK ? 5 : 7,
   /** Runs of the context measurements (metadata collection, phases, stale, baseline). */
-  contextRuns: 3,
+  contextRuns: SMOKE ? 1 : 3,
   targets: { ingestVsRaw: 0.8, reopenVsRaw: 1.5 },
 } as const;
 
