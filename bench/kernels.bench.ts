@@ -605,7 +605,7 @@ async function main(): Promise<void> {
   log(`search: generating ${count.toLocaleString()} x ${dim} seeded vectors and ${queries} queries`);
   const data = randomVectors(count, dim, dataSeed);
   const queryData = randomVectors(queries, dim, querySeed);
-  const db = await openDatabase();
+  const db = await openDatabase({ workers: 0 });
 
   const endToEnd: EndToEndRow[] = [];
   for (const metric of ['l2', 'cosine'] as const) endToEnd.push(await benchEndToEnd(db, metric, data, queryData));

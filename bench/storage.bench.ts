@@ -50,6 +50,11 @@ import {
 } from './report.js';
 
 const QUICK = quickMode();
+/**
+ * One graph on the calling thread, as raw hnswlib-node has: the comparison is
+ * of storage, not of threads (bench/scale.bench.ts measures workers).
+ */
+const WORKERS = 0;
 
 /** QUIVER_BENCH_SMOKE=1 (the suite's test): tiny sizes, only to prove the run works end to end. */
 const CONFIG = {
@@ -275,7 +280,7 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
       const wasmInitMs = performance.now() - wasmStarted;
       const logger = captureLogger();
       const started = performance.now();
-      const db = await openDatabase({ path: args.path as string, logger });
+      const db = await openDatabase({ path: args.path as string, logger, workers: WORKERS });
       const collection = db.collection(COLLECTION);
       const ms = performance.now() - started;
       const memory = await settledMemory(kernels().memoryBytes);
@@ -293,7 +298,7 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
       const rows = rowsOf(embeddingModel({ dim: CONFIG.dim, seed: CONFIG.seeds.model }).sample(count, args.seed as number), CONFIG.dim);
       const logger = captureLogger();
       // No automatic snapshot and no close: the writes stay newer than the snapshot.
-      const db = await openDatabase({ path: args.path as string, logger, snapshotAfter: Number.MAX_SAFE_INTEGER });
+      const db = await openDatabase({ path: args.path as string, logger, snapshotAfter: Number.MAX_SAFE_INTEGER, workers: WORKERS });
       const collection = db.collection(COLLECTION);
       const started = performance.now();
       for (let start = 0; start < count; start += CONFIG.batch) {
@@ -344,14 +349,14 @@ async function openInPhases(path: string): Promise<ChildResult> {
   // (the real open overlaps the graph load with the arena read).
   const read = readSnapshot(join(path, SNAPSHOT_DIR, String(stored.id)), { dimension: options.dimension, maxVersion: stored.version });
   if ('problem' in read) throw new Error(read.problem);
-  const { manifest, graphFile } = read.snapshot;
+  const { manifest, graphFiles } = read.snapshot;
   lap('readSnapshot (manifest and file sizes)');
   const graphProblem = verifyGraph(read.snapshot);
   if (graphProblem) throw new Error(graphProblem);
   lap('graph file CRC-32 (overlapped with the load in a real open)');
 
-  const index = await HnswIndex.read(graphFile, options.dimension, options.metric);
-  lap('hnswlib readIndex (thread pool; overlapped in a real open)');
+  const indexes = await Promise.all(graphFiles.map((file) => HnswIndex.read(file, options.dimension, options.metric)));
+  lap(`hnswlib readIndex of ${graphFiles.length} segment(s) (thread pool / workers; overlapped in a real open)`);
 
   const arena = readArenaMeta(read.snapshot);
   if ('problem' in arena) throw new Error(arena.problem);
@@ -363,7 +368,7 @@ async function openInPhases(path: string): Promise<ChildResult> {
   if (rowsProblem) throw new Error(rowsProblem);
   lap('(after open, in the background) vector rows straight into WASM memory + CRC-32');
 
-  const graph = new HnswIndex(options.dimension, options.metric, options.hnsw, 0, { index, states: arena.states });
+  const graphs = indexes.map((index) => new HnswIndex(options.dimension, options.metric, options.hnsw, 0, { index, states: arena.states }));
   const labels = new Map<string, number>();
   arena.ids.forEach((id, label) => {
     if (id !== null) labels.set(id, label);
@@ -379,7 +384,7 @@ async function openInPhases(path: string): Promise<ChildResult> {
 
   const ids = arena.ids;
   const memory = await settledMemory(kernels().memoryBytes);
-  const count = Math.min(labels.size, ids.length, flat.size, graph.size + changes.length);
+  const count = Math.min(labels.size, ids.length, flat.size, Math.max(...graphs.map((graph) => graph.size)) + changes.length);
   return { ms: null, wasmInitMs: null, count, phases, memory, log: [] };
 }
 
@@ -472,7 +477,7 @@ async function ingestInterleaved(
 
   const quiver = async (variant: string, target: { path: string; durability: Durability } | undefined, fields: boolean): Promise<Engine> => {
     const logger = captureLogger();
-    const db = await openDatabase(target ? { ...target, logger } : { logger });
+    const db = await openDatabase(target ? { ...target, logger, workers: WORKERS } : { logger, workers: WORKERS });
     const collection = await db.createCollection(COLLECTION, { dimension: dim, metric: CONFIG.metric });
     const { m, efConstruction } = collection.options.hnsw;
     if (m !== hnsw.m || efConstruction !== hnsw.efConstruction) {
@@ -738,9 +743,10 @@ function snapshotFiles(path: string): { graphFile: string; arenaBytes: number } 
   const root = join(path, SNAPSHOT_DIR);
   const [id] = readdirSync(root);
   const manifest = JSON.parse(readFileSync(join(root, id!, 'manifest.json'), 'utf8')) as {
-    files: { hnsw: { name: string }; arena: { bytes: number } };
+    files: { hnsw: { name: string }[]; arena: { bytes: number } };
   };
-  return { graphFile: join(root, id!, manifest.files.hnsw.name), arenaBytes: manifest.files.arena.bytes };
+  // One segment: Quiver runs with workers: 0 here (see WORKERS).
+  return { graphFile: join(root, id!, manifest.files.hnsw[0]!.name), arenaBytes: manifest.files.arena.bytes };
 }
 
 // ============================================================ main

@@ -512,13 +512,10 @@ export class Collection {
       this.#persistence.log.error(`collection '${this.name}': graph search failed, scanning exactly: ${String(error)}`);
       return undefined;
     }
-    if (!this.#open) return graph;
-    // Graph hits and pending labels are scored together by the kernel: the same scores as an exact scan.
-    let pending = this.#hnsw.pendingLabels();
-    if (pending.length > 0) {
-      const found = new Set(graph.labels);
-      pending = pending.filter((label) => !found.has(label) && (!allowed || hasLabel(allowed.bitset, label)));
-    }
+    if (!this.#open || this.#hnsw.backlog === 0) return graph;
+    // Graph hits and pending labels are scored together by the kernel, as an exact scan scores them.
+    const found = new Set(graph.labels);
+    const pending = this.#hnsw.pendingLabels().filter((label) => !found.has(label) && (!allowed || hasLabel(allowed.bitset, label)));
     const candidates = new Int32Array(graph.labels.length + pending.length);
     candidates.set(graph.labels);
     candidates.set(pending, graph.labels.length);

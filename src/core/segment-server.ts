@@ -85,7 +85,7 @@ export class SegmentServer {
   handle(request: SegmentRequest): Promise<SegmentReply> {
     if (request.type === 'search') {
       try {
-        return Promise.resolve(this.#search(request));
+        return Promise.resolve(this.search(request));
       } catch (error) {
         return Promise.reject(error as Error);
       }
@@ -97,7 +97,8 @@ export class SegmentServer {
     });
   }
 
-  #search(request: Extract<SegmentRequest, { type: 'search' }>): TopK {
+  /** Answers a search at once (the calling-thread host calls it directly). */
+  search(request: Extract<SegmentRequest, { type: 'search' }>): TopK {
     const { allow } = request;
     const filter = allow && ((label: number) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0);
     return this.#segment(request.segment).search(request.query, request.k, request.ef, filter);

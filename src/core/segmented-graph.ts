@@ -164,7 +164,11 @@ export class SegmentedGraph {
   async search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): Promise<TopK> {
     this.flush();
     const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
-    const replies = await Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'search', segment, query, k: fetch, ef, allow }) as Promise<TopK>));
+    const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query, k: fetch, ef, allow }));
+    // Hosts in this thread answer at once: no promise per segment on the hot path.
+    const replies = this.#inline
+      ? requests.map((request, i) => this.#hosts[i]!.searchNow!(request))
+      : await Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<TopK>));
     return this.#merge(replies, k);
   }
 
@@ -269,8 +273,7 @@ export class SegmentedGraph {
   }
 
   #merge(replies: readonly TopK[], limit: number): TopK {
-    let total = 0;
-    for (const reply of replies) total += reply.labels.length;
+    if (replies.length === 1) return this.#liveHits(replies[0]!, limit);
     const order: { label: number; score: number }[] = [];
     for (const reply of replies) {
       for (let i = 0; i < reply.labels.length; i++) {
@@ -278,8 +281,8 @@ export class SegmentedGraph {
         if (this.#states[label] === LIVE) order.push({ label, score: reply.scores[i]! });
       }
     }
-    if (replies.length > 1) order.sort((a, b) => b.score - a.score || a.label - b.label);
-    const n = Math.min(limit, order.length, total);
+    order.sort((a, b) => b.score - a.score || a.label - b.label);
+    const n = Math.min(limit, order.length);
     const labels = new Int32Array(n);
     const scores = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -287,6 +290,19 @@ export class SegmentedGraph {
       scores[i] = order[i]!.score;
     }
     return { labels, scores };
+  }
+
+  /** One segment's hits, already best first: the live ones, at most `limit`. */
+  #liveHits(reply: TopK, limit: number): TopK {
+    const { labels, scores } = reply;
+    let n = 0;
+    for (let i = 0; i < labels.length && n < limit; i++) {
+      if (this.#states[labels[i]!] !== LIVE) continue;
+      labels[n] = labels[i]!;
+      scores[n] = scores[i]!;
+      n++;
+    }
+    return n === labels.length ? reply : { labels: labels.subarray(0, n), scores: scores.subarray(0, n) };
   }
 
   #stateOf(label: number): number {

@@ -11,10 +11,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { TopK } from './kernels.js';
 import { SegmentServer, type SegmentReply, type SegmentRequest, type SegmentServerStats } from './segment-server.js';
 
 export interface SegmentHost {
   call(request: SegmentRequest, transfer?: ArrayBuffer[]): Promise<SegmentReply>;
+  /** A search answered synchronously: only hosts in the calling thread have it. */
+  searchNow?(request: Extract<SegmentRequest, { type: 'search' }>): TopK;
 }
 
 export interface PoolStats {
@@ -193,5 +196,5 @@ export function sharedPool(size: number): WorkerPool {
 /** Segments hosted in the calling thread: changes apply before `call` returns. */
 export function localHost(): SegmentHost {
   const server = new SegmentServer(Number.POSITIVE_INFINITY);
-  return { call: (request) => server.handle(request) };
+  return { call: (request) => server.handle(request), searchNow: (request) => server.search(request) };
 }
