@@ -3,10 +3,12 @@
  * The `quiver` command: dispatch on the first argument.
  *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L] [--workers N]
  *   quiver import | search | collections | stats ... (src/cli/)
+ *   quiver bench [--quick] [--only a,b] ... (bench/suite.ts, from a source checkout)
  */
 import { isQuiverError } from './core/errors.js';
 import { serve } from './main.js';
 import { EXIT_INTERRUPTED } from './cli/args.js';
+import { runBench } from './cli/bench.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
 const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>]
@@ -19,6 +21,7 @@ Flags win over the environment.`;
 const USAGE = `${SERVE_USAGE}
 
 ${synopses()}
+usage: quiver bench [--quick] [--only kernels,ann,...] [--out DIR]   (from a clone of the repository)
 
 Run 'quiver <command> --help' for a command's options.`;
 
@@ -31,6 +34,9 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'bench':
+      process.exitCode = runBench(rest, process.stderr);
+      return;
     case undefined:
     case 'help':
     case '--help':

@@ -11,7 +11,6 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,15 +64,15 @@ function pointLabels(svg: string): Record<string, string>[] {
     })));
 }
 
-describe('npm run bench -- --quick (smoke sizes): REPORT.md from kernels and ann', () => {
+describe('quiver bench --quick (smoke sizes): REPORT.md from kernels and ann', () => {
   let out: string;
   let report: string;
   let curves: Curve[];
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'quiver-bench-suite-'));
-    const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-    await promisify(execFile)(process.execPath, [tsx, 'bench/suite.ts', '--quick', '--only', 'kernels,ann', '--out', out, '--strict'], {
+    // Through the `quiver bench` command (dist/cli.js, built by pretest), as a user runs it.
+    await promisify(execFile)(process.execPath, ['dist/cli.js', 'bench', '--quick', '--only', 'kernels,ann', '--out', out, '--strict'], {
       cwd: REPO_ROOT,
       env: { ...process.env, QUIVER_BENCH_SMOKE: '1' },
       timeout: 100_000,
