@@ -886,7 +886,7 @@ export class Collection {
     const changed = this.#changedSinceSnapshot;
     const { live, highWater } = this.#vectors.exportViews();
     const graph = this.#hnsw;
-    const ids = Array.from({ length: highWater }, (_, label) => this.#ids[label] ?? null);
+    const ids = this.#ids.slice(0, highWater);
     const states = graph.states.slice(0, highWater);
     const saving = graph.save.bind(graph);
     const flat = this.#flat;

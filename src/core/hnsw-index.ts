@@ -94,6 +94,14 @@ export class HnswIndex {
     this.#index.writeIndexSync(file);
   }
 
+  /**
+   * `save` on libuv's thread pool: the calling thread goes on (searches may
+   * run meanwhile; changes must wait until it resolves).
+   */
+  async saveInBackground(file: string): Promise<void> {
+    await this.#index.writeIndex(file);
+  }
+
   /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */
   get states(): Uint8Array {
     return this.#states;

@@ -12,10 +12,18 @@
  *   arrival order. On a worker, writes are applied in slices of `sliceMs`, so
  *   a large batch never holds a search back for longer than one slice; in the
  *   calling thread they are applied at once (`sliceMs: Infinity`).
+ * - Searches come first: while searches arrive (one in the last
+ *   SEARCHING_MS), each slice of writes is followed by a pause as long as
+ *   the slice, so background inserts take at most half of this thread's core
+ *   and the threads answering searches are not kept waiting for a CPU. An
+ *   idle server builds at full speed.
  * - `save` runs after every change sent before it and before any change
  *   sent after it, so a saved graph is exactly the state the sender asked for.
+ *   On a worker the file is written on libuv's thread pool and checksummed in
+ *   chunks, so searches go on meanwhile; changes wait for it.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { HnswIndex, type HnswParams } from './hnsw-index.js';
 import type { TopK } from './kernels.js';
@@ -61,6 +69,35 @@ export interface SegmentServerStats {
   waitedMs: number;
 }
 
+/** Bytes checksummed per step of a background save. */
+const CRC_CHUNK = 4 * 1024 * 1024;
+
+/** Writes `segment` to `file` off this thread (temp file, fsync, rename), checksumming it a chunk at a time. */
+async function saveSegment(segment: HnswIndex, file: string): Promise<SavedSegment> {
+  const temp = `${file}.tmp`;
+  await segment.saveInBackground(temp);
+  const handle = await open(temp, 'r');
+  let checksum = 0;
+  let bytes = 0;
+  try {
+    const buffer = Buffer.allocUnsafe(CRC_CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CRC_CHUNK, bytes);
+      if (bytesRead === 0) break;
+      checksum = crc32(buffer.subarray(0, bytesRead), checksum);
+      bytes += bytesRead;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  return { bytes, crc32: checksum };
+}
+
+/** Writes run at half speed for this long after a search arrives. */
+const SEARCHING_MS = 200;
+
 export class SegmentServer {
   readonly #segments = new Map<number, HnswIndex>();
   readonly #queue: Queued[] = [];
@@ -68,6 +105,7 @@ export class SegmentServer {
   readonly #yield: (resume: () => void) => void;
   #draining = false;
   #waitedMs = 0;
+  #lastSearch = Number.NEGATIVE_INFINITY;
 
   /**
    * `sliceMs`: how long writes may run before searches get a turn
@@ -84,6 +122,7 @@ export class SegmentServer {
 
   handle(request: SegmentRequest): Promise<SegmentReply> {
     if (request.type === 'search') {
+      this.#lastSearch = performance.now();
       try {
         return Promise.resolve(this.search(request));
       } catch (error) {
@@ -114,6 +153,18 @@ export class SegmentServer {
         head.started = true;
         this.#waitedMs += performance.now() - head.enqueuedAt;
       }
+      if (head.request.type === 'save' && this.#sliceMs !== Number.POSITIVE_INFINITY) {
+        // Written in the background; the queue (changes only) waits, searches do not.
+        const { segment, file } = head.request;
+        saveSegment(this.#segment(segment), file).then(
+          (saved) => head.resolve(saved),
+          (error: Error) => head.reject(error),
+        ).finally(() => {
+          this.#queue.shift();
+          this.#drain();
+        });
+        return;
+      }
       let finished: boolean;
       let reply: SegmentReply = null;
       try {
@@ -127,8 +178,10 @@ export class SegmentServer {
         this.#queue.shift();
         head.resolve(reply);
       }
-      if (performance.now() - sliceStart >= this.#sliceMs) {
-        this.#yield(() => this.#drain());
+      const now = performance.now();
+      if (now - sliceStart >= this.#sliceMs) {
+        if (now - this.#lastSearch < SEARCHING_MS) setTimeout(() => this.#drain(), Math.ceil(now - sliceStart));
+        else this.#yield(() => this.#drain());
         return;
       }
     }

@@ -30,9 +30,9 @@
  * (a JSON array indexed by label, null for free labels) spare the open a
  * scan of the store.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 export const SNAPSHOT_FORMAT = 3;
@@ -70,8 +70,8 @@ export interface SnapshotContents {
   readRows: (offset: number, length: number) => Uint8Array;
   live: Uint8Array;
   states: Uint8Array;
-  /** Ids by label (null where free). */
-  ids: readonly (string | null)[];
+  /** Ids by label (null or undefined where free; missing past the end), a copy taken at `version`. */
+  ids: readonly (string | null | undefined)[];
   /** The serialised keyword index. */
   keyword: Uint8Array;
   /** Graph segments to save. */
@@ -95,7 +95,7 @@ export async function writeSnapshot(dir: string, contents: SnapshotContents): Pr
   const graphs = contents.saveGraphs(graphNames.map((name) => join(dir, name)));
   graphs.catch(() => {});
 
-  const ids = Buffer.from(JSON.stringify(contents.ids));
+  const ids = await serializeIds(contents.ids, contents.highWater);
   const small = [contents.live, contents.states, ids, contents.keyword];
   const { entry: arena, rowsCrc } = await writeArena(dir, arenaName, contents, small);
   const saved = await graphs;
@@ -115,13 +115,46 @@ export async function writeSnapshot(dir: string, contents: SnapshotContents): Pr
       arena,
     },
   };
-  writeDurably(dir, MANIFEST, [Buffer.from(JSON.stringify(manifest, null, 2))]);
-  fsyncFile(dir);
+  await writeDurablyAsync(dir, MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2)));
   const keep = new Set([MANIFEST, arenaName, ...graphNames]);
   for (const name of readdirSync(dir)) {
     if (!keep.has(name)) rmSync(join(dir, name), { force: true });
   }
   return manifest;
+}
+
+/** Ids serialised per step. */
+const IDS_CHUNK = 16_384;
+
+/** The ids section: a JSON array of `count` ids (null where free), built a chunk at a time between turns of the event loop. */
+async function serializeIds(ids: SnapshotContents['ids'], count: number): Promise<Buffer> {
+  const parts: string[] = [];
+  for (let from = 0; from < count; from += IDS_CHUNK) {
+    const chunk = new Array<string | null>(Math.min(IDS_CHUNK, count - from));
+    for (let i = 0; i < chunk.length; i++) chunk[i] = ids[from + i] ?? null;
+    parts.push(JSON.stringify(chunk).slice(1, -1));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return Buffer.from(`[${parts.join(',')}]`);
+}
+
+/** writeDurably for one small file, without blocking: temp file, fsync, rename, then the directory's fsync. */
+async function writeDurablyAsync(dir: string, name: string, data: Uint8Array): Promise<void> {
+  const temp = join(dir, `${name}.tmp`);
+  const file = await open(temp, 'w');
+  try {
+    await file.write(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, join(dir, name));
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }
 
 /** Bytes of rows copied and written per step: the event loop waits at most one such copy. */
@@ -294,34 +327,4 @@ function checkSize(dir: string, entry: FileEntry | undefined): string | { proble
   const size = statSync(path).size;
   if (size !== entry.bytes) return { problem: `${entry.name} is ${size} bytes, expected ${entry.bytes}` };
   return path;
-}
-
-/** Writes parts to `name` via a fsynced temp file and a rename; returns its table entry. */
-function writeDurably(dir: string, name: string, parts: readonly Uint8Array[]): FileEntry {
-  const temp = join(dir, `${name}.tmp`);
-  const fd = openSync(temp, 'w');
-  let bytes = 0;
-  let checksum = 0;
-  try {
-    for (const part of parts) {
-      let written = 0;
-      while (written < part.byteLength) written += writeSync(fd, part, written, part.byteLength - written);
-      bytes += part.byteLength;
-      checksum = crc32(part, checksum);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, join(dir, name));
-  return { name, bytes, crc32: checksum };
-}
-
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
