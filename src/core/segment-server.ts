@@ -97,6 +97,8 @@ async function saveSegment(segment: HnswIndex, file: string): Promise<SavedSegme
 
 /** Writes run at half speed for this long after a search arrives. */
 const SEARCHING_MS = 200;
+/** While searches arrive, each slice of writes is followed by a pause this many times as long. */
+const PAUSE_PER_SLICE = 1;
 
 export class SegmentServer {
   readonly #segments = new Map<number, HnswIndex>();
@@ -180,7 +182,7 @@ export class SegmentServer {
       }
       const now = performance.now();
       if (now - sliceStart >= this.#sliceMs) {
-        if (now - this.#lastSearch < SEARCHING_MS) setTimeout(() => this.#drain(), Math.ceil(now - sliceStart));
+        if (now - this.#lastSearch < SEARCHING_MS) setTimeout(() => this.#drain(), Math.ceil(PAUSE_PER_SLICE * (now - sliceStart)));
         else this.#yield(() => this.#drain());
         return;
       }
@@ -202,7 +204,8 @@ export class SegmentServer {
         while (item.done < labels.length) {
           const i = item.done++;
           segment.add(labels[i]!, vectors.subarray(i * dimension, (i + 1) * dimension));
-          if ((i & 7) === 7 && performance.now() - sliceStart >= this.#sliceMs) return { finished: item.done === labels.length, reply: null };
+          // One insert into a large graph takes a few hundred microseconds: check the clock after each.
+          if (performance.now() - sliceStart >= this.#sliceMs) return { finished: item.done === labels.length, reply: null };
         }
         return { finished: true, reply: null };
       }
