@@ -11,7 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { SegmentServer } from './segment-server.js';
 import type { ReplyBatch, RequestBatch } from './worker-pool.js';
 
-const SLICE_MS = 1;
+const SLICE_MS = 0.5;
 
 /**
  * Below the main thread's priority (Linux: a thread's nice value is its
