@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { groupedBarSpec, lineSpec, recallQpsSpec, renderSvg, type BarRow, type LineRow, type RecallQpsPoint } from './plots.js';
-import { REPO_ROOT } from './report.js';
+import { REPO_ROOT, type MachineInfo } from './report.js';
 import type { SuiteEntry, SuiteManifest } from './suite.js';
 
 // ------------------------------------------------------------ formatting
@@ -57,19 +57,8 @@ function source(file: string, fields: string): string {
 
 // ------------------------------------------------------------ JSON shapes read here (only the fields used)
 
-interface Machine {
-  date: string;
-  cpuModel: string;
-  cores: number;
-  totalMemoryGiB: number;
-  platform: string;
-  arch: string;
-  osRelease: string;
-  node: string;
-  loadAverage: number[];
-  packages: Record<string, string | null>;
-  git: { commit: string | null; dirty: boolean | null };
-}
+/** What machineInfo() wrote (v8 is not shown). */
+type Machine = Omit<MachineInfo, 'v8'>;
 
 interface Target {
   name?: string;

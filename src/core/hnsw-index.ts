@@ -14,6 +14,7 @@
  */
 import hnswlib from 'hnswlib-node';
 import type { TopK } from './kernels.js';
+import { ABSENT, LabelStates, LIVE } from './label-states.js';
 import type { Metric } from './options.js';
 
 export interface HnswParams {
@@ -33,9 +34,6 @@ function newGraph(metric: Metric, dimension: number): hnswlib.HierarchicalNSW {
 }
 
 const GROWTH = 2;
-const ABSENT = 0;
-const LIVE = 1;
-const DELETED = 2;
 
 export class HnswIndex {
   readonly dimension: number;
@@ -43,11 +41,8 @@ export class HnswIndex {
   readonly #metric: Metric;
   readonly #index: hnswlib.HierarchicalNSW;
   readonly #scratch: number[];
-  /** Per label: ABSENT, LIVE or DELETED (a tombstone in the graph). */
-  #states = new Uint8Array(0);
+  readonly #states: LabelStates;
   #capacity: number;
-  #live = 0;
-  #tombstones = 0;
   #currentEf: number;
 
   /**
@@ -62,12 +57,9 @@ export class HnswIndex {
     if (loaded) {
       this.#index = loaded.index;
       this.#capacity = this.#index.getMaxElements();
-      this.#states = new Uint8Array(loaded.states); // a copy: never keep a view of a larger file buffer alive
-      for (const state of this.#states) {
-        if (state === LIVE) this.#live++;
-        else if (state === DELETED) this.#tombstones++;
-      }
+      this.#states = new LabelStates(loaded.states);
     } else {
+      this.#states = new LabelStates();
       this.#index = newGraph(metric, dimension);
       this.#capacity = Math.max(16, initialCapacity);
       this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
@@ -104,24 +96,22 @@ export class HnswIndex {
 
   /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */
   get states(): Uint8Array {
-    return this.#states;
+    return this.#states.bytes;
   }
 
   /** Labels of every live node, ascending. */
   liveLabels(): number[] {
-    const out: number[] = [];
-    for (let label = 0; label < this.#states.length; label++) if (this.#states[label] === LIVE) out.push(label);
-    return out;
+    return this.#states.liveLabels();
   }
 
   /** Labels searchable now (tombstones excluded). */
   get size(): number {
-    return this.#live;
+    return this.#states.live;
   }
 
   /** Deleted labels still in the graph; compaction removes them. */
   get tombstones(): number {
-    return this.#tombstones;
+    return this.#states.tombstones;
   }
 
   get capacity(): number {
@@ -133,20 +123,15 @@ export class HnswIndex {
    * the graph (live or a tombstone, which it revives).
    */
   add(label: number, vector: Float32Array): void {
-    const state = this.#stateOf(label);
-    if (state === ABSENT && this.#live + this.#tombstones >= this.#capacity) this.#grow();
+    if (this.#states.of(label) === ABSENT && this.#states.live + this.#states.tombstones >= this.#capacity) this.#grow();
     this.#index.addPoint(this.#toArray(vector), label);
-    if (state !== LIVE) this.#live++;
-    if (state === DELETED) this.#tombstones--;
-    this.#setState(label, LIVE);
+    this.#states.markLive(label);
   }
 
   remove(label: number): void {
-    if (this.#stateOf(label) !== LIVE) return;
+    if (this.#states.of(label) !== LIVE) return;
     this.#index.markDelete(label);
-    this.#live--;
-    this.#tombstones++;
-    this.#setState(label, DELETED);
+    this.#states.markDeleted(label);
   }
 
   /**
@@ -156,7 +141,7 @@ export class HnswIndex {
    * allowed set is large.
    */
   search(query: Float32Array, k: number, ef: number, allow?: (label: number) => boolean): TopK {
-    const limit = Math.min(k, this.#live);
+    const limit = Math.min(k, this.#states.live);
     if (limit === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
     const breadth = Math.max(ef, limit);
     if (breadth !== this.#currentEf) {
@@ -168,19 +153,6 @@ export class HnswIndex {
     const scores = new Float32Array(distances.length);
     for (let i = 0; i < distances.length; i++) scores[i] = this.#score(distances[i]!);
     return { labels, scores };
-  }
-
-  #stateOf(label: number): number {
-    return label < this.#states.length ? this.#states[label]! : ABSENT;
-  }
-
-  #setState(label: number, state: number): void {
-    if (label >= this.#states.length) {
-      const grown = new Uint8Array(Math.max(label + 1, this.#states.length * 2, 1024));
-      grown.set(this.#states);
-      this.#states = grown;
-    }
-    this.#states[label] = state;
   }
 
   #score(distance: number): number {

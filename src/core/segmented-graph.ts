@@ -15,12 +15,9 @@
  *   graph builders instead of queueing without bound.
  */
 import type { TopK } from './kernels.js';
+import { LabelStates, LIVE } from './label-states.js';
 import type { SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
 import type { SegmentHost } from './worker-pool.js';
-
-const ABSENT = 0;
-const LIVE = 1;
-const DELETED = 2;
 
 /** Labels per write message: acknowledgements come back steadily during a bulk load. */
 const WRITE_CHUNK = 256;
@@ -44,10 +41,8 @@ export class SegmentedGraph {
   readonly #ids: number[];
   readonly #inline: boolean;
   readonly #onError: (error: Error) => void;
-  /** Per label: ABSENT, LIVE or DELETED, as of the last change recorded here. */
-  #states = new Uint8Array(0);
-  #live = 0;
-  #tombstones = 0;
+  /** As of the last change recorded here (the segments may be behind). */
+  #states = new LabelStates();
   /** Label -> the write op carrying its newest vector, until that op is acknowledged. */
   readonly #pending = new Map<number, Op>();
   /** Deletes recorded here that segments have not applied yet. */
@@ -83,11 +78,7 @@ export class SegmentedGraph {
    */
   static async load(spec: SegmentSpec, hosting: SegmentHosting, files: readonly string[], states: Uint8Array, onError: (error: Error) => void): Promise<SegmentedGraph> {
     const graph = new SegmentedGraph(spec, hosting, files.length, onError);
-    graph.#states = new Uint8Array(states);
-    for (const state of graph.#states) {
-      if (state === LIVE) graph.#live++;
-      else if (state === DELETED) graph.#tombstones++;
-    }
+    graph.#states = new LabelStates(states);
     const segments = files.length;
     await Promise.all(graph.#ids.map((segment, i) => {
       const own = new Uint8Array(states.length);
@@ -103,17 +94,17 @@ export class SegmentedGraph {
 
   /** Labels searchable now (tombstones excluded). */
   get size(): number {
-    return this.#live;
+    return this.#states.live;
   }
 
   /** Deleted labels still in the graph; compaction removes them. */
   get tombstones(): number {
-    return this.#tombstones;
+    return this.#states.tombstones;
   }
 
   /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */
   get states(): Uint8Array {
-    return this.#states;
+    return this.#states.bytes;
   }
 
   /** Labels written whose graph insert has not been acknowledged yet. */
@@ -123,9 +114,7 @@ export class SegmentedGraph {
 
   /** Labels of every live node, ascending. */
   liveLabels(): number[] {
-    const out: number[] = [];
-    for (let label = 0; label < this.#states.length; label++) if (this.#states[label] === LIVE) out.push(label);
-    return out;
+    return this.#states.liveLabels();
   }
 
   /** Labels still pending (see the file comment), for an exact scan. */
@@ -135,10 +124,7 @@ export class SegmentedGraph {
 
   /** Adds `vector` at `label`, or replaces the vector there; the graph copies it. */
   add(label: number, vector: Float32Array): void {
-    const state = this.#stateOf(label);
-    if (state !== LIVE) this.#live++;
-    if (state === DELETED) this.#tombstones--;
-    this.#setState(label, LIVE);
+    this.#states.markLive(label);
     const op = this.#enqueue(label, 'write') as Extract<Op, { type: 'write' }>;
     op.labels.push(label);
     op.vectors.push(vector.slice());
@@ -147,10 +133,7 @@ export class SegmentedGraph {
   }
 
   remove(label: number): void {
-    if (this.#stateOf(label) !== LIVE) return;
-    this.#live--;
-    this.#tombstones++;
-    this.#setState(label, DELETED);
+    if (!this.#states.markDeleted(label)) return;
     this.#pending.delete(label);
     this.#enqueue(label, 'remove').labels.push(label);
     this.#unappliedRemoves++;
@@ -192,7 +175,7 @@ export class SegmentedGraph {
    */
   async save(files: readonly string[]): Promise<{ saved: SavedSegment[]; states: Uint8Array }> {
     this.flush();
-    const states = this.#states.slice();
+    const states = this.#states.bytes.slice();
     const saved = await Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
     return { saved, states };
   }
@@ -278,7 +261,7 @@ export class SegmentedGraph {
     for (const reply of replies) {
       for (let i = 0; i < reply.labels.length; i++) {
         const label = reply.labels[i]!;
-        if (this.#states[label] === LIVE) order.push({ label, score: reply.scores[i]! });
+        if (this.#states.of(label) === LIVE) order.push({ label, score: reply.scores[i]! });
       }
     }
     order.sort((a, b) => b.score - a.score || a.label - b.label);
@@ -297,24 +280,11 @@ export class SegmentedGraph {
     const { labels, scores } = reply;
     let n = 0;
     for (let i = 0; i < labels.length && n < limit; i++) {
-      if (this.#states[labels[i]!] !== LIVE) continue;
+      if (this.#states.of(labels[i]!) !== LIVE) continue;
       labels[n] = labels[i]!;
       scores[n] = scores[i]!;
       n++;
     }
     return n === labels.length ? reply : { labels: labels.subarray(0, n), scores: scores.subarray(0, n) };
-  }
-
-  #stateOf(label: number): number {
-    return label < this.#states.length ? this.#states[label]! : ABSENT;
-  }
-
-  #setState(label: number, state: number): void {
-    if (label >= this.#states.length) {
-      const grown = new Uint8Array(Math.max(label + 1, this.#states.length * 2, 1024));
-      grown.set(this.#states);
-      this.#states = grown;
-    }
-    this.#states[label] = state;
   }
 }
