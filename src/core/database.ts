@@ -19,7 +19,7 @@ import { localHost, sharedPool, type PoolStats } from './worker-pool.js';
 
 export type { PoolStats } from './worker-pool.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
-import { Store, type Durability, type StoredCollection } from './store.js';
+import { Store, type CheckpointStats, type Durability, type StoredCollection } from './store.js';
 import { isPlainObject } from './validate.js';
 
 export interface DatabaseOptions {
@@ -86,6 +86,11 @@ export class Database {
     } else {
       this.#hosting = { inline: false, host: (n) => sharedPool(workers).host(n) };
     }
+  }
+
+  /** WAL frames the store's checkpoint thread copied into the database file (data directories only). */
+  get checkpoints(): CheckpointStats {
+    return this.#store.checkpoints;
   }
 
   /** Queue depth and waiting time of the worker threads (undefined with `workers: 0`). */
@@ -202,6 +207,7 @@ export class Database {
       if ('collection' in entry) entry.collection.dispose();
     }
     this.#collections.clear();
+    await this.#store.stopCheckpointer();
     this.#store.close();
   }
 

@@ -32,7 +32,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 export const SNAPSHOT_FORMAT = 3;
@@ -116,10 +116,9 @@ export async function writeSnapshot(dir: string, contents: SnapshotContents): Pr
     },
   };
   await writeDurablyAsync(dir, MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2)));
+  // Unlinking the previous snapshot's files (often hundreds of MB) can take tens of milliseconds: not on this thread.
   const keep = new Set([MANIFEST, arenaName, ...graphNames]);
-  for (const name of readdirSync(dir)) {
-    if (!keep.has(name)) rmSync(join(dir, name), { force: true });
-  }
+  await Promise.all(readdirSync(dir).filter((name) => !keep.has(name)).map((name) => rm(join(dir, name), { force: true })));
   return manifest;
 }
 

@@ -21,8 +21,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { createError } from './errors.js';
+import { startWorker } from './threads.js';
 
 export const DATABASE_FILE = 'quiver.db';
 export const LOCK_FILE = 'quiver.lock';
@@ -60,10 +62,25 @@ interface RawRow {
   metadata: string | null;
 }
 
+/**
+ * With the checkpoint thread running, a commit checkpoints only once the WAL
+ * passes this many pages (40 MiB): a safety net should that thread stop.
+ * SQLite's default, 1,000 pages, is what applies without it.
+ */
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 10_000;
+
+export interface CheckpointStats {
+  /** WAL frames the checkpoint thread copied into the database file. */
+  frames: number;
+  errors: number;
+}
+
 export class Store {
   readonly #db: BetterSqlite3.Database;
   readonly #tables = new Map<number, DocumentTable>();
   readonly #lock: BetterSqlite3.Database | undefined;
+  #checkpointer: Worker | undefined;
+  readonly #checkpoints: CheckpointStats = { frames: 0, errors: 0 };
 
   private constructor(db: BetterSqlite3.Database, lock: BetterSqlite3.Database | undefined) {
     this.#db = db;
@@ -86,7 +103,7 @@ export class Store {
       try {
         db = new BetterSqlite3(join(path, DATABASE_FILE));
         db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
+        db.pragma(`synchronous = ${synchronousFor(durability)}`);
       } catch (error) {
         lock.close();
         throw error;
@@ -104,7 +121,48 @@ export class Store {
       );
     `);
     db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    return new Store(db, lock);
+    const store = new Store(db, lock);
+    if (path !== undefined) store.#startCheckpointer(join(path, DATABASE_FILE), durability);
+    return store;
+  }
+
+  /**
+   * Checkpoints move to their own thread (checkpoint-worker.ts): SQLite
+   * otherwise checkpoints inside the commit that fills the WAL, and the fsyncs
+   * that takes (tens of milliseconds under write load) would stall this
+   * thread's event loop. Should the thread fail, commits checkpoint again.
+   */
+  #startCheckpointer(file: string, durability: Durability): void {
+    const worker = startWorker('checkpoint-worker', { file, synchronous: synchronousFor(durability) });
+    worker.unref();
+    worker.on('message', (message: { checkpointed?: number; error?: string }) => {
+      if (message.error !== undefined) this.#checkpoints.errors++;
+      else this.#checkpoints.frames += message.checkpointed ?? 0;
+    });
+    const fallBack = () => {
+      if (this.#checkpointer !== worker) return;
+      this.#checkpointer = undefined;
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.#checkpointer = worker;
+    this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+  }
+
+  /** What the checkpoint thread did (zeros for an in-memory store). */
+  get checkpoints(): CheckpointStats {
+    return { ...this.#checkpoints };
+  }
+
+  /** Stops the checkpoint thread (its connection closes cleanly); call before close. */
+  async stopCheckpointer(): Promise<void> {
+    const worker = this.#checkpointer;
+    if (!worker) return;
+    this.#checkpointer = undefined;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage('stop');
+    await exited;
   }
 
   collections(): StoredCollection[] {
@@ -150,7 +208,12 @@ export class Store {
     return table;
   }
 
+  /** Closes the store (the last connection to close checkpoints the WAL into the database file). */
   close(): void {
+    if (this.#checkpointer) {
+      void this.#checkpointer.terminate();
+      this.#checkpointer = undefined;
+    }
     this.#db.close();
     this.#lock?.close();
   }
@@ -332,4 +395,8 @@ function toRow(raw: RawRow): DocumentRow {
     text: raw.text ?? undefined,
     metadata: raw.metadata ?? undefined,
   };
+}
+
+function synchronousFor(durability: Durability): 'NORMAL' | 'FULL' {
+  return durability === 'fsync' ? 'FULL' : 'NORMAL';
 }

@@ -7,12 +7,10 @@
  * Each worker has its own hnswlib graphs: a segment lives on exactly one
  * worker, so memory does not grow with the number of workers.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { TopK } from './kernels.js';
 import { SegmentServer, type SegmentReply, type SegmentRequest, type SegmentServerStats } from './segment-server.js';
+import { startWorker } from './threads.js';
 
 export interface SegmentHost {
   call(request: SegmentRequest, transfer?: ArrayBuffer[]): Promise<SegmentReply>;
@@ -55,21 +53,6 @@ export interface RequestBatch {
 export interface ReplyBatch {
   replies: Reply[];
   stats: SegmentServerStats;
-}
-
-/**
- * The worker's entry: the compiled `segment-worker.js` beside this file, or,
- * when running from TypeScript sources (tests, `tsx`), the `.ts` file loaded
- * through tsx's loader.
- */
-function spawn(): Worker {
-  const compiled = new URL('./segment-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
-  const source = new URL('./segment-worker.ts', import.meta.url).href;
-  // require.resolve names tsx's CommonJS build of the API; the ES module build sits beside it.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true });
 }
 
 class WorkerHost implements SegmentHost {
@@ -153,7 +136,7 @@ export class WorkerPool {
   /** The worker for segment number `n` (round robin); workers start on first use. */
   host(n: number): SegmentHost {
     const index = n % this.size;
-    while (this.#hosts.length <= index) this.#hosts.push(new WorkerHost(spawn()));
+    while (this.#hosts.length <= index) this.#hosts.push(new WorkerHost(startWorker('segment-worker')));
     return this.#hosts[index]!;
   }
 

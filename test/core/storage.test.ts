@@ -128,6 +128,24 @@ describe('storage', () => {
     });
   }
 
+  it('checkpoints the WAL on a thread of its own, and a reopen sees every commit', async () => {
+    const db = await openDatabase({ path: dir });
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+    for (let from = 0; from < COUNT; from += 100) {
+      await docs.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${from + i}`, vector: row(from + i) })));
+    }
+    // The checkpoint thread runs every 250 ms; commits no longer checkpoint below 10,000 pages.
+    const deadline = Date.now() + 5_000;
+    while (db.checkpoints.frames === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(db.checkpoints).toMatchObject({ errors: 0 });
+    expect(db.checkpoints.frames).toBeGreaterThan(0);
+    await db.close();
+    const reopened = await openDatabase({ path: dir });
+    expect(reopened.collection('docs').count).toBe(COUNT);
+    expect(await reopened.collection('docs').get('d2999')).toMatchObject({ id: 'd2999' });
+    await reopened.close();
+  });
+
   it('one broken collection does not stop the others from opening', async () => {
     const db = await openDatabase({ path: dir });
     await (await db.createCollection('good', { dimension: 2 })).upsert([{ id: 'a', vector: [1, 0] }]);
