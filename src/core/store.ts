@@ -161,6 +161,8 @@ export class Store {
     if (!worker) return;
     this.#checkpointer = undefined;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // Held until it exits: an unreferenced worker would let the process end with this await pending.
+    worker.ref();
     worker.postMessage('stop');
     await exited;
   }

@@ -1,6 +1,8 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Collection, type SearchRequest } from '../../src/index.js';
@@ -144,6 +146,20 @@ describe('storage', () => {
     expect(reopened.collection('docs').count).toBe(COUNT);
     expect(await reopened.collection('docs').get('d2999')).toMatchObject({ id: 'd2999' });
     await reopened.close();
+  });
+
+  it('close finishes in a process with nothing else to do (the checkpoint thread is awaited, not abandoned)', () => {
+    // dist/ is built by pretest; a fresh process whose only work is open + close.
+    const script = `
+      const { openDatabase } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist/index.js')).href)});
+      const db = await openDatabase({ path: ${JSON.stringify(dir)}, workers: 0 });
+      await (await db.createCollection('x', { dimension: 2 })).upsert([{ id: 'a', vector: [1, 2] }]);
+      await db.close();
+      console.log('closed');`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('closed');
+    expect(result.status).toBe(0);
   });
 
   it('one broken collection does not stop the others from opening', async () => {
