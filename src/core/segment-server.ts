@@ -53,7 +53,7 @@ export interface SavedSegment {
 export type SegmentReply = TopK | SavedSegment | null;
 
 interface Queued {
-  request: Exclude<SegmentRequest, { type: 'search' | 'load' }>;
+  request: Exclude<SegmentRequest, { type: 'search' | 'load' | 'create' | 'drop' }>;
   /** How far into a `write` batch the slices have got. */
   done: number;
   started: boolean;
@@ -107,6 +107,8 @@ export class SegmentServer {
   readonly #yield: (resume: () => void) => void;
   #draining = false;
   #waitedMs = 0;
+  /** Segments dropped here: late requests for them are no-ops, not errors. */
+  readonly #dropped = new Set<number>();
   #lastSearch = Number.NEGATIVE_INFINITY;
 
   /**
@@ -132,6 +134,16 @@ export class SegmentServer {
       }
     }
     if (request.type === 'load') return this.load(request);
+    if (request.type === 'create') {
+      // At once, not behind other segments' queued writes: searches may reach the new segment before its first write.
+      const { segment, spec, capacity } = request;
+      this.#segments.set(segment, new HnswIndex(spec.dimension, spec.metric, spec.params, capacity));
+      return Promise.resolve(null);
+    }
+    if (request.type === 'drop') {
+      this.#drop(request.segment);
+      return Promise.resolve(null);
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, done: 0, started: false, enqueuedAt: performance.now(), resolve, reject });
       if (!this.#draining) this.#drain();
@@ -142,7 +154,28 @@ export class SegmentServer {
   search(request: Extract<SegmentRequest, { type: 'search' }>): TopK {
     const { allow } = request;
     const filter = allow && ((label: number) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0);
-    return this.#segment(request.segment).search(request.query, request.k, request.ef, filter);
+    const segment = this.#live(request.segment);
+    if (!segment) return { labels: new Int32Array(0), scores: new Float32Array(0) };
+    return segment.search(request.query, request.k, request.ef, filter);
+  }
+
+  /**
+   * Drops a segment's queued writes and removes at once (a dropped or closed
+   * collection's bulk load is not worth finishing); a write already running
+   * stops as a no-op. Queued saves still run (a snapshot may be writing it):
+   * the segment is freed after the last of them.
+   */
+  #drop(id: number): void {
+    this.#dropped.add(id);
+    const running = this.#draining ? this.#queue[0] : undefined;
+    const kept = this.#queue.filter((item) => item === running || item.request.segment !== id || item.request.type === 'save');
+    for (const item of this.#queue) if (!kept.includes(item)) item.resolve(null);
+    this.#queue.splice(0, this.#queue.length, ...kept);
+    this.#freeIfDropped(id);
+  }
+
+  #freeIfDropped(id: number): void {
+    if (this.#dropped.has(id) && !this.#queue.some((item) => item.request.segment === id && item.request.type === 'save')) this.#segments.delete(id);
   }
 
   /** Applies queued changes in order, yielding to searches every `sliceMs`. */
@@ -163,6 +196,7 @@ export class SegmentServer {
           (error: Error) => head.reject(error),
         ).finally(() => {
           this.#queue.shift();
+          this.#freeIfDropped(segment);
           this.#drain();
         });
         return;
@@ -179,6 +213,7 @@ export class SegmentServer {
       if (finished) {
         this.#queue.shift();
         head.resolve(reply);
+        if (head.request.type === 'save') this.#freeIfDropped(head.request.segment);
       }
       const now = performance.now();
       if (now - sliceStart >= this.#sliceMs) {
@@ -192,13 +227,11 @@ export class SegmentServer {
 
   /** Runs (part of) one queued change; a write stops early when its slice is used up. */
   #step(item: Queued, sliceStart: number): { finished: boolean; reply: SegmentReply } {
-    const request = item.request as Exclude<SegmentRequest, { type: 'search' | 'load' }>;
+    const request = item.request;
     switch (request.type) {
-      case 'create':
-        this.#segments.set(request.segment, new HnswIndex(request.spec.dimension, request.spec.metric, request.spec.params, request.capacity));
-        return { finished: true, reply: null };
       case 'write': {
-        const segment = this.#segment(request.segment);
+        const segment = this.#live(request.segment);
+        if (!segment) return { finished: true, reply: null };
         const { labels, vectors } = request;
         const dimension = segment.dimension;
         while (item.done < labels.length) {
@@ -210,7 +243,8 @@ export class SegmentServer {
         return { finished: true, reply: null };
       }
       case 'remove': {
-        const segment = this.#segment(request.segment);
+        const segment = this.#live(request.segment);
+        if (!segment) return { finished: true, reply: null };
         for (const label of request.labels) segment.remove(label);
         return { finished: true, reply: null };
       }
@@ -228,9 +262,6 @@ export class SegmentServer {
         renameSync(temp, request.file);
         return { finished: true, reply: { bytes: bytes.byteLength, crc32: crc32(bytes) } };
       }
-      case 'drop':
-        this.#segments.delete(request.segment);
-        return { finished: true, reply: null };
     }
   }
 
@@ -249,5 +280,10 @@ export class SegmentServer {
     const segment = this.#segments.get(id);
     if (!segment) throw new Error(`no segment ${id} on this thread`);
     return segment;
+  }
+
+  /** The segment, or undefined when it was dropped here; any other missing segment is an error. */
+  #live(id: number): HnswIndex | undefined {
+    return this.#dropped.has(id) ? undefined : this.#segment(id);
   }
 }
