@@ -45,7 +45,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { PEERS, metricNote, reasonOf, type Peer, type PeerIndex } from './ann-peers.js';
+import { PEERS, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
 import { kernels } from '../src/core/kernels.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
@@ -142,15 +142,8 @@ const gc = runInNewContext('gc') as () => void;
 
 // ============================================================ data & ground truth
 
-interface Dataset {
-  name: string;
-  metric: 'l2' | 'cosine';
-  dim: number;
-  count: number;
-  base: Float32Array;
-  queries: Float32Array[];
-  /** The same queries as number[] for hnswlib-node (converted once, outside every timed loop). */
-  queryArrays: number[][];
+/** `queryArrays`: the queries as number[] for hnswlib-node (converted once, outside every timed loop). */
+interface Dataset extends PeerDataset {
   /** Exact top-k labels per query (unfiltered). */
   truth: Int32Array[];
   truthSource: string;

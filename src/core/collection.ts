@@ -888,7 +888,6 @@ export class Collection {
     const graph = this.#hnsw;
     const ids = this.#ids.slice(0, highWater);
     const states = graph.states.slice(0, highWater);
-    const saving = graph.save.bind(graph);
     const flat = this.#flat;
     const rowBytes = this.options.dimension * Float32Array.BYTES_PER_ELEMENT;
     await writeSnapshot(dir, {
@@ -905,7 +904,7 @@ export class Collection {
       ids,
       keyword: this.#bm25.serialize(),
       segments: graph.segments,
-      saveGraphs: async (files) => (await saving(files)).saved,
+      saveGraphs: (files) => graph.save(files),
     });
     this.#table.pruneDeletions(version);
     this.#snapshotVersion = version;
@@ -925,9 +924,7 @@ export class Collection {
     // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.
     // A loop of writes that never yields would starve the deferred snapshot: past twice the threshold, start it now.
     if (this.#changedSinceSnapshot >= 2 * snapshotAfter && this.#snapshotting === undefined && this.#compaction === undefined) {
-      this.#snapshotOnce().catch((error: unknown) => {
-        if (this.#open) this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
-      });
+      this.#snapshotInBackground();
       return;
     }
     if (!this.#snapshotScheduled && this.#snapshotting === undefined && this.#changedSinceSnapshot >= snapshotAfter) {
@@ -935,11 +932,16 @@ export class Collection {
       setImmediate(() => {
         this.#snapshotScheduled = false;
         if (!this.#open || this.#compaction) return;
-        this.#snapshotOnce().catch((error: unknown) => {
-          if (this.#open) this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
-        });
+        this.#snapshotInBackground();
       });
     }
+  }
+
+  /** A snapshot nobody awaits: a failure is logged. */
+  #snapshotInBackground(): void {
+    this.#snapshotOnce().catch((error: unknown) => {
+      if (this.#open) this.#persistence.log.error(`collection '${this.name}': snapshot failed: ${String(error)}`);
+    });
   }
 
   async #rebuildGraph(): Promise<boolean> {

@@ -81,16 +81,12 @@ export class HnswIndex {
     return index;
   }
 
-  /** Writes the graph to `file` (hnswlib's format); `states` must be saved beside it. */
-  save(file: string): void {
-    this.#index.writeIndexSync(file);
-  }
-
   /**
-   * `save` on libuv's thread pool: the calling thread goes on (searches may
-   * run meanwhile; changes must wait until it resolves).
+   * Writes the graph to `file` (hnswlib's format) on libuv's thread pool; the
+   * calling thread goes on (searches may run meanwhile; changes must wait
+   * until it resolves). `states` must be saved beside it.
    */
-  async saveInBackground(file: string): Promise<void> {
+  async save(file: string): Promise<void> {
     await this.#index.writeIndex(file);
   }
 

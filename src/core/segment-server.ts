@@ -19,10 +19,9 @@
  *   idle server builds at full speed.
  * - `save` runs after every change sent before it and before any change
  *   sent after it, so a saved graph is exactly the state the sender asked for.
- *   On a worker the file is written on libuv's thread pool and checksummed in
- *   chunks, so searches go on meanwhile; changes wait for it.
+ *   The file is written on libuv's thread pool and checksummed in chunks, so
+ *   searches go on meanwhile; changes wait for it.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { HnswIndex, type HnswParams } from './hnsw-index.js';
@@ -75,7 +74,7 @@ const CRC_CHUNK = 4 * 1024 * 1024;
 /** Writes `segment` to `file` off this thread (temp file, fsync, rename), checksumming it a chunk at a time. */
 async function saveSegment(segment: HnswIndex, file: string): Promise<SavedSegment> {
   const temp = `${file}.tmp`;
-  await segment.saveInBackground(temp);
+  await segment.save(temp);
   const handle = await open(temp, 'r');
   let checksum = 0;
   let bytes = 0;
@@ -188,10 +187,10 @@ export class SegmentServer {
         head.started = true;
         this.#waitedMs += performance.now() - head.enqueuedAt;
       }
-      if (head.request.type === 'save' && this.#sliceMs !== Number.POSITIVE_INFINITY) {
+      if (head.request.type === 'save') {
         // Written in the background; the queue (changes only) waits, searches do not.
         const { segment, file } = head.request;
-        saveSegment(this.#segment(segment), file).then(
+        Promise.resolve().then(() => saveSegment(this.#segment(segment), file)).then(
           (saved) => head.resolve(saved),
           (error: Error) => head.reject(error),
         ).finally(() => {
@@ -213,7 +212,6 @@ export class SegmentServer {
       if (finished) {
         this.#queue.shift();
         head.resolve(reply);
-        if (head.request.type === 'save') this.#freeIfDropped(head.request.segment);
       }
       const now = performance.now();
       if (now - sliceStart >= this.#sliceMs) {
@@ -225,9 +223,9 @@ export class SegmentServer {
     this.#draining = false;
   }
 
-  /** Runs (part of) one queued change; a write stops early when its slice is used up. */
+  /** Runs (part of) one queued write or remove (saves run in #drain); a write stops early when its slice is used up. */
   #step(item: Queued, sliceStart: number): { finished: boolean; reply: SegmentReply } {
-    const request = item.request;
+    const request = item.request as Extract<SegmentRequest, { type: 'write' | 'remove' }>;
     switch (request.type) {
       case 'write': {
         const segment = this.#live(request.segment);
@@ -247,20 +245,6 @@ export class SegmentServer {
         if (!segment) return { finished: true, reply: null };
         for (const label of request.labels) segment.remove(label);
         return { finished: true, reply: null };
-      }
-      case 'save': {
-        const segment = this.#segment(request.segment);
-        const temp = `${request.file}.tmp`;
-        segment.save(temp);
-        const bytes = readFileSync(temp);
-        const fd = openSync(temp, 'r');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        renameSync(temp, request.file);
-        return { finished: true, reply: { bytes: bytes.byteLength, crc32: crc32(bytes) } };
       }
     }
   }

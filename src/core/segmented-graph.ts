@@ -171,13 +171,12 @@ export class SegmentedGraph {
   /**
    * Saves each segment to `files[i]` (written by its host, fsynced, renamed
    * into place) after every change made before this call; resolves to each
-   * file's size and checksum, and the label states they reflect.
+   * file's size and checksum (the label states they reflect are `states`
+   * as of this call).
    */
-  async save(files: readonly string[]): Promise<{ saved: SavedSegment[]; states: Uint8Array }> {
+  async save(files: readonly string[]): Promise<SavedSegment[]> {
     this.flush();
-    const states = this.#states.bytes.slice();
-    const saved = await Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
-    return { saved, states };
+    return Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
   }
 
   /** Frees the segments' memory on their hosts. */
