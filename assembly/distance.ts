@@ -84,39 +84,57 @@ export function cosineSimd(a: usize, b: usize, dim: i32): f32 {
 /**
  * Integer dot product of an int8 row against a query pre-widened to int16.
  * `paddedDim` is a multiple of 16; padding bytes are zero on both sides.
- * Unrolled to 32 bytes a step. Each 16-byte chunk: sign-extend both halves
- * to i16x8, then
- * `i32x4.dot_i16x8_s` multiplies lane pairs and adds neighbours into i32.
+ * Each 8 bytes of the row are loaded sign-extended to i16x8
+ * (`v128.load8x8_s`, one pmovsxbw on x64), then `i32x4.dot_i16x8_s`
+ * multiplies lane pairs and adds neighbours into i32.
  */
 // @ts-ignore: decorator
 @inline export function dotI8Simd(row: usize, query16: usize, paddedDim: i32): i32 {
   let acc0 = i32x4.splat(0);
   let acc1 = i32x4.splat(0);
-  let acc2 = i32x4.splat(0);
-  let acc3 = i32x4.splat(0);
   const end = <usize>paddedDim;
-  const end32 = end & ~31;
-  let offset: usize = 0;
-  for (; offset < end32; offset += 32) {
-    const b0 = v128.load(row + offset);
-    const b1 = v128.load(row + offset, 16);
+  for (let offset: usize = 0; offset < end; offset += 16) {
     const q = query16 + (offset << 1);
-    acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(b0), v128.load(q)));
-    acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(b0), v128.load(q, 16)));
-    acc2 = i32x4.add(acc2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(b1), v128.load(q, 32)));
-    acc3 = i32x4.add(acc3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(b1), v128.load(q, 48)));
+    acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(v128.load8x8_s(row + offset), v128.load(q)));
+    acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(v128.load8x8_s(row + offset, 8), v128.load(q, 16)));
   }
-  if (offset < end) {
-    const bytes = v128.load(row + offset);
-    const q = query16 + (offset << 1);
-    acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(bytes), v128.load(q)));
-    acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(bytes), v128.load(q, 16)));
+  return horizontalSumI32(i32x4.add(acc0, acc1));
+}
+
+// @ts-ignore: decorator
+@inline function horizontalSumI32(acc: v128): i32 {
+  return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+}
+
+/**
+ * `dotI8Simd` of four consecutive rows (`stride` bytes apart) at once, so
+ * each query chunk is loaded once for four rows; returns the four integer
+ * dot products as one i32x4, reduced with shuffles instead of lane extracts.
+ */
+// @ts-ignore: decorator
+@inline export function dotI8Simd4(rows: usize, stride: usize, query16: usize, paddedDim: i32): v128 {
+  let a = i32x4.splat(0);
+  let b = i32x4.splat(0);
+  let c = i32x4.splat(0);
+  let d = i32x4.splat(0);
+  const end = <usize>paddedDim;
+  const r1 = rows + stride;
+  const r2 = r1 + stride;
+  const r3 = r2 + stride;
+  for (let offset: usize = 0; offset < end; offset += 16) {
+    const q0 = v128.load(query16 + (offset << 1));
+    const q1 = v128.load(query16 + (offset << 1), 16);
+    a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load8x8_s(rows + offset), q0));
+    b = i32x4.add(b, i32x4.dot_i16x8_s(v128.load8x8_s(r1 + offset), q0));
+    c = i32x4.add(c, i32x4.dot_i16x8_s(v128.load8x8_s(r2 + offset), q0));
+    d = i32x4.add(d, i32x4.dot_i16x8_s(v128.load8x8_s(r3 + offset), q0));
+    a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load8x8_s(rows + offset, 8), q1));
+    b = i32x4.add(b, i32x4.dot_i16x8_s(v128.load8x8_s(r1 + offset, 8), q1));
+    c = i32x4.add(c, i32x4.dot_i16x8_s(v128.load8x8_s(r2 + offset, 8), q1));
+    d = i32x4.add(d, i32x4.dot_i16x8_s(v128.load8x8_s(r3 + offset, 8), q1));
   }
-  const acc = i32x4.add(i32x4.add(acc0, acc1), i32x4.add(acc2, acc3));
-  return (
-    i32x4.extract_lane(acc, 0) +
-    i32x4.extract_lane(acc, 1) +
-    i32x4.extract_lane(acc, 2) +
-    i32x4.extract_lane(acc, 3)
-  );
+  // [a0+a2, b0+b2, a1+a3, b1+b3] and the same for c, d; then fold the halves.
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
 }

@@ -2,9 +2,9 @@
 // every score to an output buffer or keeping only the top k. Scores follow
 // Quiver's convention, higher = closer: dot for dot and (pre-normalised)
 // cosine, negated squared L2 for l2.
-import { dotSimd, l2sqSimd, dotI8Simd } from './distance';
+import { dotSimd, l2sqSimd, dotI8Simd, dotI8Simd4 } from './distance';
 import { dotScalar, l2sqScalar } from './scalar';
-import { offer, threshold, sortBestFirst } from './topk';
+import { offer, threshold, sortBestFirst, push, cutToBest, finishBuffer } from './topk';
 
 export const METRIC_DOT: i32 = 0;
 export const METRIC_L2: i32 = 1;
@@ -98,11 +98,21 @@ export function selectTopK(scores: usize, n: i32, k: i32, outLabels: usize, outS
   return size;
 }
 
+/** The four scores of a block whose lanes beat the bar, read back one lane at a time. */
+const BLOCK_SCORES = memory.data(16, 16);
+
 /**
  * int8 top-k scan. Rows are `paddedDim` bytes; the query is widened to int16.
  * The approximate dot product is `offset + scale * idot` (see quantize.ts);
  * for l2, `norms` holds each row's squared f32 norm and the score is
  * -(norm - 2 * dot), the squared distance less the query's constant norm.
+ *
+ * Rows go four at a time: one i32x4 of integer dots, scored in f32x4 and
+ * compared with the current bar in one step, so the per-row work outside
+ * the dot product is a fraction of an instruction until a row beats the bar.
+ * The shortlist is large (k * rerank), so candidates go to a buffer of 2k
+ * slots cut by quickselect (see topk.ts) rather than through a heap:
+ * `outLabels` and `outScores` need room for 2k entries.
  */
 export function topkScanI8(
   metric: i32, query16: usize, rows: usize, count: i32, paddedDim: i32,
@@ -110,35 +120,61 @@ export function topkScanI8(
   bitset: usize, k: i32, outLabels: usize, outScores: usize,
 ): i32 {
   const stride = <usize>paddedDim;
+  const l2 = metric == METRIC_L2;
+  // l2: 2 * (offset + scale * idot) - norm; dot metrics: offset + scale * idot.
+  // Blocks and the tail compute the same f32 operations in the same order.
+  const factorScalar: f32 = l2 ? <f32>2 * scale : scale;
+  const shiftScalar: f32 = l2 ? <f32>2 * offset : offset;
+  const factor = f32x4.splat(factorScalar);
+  const shift = f32x4.splat(shiftScalar);
+  if (k <= 0) return 0;
+  const capacity = k << 1;
   let size = 0;
   let bar: f32 = -Infinity;
   let row = rows;
-  if (metric == METRIC_L2) {
-    for (let i = 0; i < count; i++, row += stride) {
-      if (!allowed(bitset, i)) continue;
-      const dot = offset + scale * <f32>dotI8Simd(row, query16, paddedDim);
-      const score: f32 = <f32>2 * dot - load<f32>(norms + (<usize>i << 2));
-      if (score < bar) continue;
-      size = offer(outScores, outLabels, size, k, score, i);
-      bar = threshold(outScores, size, k);
-    }
-  } else {
-    for (let i = 0; i < count; i++, row += stride) {
-      if (!allowed(bitset, i)) continue;
-      const score = offset + scale * <f32>dotI8Simd(row, query16, paddedDim);
-      if (score < bar) continue;
-      size = offer(outScores, outLabels, size, k, score, i);
-      bar = threshold(outScores, size, k);
+  const blockEnd = count & ~3;
+  let i = 0;
+  for (; i < blockEnd; i += 4, row += stride << 2) {
+    let scores = f32x4.add(shift, f32x4.mul(factor, f32x4.convert_i32x4_s(dotI8Simd4(row, stride, query16, paddedDim))));
+    if (l2) scores = f32x4.sub(scores, v128.load(norms + (<usize>i << 2)));
+    let lanes = i32x4.bitmask(f32x4.ge(scores, f32x4.splat(bar)));
+    if (lanes == 0) continue;
+    v128.store(BLOCK_SCORES, scores);
+    for (; lanes != 0; lanes &= lanes - 1) {
+      const lane = ctz(lanes);
+      const label = i + lane;
+      const score = load<f32>(BLOCK_SCORES + (<usize>lane << 2));
+      if (score < bar || !allowed(bitset, label)) continue;
+      if (size == capacity) {
+        bar = cutToBest(outScores, outLabels, size, k);
+        size = k;
+        if (score < bar) continue;
+      }
+      size = push(outScores, outLabels, size, score, label);
     }
   }
-  sortBestFirst(outScores, outLabels, size);
-  return size;
+  for (; i < count; i++, row += stride) {
+    if (!allowed(bitset, i)) continue;
+    let score: f32 = shiftScalar + factorScalar * <f32>dotI8Simd(row, query16, paddedDim);
+    if (l2) score -= load<f32>(norms + (<usize>i << 2));
+    if (score < bar) continue;
+    if (size == capacity) {
+      bar = cutToBest(outScores, outLabels, size, k);
+      size = k;
+      if (score < bar) continue;
+    }
+    size = push(outScores, outLabels, size, score, i);
+  }
+  return finishBuffer(outScores, outLabels, size, k);
 }
 
 /** Integer dot products of the query against `count` int8 rows, written as i32. */
 export function scoreBatchI8(query16: usize, rows: usize, count: i32, paddedDim: i32, out: usize): void {
+  const stride = <usize>paddedDim;
   let row = rows;
-  for (let i = 0; i < count; i++, row += <usize>paddedDim) {
-    store<i32>(out + (<usize>i << 2), dotI8Simd(row, query16, paddedDim));
+  let i = 0;
+  for (; i < (count & ~3); i += 4, row += stride << 2) {
+    v128.store(out + (<usize>i << 2), dotI8Simd4(row, stride, query16, paddedDim));
   }
+  for (; i < count; i++, row += stride) store<i32>(out + (<usize>i << 2), dotI8Simd(row, query16, paddedDim));
 }

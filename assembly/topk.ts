@@ -90,3 +90,79 @@ export function sortBestFirst(hs: usize, hl: usize, size: i32): void {
     siftDown(hs, hl, end, 0);
   }
 }
+
+// Buffered selection, for scans that offer many candidates (the int8
+// shortlist keeps k * rerank of them). Candidates that beat the bar are
+// appended to a buffer of 2k slots; when it fills, a selection moves the k
+// best to the front and the bar rises to the k-th best. Each candidate costs
+// an append instead of a heap sift, and the bar still rises as the scan goes.
+
+/** Appends a candidate at slot `size` of a buffer; returns the new size. */
+// @ts-ignore: decorator
+@inline export function push(hs: usize, hl: usize, size: i32, score: f32, label: i32): i32 {
+  put(hs, hl, size, score, label);
+  return size + 1;
+}
+
+/** Cuts a full buffer to its k best (size is then k); returns the new bar, the k-th best score. */
+export function cutToBest(hs: usize, hl: usize, size: i32, k: i32): f32 {
+  keepBest(hs, hl, size, k);
+  return scoreAt(hs, k - 1);
+}
+
+/**
+ * Cuts a buffer to its `k` best entries, sorted best first in slots
+ * 0..k-1; returns how many remain (min(size, k)).
+ */
+export function finishBuffer(hs: usize, hl: usize, size: i32, k: i32): i32 {
+  const kept = size > k ? keepBest(hs, hl, size, k) : size;
+  // Heapify (worst at the root) and heapsort: best first.
+  for (let i = (kept >> 1) - 1; i >= 0; i--) siftDown(hs, hl, kept, i);
+  sortBestFirst(hs, hl, kept);
+  return kept;
+}
+
+/**
+ * Quickselect: moves the k best of `size` entries to slots 0..k-1, with the
+ * k-th best in slot k-1 (and every entry before it no worse). Returns k.
+ */
+function keepBest(hs: usize, hl: usize, size: i32, k: i32): i32 {
+  let lo = 0;
+  let hi = size - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    // Median of three as the pivot, moved to hi.
+    const mid = lo + ((hi - lo) >> 1);
+    if (worse(scoreAt(hs, lo), labelAt(hl, lo), scoreAt(hs, mid), labelAt(hl, mid))) swap(hs, hl, lo, mid);
+    if (worse(scoreAt(hs, lo), labelAt(hl, lo), scoreAt(hs, hi), labelAt(hl, hi))) swap(hs, hl, lo, hi);
+    if (worse(scoreAt(hs, hi), labelAt(hl, hi), scoreAt(hs, mid), labelAt(hl, mid))) swap(hs, hl, mid, hi);
+    const pivotScore = scoreAt(hs, hi);
+    const pivotLabel = labelAt(hl, hi);
+    // Branch-free Lomuto: the swap is unconditional (when slot i is not
+    // better than the pivot, slots store..i all hold entries that are not,
+    // so swapping two of them changes nothing); only `store` depends on the
+    // comparison, which is unpredictable by nature.
+    let store = lo;
+    for (let i = lo; i < hi; i++) {
+      const score = scoreAt(hs, i);
+      const label = labelAt(hl, i);
+      const better = <i32>(pivotScore < score) | (<i32>(pivotScore == score) & <i32>(pivotLabel > label));
+      put(hs, hl, i, scoreAt(hs, store), labelAt(hl, store));
+      put(hs, hl, store, score, label);
+      store += better;
+    }
+    swap(hs, hl, store, hi);
+    if (store == target) break;
+    if (store < target) lo = store + 1;
+    else hi = store - 1;
+  }
+  return k;
+}
+
+// @ts-ignore: decorator
+@inline function swap(hs: usize, hl: usize, a: i32, b: i32): void {
+  const score = scoreAt(hs, a);
+  const label = labelAt(hl, a);
+  put(hs, hl, a, scoreAt(hs, b), labelAt(hl, b));
+  put(hs, hl, b, score, label);
+}

