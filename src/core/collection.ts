@@ -196,6 +196,7 @@ const COMPACTION_SLICE_MS = 8;
 const LABEL_LIST_DENSITY = 1 / 16;
 
 const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
+const SEARCH_FLAGS = ['exact', 'explain', 'quantized'] as const;
 const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include']);
 const FUSIONS = new Set<FusionMethod>(['relativeScore', 'rrf']);
 /**
@@ -396,29 +397,26 @@ export class Collection {
     const candidates = allowed ? allowed.count : total;
     const filtered = timed ? performance.now() : 0;
 
-    type PartialExplain = Omit<Explain, 'timings' | 'total' | 'candidates'>;
     let labels: Int32Array;
     let scores: ArrayLike<number>;
     let parts: { vector: Map<number, number>; keyword: Map<number, number> } | undefined;
-    let explain: PartialExplain;
+    // The vector side's plan, for explain (none for a keyword search).
+    let vector: VectorOutcome | undefined;
     if (checked.vector === undefined) {
       ({ labels, scores } = this.#bm25.search(checked.text!, k, allowed?.bitset));
-      explain = { plan: 'keyword', fallback: false, ef: null, forced: false, estimates: { exact: 0, hnsw: 0 } };
     } else {
       const query = normalizesAtInsert(this.options.metric) ? normalized(checked.vector) : checked.vector;
+      const depth = checked.text === undefined ? k : Math.max(k, HYBRID_DEPTH);
+      const found = this.#vectorSearch(query, depth, checked, allowed, candidates);
+      vector = found instanceof Promise ? await found : found;
       if (checked.text === undefined) {
-        const vector = await this.#vectorSearch(query, k, checked, allowed, candidates);
         ({ labels, scores } = vector.top);
-        explain = vector.explain;
       } else {
-        const depth = Math.max(k, HYBRID_DEPTH);
-        const vector = await this.#vectorSearch(query, depth, checked, allowed, candidates);
         const keyword = this.#bm25.search(checked.text, depth, allowed?.bitset);
         const fused = this.#fuse(query, checked, vector.top, keyword);
         labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
         scores = fused.scores;
         parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
-        explain = { ...vector.explain, plan: 'hybrid', vectorPlan: vector.explain.plan as PlanKind, depth };
       }
     }
     const searched = timed ? performance.now() : 0;
@@ -434,7 +432,7 @@ export class Collection {
     return {
       hits,
       explain: {
-        ...explain,
+        ...planExplain(vector, checked, k),
         total,
         candidates,
         timings: { filter: filtered - started, search: searched - filtered, fetch: done - searched, total: done - started },
@@ -442,16 +440,20 @@ export class Collection {
     };
   }
 
-  /** One vector search by the planner's (or the request's) plan; `explain.timings.search` is its time. */
-  async #vectorSearch(
+  /**
+   * The vector side of a search, by the plan the planner (or `exact`)
+   * chose. Synchronous when the graph answers on this thread (no worker
+   * threads, or an exact plan), so the hot path pays for no promises.
+   */
+  #vectorSearch(
     query: Float32Array,
     k: number,
     checked: CheckedSearch,
     allowed: { bitset: Uint32Array; count: number } | undefined,
     candidates: number,
-  ): Promise<{ top: TopK; explain: Omit<Explain, 'total' | 'candidates' | 'timings'> }> {
+  ): VectorOutcome | Promise<VectorOutcome> {
     // The planner learns from one search in PLANNER_SAMPLE: timing every one costs more than it teaches.
-    let learn = ++this.#searches % PLANNER_SAMPLE === 0;
+    const learn = ++this.#searches % PLANNER_SAMPLE === 0;
     const started = learn ? performance.now() : 0;
     const input: PlanInput = {
       total: this.count,
@@ -461,41 +463,49 @@ export class Collection {
       ef: checked.ef ?? this.options.hnsw.ef,
       dimension: this.options.dimension,
     };
-    const planned = this.#planner.plan(input);
-    const plan: Plan = checked.exact === undefined ? planned : { ...planned, kind: checked.exact ? 'exact' : 'hnsw' };
-    let fallback = false;
-    let top: TopK;
-    if (plan.kind === 'hnsw') {
-      this.#graphSearches++;
-      const alone = this.#graphSearches === 1;
-      let approximate: TopK | undefined;
-      try {
-        approximate = await this.#approximate(query, k, plan.ef, allowed);
-      } finally {
-        this.#graphSearches--;
-      }
-      // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
-      if (!alone || this.#graphSearches > 0) learn = false;
-      if (approximate === undefined || approximate.labels.length < Math.min(k, candidates)) {
-        fallback = true;
-        top = this.#exact(query, k, allowed, checked.quantized);
-      } else {
-        top = approximate;
-      }
-    } else {
-      top = this.#exact(query, k, allowed, checked.quantized);
+    const plan = this.#planner.plan(input);
+    if (checked.exact !== undefined) plan.kind = checked.exact ? 'exact' : 'hnsw';
+    if (plan.kind !== 'hnsw') {
+      const top = this.#exact(query, k, allowed, checked.quantized);
+      if (learn) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
+      return { top, plan, fallback: false };
     }
-    if (learn && !fallback) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
-    return {
-      top,
-      explain: {
-        plan: plan.kind,
-        fallback,
-        ef: plan.kind === 'hnsw' ? plan.ef : null,
-        forced: checked.exact !== undefined,
-        estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
+    this.#graphSearches++;
+    const alone = this.#graphSearches === 1;
+    const timing: GraphTiming = { plan, input, started, learn, alone };
+    let approximate: TopK | undefined | Promise<TopK | undefined>;
+    try {
+      approximate = this.#approximate(query, k, plan.ef, allowed);
+    } catch (error) {
+      this.#graphSearches--;
+      throw error;
+    }
+    if (!(approximate instanceof Promise)) return this.#afterGraph(approximate, query, k, checked, allowed, candidates, timing);
+    return approximate.then(
+      (graph) => this.#afterGraph(graph, query, k, checked, allowed, candidates, timing),
+      (error: unknown) => {
+        this.#graphSearches--;
+        throw error;
       },
-    };
+    );
+  }
+
+  /** Falls back to the exact scan when the graph gave too few hits, and teaches the planner. */
+  #afterGraph(
+    approximate: TopK | undefined,
+    query: Float32Array,
+    k: number,
+    checked: CheckedSearch,
+    allowed: { bitset: Uint32Array; count: number } | undefined,
+    candidates: number,
+    { plan, input, started, learn, alone }: GraphTiming,
+  ): VectorOutcome {
+    this.#graphSearches--;
+    const fallback = approximate === undefined || approximate.labels.length < Math.min(k, candidates);
+    const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
+    // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
+    if (learn && alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
+    return { top, plan, fallback };
   }
 
   /**
@@ -504,14 +514,28 @@ export class Collection {
    * searchable at once. Undefined when the graph could not answer (a worker
    * failed): the caller scans exactly instead.
    */
-  async #approximate(query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined): Promise<TopK | undefined> {
-    let graph: TopK;
+  #approximate(
+    query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined,
+  ): TopK | undefined | Promise<TopK | undefined> {
+    let graph: TopK | Promise<TopK>;
     try {
-      graph = await this.#hnsw.search(query, k, ef, allowed?.bitset);
+      graph = this.#hnsw.search(query, k, ef, allowed?.bitset);
     } catch (error) {
-      this.#persistence.log.error(`collection '${this.name}': graph search failed, scanning exactly: ${String(error)}`);
-      return undefined;
+      return this.#graphFailed(error);
     }
+    if (graph instanceof Promise) {
+      return graph.then((top) => this.#withPending(top, query, k, allowed), (error: unknown) => this.#graphFailed(error));
+    }
+    return this.#withPending(graph, query, k, allowed);
+  }
+
+  #graphFailed(error: unknown): undefined {
+    this.#persistence.log.error(`collection '${this.name}': graph search failed, scanning exactly: ${String(error)}`);
+    return undefined;
+  }
+
+  /** `graph` with the pending labels (see #approximate) scored in beside it. */
+  #withPending(graph: TopK, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): TopK {
     if (!this.#open || this.#hnsw.backlog === 0) return graph;
     // Graph hits and pending labels are scored together by the kernel, as an exact scan scores them.
     const found = new Set(graph.labels);
@@ -593,6 +617,10 @@ export class Collection {
 
   #hits(labels: Int32Array, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
     const hits: SearchHit[] = new Array(labels.length);
+    if (include.length === 0) {
+      for (let i = 0; i < labels.length; i++) hits[i] = { id: this.#ids[labels[i]!]!, score: scores[i]! };
+      return hits;
+    }
     const wantMetadata = include.includes('metadata');
     const wantText = include.includes('text');
     const wantVector = include.includes('vector');
@@ -1042,7 +1070,7 @@ export class Collection {
 
   #checkSearch(request: SearchRequest): CheckedSearch {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
-    for (const key of Object.keys(request)) {
+    for (const key in request) {
       if (!SEARCH_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `search option '${key}'`, [...SEARCH_KEYS].join(', '), key);
     }
     const k = request.k ?? DEFAULT_K;
@@ -1050,7 +1078,7 @@ export class Collection {
     if (request.ef !== undefined && !isIntegerIn(request.ef, 1, MAX_EF)) {
       throw createError('INVALID_ARGUMENT', 'ef', `an integer from 1 to ${MAX_EF}`, request.ef);
     }
-    for (const flag of ['exact', 'explain', 'quantized'] as const) {
+    for (const flag of SEARCH_FLAGS) {
       if (request[flag] !== undefined && typeof request[flag] !== 'boolean') {
         throw createError('INVALID_ARGUMENT', flag, 'a boolean', request[flag]);
       }
@@ -1123,4 +1151,35 @@ function toDocument(row: DocumentRow): Document {
   if (row.text !== undefined) document.text = row.text;
   if (row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
   return document;
+}
+
+/** What a graph search needs to teach the planner once it is done. */
+interface GraphTiming {
+  plan: Plan;
+  input: PlanInput;
+  started: number;
+  learn: boolean;
+  alone: boolean;
+}
+
+/** The vector side of one search: its hits and how they were found. */
+interface VectorOutcome {
+  top: TopK;
+  plan: Plan;
+  fallback: boolean;
+}
+
+/** What explain says of the plan: keyword (no vector side), the vector plan, or hybrid. */
+function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch, k: number): Omit<Explain, 'timings' | 'total' | 'candidates'> {
+  if (!vector) return { plan: 'keyword', fallback: false, ef: null, forced: false, estimates: { exact: 0, hnsw: 0 } };
+  const { plan, fallback } = vector;
+  const explain: Omit<Explain, 'timings' | 'total' | 'candidates'> = {
+    plan: plan.kind,
+    fallback,
+    ef: plan.kind === 'hnsw' ? plan.ef : null,
+    forced: checked.exact !== undefined,
+    estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
+  };
+  if (checked.text === undefined) return explain;
+  return { ...explain, plan: 'hybrid', vectorPlan: plan.kind, depth: Math.max(k, HYBRID_DEPTH) };
 }

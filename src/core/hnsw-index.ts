@@ -145,14 +145,16 @@ export class HnswIndex {
       this.#currentEf = breadth;
     }
     const { neighbors, distances } = this.#index.searchKnn(this.#toArray(query), limit, allow);
-    const labels = Int32Array.from(neighbors);
-    const scores = new Float32Array(distances.length);
-    for (let i = 0; i < distances.length; i++) scores[i] = this.#score(distances[i]!);
+    const n = neighbors.length;
+    const labels = new Int32Array(n);
+    const scores = new Float32Array(n);
+    // hnswlib's l2 distance is the squared distance, its ip distance 1 - dot.
+    const from = this.#metric === 'l2' ? 0 : 1;
+    for (let i = 0; i < n; i++) {
+      labels[i] = neighbors[i]!;
+      scores[i] = from - distances[i]!;
+    }
     return { labels, scores };
-  }
-
-  #score(distance: number): number {
-    return this.#metric === 'l2' ? 0 - distance : 1 - distance;
   }
 
   #grow(): void {

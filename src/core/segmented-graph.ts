@@ -144,15 +144,16 @@ export class SegmentedGraph {
    * Approximate top k of every segment, merged, best first. Hits on labels
    * deleted here are dropped; pending labels are the caller's to scan.
    */
-  async search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): Promise<TopK> {
-    this.flush();
-    const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
+  search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): TopK | Promise<TopK> {
+    if (this.#flushScheduled) this.flush();
+    const fetch = this.#unappliedRemoves === 0 ? k : k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
+    // Hosts in this thread answer at once: the result comes back synchronously, with no promise on the hot path.
+    if (this.#inline && this.#ids.length === 1) {
+      return this.#liveHits(this.#hosts[0]!.searchNow!({ type: 'search', segment: this.#ids[0]!, query, k: fetch, ef, allow }), k);
+    }
     const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query, k: fetch, ef, allow }));
-    // Hosts in this thread answer at once: no promise per segment on the hot path.
-    const replies = this.#inline
-      ? requests.map((request, i) => this.#hosts[i]!.searchNow!(request))
-      : await Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<TopK>));
-    return this.#merge(replies, k);
+    if (this.#inline) return this.#merge(requests.map((request, i) => this.#hosts[i]!.searchNow!(request)), k);
+    return Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<TopK>)).then((replies) => this.#merge(replies, k));
   }
 
   /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
