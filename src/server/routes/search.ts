@@ -143,10 +143,12 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     }
     parseJson(request, raw, done);
   });
-  app.addHook('preValidation', async (request, reply) => {
-    if (request.quiverCachedJson !== undefined) {
-      return reply.header('x-cache', 'HIT').type('application/json').send(withCached(request.quiverCachedJson, true));
+  app.addHook('preValidation', (request, reply, done) => {
+    if (request.quiverCachedJson === undefined) {
+      done();
+      return;
     }
+    reply.header('x-cache', 'HIT').type('application/json').send(withCached(request.quiverCachedJson, true));
   });
 
   app.get<{ Params: CollectionParams; Querystring: SearchQuery }>(
