@@ -13,10 +13,11 @@
  *   a large batch never holds a search back for longer than one slice; in the
  *   calling thread they are applied at once (`sliceMs: Infinity`).
  * - Searches come first: while searches arrive (one in the last
- *   SEARCHING_MS), each slice of writes is followed by a pause as long as
- *   the slice, so background inserts take at most half of this thread's core
- *   and the threads answering searches are not kept waiting for a CPU. An
- *   idle server builds at full speed.
+ *   SEARCHING_MS), slices are half as long, so a search waits less for the
+ *   one running, and each is followed by a pause at least as long, so
+ *   background inserts take at most half of this thread's core and the
+ *   threads answering searches are not kept waiting for a CPU. An idle
+ *   server builds at full speed.
  * - `save` runs after every change sent before it and before any change
  *   sent after it, so a saved graph is exactly the state the sender asked for.
  *   The file is written on libuv's thread pool and checksummed in chunks, so
@@ -181,6 +182,8 @@ export class SegmentServer {
   #drain(): void {
     this.#draining = true;
     const sliceStart = performance.now();
+    const searching = sliceStart - this.#lastSearch < SEARCHING_MS;
+    const sliceMs = searching ? this.#sliceMs / 2 : this.#sliceMs;
     while (this.#queue.length > 0) {
       const head = this.#queue[0]!;
       if (!head.started) {
@@ -203,7 +206,7 @@ export class SegmentServer {
       let finished: boolean;
       let reply: SegmentReply = null;
       try {
-        ({ finished, reply } = this.#step(head, sliceStart));
+        ({ finished, reply } = this.#step(head, sliceStart + sliceMs));
       } catch (error) {
         this.#queue.shift();
         head.reject(error as Error);
@@ -214,7 +217,7 @@ export class SegmentServer {
         head.resolve(reply);
       }
       const now = performance.now();
-      if (now - sliceStart >= this.#sliceMs) {
+      if (now - sliceStart >= sliceMs) {
         if (now - this.#lastSearch < SEARCHING_MS) setTimeout(() => this.#drain(), Math.ceil(PAUSE_PER_SLICE * (now - sliceStart)));
         else this.#yield(() => this.#drain());
         return;
@@ -224,7 +227,7 @@ export class SegmentServer {
   }
 
   /** Runs (part of) one queued write or remove (saves run in #drain); a write stops early when its slice is used up. */
-  #step(item: Queued, sliceStart: number): { finished: boolean; reply: SegmentReply } {
+  #step(item: Queued, sliceEnd: number): { finished: boolean; reply: SegmentReply } {
     const request = item.request as Extract<SegmentRequest, { type: 'write' | 'remove' }>;
     switch (request.type) {
       case 'write': {
@@ -236,7 +239,7 @@ export class SegmentServer {
           const i = item.done++;
           segment.add(labels[i]!, vectors.subarray(i * dimension, (i + 1) * dimension));
           // One insert into a large graph takes a few hundred microseconds: check the clock after each.
-          if (performance.now() - sliceStart >= this.#sliceMs) return { finished: item.done === labels.length, reply: null };
+          if (performance.now() >= sliceEnd) return { finished: item.done === labels.length, reply: null };
         }
         return { finished: true, reply: null };
       }

@@ -45,6 +45,8 @@ export class SegmentedGraph {
   #states = new LabelStates();
   /** Label -> the write op carrying its newest vector, until that op is acknowledged. */
   readonly #pending = new Map<number, Op>();
+  /** `#pending`'s labels as a list, until it next changes. */
+  #pendingList: Int32Array | undefined;
   /** Deletes recorded here that segments have not applied yet. */
   #unappliedRemoves = 0;
   /** Changes not sent yet, per segment, in order. */
@@ -119,7 +121,9 @@ export class SegmentedGraph {
 
   /** Labels still pending (see the file comment), for an exact scan. */
   pendingLabels(): Int32Array {
-    return Int32Array.from(this.#pending.keys());
+    // Searches ask far more often than the pending set changes: the list is rebuilt only after a change.
+    this.#pendingList ??= Int32Array.from(this.#pending.keys());
+    return this.#pendingList;
   }
 
   /** Adds `vector` at `label`, or replaces the vector there; the graph copies it. */
@@ -129,12 +133,13 @@ export class SegmentedGraph {
     op.labels.push(label);
     op.vectors.push(vector.slice());
     this.#pending.set(label, op);
+    this.#pendingList = undefined;
     this.#afterChange();
   }
 
   remove(label: number): void {
     if (!this.#states.markDeleted(label)) return;
-    this.#pending.delete(label);
+    if (this.#pending.delete(label)) this.#pendingList = undefined;
     this.#enqueue(label, 'remove').labels.push(label);
     this.#unappliedRemoves++;
     this.#afterChange();
@@ -211,7 +216,10 @@ export class SegmentedGraph {
     }
     this.#track(this.#hosts[i]!.call(request, transfer).then(() => {
       if (op.type === 'remove') this.#unappliedRemoves -= op.labels.length;
-      else for (const label of op.labels) if (this.#pending.get(label) === op) this.#pending.delete(label);
+      else {
+        for (const label of op.labels) if (this.#pending.get(label) === op) this.#pending.delete(label);
+        this.#pendingList = undefined;
+      }
     }));
   }
 

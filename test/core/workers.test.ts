@@ -73,6 +73,20 @@ describe('HNSW segments on worker threads', () => {
     expect(hits[0]!.score).toBeCloseTo(1, 5);
   });
 
+  it('lists each document once when a graph hit is also pending', async () => {
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    await col.indexed();
+    const before = await col.search({ vector: query(5), k: 10, exact: false, include: [] });
+    // The same directions again: the graph still returns these labels, and their new inserts are pending.
+    const again = await Promise.all(before.map(async (hit) => ({ id: hit.id, vector: Float32Array.from((await col.get(hit.id))!.vector, (x) => 2 * x) })));
+    await col.upsert(again);
+    expect(col.info.indexingBacklog).toBeGreaterThan(0);
+    const after = await col.search({ vector: query(5), k: 10, exact: false, include: [] });
+    expect(after.map((hit) => hit.id)).toEqual(before.map((hit) => hit.id));
+    expect(new Set(after.map((hit) => hit.id)).size).toBe(10);
+  });
+
   it('answers as the calling-thread hosting does, with and without filters', async () => {
     const threaded = await loaded(2, 3);
     const inline = await loaded(0, 3);
