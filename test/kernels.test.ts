@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_DOT, KERNEL_L2, kernels } from '../src/core/kernels.js';
+import { KERNEL_DOT, KERNEL_L2, VectorArena, kernels } from '../src/core/kernels.js';
 
 const k = kernels();
 const raw = k.raw;
@@ -285,5 +285,23 @@ describe('memory growth', () => {
     expect(Array.from(k.f32.slice(small >>> 2, (small >>> 2) + 4))).toEqual([1, 2, 3, 4]);
     k.free(big);
     k.free(small);
+  });
+
+  it('an arena prepares the memory of its next growth in the background, and the growth reuses it', async () => {
+    const dim = 128;
+    const capacity = 16_384; // the next capacity, 24,576 rows, is 12 MB: large enough to prepare
+    const arena = new VectorArena(k, dim, capacity);
+    const row = (label: number) => Float32Array.from({ length: dim }, (_, d) => label + d / 1000);
+    for (let label = 0; label <= capacity / 2; label++) arena.write(label, row(label), false);
+    // Preparing touches 4 MB a turn; give it the turns it needs.
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const prepared = k.memoryBytes;
+    for (let label = capacity / 2 + 1; label <= capacity; label++) arena.write(label, row(label), false);
+    expect(arena.capacity).toBeGreaterThan(capacity);
+    // The grown rows lie in memory that existed before the growth: the prepared block.
+    // (The same write starts preparing the growth after this one, which may grow memory again.)
+    expect(arena.rowsPointer + arena.capacity * dim * 4).toBeLessThanOrEqual(prepared);
+    for (const label of [0, 1, capacity / 2, capacity - 1, capacity]) expect(arena.read(label)).toEqual(row(label));
+    arena.dispose();
   });
 });

@@ -12,7 +12,7 @@ import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
 import type { TopK } from './kernels.js';
-import { normalized, normalizesAtInsert } from './metric.js';
+import { normalize, normalized, normalizesAtInsert } from './metric.js';
 import {
   DEFAULT_INITIAL_CAPACITY,
   DEFAULT_K,
@@ -837,7 +837,9 @@ export class Collection {
 
   /** Puts a document in the vector and keyword indexes and maps its id (no metadata: see #metadataIndex). */
   #index(label: number, id: string, vector: Float32Array, text: string | undefined): void {
-    const stored = normalizesAtInsert(this.options.metric) ? normalized(vector) : vector;
+    // `vector` is this collection's own copy (validated, or read from the store), already written to
+    // the store: it is normalised in place and handed to the graph, which keeps it.
+    const stored = normalizesAtInsert(this.options.metric) ? normalize(vector) : vector;
     this.#vectors.add(label, stored);
     this.#hnsw.add(label, stored);
     if (text === undefined) this.#bm25.remove(label);

@@ -19,10 +19,14 @@ export function normalizesAtInsert(metric: Metric): boolean {
 
 /** A unit-length copy of `vector` (the caller has rejected zero vectors). */
 export function normalized(vector: Float32Array): Float32Array {
+  return normalize(new Float32Array(vector));
+}
+
+/** Scales `vector` to unit length in place and returns it (the caller has rejected zero vectors). */
+export function normalize(vector: Float32Array): Float32Array {
   let sum = 0;
   for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
   const inverse = 1 / Math.sqrt(sum);
-  const out = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) out[i] = vector[i]! * inverse;
-  return out;
+  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * inverse;
+  return vector;
 }

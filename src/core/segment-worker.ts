@@ -5,10 +5,9 @@
  * replies made in one turn of this thread's event loop go back in one
  * message.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { SegmentServer } from './segment-server.js';
+import { lowerThisThreadPriority } from './threads.js';
 import type { ReplyBatch, RequestBatch } from './worker-pool.js';
 
 const SLICE_MS = 0.5;
@@ -19,12 +18,7 @@ const SLICE_MS = 0.5;
  * results runs first and graph building takes what is left.
  */
 const WORKER_NICE = 10;
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(tid)) setPriority(tid, WORKER_NICE);
-} catch {
-  // Not Linux, or not allowed: every thread keeps the same priority.
-}
+lowerThisThreadPriority(WORKER_NICE);
 
 const port = parentPort;
 if (!port) throw new Error('segment-worker.ts runs as a worker thread (see worker-pool.ts)');

@@ -172,8 +172,13 @@ async function writeArena(
   let checksum = 0;
   let rowsCrc = 0;
   try {
+    // One copy buffer for every chunk (each write is awaited before the next copy): a fresh 4 MB
+    // allocation per chunk counted as external memory and set off full garbage collections.
+    const copy = new Uint8Array(Math.min(WRITE_CHUNK, contents.rowsBytes));
     for (let offset = 0; offset < contents.rowsBytes; offset += WRITE_CHUNK) {
-      const chunk = contents.readRows(offset, Math.min(WRITE_CHUNK, contents.rowsBytes - offset)).slice();
+      const rows = contents.readRows(offset, Math.min(WRITE_CHUNK, contents.rowsBytes - offset));
+      copy.set(rows);
+      const chunk = copy.subarray(0, rows.byteLength);
       rowsCrc = crc32(chunk, rowsCrc);
       checksum = crc32(chunk, checksum);
       await file.write(chunk);

@@ -2,8 +2,9 @@
  * Starting Quiver's worker threads (segment-worker.ts, checkpoint-worker.ts)
  * from compiled JavaScript or, in tests and under tsx, from TypeScript.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -20,4 +21,18 @@ export function startWorker(name: string, workerData?: unknown): Worker {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * Lowers the calling thread's priority to `nice` (Linux: a thread's nice
+ * value is its own, set through its thread id). Elsewhere, or when not
+ * allowed, every thread keeps the same priority.
+ */
+export function lowerThisThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid)) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or not allowed.
+  }
 }
