@@ -8,10 +8,10 @@ import { MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_TEXT_LENGTH } from './options.js'
 
 export type Metadata = Record<string, unknown>;
 
-const encoder = new TextEncoder();
 
 export function checkId(id: unknown, where: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_BYTES || encoder.encode(id).length > MAX_ID_BYTES) {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: only long ids need their bytes counted.
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_BYTES || (id.length * 3 > MAX_ID_BYTES && Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES)) {
     throw createError('INVALID_ID', where, id);
   }
   return id;
