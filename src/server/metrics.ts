@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResultCache } from '../core/cache.js';
+import type { CollectionInfo } from '../core/collection.js';
 import type { Database, PoolStats } from '../core/database.js';
 
 export interface Metrics {
@@ -59,17 +60,21 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
       this.set(db.closed ? 0 : db.listCollections().length);
     },
   });
-  new Gauge({
-    name: 'quiver_documents',
-    help: 'Documents per collection.',
-    labelNames: ['collection'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      if (db.closed) return;
-      for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, info.count);
-    },
-  });
+  /** A gauge with one value per ready collection, read from its info when scraped. */
+  const collectionGauge = (name: string, help: string, read: (info: CollectionInfo) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['collection'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        if (db.closed) return;
+        for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, read(info));
+      },
+    });
+  collectionGauge('quiver_documents', 'Documents per collection.', (info) => info.count);
+  collectionGauge('quiver_indexing_backlog', 'Documents per collection whose graph insert has not run yet (searched exactly meanwhile).', (info) => info.indexingBacklog);
 
   const workerGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
     new Gauge({ name, help, registers: [registry], collect() { const stats = db.workerStats; this.set(stats ? read(stats) : 0); } });
@@ -77,17 +82,6 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
   workerGauge('quiver_worker_requests_in_flight', 'Requests sent to the workers and not yet answered (queue depth).', (stats) => stats.inFlight);
   workerGauge('quiver_worker_queued_changes', 'Graph changes queued inside the workers.', (stats) => stats.queued);
   workerGauge('quiver_worker_wait_seconds_total', 'Seconds graph changes waited in worker queues before they started.', (stats) => stats.waitedSeconds);
-  new Gauge({
-    name: 'quiver_indexing_backlog',
-    help: 'Documents per collection whose graph insert has not run yet (searched exactly meanwhile).',
-    labelNames: ['collection'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      if (db.closed) return;
-      for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, info.indexingBacklog);
-    },
-  });
 
   // The labelled children per route, method and status, looked up once: prom-client hashes a
   // labels object on every call, which costs more than the rest of a cached search's reply.
