@@ -112,13 +112,16 @@ const BLOCK_SCORES = memory.data(16, 16);
  * the dot product is a fraction of an instruction until a row beats the bar.
  * The shortlist is large (k * rerank), so candidates go to a buffer of 2k
  * slots cut by quickselect (see topk.ts) rather than through a heap:
- * `outLabels` and `outScores` need room for 2k entries.
+ * `outLabels` and `outScores` need room for 2k entries, and `outCapacity`
+ * says how many they have (fewer aborts instead of writing past them).
  */
 export function topkScanI8(
   metric: i32, query16: usize, rows: usize, count: i32, paddedDim: i32,
   scale: f32, offset: f32, norms: usize,
-  bitset: usize, k: i32, outLabels: usize, outScores: usize,
+  bitset: usize, k: i32, outLabels: usize, outScores: usize, outCapacity: i32,
 ): i32 {
+  // Not assert(): release builds drop asserts, and this one guards the module's own heap.
+  if (outCapacity < k << 1) abort('topkScanI8: output buffers need room for 2k entries');
   const stride = <usize>paddedDim;
   const l2 = metric == METRIC_L2;
   // l2: 2 * (offset + scale * idot) - norm; dot metrics: offset + scale * idot.

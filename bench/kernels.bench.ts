@@ -298,7 +298,7 @@ async function benchKernels(dim: number): Promise<KernelRow[]> {
       // int8: integer dot of int8 rows with the int16-widened query (the l2 int8 scan adds one f32 norm per row).
       fns[IMPL.i8] = (i) => raw.scoreBatchI8(query16Ptr(i), rowsI8Ptr, count, paddedDim, outPtr);
       fns[IMPL.i8Topk] = (i) => {
-        sink += raw.topkScanI8(KERNEL_DOT, query16Ptr(i), rowsI8Ptr, count, paddedDim, queryScales[i % queryCount]!, 0, 0, 0, topK, labelsPtr, scoresPtr);
+        sink += raw.topkScanI8(KERNEL_DOT, query16Ptr(i), rowsI8Ptr, count, paddedDim, queryScales[i % queryCount]!, 0, 0, 0, topK, labelsPtr, scoresPtr, 2 * topK);
       };
     }
     // A full top-k query scans every vector: time per query / N = ns per vector.

@@ -230,7 +230,7 @@ describe('int8 scans', () => {
           const l2 = metric === KERNEL_L2;
           const found = raw.topkScanI8(
             metric, s.pq, s.pr, count, paddedDim, scale, offset, l2 ? s.pn : 0,
-            filtered ? s.pb : 0, topK, out, out + topK * 8,
+            filtered ? s.pb : 0, topK, out, out + topK * 8, 2 * topK,
           );
           const result = k.readTopK(out, out + topK * 8, found);
           const expected = s.dots
@@ -246,6 +246,14 @@ describe('int8 scans', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('top k refuses output buffers too small for its selection buffer instead of writing past them', () => {
+    const s = setUp(16, 40, 7);
+    const out = k.alloc(10 * 8);
+    expect(() => raw.topkScanI8(KERNEL_DOT, s.pq, s.pr, 40, 16, 1, 0, 0, 0, 10, out, out + 40, 10)).toThrow(/2k entries/);
+    k.free(out);
+    s.free();
   });
 });
 

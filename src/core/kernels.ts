@@ -58,11 +58,11 @@ interface KernelExports {
     metric: number, query: number, base: number, dim: number,
     labels: number, n: number, k: number, outLabels: number, outScores: number,
   ): number;
-  /** `outLabels` and `outScores` need room for 2k entries (a selection buffer). */
+  /** `outLabels` and `outScores` need room for 2k entries (a selection buffer); `outCapacity` is how many they have. */
   topkScanI8(
     metric: number, query16: number, rows: number, count: number, paddedDim: number,
     scale: number, offset: number, norms: number,
-    bitset: number, k: number, outLabels: number, outScores: number,
+    bitset: number, k: number, outLabels: number, outScores: number, outCapacity: number,
   ): number;
   selectTopK(scores: number, n: number, k: number, outLabels: number, outScores: number): number;
   quantizeRows(
@@ -577,7 +577,7 @@ export class Int8Codes {
     const found = k_.raw.topkScanI8(
       metric, query16, this.#rows, arena.highWater, this.paddedDim,
       scale, offset, metric === KERNEL_L2 ? this.#norms : 0,
-      bitsetPtr, limit, labelsPtr, scoresPtr,
+      bitsetPtr, limit, labelsPtr, scoresPtr, outBytes / 4,
     );
     return k_.readTopK(labelsPtr, scoresPtr, found);
   }
