@@ -22,13 +22,13 @@ interface SearchReply {
   hits: { id: string; score: number; vector?: number[] }[];
 }
 
-async function search(body: Record<string, unknown>, name = COLLECTION): Promise<SearchReply & { header: string | undefined }> {
+async function search(body: Record<string, unknown>, name = COLLECTION): Promise<SearchReply & { header: string | undefined; contentType: unknown }> {
   const reply = expectStatus(await send(t.app, 'POST', `/collections/${name}/search`, body), 200);
   const json = reply.json() as SearchReply;
   const header = reply.headers['x-cache'] as string | undefined;
   // The flag and the header always agree.
   expect(header).toBe(json.cached ? 'HIT' : 'MISS');
-  return { ...json, header };
+  return { ...json, header, contentType: reply.headers['content-type'] };
 }
 
 async function write(url: string, body: unknown, method: 'POST' | 'DELETE' = 'POST'): Promise<void> {
@@ -92,6 +92,7 @@ describe('the result cache', () => {
     const hit = await search(query);
     expect([miss.cached, miss.header, hit.cached, hit.header]).toEqual([false, 'MISS', true, 'HIT']);
     expect(hit.hits).toEqual(miss.hits);
+    expect(hit.contentType).toBe(miss.contentType);
     // A different request is a different entry.
     expect((await search({ ...query, k: 4 })).cached).toBe(false);
     expect((await search({ ...query, explain: true })).cached).toBe(false);

@@ -101,25 +101,41 @@ function withCached(json: string, cached: boolean): string {
   return `{"cached":${cached},${json.slice(1)}`;
 }
 
+/** Every search reply's type, charset included (Fastify adds it to strings, not to buffers). */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
- * Bodies up to this many characters are also cached by their exact text, so
- * a repeated request is answered before its JSON is parsed or validated
- * (those cost more than the cached search itself). Safe because an entry is
- * only stored for a body that passed validation and was searched.
+ * Bodies up to this many bytes are also cached by their exact bytes (an
+ * alias, see ResultCache.alias), so a repeated request is answered before
+ * its JSON is decoded, parsed or validated (those cost more than the cached
+ * search itself). Safe because an alias is only stored for a request that
+ * passed validation and was searched.
  */
-const MAX_RAW_KEY_LENGTH = 64 * 1024;
+const MAX_ALIASED_BYTES = 64 * 1024;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The search body's text, kept by the search routes' JSON parser for the raw-body cache. */
-    quiverRawBody?: string;
-    /** A cached reply found by the raw-body cache. */
-    quiverCachedJson?: string;
+    /** The search body's bytes, kept by the search routes' JSON parser for the alias. */
+    quiverRawBody?: Buffer;
+    /** The reply found through the alias of the request's bytes. */
+    quiverCachedReply?: Buffer;
   }
 }
 
-function rawKey(collection: Collection, raw: string): string {
-  return ResultCache.key(collection.uid, collection.version, 'raw', raw);
+/** The collection a search names, when it exists and is usable; undefined otherwise (the route then answers the error). */
+function aliasedCollection(context: AppContext, params: unknown): Collection | undefined {
+  const name = (params as { name?: string }).name;
+  return name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
+}
+
+/**
+ * Remembers that `request` (bytes) asks for the entry under `key`, when the
+ * collection is still at the version the request was searched at: an alias
+ * must never name an entry of another version.
+ */
+function rememberAlias(context: AppContext, collection: Collection, version: number, request: Uint8Array, key: string | undefined, json: string): void {
+  if (key === undefined || collection.version !== version) return;
+  context.cache.alias(collection.uid, version, request, key, Buffer.from(withCached(json, true)));
 }
 
 /**
@@ -128,27 +144,26 @@ function rawKey(collection: Collection, raw: string): string {
  */
 export async function searchRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const raw = body as string;
-    if (raw.length <= MAX_RAW_KEY_LENGTH && request.routeOptions.url === '/collections/:name/search') {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search') {
       request.quiverRawBody = raw;
-      const name = (request.params as { name?: string }).name;
-      const collection = name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
-      const cached = collection && context.cache.getByAlias(rawKey(collection, raw));
+      const collection = aliasedCollection(context, request.params);
+      const cached = collection && context.cache.getByAlias(collection.uid, collection.version, raw);
       if (cached !== undefined) {
-        request.quiverCachedJson = cached;
+        request.quiverCachedReply = cached;
         done(null, {});
         return;
       }
     }
-    parseJson(request, raw, done);
+    parseJson(request, raw.toString(), done);
   });
   app.addHook('preValidation', (request, reply, done) => {
-    if (request.quiverCachedJson === undefined) {
+    if (request.quiverCachedReply === undefined) {
       done();
       return;
     }
-    reply.header('x-cache', 'HIT').type('application/json').send(withCached(request.quiverCachedJson, true));
+    reply.header('x-cache', 'HIT').type(JSON_TYPE).send(request.quiverCachedReply);
   });
 
   app.get<{ Params: CollectionParams; Querystring: SearchQuery }>(
@@ -164,18 +179,17 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       },
       // A URL seen before is an alias of its cached reply: answered before the query string is even validated.
       onRequest: async (request, reply) => {
-        const name = (request.params as { name?: string }).name;
-        const collection = name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
-        const cached = collection && context.cache.getByAlias(rawKey(collection, request.url));
-        if (cached !== undefined) return reply.header('x-cache', 'HIT').type('application/json').send(withCached(cached, true));
+        const collection = aliasedCollection(context, request.params);
+        const cached = collection && context.cache.getByAlias(collection.uid, collection.version, Buffer.from(request.url));
+        if (cached !== undefined) return reply.header('x-cache', 'HIT').type(JSON_TYPE).send(cached);
       },
     },
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
-      const alias = rawKey(collection, request.url);
+      const version = collection.version;
       const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query));
-      if (key !== undefined && alias === rawKey(collection, request.url)) context.cache.alias(alias, key);
-      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
+      rememberAlias(context, collection, version, Buffer.from(request.url), key, json);
+      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
   );
 
@@ -193,11 +207,10 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     },
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
-      const raw = request.quiverRawBody === undefined ? undefined : rawKey(collection, request.quiverRawBody);
+      const version = collection.version;
       const { json, cached, key } = await search(context, collection, request.body);
-      // Only an entry of the version the raw key names may be aliased by it.
-      if (raw !== undefined && key !== undefined && raw === rawKey(collection, request.quiverRawBody!)) context.cache.alias(raw, key);
-      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type('application/json').send(withCached(json, cached));
+      if (request.quiverRawBody !== undefined) rememberAlias(context, collection, version, request.quiverRawBody, key, json);
+      return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
   );
 
@@ -220,7 +233,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
         const { json, cached } = await search(context, collection, body);
         parts.push(withCached(json, cached));
       }
-      return reply.type('application/json').send(`{"results":[${parts.join(',')}]}`);
+      return reply.type(JSON_TYPE).send(`{"results":[${parts.join(',')}]}`);
     },
   );
 }
