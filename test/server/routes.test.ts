@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.js';
-import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, seed, seedVector, send, type TestApp } from './helpers.js';
+import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, metricValues, seed, seedVector, send, type TestApp } from './helpers.js';
 
 let t: TestApp;
 
@@ -295,6 +295,25 @@ describe('health, metrics and docs', () => {
     expect(text).toMatch(/^process_resident_memory_bytes /m);
   });
 
+
+  it('/metrics gives each route, method and status a well-formed latency histogram', async () => {
+    for (let i = 0; i < 3; i++) expectStatus(await send(t.app, 'GET', '/health'), 200);
+    expectStatus(await send(t.app, 'GET', '/collections/nope'), 404);
+    const text = expectStatus(await send(t.app, 'GET', '/metrics'), 200).body;
+    const series = '{route="/health",method="GET",status="200"';
+    const buckets = [...metricValues(text, 'quiver_http_request_duration_seconds_bucket')].filter(([labels]) => labels.startsWith(series));
+    // Every bound in order, cumulative, ending in +Inf with the count.
+    expect(buckets.map(([labels]) => /le="([^"]+)"/.exec(labels)![1])).toEqual([
+      '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '10', '+Inf',
+    ]);
+    const counts = buckets.map(([, value]) => value);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBe(3);
+    expect(metricValue(text, 'quiver_http_request_duration_seconds_count', `${series}}`)).toBe(3);
+    expect(metricValue(text, 'quiver_http_request_duration_seconds_sum', `${series}}`)).toBeGreaterThan(0);
+    expect(metricValue(text, 'quiver_http_requests_total', `${series}}`)).toBe(3);
+    expect(metricValue(text, 'quiver_http_requests_total', '{route="/collections/:name",method="GET",status="404"}')).toBe(1);
+  });
   it('/metrics reports the worker threads and each collection\'s indexing backlog', async () => {
     const db = await openDatabase({ workers: 1 });
     const other = await makeApp({}, db);
