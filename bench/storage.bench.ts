@@ -109,7 +109,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Unit-length copy of every row, with the arithmetic of Quiver's `normalized` (so both engines see identical floats). */
+/** Unit-length copy of every row, with the arithmetic of Quiver's `normalize` (so both engines see identical floats). */
 function normalizeRows(data: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let base = 0; base < data.length; base += dim) {
@@ -564,7 +564,7 @@ async function ingestComponents(
   root: string,
 ): Promise<ComponentRow[]> {
   const { checkId, checkVector, checkText, checkMetadata } = await import('../src/core/validate.js');
-  const { normalized } = await import('../src/core/metric.js');
+  const { normalize } = await import('../src/core/metric.js');
   const { FlatIndex } = await import('../src/core/flat-index.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
   const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
@@ -605,11 +605,11 @@ async function ingestComponents(
   const transactions = `${plainRows.length} transactions of ${CONFIG.batch} rows`;
   const parts: { component: string; variant: string; note: string; run: () => number; samples: number[] }[] = [
     {
-      component: 'validate id + vector (copy), normalise (copy)', variant: 'no metadata', note: 'checkId, checkVector, normalized per document', samples: [],
+      component: 'validate id + vector (copy), normalise (in place)', variant: 'no metadata', note: 'checkId, checkVector (a copy), normalize in place per document', samples: [],
       run: timed(() => {
         for (let i = 0; i < rows.length; i++) {
           checkId(String(i), 'id');
-          sink += normalized(checkVector(rows[i], CONFIG.dim, 'vector', true))[0]!;
+          sink += normalize(checkVector(rows[i], CONFIG.dim, 'vector', true))[0]!;
         }
       }),
     },
@@ -621,7 +621,7 @@ async function ingestComponents(
             checkId(doc.id, 'id');
             checkText(doc.text, 'doc');
             sink += checkMetadata(doc.metadata, 'doc')!.json.length;
-            sink += normalized(checkVector(doc.vector, CONFIG.dim, 'vector', true))[0]!;
+            sink += normalize(checkVector(doc.vector, CONFIG.dim, 'vector', true))[0]!;
           }
         }
       }),

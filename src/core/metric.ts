@@ -17,11 +17,6 @@ export function normalizesAtInsert(metric: Metric): boolean {
   return metric === 'cosine';
 }
 
-/** A unit-length copy of `vector` (the caller has rejected zero vectors). */
-export function normalized(vector: Float32Array): Float32Array {
-  return normalize(new Float32Array(vector));
-}
-
 /** Scales `vector` to unit length in place and returns it (the caller has rejected zero vectors). */
 export function normalize(vector: Float32Array): Float32Array {
   let sum = 0;

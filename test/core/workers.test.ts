@@ -100,6 +100,18 @@ describe('HNSW segments on worker threads', () => {
     }
   });
 
+  it('answers overlapping cosine searches each with its own query', async () => {
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    await col.indexed();
+    const requests = Array.from({ length: queries.length / DIM }, (_, q) => ({ vector: query(q), k: 5, exact: false, include: [] as [] }));
+    const alone = [];
+    for (const request of requests) alone.push(await col.search(request));
+    // All in flight at once, twice over: each holds a unit-length copy of its query while the workers answer.
+    const overlapping = await Promise.all([...requests, ...requests].map((request) => col.search(request)));
+    expect(overlapping).toEqual([...alone, ...alone]);
+  });
+
   it('keeps every document of a bulk load larger than the indexing backlog', async () => {
     const db = await openDatabase({ workers: 1 });
     open.push(db);
