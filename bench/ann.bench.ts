@@ -41,8 +41,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { PEERS, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
@@ -57,6 +55,7 @@ import {
 import { openDatabase, type Collection, type Database } from '../src/index.js';
 import { embeddingModel, loadSiftsmall, rowsOf } from './datasets.js';
 import {
+  collectGarbage,
   createProgress,
   fmt,
   formatTable,
@@ -136,9 +135,6 @@ const notes: string[] = [];
 /** Keeps results observable so no timed work can be optimised away. */
 let sink = 0;
 
-// `tsx file` cannot pass --expose-gc; this turns it on for the memory figures.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 // ============================================================ data & ground truth
 
@@ -241,8 +237,8 @@ interface MemorySnapshot {
 }
 
 function memory(): MemorySnapshot {
-  gc();
-  gc();
+  collectGarbage();
+  collectGarbage();
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, wasm: kernels().memoryBytes };
 }

@@ -45,17 +45,12 @@
  * the merge after. Results: printed tables and bench/results/bm25.json
  * (bm25-quick.json with --quick).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import BetterSqlite3 from 'better-sqlite3';
 import MiniSearch from 'minisearch';
 import { Bm25Index } from '../src/core/bm25-index.js';
 import { rng } from '../test/fixtures/random.js';
-import { createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './report.js';
+import { collectGarbage, createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './report.js';
 
-// `tsx file` cannot pass --expose-gc; this turns it on for the memory figures.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const VOCABULARY = 50_000;
 const ZIPF_S = 1.07;
@@ -164,8 +159,8 @@ interface Engine {
 }
 
 function memoryNow(): number {
-  gc();
-  gc();
+  collectGarbage();
+  collectGarbage();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }

@@ -11,6 +11,8 @@ import { cpus, arch, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Repository root (bench/..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,6 +30,11 @@ export const RESULTS_DIR = process.env.QUIVER_BENCH_RESULTS
  * mean nothing. It implies `--quick` where a benchmark reads `quickMode()`.
  */
 export const SMOKE = process.env.QUIVER_BENCH_SMOKE === '1';
+
+// `tsx file` cannot pass --expose-gc; this turns it on, for memory figures and for starting a timed phase without garbage from the last.
+setFlagsFromString('--expose-gc');
+/** A full garbage collection, now. */
+export const collectGarbage = runInNewContext('gc') as () => void;
 
 /** `--quick` on the command line, or a smoke run. */
 export function quickMode(): boolean {

@@ -30,12 +30,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { DocumentInput, Durability, Logger } from '../src/index.js';
 import type { DocumentRow } from '../src/core/store.js';
 import {
   REPO_ROOT,
+  collectGarbage,
   createProgress,
   fmt,
   formatTable,
@@ -98,12 +97,6 @@ function stage(name: string): void {
   stageNumber++;
   log(`== stage ${stageNumber}/${STAGES}: ${name}`);
 }
-
-/** A full GC in the parent (tsx runs it without --expose-gc). */
-const collectGarbage: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
