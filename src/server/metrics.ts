@@ -63,18 +63,19 @@ class RequestHistogram extends Histogram<RequestLabel | 'le'> {
   }
 
   /** The series of one route, method and status, made on first use. */
-  series(route: string, method: string, status: number): LatencySeries;
-  /** Every series observed so far. */
-  series(): Iterable<LatencySeries>;
-  series(route?: string, method?: string, status?: number): LatencySeries | Iterable<LatencySeries> {
-    if (route === undefined) return this.#series.values();
+  series(route: string, method: string, status: number): LatencySeries {
     const key = `${route} ${method} ${status}`;
     let series = this.#series.get(key);
     if (series === undefined) {
-      series = new LatencySeries({ route, method: method!, status: String(status) }, this.#bounds);
+      series = new LatencySeries({ route, method, status: String(status) }, this.#bounds);
       this.#series.set(key, series);
     }
     return series;
+  }
+
+  /** Every series observed so far. */
+  allSeries(): Iterable<LatencySeries> {
+    return this.#series.values();
   }
 
   override reset(): void {
@@ -126,7 +127,7 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
     registers: [registry],
     collect() {
       this.reset();
-      for (const series of requestSeconds.series()) this.inc(series.labels, series.count);
+      for (const series of requestSeconds.allSeries()) this.inc(series.labels, series.count);
     },
   });
   const searchSeconds = new Histogram({
