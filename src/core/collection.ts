@@ -11,6 +11,7 @@ import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
 import { FlatIndex } from './flat-index.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
+import type { GraphHits } from './hnsw-index.js';
 import type { TopK } from './kernels.js';
 import { normalize, normalizesAtInsert } from './metric.js';
 import {
@@ -395,47 +396,75 @@ export class Collection {
    * (hybrid). With `explain: true`, resolves to `{ hits, explain }` (and
    * times each stage; otherwise nothing is timed).
    */
-  async search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
-  async search(request: SearchRequest): Promise<SearchHit[]>;
-  async search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
+  search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
+  search(request: SearchRequest): Promise<SearchHit[]>;
+  search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
+    // Not an async function: those allocate their suspended frame on every call, and a search the graph
+    // answers on this thread never suspends. That frame was a tenth of what such a search allocated.
+    try {
+      const answer = this.#searchNow(request);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** `search`, answered at once unless the vector side waits for worker threads. */
+  #searchNow(request: SearchRequest): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
     this.#checkUsable();
-    const timed = request?.explain === true;
-    const started = timed ? performance.now() : 0;
+    const started = request?.explain === true ? performance.now() : 0;
     const checked = this.#checkSearch(request);
-    const { k, include } = checked;
     const allowed = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
     const total = this.count;
     const candidates = allowed ? allowed.count : total;
-    const filtered = timed ? performance.now() : 0;
+    const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
+    if (checked.vector === undefined) return this.#answer(checked, allowed, undefined, undefined, clock);
+    const unit = normalizesAtInsert(this.options.metric) ? this.#takeUnitQuery(checked.vector) : undefined;
+    const query = unit ?? checked.vector;
+    let found: VectorOutcome | Promise<VectorOutcome>;
+    try {
+      found = this.#vectorSearch(query, checked, allowed, candidates);
+    } catch (error) {
+      this.#giveBackUnitQuery(unit);
+      throw error;
+    }
+    if (found instanceof Promise) {
+      return found.then((vector) => this.#answer(checked, allowed, query, vector, clock)).finally(() => this.#giveBackUnitQuery(unit));
+    }
+    try {
+      return this.#answer(checked, allowed, query, found, clock);
+    } finally {
+      this.#giveBackUnitQuery(unit);
+    }
+  }
 
-    let labels: Int32Array;
+  /**
+   * The hits of a search whose vector side (if any) is done: the keyword
+   * side, fusion, the fetched fields, and explain.
+   */
+  #answer(
+    checked: CheckedSearch,
+    allowed: { bitset: Uint32Array; count: number } | undefined,
+    query: Float32Array | undefined,
+    vector: VectorOutcome | undefined,
+    clock: SearchClock | undefined,
+  ): SearchHit[] | SearchResult {
+    const { k, include } = checked;
+    let labels: ArrayLike<number>;
     let scores: ArrayLike<number>;
     let parts: { vector: Map<number, number>; keyword: Map<number, number> } | undefined;
-    // The vector side's plan, for explain (none for a keyword search).
-    let vector: VectorOutcome | undefined;
-    if (checked.vector === undefined) {
+    if (vector === undefined) {
       ({ labels, scores } = this.#bm25.search(checked.text!, k, allowed?.bitset));
+    } else if (checked.text === undefined) {
+      ({ labels, scores } = vector.top);
     } else {
-      const unit = normalizesAtInsert(this.options.metric) ? this.#takeUnitQuery(checked.vector) : undefined;
-      try {
-        const query = unit ?? checked.vector;
-        const depth = checked.text === undefined ? k : Math.max(k, HYBRID_DEPTH);
-        const found = this.#vectorSearch(query, depth, checked, allowed, candidates);
-        vector = found instanceof Promise ? await found : found;
-        if (checked.text === undefined) {
-          ({ labels, scores } = vector.top);
-        } else {
-          const keyword = this.#bm25.search(checked.text, depth, allowed?.bitset);
-          const fused = this.#fuse(query, checked, vector.top, keyword);
-          labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
-          scores = fused.scores;
-          parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
-        }
-      } finally {
-        if (unit && this.#unitQueries.length < MAX_POOLED_QUERIES) this.#unitQueries.push(unit);
-      }
+      const keyword = this.#bm25.search(checked.text, checked.depth, allowed?.bitset);
+      const fused = this.#fuse(query!, checked, vector.top, keyword);
+      labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+      scores = fused.scores;
+      parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
     }
-    const searched = timed ? performance.now() : 0;
+    const searched = clock ? performance.now() : 0;
     const hits = this.#hits(labels, scores, include);
     if (parts) {
       hits.forEach((hit, i) => {
@@ -443,12 +472,13 @@ export class Collection {
         hit.keywordScore = parts.keyword.get(labels[i]!)!;
       });
     }
-    if (!checked.explain) return hits;
+    if (!clock) return hits;
     const done = performance.now();
+    const { started, filtered, total, candidates } = clock;
     return {
       hits,
       explain: {
-        ...planExplain(vector, checked, k),
+        ...planExplain(vector, checked),
         total,
         candidates,
         timings: { filter: filtered - started, search: searched - filtered, fetch: done - searched, total: done - started },
@@ -463,6 +493,10 @@ export class Collection {
     return normalize(unit);
   }
 
+  #giveBackUnitQuery(unit: Float32Array | undefined): void {
+    if (unit && this.#unitQueries.length < MAX_POOLED_QUERIES) this.#unitQueries.push(unit);
+  }
+
   /**
    * The vector side of a search, by the plan the planner (or `exact`)
    * chose. Synchronous when the graph answers on this thread (no worker
@@ -470,11 +504,11 @@ export class Collection {
    */
   #vectorSearch(
     query: Float32Array,
-    k: number,
     checked: CheckedSearch,
     allowed: { bitset: Uint32Array; count: number } | undefined,
     candidates: number,
   ): VectorOutcome | Promise<VectorOutcome> {
+    const k = checked.depth;
     // The planner learns from one search in PLANNER_SAMPLE: timing every one costs more than it teaches.
     const learn = ++this.#searches % PLANNER_SAMPLE === 0;
     const started = learn ? performance.now() : 0;
@@ -494,18 +528,17 @@ export class Collection {
       return { top, plan, fallback: false };
     }
     this.#graphSearches++;
-    const alone = this.#graphSearches === 1;
-    const timing: GraphTiming = { plan, input, started, learn, alone };
-    let approximate: TopK | undefined | Promise<TopK | undefined>;
+    const lesson: GraphLesson | undefined = learn ? { input, started, alone: this.#graphSearches === 1 } : undefined;
+    let approximate: Ranked | undefined | Promise<Ranked | undefined>;
     try {
       approximate = this.#approximate(query, k, plan.ef, allowed);
     } catch (error) {
       this.#graphSearches--;
       throw error;
     }
-    if (!(approximate instanceof Promise)) return this.#afterGraph(approximate, query, k, checked, allowed, candidates, timing);
+    if (!(approximate instanceof Promise)) return this.#afterGraph(approximate, query, checked, allowed, candidates, plan, lesson);
     return approximate.then(
-      (graph) => this.#afterGraph(graph, query, k, checked, allowed, candidates, timing),
+      (graph) => this.#afterGraph(graph, query, checked, allowed, candidates, plan, lesson),
       (error: unknown) => {
         this.#graphSearches--;
         throw error;
@@ -515,19 +548,20 @@ export class Collection {
 
   /** Falls back to the exact scan when the graph gave too few hits, and teaches the planner. */
   #afterGraph(
-    approximate: TopK | undefined,
+    approximate: Ranked | undefined,
     query: Float32Array,
-    k: number,
     checked: CheckedSearch,
     allowed: { bitset: Uint32Array; count: number } | undefined,
     candidates: number,
-    { plan, input, started, learn, alone }: GraphTiming,
+    plan: Plan,
+    lesson: GraphLesson | undefined,
   ): VectorOutcome {
     this.#graphSearches--;
+    const k = checked.depth;
     const fallback = approximate === undefined || approximate.labels.length < Math.min(k, candidates);
     const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
     // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
-    if (learn && alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
+    if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, (performance.now() - lesson.started) * 1e6);
     return { top, plan, fallback };
   }
 
@@ -539,8 +573,8 @@ export class Collection {
    */
   #approximate(
     query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined,
-  ): TopK | undefined | Promise<TopK | undefined> {
-    let graph: TopK | Promise<TopK>;
+  ): Ranked | undefined | Promise<Ranked | undefined> {
+    let graph: GraphHits | Promise<GraphHits>;
     try {
       graph = this.#hnsw.search(query, k, ef, allowed?.bitset);
     } catch (error) {
@@ -558,7 +592,7 @@ export class Collection {
   }
 
   /** `graph` with the pending labels (see #approximate) scored in beside it. */
-  #withPending(graph: TopK, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): TopK {
+  #withPending(graph: GraphHits, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): Ranked {
     if (!this.#open || this.#hnsw.backlog === 0) return graph;
     // Graph hits and pending labels are scored together by the kernel, as an exact scan scores them.
     // A label can be both (its insert ran, the acknowledgement is on its way): both copies score the
@@ -583,7 +617,7 @@ export class Collection {
    * from the keyword index, so a document found by one side only is still
    * ranked on both.
    */
-  #fuse(query: Float32Array, checked: CheckedSearch, vector: TopK, keyword: TopK) {
+  #fuse(query: Float32Array, checked: CheckedSearch, vector: Ranked, keyword: TopK) {
     const union = Int32Array.from(new Set([...vector.labels, ...keyword.labels]));
     const exact = this.#vectors.search(query, union.length, { candidates: union });
     const vectorScores = new Map<number, number>();
@@ -646,7 +680,7 @@ export class Collection {
     return this.#vectors.search(query, k, { candidates, quantized });
   }
 
-  #hits(labels: Int32Array, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
+  #hits(labels: ArrayLike<number>, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
     const hits: SearchHit[] = new Array(labels.length);
     if (include.length === 0) {
       for (let i = 0; i < labels.length; i++) hits[i] = { id: this.#ids[labels[i]!]!, score: scores[i]! };
@@ -1133,6 +1167,7 @@ export class Collection {
     const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
     return {
       vector, text, fusion, alpha, k, include, filter,
+      depth: vector === undefined || text === undefined ? k : Math.max(k, HYBRID_DEPTH),
       ef: request.ef,
       exact: request.exact as boolean | undefined,
       explain: request.explain === true,
@@ -1147,6 +1182,8 @@ interface CheckedSearch {
   fusion: FusionMethod;
   alpha: number;
   k: number;
+  /** Candidates the vector side fetches: k, or at least HYBRID_DEPTH each side of a hybrid search. */
+  depth: number;
   include: readonly SearchField[];
   filter: CompiledFilter | undefined;
   ef: number | undefined;
@@ -1155,9 +1192,13 @@ interface CheckedSearch {
   quantized: boolean | undefined;
 }
 
+function isSearchField(field: unknown): boolean {
+  return SEARCH_FIELDS.has(field as SearchField);
+}
+
 function checkInclude(include: unknown): readonly SearchField[] {
   if (include === undefined) return DEFAULT_INCLUDE;
-  if (!Array.isArray(include) || !include.every((field) => SEARCH_FIELDS.has(field))) {
+  if (!Array.isArray(include) || !include.every(isSearchField)) {
     throw createError('INVALID_ARGUMENT', 'include', 'an array of metadata, text, vector', include);
   }
   return include as SearchField[];
@@ -1186,14 +1227,24 @@ function toDocument(row: DocumentRow): Document {
   return document;
 }
 
-/** What a graph search needs to teach the planner once it is done. */
-interface GraphTiming {
-  plan: Plan;
+/** What a timed graph search (one in PLANNER_SAMPLE) needs to teach the planner once it is done. */
+interface GraphLesson {
   input: PlanInput;
   started: number;
-  learn: boolean;
+  /** No other graph search was running when it started. */
   alone: boolean;
 }
+
+/** When an explained search's stages ended, and what its filter left. */
+interface SearchClock {
+  started: number;
+  filtered: number;
+  total: number;
+  candidates: number;
+}
+
+/** Hits best first: a kernel's typed arrays, or a graph's plain ones. */
+type Ranked = TopK | GraphHits;
 
 /** The first `k` hits of a best-first list, each label once (a repeat sorts next to its first copy). */
 function withoutRepeats(top: TopK, k: number): TopK {
@@ -1211,13 +1262,13 @@ function withoutRepeats(top: TopK, k: number): TopK {
 
 /** The vector side of one search: its hits and how they were found. */
 interface VectorOutcome {
-  top: TopK;
+  top: Ranked;
   plan: Plan;
   fallback: boolean;
 }
 
 /** What explain says of the plan: keyword (no vector side), the vector plan, or hybrid. */
-function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch, k: number): Omit<Explain, 'timings' | 'total' | 'candidates'> {
+function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch): Omit<Explain, 'timings' | 'total' | 'candidates'> {
   if (!vector) return { plan: 'keyword', fallback: false, ef: null, forced: false, estimates: { exact: 0, hnsw: 0 } };
   const { plan, fallback } = vector;
   const explain: Omit<Explain, 'timings' | 'total' | 'candidates'> = {
@@ -1228,5 +1279,5 @@ function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch, 
     estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
   };
   if (checked.text === undefined) return explain;
-  return { ...explain, plan: 'hybrid', vectorPlan: plan.kind, depth: Math.max(k, HYBRID_DEPTH) };
+  return { ...explain, plan: 'hybrid', vectorPlan: plan.kind, depth: checked.depth };
 }

@@ -54,7 +54,7 @@ export function relativeScoreFusion(candidates: Candidates, alpha: number): Fuse
  * `weights` one per ranking (default 1 each); the result holds every label
  * that appears in any of them.
  */
-export function reciprocalRankFusion(rankings: readonly Int32Array[], k = DEFAULT_RRF_K, weights?: readonly number[]): Fused {
+export function reciprocalRankFusion(rankings: readonly ArrayLike<number>[], k = DEFAULT_RRF_K, weights?: readonly number[]): Fused {
   if (!(k > 0)) throw new RangeError(`rrf k must be positive, got ${k}`);
   if (weights !== undefined && weights.length !== rankings.length) {
     throw new RangeError(`rrf needs one weight per ranking: ${rankings.length} rankings, ${weights.length} weights`);
@@ -62,7 +62,10 @@ export function reciprocalRankFusion(rankings: readonly Int32Array[], k = DEFAUL
   const fused = new Map<number, number>();
   rankings.forEach((ranking, list) => {
     const weight = weights?.[list] ?? 1;
-    ranking.forEach((label, index) => fused.set(label, (fused.get(label) ?? 0) + weight / (k + index + 1)));
+    for (let index = 0; index < ranking.length; index++) {
+      const label = ranking[index]!;
+      fused.set(label, (fused.get(label) ?? 0) + weight / (k + index + 1));
+    }
   });
   return rank(Int32Array.from(fused.keys()), Float64Array.from(fused.values()));
 }

@@ -9,11 +9,12 @@
  *   default ef of 10 gives poor recall.
  * - Distances are converted once, here, to Quiver's higher-is-closer score:
  *   hnswlib's `ip` distance is 1 - dot, its `l2` distance is the squared L2.
+ *   They are converted in hnswlib's own result arrays: a search allocates
+ *   no typed arrays (two of them cost more than the rest of this class).
  * - hnswlib-node takes `number[]` only; vectors are copied into one reused
  *   array with a plain loop (far cheaper than Array.from).
  */
 import hnswlib from 'hnswlib-node';
-import type { TopK } from './kernels.js';
 import { ABSENT, LabelStates, LIVE } from './label-states.js';
 import type { Metric } from './options.js';
 
@@ -21,6 +22,12 @@ export interface HnswParams {
   m: number;
   efConstruction: number;
   ef: number;
+}
+
+/** A graph search's hits, best first, in the plain arrays hnswlib returns. */
+export interface GraphHits {
+  labels: number[];
+  scores: number[];
 }
 
 export interface LoadedGraph {
@@ -67,7 +74,8 @@ export class HnswIndex {
     // hnswlib's default ef is 10 and is not saved with the graph: set it wherever a graph is made.
     this.#currentEf = params.ef;
     this.#index.setEf(params.ef);
-    this.#scratch = new Array<number>(dimension).fill(0);
+    // Packed, not holey (`new Array(n)`): hnswlib-node reads it an element at a time, and a packed array needs no hole checks.
+    this.#scratch = Array.from({ length: dimension }, () => 0);
   }
 
   /**
@@ -136,25 +144,19 @@ export class HnswIndex {
    * visits (a JavaScript call each), so callers pass it only when the
    * allowed set is large.
    */
-  search(query: Float32Array, k: number, ef: number, allow?: (label: number) => boolean): TopK {
+  search(query: Float32Array, k: number, ef: number, allow?: (label: number) => boolean): GraphHits {
     const limit = Math.min(k, this.#states.live);
-    if (limit === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
+    if (limit === 0) return { labels: [], scores: [] };
     const breadth = Math.max(ef, limit);
     if (breadth !== this.#currentEf) {
       this.#index.setEf(breadth);
       this.#currentEf = breadth;
     }
     const { neighbors, distances } = this.#index.searchKnn(this.#toArray(query), limit, allow);
-    const n = neighbors.length;
-    const labels = new Int32Array(n);
-    const scores = new Float32Array(n);
     // hnswlib's l2 distance is the squared distance, its ip distance 1 - dot.
     const from = this.#metric === 'l2' ? 0 : 1;
-    for (let i = 0; i < n; i++) {
-      labels[i] = neighbors[i]!;
-      scores[i] = from - distances[i]!;
-    }
-    return { labels, scores };
+    for (let i = 0; i < distances.length; i++) distances[i] = from - distances[i]!;
+    return { labels: neighbors, scores: distances };
   }
 
   #grow(): void {

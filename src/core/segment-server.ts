@@ -25,8 +25,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { HnswIndex, type HnswParams } from './hnsw-index.js';
-import type { TopK } from './kernels.js';
+import { HnswIndex, type GraphHits, type HnswParams } from './hnsw-index.js';
 import type { Metric } from './options.js';
 
 export interface SegmentSpec {
@@ -50,7 +49,7 @@ export interface SavedSegment {
   crc32: number;
 }
 
-export type SegmentReply = TopK | SavedSegment | null;
+export type SegmentReply = GraphHits | SavedSegment | null;
 
 interface Queued {
   request: Exclude<SegmentRequest, { type: 'search' | 'load' | 'create' | 'drop' }>;
@@ -93,6 +92,15 @@ async function saveSegment(segment: HnswIndex, file: string): Promise<SavedSegme
   }
   await rename(temp, file);
   return { bytes, crc32: checksum };
+}
+
+/**
+ * hnswlib's filter callback for the labels set in `allow`. Made here, not
+ * inline in searchSegment: a closure there would put `allow` in a context
+ * that every search allocates, filtered or not.
+ */
+function bitsetFilter(allow: Uint32Array): (label: number) => boolean {
+  return (label) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0;
 }
 
 /** Writes run at half speed for this long after a search arrives. */
@@ -151,12 +159,15 @@ export class SegmentServer {
   }
 
   /** Answers a search at once (the calling-thread host calls it directly). */
-  search(request: Extract<SegmentRequest, { type: 'search' }>): TopK {
-    const { allow } = request;
-    const filter = allow && ((label: number) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0);
-    const segment = this.#live(request.segment);
-    if (!segment) return { labels: new Int32Array(0), scores: new Float32Array(0) };
-    return segment.search(request.query, request.k, request.ef, filter);
+  search(request: Extract<SegmentRequest, { type: 'search' }>): GraphHits {
+    return this.searchSegment(request.segment, request.query, request.k, request.ef, request.allow);
+  }
+
+  /** `search` without the request object: the calling-thread host's searches make none. */
+  searchSegment(id: number, query: Float32Array, k: number, ef: number, allow: Uint32Array | undefined): GraphHits {
+    const segment = this.#live(id);
+    if (!segment) return { labels: [], scores: [] };
+    return segment.search(query, k, ef, allow && bitsetFilter(allow));
   }
 
   /**

@@ -14,7 +14,7 @@
  * - `backlog` (pending labels) lets writers slow down to the pace of the
  *   graph builders instead of queueing without bound.
  */
-import type { TopK } from './kernels.js';
+import type { GraphHits } from './hnsw-index.js';
 import { LabelStates, LIVE } from './label-states.js';
 import type { SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
 import type { SegmentHost } from './worker-pool.js';
@@ -155,18 +155,18 @@ export class SegmentedGraph {
    * Approximate top k of every segment, merged, best first. Hits on labels
    * deleted here are dropped; pending labels are the caller's to scan.
    */
-  search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): TopK | Promise<TopK> {
+  search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): GraphHits | Promise<GraphHits> {
     if (this.#flushScheduled) this.flush();
     const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
     // Hosts in this thread answer at once: the result comes back synchronously, with no promise on the hot path.
     // One segment (the default with `workers: 0`) skips the request list and the merge: folding it into the
     // general inline path measured 0.5-0.8 µs a query slower on siftsmall at ef 16 (about 25 µs a query).
     if (this.#inline && this.#ids.length === 1) {
-      return this.#liveHits(this.#hosts[0]!.searchNow!({ type: 'search', segment: this.#ids[0]!, query, k: fetch, ef, allow }), k);
+      return this.#liveHits(this.#hosts[0]!.searchNow!(this.#ids[0]!, query, fetch, ef, allow), k);
     }
+    if (this.#inline) return this.#merge(this.#ids.map((segment, i) => this.#hosts[i]!.searchNow!(segment, query, fetch, ef, allow)), k);
     const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query, k: fetch, ef, allow }));
-    if (this.#inline) return this.#merge(requests.map((request, i) => this.#hosts[i]!.searchNow!(request)), k);
-    return Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<TopK>)).then((replies) => this.#merge(replies, k));
+    return Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<GraphHits>)).then((replies) => this.#merge(replies, k));
   }
 
   /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
@@ -271,7 +271,7 @@ export class SegmentedGraph {
     }
   }
 
-  #merge(replies: readonly TopK[], limit: number): TopK {
+  #merge(replies: readonly GraphHits[], limit: number): GraphHits {
     if (replies.length === 1) return this.#liveHits(replies[0]!, limit);
     const order: { label: number; score: number }[] = [];
     for (const reply of replies) {
@@ -282,8 +282,8 @@ export class SegmentedGraph {
     }
     order.sort((a, b) => b.score - a.score || a.label - b.label);
     const n = Math.min(limit, order.length);
-    const labels = new Int32Array(n);
-    const scores = new Float32Array(n);
+    const labels = new Array<number>(n);
+    const scores = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       labels[i] = order[i]!.label;
       scores[i] = order[i]!.score;
@@ -292,7 +292,7 @@ export class SegmentedGraph {
   }
 
   /** One segment's hits, already best first: the live ones, at most `limit`. */
-  #liveHits(reply: TopK, limit: number): TopK {
+  #liveHits(reply: GraphHits, limit: number): GraphHits {
     const { labels, scores } = reply;
     let n = 0;
     for (let i = 0; i < labels.length && n < limit; i++) {
@@ -301,6 +301,8 @@ export class SegmentedGraph {
       scores[n] = scores[i]!;
       n++;
     }
-    return n === labels.length ? reply : { labels: labels.subarray(0, n), scores: scores.subarray(0, n) };
+    labels.length = n;
+    scores.length = n;
+    return reply;
   }
 }

@@ -8,14 +8,14 @@
  * worker, so memory does not grow with the number of workers.
  */
 import type { Worker } from 'node:worker_threads';
-import type { TopK } from './kernels.js';
+import type { GraphHits } from './hnsw-index.js';
 import { SegmentServer, type SegmentReply, type SegmentRequest, type SegmentServerStats } from './segment-server.js';
 import { startWorker } from './threads.js';
 
 export interface SegmentHost {
   call(request: SegmentRequest, transfer?: ArrayBuffer[]): Promise<SegmentReply>;
   /** A search answered synchronously: only hosts in the calling thread have it. */
-  searchNow?(request: Extract<SegmentRequest, { type: 'search' }>): TopK;
+  searchNow?(segment: number, query: Float32Array, k: number, ef: number, allow: Uint32Array | undefined): GraphHits;
 }
 
 export interface PoolStats {
@@ -179,5 +179,5 @@ export function sharedPool(size: number): WorkerPool {
 /** Segments hosted in the calling thread: changes apply before `call` returns. */
 export function localHost(): SegmentHost {
   const server = new SegmentServer(Number.POSITIVE_INFINITY);
-  return { call: (request) => server.handle(request), searchNow: (request) => server.search(request) };
+  return { call: (request) => server.handle(request), searchNow: (...search) => server.searchSegment(...search) };
 }

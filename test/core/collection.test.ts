@@ -94,6 +94,18 @@ describe('library API', () => {
     expect((await docs.get('a'))!.metadata).toEqual({ at: '1970-01-01T00:00:00.000Z' });
   });
 
+  it('search reports bad requests and closed collections by rejecting, never by throwing', async () => {
+    await docs.upsert([{ id: 'a', vector: [1, 0, 0] }]);
+    let pending: Promise<unknown> | undefined;
+    expect(() => (pending = docs.search({ vector: [1, 0, 0], k: 0 }))).not.toThrow();
+    await expect(pending).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(() => (pending = docs.search({ vector: [1, 0], k: 1 }))).not.toThrow();
+    await expect(pending).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    await db.dropCollection('docs');
+    expect(() => (pending = docs.search({ vector: [1, 0, 0], k: 1 }))).not.toThrow();
+    await expect(pending).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+  });
+
   it('behaves like a Map under random upserts and deletes', async () => {
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
     const operation = fc.oneof(
