@@ -7,7 +7,10 @@
  *    checked against Quiver's `exact: true`). Side by side on the same data
  *    with the same M, efConstruction and ef: Quiver through the library API,
  *    raw hnswlib-node HierarchicalNSW, and usearch (f32). Build time and
- *    memory per engine.
+ *    memory per engine. Raw hnswlib-node is built twice, before and after
+ *    Quiver: identical graphs in different memory search up to 10% apart
+ *    (at 100k rows), so the QPS target is held against both copies' mean
+ *    and the copies' own ratio is printed beside it.
  * 2. Filtered search on the synthetic set at 50%, 10%, 1% and 0.1%
  *    selectivity (`bucket = i % 1000`, filter `bucket < x`; the buckets are
  *    independent of the vectors): Quiver with its planner against raw
@@ -267,6 +270,13 @@ interface BuildRow {
 interface Engines {
   quiver: Collection;
   hnsw: hnswlib.HierarchicalNSW;
+  /**
+   * A second raw hnswlib-node index, identical to `hnsw` (same rows, order,
+   * seed) but in other memory. Identical graphs search at speeds up to 10%
+   * apart at 100k rows, depending only on where their pages landed and
+   * steady within a process: Quiver's ratio is taken against both copies.
+   */
+  hnswCopy: hnswlib.HierarchicalNSW;
   usearchFile: string;
   builds: BuildRow[];
 }
@@ -329,23 +339,12 @@ async function buildEngines(db: Database, ds: Dataset, tmp: string, metadata: bo
     sink += index.size();
   }
 
-  // Raw hnswlib-node: one reused number[] per row, as hnswlib-node requires number[].
   let hnsw: hnswlib.HierarchicalNSW;
   {
-    const what = `${ds.name}: hnswlib-node build`;
     const before = memory();
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
-    hnsw = new hnswlib.HierarchicalNSW(ds.metric === 'l2' ? 'l2' : 'cosine', dim);
-    hnsw.initIndex({ maxElements: count, m, efConstruction, randomSeed: seed });
-    const scratch = new Array<number>(dim).fill(0);
-    const last = { tenth: 0 };
-    for (let i = 0; i < count; i++) {
-      const row = i * dim;
-      for (let d = 0; d < dim; d++) scratch[d] = ds.base[row + d]!;
-      hnsw.addPoint(scratch, i);
-      if ((i + 1) % 1000 === 0 || i + 1 === count) tenths(count, i + 1, last, what, started);
-    }
+    hnsw = buildRawHnsw(ds, `${ds.name}: hnswlib-node build`);
     const seconds = (performance.now() - started) / 1000;
     const cpuUsed = process.cpuUsage(cpuStarted);
     const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
@@ -392,7 +391,27 @@ async function buildEngines(db: Database, ds: Dataset, tmp: string, metadata: bo
       engineSizeMiB: (after.wasm - before.wasm) / MB, engineSizeWhat: 'WASM arena growth (vectors only)',
     });
   }
-  return { quiver, hnsw, usearchFile, builds };
+  // Built after Quiver's graph, as the first copy was before it: neither side gets the luckier memory by build order.
+  const hnswCopy = buildRawHnsw(ds, `${ds.name}: hnswlib-node build, second copy (placement control)`);
+  return { quiver, hnsw, hnswCopy, usearchFile, builds };
+}
+
+/** Raw hnswlib-node over `ds`: one reused number[] per row, as hnswlib-node requires number[]. */
+function buildRawHnsw(ds: Dataset, what: string): hnswlib.HierarchicalNSW {
+  const { dim, count } = ds;
+  const { m, efConstruction, seed } = CONFIG.hnsw;
+  const started = performance.now();
+  const hnsw = new hnswlib.HierarchicalNSW(ds.metric === 'l2' ? 'l2' : 'cosine', dim);
+  hnsw.initIndex({ maxElements: count, m, efConstruction, randomSeed: seed });
+  const scratch = new Array<number>(dim).fill(0);
+  const last = { tenth: 0 };
+  for (let i = 0; i < count; i++) {
+    const row = i * dim;
+    for (let d = 0; d < dim; d++) scratch[d] = ds.base[row + d]!;
+    hnsw.addPoint(scratch, i);
+    if ((i + 1) % 1000 === 0 || i + 1 === count) tenths(count, i + 1, last, what, started);
+  }
+  return hnsw;
 }
 
 // ============================================================ timing by whole passes
@@ -504,9 +523,13 @@ interface SweepRow {
   dataset: string;
   ef: number;
   recall: { quiver: number; hnswlib: number; usearch: number };
-  qps: { quiver: number; hnswlib: number; usearch: number };
+  qps: { quiver: number; hnswlib: number; usearch: number; hnswlibCopy: number };
   /** Quiver QPS / raw hnswlib QPS (by CPU time; see measurePasses). */
   ratio: number;
+  /** The second raw copy's QPS / the first's: how far identical graphs differ by where they sit in memory. */
+  copyRatio: number;
+  /** Quiver QPS / the mean QPS of both raw copies: the figure the target is held to. */
+  ratioVsCopies: number;
   /** The same by wall clock. */
   wallRatio: number;
   /** Median µs per query: Quiver end-to-end minus raw hnswlib. */
@@ -677,8 +700,9 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
   const nq = ds.queries.length;
   const rows: SweepRow[] = [];
   for (const ef of CONFIG.efs) {
-    const { quiver, hnsw } = engines;
+    const { quiver, hnsw, hnswCopy } = engines;
     hnsw.setEf(ef);
+    hnswCopy.setEf(ef);
     const us = makeUsearch(ds, ef);
     us.load(engines.usearchFile);
     for (const p of tunable) p.index.setEf!(ef);
@@ -689,6 +713,9 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       hnswlib: (q: number) => {
         sink += hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
       },
+      hnswlibCopy: (q: number) => {
+        sink += hnswCopy.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
+      },
       usearch: (q: number) => {
         sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
       },
@@ -696,6 +723,7 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
     const measured = await measurePasses<string>(`${ds.name} ef=${ef}`, { ...core, ...peerFns }, nq, CONFIG.timing);
     const { cpuShare } = measured;
     const timings = { quiver: measured.timings.quiver!, hnswlib: measured.timings.hnswlib!, usearch: measured.timings.usearch! };
+    const copyQps = qps(measured.timings.hnswlibCopy!);
     if (ef === CONFIG.latencyEf) {
       log(`${ds.name} ef=${ef}: per-query latency, ${CONFIG.latencyPasses} pass(es) over ${nq} queries, engines rotating`);
       latencyRows.push(...await latencyPercentiles(ds, ef, {
@@ -736,8 +764,10 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       dataset: ds.name,
       ef,
       recall: { quiver: mean(recalls.quiver), hnswlib: mean(recalls.hnswlib), usearch: mean(recalls.usearch) },
-      qps: { quiver: qps(timings.quiver), hnswlib: qps(timings.hnswlib), usearch: qps(timings.usearch) },
+      qps: { quiver: qps(timings.quiver), hnswlib: qps(timings.hnswlib), usearch: qps(timings.usearch), hnswlibCopy: copyQps },
       ratio: timings.hnswlib.medianNs / timings.quiver.medianNs,
+      copyRatio: copyQps / qps(timings.hnswlib),
+      ratioVsCopies: qps(timings.quiver) / ((qps(timings.hnswlib) + copyQps) / 2),
       wallRatio: timings.hnswlib.wallMedianNs / timings.quiver.wallMedianNs,
       quiverOverheadUs: (timings.quiver.medianNs - timings.hnswlib.medianNs) / 1e3,
       quiverSearchStageUs: median(stage) * 1e3,
@@ -750,7 +780,8 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
     };
     log(
       `${ds.name} ef=${ef}: recall Q ${row.recall.quiver.toFixed(4)} / H ${row.recall.hnswlib.toFixed(4)} / U ${row.recall.usearch.toFixed(4)}; ` +
-        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / U ${fmt(row.qps.usearch)}; Q/H ${row.ratio.toFixed(2)}x` +
+        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / H copy ${fmt(row.qps.hnswlibCopy)} / U ${fmt(row.qps.usearch)}; ` +
+        `Q/H ${row.ratio.toFixed(2)}x, H copy/H ${row.copyRatio.toFixed(2)}x, Q/both H ${row.ratioVsCopies.toFixed(2)}x` +
         Object.entries(peers).map(([name, p]) => `; ${name} recall ${p.recall.toFixed(4)}, ${fmt(p.qps)} QPS`).join(''),
     );
     rows.push(row);
@@ -1429,10 +1460,10 @@ async function main(): Promise<void> {
   for (const row of [...siftSweep, ...synthSweep]) {
     const recallOk = row.recall.quiver >= row.recall.hnswlib - CONFIG.targets.recallTolerance;
     targets.push({
-      name: `${row.dataset} ef ${row.ef}: Quiver / hnswlib QPS (recall ${row.recall.quiver.toFixed(3)} vs ${row.recall.hnswlib.toFixed(3)})`,
-      value: `${row.ratio.toFixed(2)}x`,
+      name: `${row.dataset} ef ${row.ef}: Quiver / hnswlib QPS, both raw copies (recall ${row.recall.quiver.toFixed(3)} vs ${row.recall.hnswlib.toFixed(3)})`,
+      value: `${row.ratioVsCopies.toFixed(2)}x`,
       target: `>= ${CONFIG.targets.qpsRatio}x, recall within ${CONFIG.targets.recallTolerance}`,
-      met: row.ratio >= CONFIG.targets.qpsRatio && recallOk,
+      met: row.ratioVsCopies >= CONFIG.targets.qpsRatio && recallOk,
     });
   }
   const at = filterRows.find((r) => r.selectivity === CONFIG.targets.filteredAt)!;
@@ -1463,7 +1494,7 @@ async function main(): Promise<void> {
     'QPS = queries per second of this process\'s CPU time (process.cpuUsage around each sample; every engine searches on the calling thread), which equals wall-clock QPS on an idle machine ' +
       'and stays meaningful when other processes share the CPU; wall-clock figures are in the JSON and the (wall) columns.',
     'Quiver: search({ vector: Float32Array, k: 10, ef, exact: false, include: [] }) through the public API (validation, normalisation for cosine, HNSW, f32 re-score of the hits, id lookup). ' +
-      'hnswlib-node: searchKnn(number[], 10) with the queries converted to number[] once, outside the timed loop. usearch: search(Float32Array, 10, 1).',
+      'hnswlib-node: searchKnn(number[], 10) with the queries converted to number[] once, outside the timed loop; a second, identical index built after Quiver\'s is timed too (placement control), and the target is Quiver against the mean of both. usearch: search(Float32Array, 10, 1).',
     'Cosine: Quiver normalises at insert and searches hnswlib "ip"; raw hnswlib uses its "cosine" space (it normalises in C++); usearch uses its "cos" metric on the raw vectors. ' +
       'The graphs can therefore differ slightly from Quiver\'s; on siftsmall (l2) Quiver\'s graph and raw hnswlib\'s are built identically.',
     'usearch has no setter for expansion_search in its JS API: the index is built once, saved, and loaded into a new Index with expansion_search = ef for each ef.',
@@ -1556,13 +1587,14 @@ function printReport(r: {
     const efs = ints(rows.map((s) => s.ef));
     console.log(formatTable(
       `1. ${dataset}: recall@10 and QPS by ef, k=${CONFIG.k} (QPS: median of ${CONFIG.timing.samples} interleaved samples of whole query passes, by process CPU time; ` +
-        '(wall) = the same ratio by wall clock; overhead = Quiver - hnswlib µs/query; stage = Quiver explain search stage µs; spread = (max - min) / median; CPU = share of wall time this process ran)',
-      ['ef', 'Quiver recall', 'hnswlib recall', 'usearch recall', 'Quiver QPS', 'hnswlib QPS', 'usearch QPS', 'Quiver/hnswlib', '(wall)', 'overhead µs', 'stage µs', 'spread Q/H/U', 'CPU', 'target'],
+        '(wall) = the same ratio by wall clock; copy/hnswlib = a second, identical raw index in other memory (placement control); Quiver/both = against the mean of the two, the figure the target uses; ' +
+        'overhead = Quiver - hnswlib µs/query; stage = Quiver explain search stage µs; spread = (max - min) / median; CPU = share of wall time this process ran)',
+      ['ef', 'Quiver recall', 'hnswlib recall', 'usearch recall', 'Quiver QPS', 'hnswlib QPS', 'usearch QPS', 'Quiver/hnswlib', '(wall)', 'copy/hnswlib', 'Quiver/both', 'overhead µs', 'stage µs', 'spread Q/H/U', 'CPU', 'target'],
       rows.map((s, i): Cell[] => [
-        efs[i], s.recall.quiver.toFixed(4), s.recall.hnswlib.toFixed(4), s.recall.usearch.toFixed(4), s.qps.quiver, s.qps.hnswlib, s.qps.usearch, x(s.ratio), x(s.wallRatio),
+        efs[i], s.recall.quiver.toFixed(4), s.recall.hnswlib.toFixed(4), s.recall.usearch.toFixed(4), s.qps.quiver, s.qps.hnswlib, s.qps.usearch, x(s.ratio), x(s.wallRatio), x(s.copyRatio), x(s.ratioVsCopies),
         s.quiverOverheadUs, s.quiverSearchStageUs,
         `${(s.spreads.quiver * 100).toFixed(0)}/${(s.spreads.hnswlib * 100).toFixed(0)}/${(s.spreads.usearch * 100).toFixed(0)}%`, pct(s.cpuShare),
-        s.ratio >= CONFIG.targets.qpsRatio && s.recall.quiver >= s.recall.hnswlib - CONFIG.targets.recallTolerance ? 'PASS' : 'FAIL',
+        s.ratioVsCopies >= CONFIG.targets.qpsRatio && s.recall.quiver >= s.recall.hnswlib - CONFIG.targets.recallTolerance ? 'PASS' : 'FAIL',
       ]),
     ));
   }
