@@ -19,7 +19,7 @@
  * Flags: --quick (20,000 vectors, shorter rounds).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,20 +118,76 @@ async function latencies(collection: Collection, queries: Float32Array[], ms: nu
   return out.sort((a, b) => a - b);
 }
 
-/** The longest gap between 1 ms timer ticks while `work` runs: how long the event loop was blocked. */
-async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number; histogramMaxMs: number }> {
+/** A gap between timer ticks over STALL_MS, and where the main thread's time went meanwhile (Linux). */
+interface Stall {
+  /** Seconds into the phase when it ended. */
+  atSeconds: number;
+  ms: number;
+  /**
+   * From the thread's schedstat, over the window from the last reading
+   * before the stall (at most SCHED_EVERY ticks earlier) to its end:
+   * running, runnable but waiting for a core, and the rest (blocked).
+   */
+  windowMs?: number;
+  onCpuMs?: number;
+  waitingForCpuMs?: number;
+  blockedMs?: number;
+}
+
+const STALL_MS = 50;
+/** Timer ticks between schedstat readings (each costs a few microseconds). */
+const SCHED_EVERY = 10;
+
+/** The main thread's time on a CPU and waiting for one, in ms (Linux), or undefined elsewhere. */
+function schedstat(): { onCpuMs: number; waitingMs: number } | undefined {
+  try {
+    const [onCpuNs, waitingNs] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { onCpuMs: onCpuNs! / 1e6, waitingMs: waitingNs! / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The longest gap between 1 ms timer ticks while `work` runs (how long the
+ * event loop was blocked), and each gap over STALL_MS with what the main
+ * thread was doing meanwhile: a stall spent on the CPU is this process's
+ * code; one spent waiting for a CPU or blocked is the machine's.
+ */
+async function longestStall<T>(work: Promise<T>): Promise<{ result: T; stallMs: number; histogramMaxMs: number; stalls: Stall[] }> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  let last = performance.now();
+  const started = performance.now();
+  let last = started;
   let stallMs = 0;
+  let ticks = 0;
+  let reading = schedstat();
+  let readAt = started;
+  const stalls: Stall[] = [];
   const timer = setInterval(() => {
     const now = performance.now();
-    stallMs = Math.max(stallMs, now - last);
+    const gap = now - last;
+    stallMs = Math.max(stallMs, gap);
     last = now;
+    const long = gap > STALL_MS;
+    if (!long && ++ticks % SCHED_EVERY !== 0) return;
+    const current = schedstat();
+    if (long) {
+      const stall: Stall = { atSeconds: (now - started) / 1000, ms: gap };
+      if (reading && current) {
+        stall.windowMs = now - readAt;
+        stall.onCpuMs = current.onCpuMs - reading.onCpuMs;
+        stall.waitingForCpuMs = current.waitingMs - reading.waitingMs;
+        stall.blockedMs = Math.max(0, stall.windowMs - stall.onCpuMs - stall.waitingForCpuMs);
+      }
+      stalls.push(stall);
+    }
+    reading = current;
+    readAt = now;
   }, 1);
   try {
     const result = await work;
-    return { result, stallMs, histogramMaxMs: histogram.max / 1e6 };
+    return { result, stallMs, histogramMaxMs: histogram.max / 1e6, stalls };
   } finally {
     clearInterval(timer);
     histogram.disable();
@@ -343,6 +399,12 @@ async function main(): Promise<void> {
     ['phase', 'searches', 'p50 ms', 'p99 ms', 'max ms', 'longest event-loop stall ms'],
     latencyRows.map((r) => [r.phase, r.searches, r.p50Ms, r.p99Ms, r.maxMs, Math.max(r.stallMs, r.histogramMaxMs)]));
 
+  const stalls = [...idle.stalls.map((s) => ({ phase: 'idle', ...s })), ...during.stalls.map((s) => ({ phase: 'during bulk ingest', ...s }))];
+  if (stalls.length > 0) {
+    printTable(`Event-loop stalls over ${STALL_MS} ms, and where the main thread's time went (from the last schedstat reading before each to its end)`,
+      ['phase', 'at s', 'stall ms', 'window ms', 'on CPU ms', 'waiting for a CPU ms', 'blocked ms'],
+      stalls.map((s) => [s.phase, s.atSeconds, s.ms, s.windowMs ?? 'n/a', s.onCpuMs ?? 'n/a', s.waitingForCpuMs ?? 'n/a', s.blockedMs ?? 'n/a']));
+  }
   const stall = Math.max(during.stallMs, during.histogramMaxMs, idle.stallMs, idle.histogramMaxMs);
   const targets: Target[] = [
     { name: `search throughput, ${CORES} workers / 1 worker (same ${SEGMENTS} segments, same recall)`, value: all.qps / one.qps, target: '>= 1.7', met: all.qps / one.qps >= 1.7 && Math.abs(all.recall - one.recall) < 1e-9 },
@@ -359,7 +421,7 @@ async function main(): Promise<void> {
     build: builds,
     search: searchRows,
     http,
-    ingest: { seconds: ingestSeconds, vectors: COUNT, batch: INGEST_BATCH, latency: latencyRows },
+    ingest: { seconds: ingestSeconds, vectors: COUNT, batch: INGEST_BATCH, latency: latencyRows, stalls },
     targets,
   });
   log(`results: ${file}`);
