@@ -488,9 +488,7 @@ export class Collection {
 
   /** `vector` scaled to unit length, in a pooled buffer the caller gives back (see #unitQueries). */
   #takeUnitQuery(vector: Float32Array): Float32Array {
-    const unit = this.#unitQueries.pop() ?? new Float32Array(this.options.dimension);
-    unit.set(vector);
-    return normalize(unit);
+    return normalize(vector, this.#unitQueries.pop() ?? new Float32Array(this.options.dimension));
   }
 
   #giveBackUnitQuery(unit: Float32Array | undefined): void {
