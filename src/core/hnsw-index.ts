@@ -9,8 +9,8 @@
  *   default ef of 10 gives poor recall.
  * - Distances are converted once, here, to Quiver's higher-is-closer score:
  *   hnswlib's `ip` distance is 1 - dot, its `l2` distance is the squared L2.
- *   They are converted in hnswlib's own result arrays: a search allocates
- *   no typed arrays (two of them cost more than the rest of this class).
+ *   They are converted in hnswlib's own result arrays, so a search
+ *   allocates no typed arrays beside them.
  * - hnswlib-node takes `number[]` only; vectors are copied into one reused
  *   array with a plain loop (far cheaper than Array.from).
  */

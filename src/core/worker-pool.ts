@@ -179,5 +179,5 @@ export function sharedPool(size: number): WorkerPool {
 /** Segments hosted in the calling thread: changes apply before `call` returns. */
 export function localHost(): SegmentHost {
   const server = new SegmentServer(Number.POSITIVE_INFINITY);
-  return { call: (request) => server.handle(request), searchNow: (...search) => server.searchSegment(...search) };
+  return { call: (request) => server.handle(request), searchNow: (segment, query, k, ef, allow) => server.searchSegment(segment, query, k, ef, allow) };
 }
