@@ -304,7 +304,7 @@ function tenths(count: number, done: number, last: { tenth: number }, what: stri
 
 async function buildEngines(db: Database, ds: Dataset, tmp: string, metadata: boolean): Promise<Engines> {
   const { dim, count } = ds;
-  const { m, efConstruction, seed } = CONFIG.hnsw;
+  const { m, efConstruction } = CONFIG.hnsw;
   const builds: BuildRow[] = [];
 
   // usearch: single-threaded like the other two, so build times compare.
