@@ -20,8 +20,9 @@
  *   server builds at full speed.
  * - `save` runs after every change sent before it and before any change
  *   sent after it, so a saved graph is exactly the state the sender asked for.
- *   The file is written on libuv's thread pool and checksummed in chunks, so
- *   searches go on meanwhile; changes wait for it.
+ *   The file is written on libuv's thread pool, so searches go on meanwhile;
+ *   changes wait only until the graph is written, not for the checksum,
+ *   fsync and rename that follow.
  */
 import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
@@ -71,10 +72,12 @@ export interface SegmentServerStats {
 /** Bytes checksummed per step of a background save. */
 const CRC_CHUNK = 4 * 1024 * 1024;
 
-/** Writes `segment` to `file` off this thread (temp file, fsync, rename), checksumming it a chunk at a time. */
-async function saveSegment(segment: HnswIndex, file: string): Promise<SavedSegment> {
-  const temp = `${file}.tmp`;
-  await segment.save(temp);
+/**
+ * Checksums the graph file hnswlib wrote to `temp` a chunk at a time,
+ * fsyncs it and renames it to `file`. It reads only the file, so the
+ * segment takes changes meanwhile.
+ */
+async function sealSegmentFile(temp: string, file: string): Promise<SavedSegment> {
   const handle = await open(temp, 'r');
   let checksum = 0;
   let bytes = 0;
@@ -202,16 +205,26 @@ export class SegmentServer {
         this.#waitedMs += performance.now() - head.enqueuedAt;
       }
       if (head.request.type === 'save') {
-        // Written in the background; the queue (changes only) waits, searches do not.
+        // hnswlib writes the graph on libuv's thread pool, reading it as it goes: the queue (changes only)
+        // waits for that, searches do not. The checksum, fsync and rename read only the file: changes go
+        // on meanwhile, and the reply comes when the file is in place.
         const { segment, file } = head.request;
-        Promise.resolve().then(() => saveSegment(this.#segment(segment), file)).then(
-          (saved) => head.resolve(saved),
-          (error: Error) => head.reject(error),
-        ).finally(() => {
+        const temp = `${file}.tmp`;
+        const release = () => {
           this.#queue.shift();
           this.#freeIfDropped(segment);
           this.#drain();
-        });
+        };
+        Promise.resolve().then(() => this.#segment(segment).save(temp)).then(
+          () => {
+            release();
+            return sealSegmentFile(temp, file);
+          },
+          (error: Error) => {
+            release();
+            throw error;
+          },
+        ).then((saved) => head.resolve(saved), (error: Error) => head.reject(error));
         return;
       }
       let finished: boolean;

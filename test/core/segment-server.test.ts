@@ -2,11 +2,13 @@
  * SegmentServer, the host of HNSW segments on a worker (or the calling
  * thread): searches are answered between slices of writes, a dropped
  * segment's queued writes are discarded, and a save queued before the drop
- * still runs.
+ * still runs; a save holds later changes back only while the graph is written.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import hnswlib from 'hnswlib-node';
 import { describe, expect, it } from 'vitest';
 import { SegmentServer, type SegmentSpec } from '../../src/core/segment-server.js';
 import { randomVectors } from '../fixtures/random.js';
@@ -51,6 +53,35 @@ describe('SegmentServer', () => {
       expect(saved).toMatchObject({ bytes: statSync(file).size });
       expect(server.search({ type: 'search', segment: 7, query, k: 5, ef: 32 }).labels).toHaveLength(0);
       expect(() => server.search({ type: 'search', segment: 8, query, k: 5, ef: 32 })).toThrow(/no segment 8/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets changes sent after a save run while the file is checksummed and synced, and saves none of them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-segment-'));
+    try {
+      const server = new SegmentServer(0.2);
+      await server.handle({ type: 'create', segment: 3, spec, capacity: 16 });
+      await server.handle({ type: 'write', segment: 3, labels: labels.subarray(0, 100), vectors: vectors.slice(0, 100 * DIM) });
+      const file = join(dir, 'seg.bin');
+      const order: string[] = [];
+      const save = server.handle({ type: 'save', segment: 3, file }).then((saved) => {
+        order.push('save');
+        return saved;
+      });
+      const later = server.handle({ type: 'write', segment: 3, labels: labels.subarray(100, 101), vectors: vectors.slice(100 * DIM, 101 * DIM) })
+        .then(() => order.push('later write'));
+      const [saved] = await Promise.all([save, later]);
+      // The later write was applied before the save replied: it did not wait for the checksum and fsync...
+      expect(order).toEqual(['later write', 'save']);
+      // ...yet the file holds exactly the graph as of the save, and the reply describes that file.
+      const bytes = readFileSync(file);
+      expect(saved).toEqual({ bytes: bytes.length, crc32: crc32(bytes) });
+      const loaded = new hnswlib.HierarchicalNSW('l2', DIM);
+      await loaded.readIndex(file);
+      expect(loaded.getCurrentCount()).toBe(100);
+      expect(server.search({ type: 'search', segment: 3, query: vectors.slice(100 * DIM, 101 * DIM), k: 1, ef: 32 }).labels).toEqual([100]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
