@@ -294,6 +294,9 @@ export class SegmentedGraph {
   /** One segment's hits, already best first: the live ones, at most `limit`. */
   #liveHits(reply: GraphHits, limit: number): GraphHits {
     const { labels, scores } = reply;
+    // With no delete outstanding, a reply holds only live labels (a segment skips its own tombstones; a reply
+    // sent before a delete ran arrives before that delete's acknowledgement) and no more than asked for.
+    if (this.#unappliedRemoves === 0 && labels.length <= limit) return reply;
     let n = 0;
     for (let i = 0; i < labels.length && n < limit; i++) {
       if (this.#states.of(labels[i]!) !== LIVE) continue;
@@ -301,8 +304,10 @@ export class SegmentedGraph {
       scores[n] = scores[i]!;
       n++;
     }
-    labels.length = n;
-    scores.length = n;
+    if (n < labels.length) {
+      labels.length = n;
+      scores.length = n;
+    }
     return reply;
   }
 }
