@@ -258,6 +258,8 @@ export class Collection {
   /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */
   #touchedDuringCompaction: Set<number> | undefined;
   #compaction: Promise<boolean> | undefined;
+  /** The graph a compaction is building, until it replaces #hnsw or is dropped. */
+  #freshGraph: SegmentedGraph | undefined;
   #snapshotting: Promise<boolean> | undefined;
 
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
@@ -1041,6 +1043,7 @@ export class Collection {
     if (this.#hnsw.tombstones === 0) return false;
     const started = performance.now();
     const fresh = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, Math.ceil(this.count * 1.25)));
+    this.#freshGraph = fresh;
     const touched = new Set<number>();
     this.#touchedDuringCompaction = touched;
     try {
@@ -1075,6 +1078,7 @@ export class Collection {
       fresh.drop();
       return false;
     }
+    this.#freshGraph = undefined;
     const removed = this.#hnsw.tombstones;
     this.#hnsw.drop();
     this.#hnsw = fresh;
@@ -1085,14 +1089,27 @@ export class Collection {
     return true;
   }
 
-  /** @internal Releases memory; the collection is unusable afterwards. */
+  /** @internal Releases memory; the collection is unusable afterwards. See also `settled`. */
   dispose(): void {
     this.#open = false;
     this.#hnsw.drop();
+    // A compaction's graph is dropped too: its queued inserts are discarded, not built for nothing.
+    this.#freshGraph?.drop();
     this.#flat.dispose();
     this.#labels.clear();
     this.#ids = [];
     this.#freeLabels = [];
+  }
+
+  /**
+   * @internal Resolves once none of this collection's graph requests is in
+   * flight on the worker threads (see SegmentedGraph.settled): a database
+   * closing waits for it, after `dispose`, so that the process can end.
+   */
+  async settled(): Promise<void> {
+    await this.#compaction?.catch(() => false);
+    await this.#hnsw.settled();
+    await this.#freshGraph?.settled();
   }
 
   #checkUsable(): void {

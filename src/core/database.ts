@@ -174,7 +174,11 @@ export class Database {
     if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
     this.#store.dropCollection(entry.id);
     this.#collections.delete(name);
-    if ('collection' in entry) entry.collection.dispose();
+    if ('collection' in entry) {
+      entry.collection.dispose();
+      // Saves still writing into the snapshot directory finish before it is removed.
+      await entry.collection.settled();
+    }
     const dir = this.#snapshotDir(entry.id);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
@@ -203,10 +207,16 @@ export class Database {
       }
     }
     this.#closed = true;
+    const closing: Collection[] = [];
     for (const entry of this.#collections.values()) {
-      if ('collection' in entry) entry.collection.dispose();
+      if (!('collection' in entry)) continue;
+      entry.collection.dispose();
+      closing.push(entry.collection);
     }
     this.#collections.clear();
+    // Searches and changes still running on the worker threads finish first: a process that ends
+    // while a worker is inside a graph call aborts (see SegmentedGraph.settled).
+    await Promise.all(closing.map((collection) => collection.settled()));
     await this.#store.stopCheckpointer();
     this.#store.close();
   }

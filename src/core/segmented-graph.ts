@@ -53,7 +53,10 @@ export class SegmentedGraph {
   readonly #outbox: Op[][];
   #flushScheduled = false;
   #inFlight = 0;
+  /** Searches sent to worker hosts and not answered yet. */
+  #searchesInFlight = 0;
   #waiters: { below: number; resolve: () => void }[] = [];
+  #settledWaiters: (() => void)[] = [];
   #failure: Error | undefined;
 
   private constructor(spec: SegmentSpec, hosting: SegmentHosting, segments: number, onError: (error: Error) => void) {
@@ -166,7 +169,14 @@ export class SegmentedGraph {
     }
     if (this.#inline) return this.#merge(this.#ids.map((segment, i) => this.#hosts[i]!.searchNow!(segment, query, fetch, ef, allow)), k);
     const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query, k: fetch, ef, allow }));
-    return Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<GraphHits>)).then((replies) => this.#merge(replies, k));
+    const replies = Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<GraphHits>));
+    this.#searchesInFlight++;
+    const answered = () => {
+      this.#searchesInFlight--;
+      this.#wake();
+    };
+    replies.then(answered, answered);
+    return replies.then((all) => this.#merge(all, k));
   }
 
   /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
@@ -180,6 +190,18 @@ export class SegmentedGraph {
   async idle(): Promise<void> {
     this.flush();
     while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#waiters.push({ below: Number.POSITIVE_INFINITY, resolve }));
+  }
+
+  /**
+   * Resolves once no request to the hosts is in flight: every change sent
+   * applied and every search answered. A worker thread stopped in the
+   * middle of a graph call aborts the whole process (hnswlib-node's error
+   * path cannot run while the thread is being torn down), so whoever ends
+   * the process waits for this first.
+   */
+  async settled(): Promise<void> {
+    this.flush();
+    while (this.#inFlight > 0 || this.#searchesInFlight > 0) await new Promise<void>((resolve) => this.#settledWaiters.push(resolve));
   }
 
   /**
@@ -243,6 +265,11 @@ export class SegmentedGraph {
   }
 
   #wake(): void {
+    if (this.#inFlight === 0 && this.#searchesInFlight === 0 && this.#settledWaiters.length > 0) {
+      const settled = this.#settledWaiters;
+      this.#settledWaiters = [];
+      for (const resolve of settled) resolve();
+    }
     if (this.#waiters.length === 0) return;
     const ready = this.#failure !== undefined
       ? this.#waiters

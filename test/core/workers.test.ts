@@ -160,4 +160,18 @@ describe('HNSW segments on worker threads', () => {
     await expect(db.createCollection('x', { dimension: 4, hnsw: { segments: 65 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     expect((await db.createCollection('x', { dimension: 4 })).info.hnsw.segments).toBe(1);
   });
+
+  it('closes only once the searches and graph inserts it had sent to the workers are done', async () => {
+    const { db, col } = await loaded(2, 2);
+    // Inserts still queued on the workers, and searches sent just before close: ending the process while
+    // a worker is inside a graph call would abort it, so close waits for all of them.
+    const searches = Array.from({ length: 40 }, (_, q) => col.search({ vector: query(q % 30), k: 5, exact: false }));
+    expect(db.workerStats!.inFlight).toBeGreaterThan(0);
+    await db.close();
+    expect(db.workerStats!.inFlight).toBe(0);
+    // Each search either answered or reported the closed collection; none is left hanging.
+    const outcomes = await Promise.allSettled(searches);
+    expect(outcomes).toHaveLength(40);
+  });
 });
+
