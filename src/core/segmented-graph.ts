@@ -55,8 +55,8 @@ export class SegmentedGraph {
   #inFlight = 0;
   /** Searches sent to worker hosts and not answered yet. */
   #searchesInFlight = 0;
-  #waiters: { below: number; resolve: () => void }[] = [];
-  #settledWaiters: (() => void)[] = [];
+  /** Callers waiting for the segments to catch up; #wake resolves each once `ready` holds. */
+  #waiters: { ready: () => boolean; resolve: () => void }[] = [];
   #failure: Error | undefined;
 
   private constructor(spec: SegmentSpec, hosting: SegmentHosting, segments: number, onError: (error: Error) => void) {
@@ -182,14 +182,14 @@ export class SegmentedGraph {
   /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
   async backlogBelow(below: number): Promise<void> {
     this.flush();
-    if (this.#pending.size < below || this.#failure) return;
-    await new Promise<void>((resolve) => this.#waiters.push({ below, resolve }));
+    // A failed graph takes no more changes: writers are not held back by it.
+    await this.#until(() => this.#pending.size < below || this.#failure !== undefined);
   }
 
   /** Resolves once every change sent so far has been applied. */
   async idle(): Promise<void> {
     this.flush();
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#waiters.push({ below: Number.POSITIVE_INFINITY, resolve }));
+    await this.#until(() => this.#inFlight === 0);
   }
 
   /**
@@ -201,7 +201,12 @@ export class SegmentedGraph {
    */
   async settled(): Promise<void> {
     this.flush();
-    while (this.#inFlight > 0 || this.#searchesInFlight > 0) await new Promise<void>((resolve) => this.#settledWaiters.push(resolve));
+    await this.#until(() => this.#inFlight === 0 && this.#searchesInFlight === 0);
+  }
+
+  #until(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ ready, resolve }));
   }
 
   /**
@@ -265,18 +270,13 @@ export class SegmentedGraph {
   }
 
   #wake(): void {
-    if (this.#inFlight === 0 && this.#searchesInFlight === 0 && this.#settledWaiters.length > 0) {
-      const settled = this.#settledWaiters;
-      this.#settledWaiters = [];
-      for (const resolve of settled) resolve();
-    }
     if (this.#waiters.length === 0) return;
-    const ready = this.#failure !== undefined
-      ? this.#waiters
-      : this.#waiters.filter((w) => (w.below === Number.POSITIVE_INFINITY ? this.#inFlight === 0 : this.#pending.size < w.below));
-    if (ready.length === 0) return;
-    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
-    for (const w of ready) w.resolve();
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiting) {
+      if (w.ready()) w.resolve();
+      else this.#waiters.push(w);
+    }
   }
 
   #enqueue(label: number, type: Op['type']): Op {
