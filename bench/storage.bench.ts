@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { DocumentInput, Durability, Logger } from '../src/index.js';
-import type { DocumentRow } from '../src/core/store.js';
+import type { RowWrite } from '../src/core/store.js';
 import {
   REPO_ROOT,
   collectGarbage,
@@ -563,11 +563,11 @@ async function ingestComponents(
   const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
   const { Store } = await import('../src/core/store.js');
   const options = resolveCollectionOptions({ dimension: CONFIG.dim, metric: CONFIG.metric });
-  const storeRows = (fields: boolean): DocumentRow[][] =>
+  const storeRows = (fields: boolean): RowWrite[][] =>
     fieldBatches.map((batch) =>
-      batch.map((doc): DocumentRow => {
+      batch.map((doc): RowWrite => {
         const label = Number(doc.id);
-        const row: DocumentRow = { label, id: doc.id, vector: rows[label]! };
+        const row: RowWrite = { label, id: doc.id, vector: rows[label]!, replaces: false };
         if (fields) {
           row.text = doc.text;
           row.metadata = JSON.stringify(doc.metadata);
@@ -579,7 +579,7 @@ async function ingestComponents(
   const fieldRows = storeRows(true);
   let sink = 0;
   let stores = 0;
-  const sqlitePut = (durability: Durability | undefined, batches: DocumentRow[][]) => () => {
+  const sqlitePut = (durability: Durability | undefined, batches: RowWrite[][]) => () => {
     const path = durability === undefined ? undefined : join(root, `store-${stores++}`);
     const store = Store.open(path, durability);
     const table = store.documents(store.createCollection(COLLECTION, '{}').id);

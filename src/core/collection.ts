@@ -29,7 +29,7 @@ import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArenaMeta, readArenaRows, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
 import { SegmentedGraph, type SegmentHosting } from './segmented-graph.js';
-import type { Change, DocumentRow, DocumentTable } from './store.js';
+import type { Change, DocumentRow, DocumentTable, RowWrite } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 
 /** A document as written by `upsert`. */
@@ -1126,7 +1126,7 @@ export class Collection {
    * label, a new one takes a freed label or the next unused one. Nothing is
    * changed here; `freeLeft` is how many freed labels remain once it commits.
    */
-  #prepareWrites(documents: readonly DocumentInput[]): { rows: DocumentRow[]; metadata: (Metadata | undefined)[]; freeLeft: number } {
+  #prepareWrites(documents: readonly DocumentInput[]): { rows: RowWrite[]; metadata: (Metadata | undefined)[]; freeLeft: number } {
     if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
     checkBatchSize(documents.length);
     const { dimension, metric } = this.options;
@@ -1134,7 +1134,7 @@ export class Collection {
     let freeLeft = this.#freeLabels.length;
     let nextNew = this.#ids.length;
     const values: (Metadata | undefined)[] = [];
-    const rows = documents.map((document, i): DocumentRow => {
+    const rows = documents.map((document, i): RowWrite => {
       const where = `documents[${i}]`;
       if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
       for (const key of Object.keys(document)) {
@@ -1147,9 +1147,10 @@ export class Collection {
       const vector = checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric));
       const text = checkText(document.text, where);
       const metadata = checkMetadata(document.metadata, where);
-      const label = this.#labels.get(id) ?? (freeLeft > 0 ? this.#freeLabels[--freeLeft]! : nextNew++);
+      const held = this.#labels.get(id);
+      const label = held ?? (freeLeft > 0 ? this.#freeLabels[--freeLeft]! : nextNew++);
       values.push(metadata?.value);
-      return { label, id, vector, text, metadata: metadata?.json };
+      return { label, id, vector, text, metadata: metadata?.json, replaces: held !== undefined };
     });
     return { rows, metadata: values, freeLeft };
   }

@@ -53,6 +53,11 @@ export interface DocumentRow {
   metadata?: string | undefined;
 }
 
+/** A row to write: `replaces` when its id already holds its label (the row is replaced in place). */
+export interface RowWrite extends DocumentRow {
+  replaces: boolean;
+}
+
 interface RawRow {
   label: number;
   seq: number;
@@ -252,7 +257,8 @@ export type Change =
 /** One collection's documents. Every write is one transaction that also bumps the collection version. */
 export class DocumentTable {
   readonly #db: BetterSqlite3.Database;
-  readonly #put: BetterSqlite3.Statement;
+  readonly #insert: BetterSqlite3.Statement;
+  readonly #replace: BetterSqlite3.Statement;
   readonly #delete: BetterSqlite3.Statement;
   readonly #logDeletion: BetterSqlite3.Statement;
   readonly #setVersion: BetterSqlite3.Statement;
@@ -273,7 +279,10 @@ export class DocumentTable {
     const deletions = deletionsName(collectionId);
     this.#db = db;
     this.#id = collectionId;
-    this.#put = db.prepare(`INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
+    // A new document's label and id have no row (freed labels lost theirs when deleted), so it needs
+    // no conflict handling: a plain INSERT costs about a fifth less than INSERT OR REPLACE.
+    this.#insert = db.prepare(`INSERT INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.#replace = db.prepare(`INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
     this.#delete = db.prepare(`DELETE FROM ${table} WHERE label = ? RETURNING id`);
     this.#logDeletion = db.prepare(`INSERT INTO ${deletions} (seq, label, id) VALUES (?, ?, ?)`);
     this.#setVersion = db.prepare('UPDATE collections SET version = ? WHERE id = ?');
@@ -289,11 +298,15 @@ export class DocumentTable {
     this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
   }
 
-  /** Writes rows (replacing any at the same label or id) and sets the version, atomically. */
-  put(rows: readonly DocumentRow[], version: number): void {
+  /**
+   * Writes rows and sets the version, atomically. A row that `replaces`
+   * replaces the one at its label; any other must find its label and id
+   * unused (a conflict fails the whole write).
+   */
+  put(rows: readonly RowWrite[], version: number): void {
     this.#db.transaction(() => {
       for (const row of rows) {
-        this.#put.run(row.label, row.id, version, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
+        (row.replaces ? this.#replace : this.#insert).run(row.label, row.id, version, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
       }
       this.#setVersion.run(version, this.#id);
     })();
