@@ -216,6 +216,11 @@ const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include']);
 const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
 const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
 
+/** Resolves in a later turn of the event loop, after pending I/O callbacks. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class Collection {
   readonly name: string;
   /**
@@ -265,6 +270,8 @@ export class Collection {
   /** The graph a compaction is building, until it replaces #hnsw or is dropped. */
   #freshGraph: SegmentedGraph | undefined;
   #snapshotting: Promise<boolean> | undefined;
+  /** The last write queued: writes run one at a time, in the order they were called. */
+  #writes: Promise<unknown> = Promise.resolve();
 
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
   constructor(
@@ -314,23 +321,41 @@ export class Collection {
     };
   }
 
-  /** Inserts documents, replacing any with the same id. All or nothing. */
+  /**
+   * Inserts documents, replacing any with the same id. All or nothing:
+   * searches see the whole batch at once, when the returned promise
+   * resolves, and a rejected batch changes nothing.
+   */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
     this.#checkUsable();
-    // A loop of awaited upserts would otherwise run back to back in one turn of the event
-    // loop, holding back I/O and search replies: each write gives them a turn first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
-    this.#checkUsable();
-    const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
-    const version = this.#version + 1;
-    this.#table.put(rows, version);
-    this.#freeLabels.length = freeLeft;
-    rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, row.text, metadata[i]));
-    this.#version = version;
-    this.#changedSinceSnapshot += rows.length;
-    this.#afterWrite();
-    return { upserted: rows.length, version };
+    return this.#queueWrite(async () => {
+      // A loop of awaited upserts would otherwise run back to back in one turn of the event
+      // loop, holding back I/O and search replies: each write gives them a turn first.
+      await nextTurn();
+      if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
+      this.#checkUsable();
+      const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
+      const version = this.#version + 1;
+      this.#table.put(rows, version);
+      this.#freeLabels.length = freeLeft;
+      rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, row.text, metadata[i]));
+      this.#version = version;
+      this.#changedSinceSnapshot += rows.length;
+      this.#afterWrite();
+      return { upserted: rows.length, version };
+    });
+  }
+
+  /**
+   * Runs `write` once every write queued before it has finished, so writes
+   * apply in the order they were called: an upsert waits a turn (and for
+   * the graph backlog) before it applies, and a delete called after it
+   * must not overtake it.
+   */
+  #queueWrite<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.#writes.then(write);
+    this.#writes = result.catch(() => undefined);
+    return result;
   }
 
   /** The document with this id, or null. */
@@ -358,22 +383,27 @@ export class Collection {
     this.#checkUsable();
     if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
     checkBatchSize(ids.length);
-    const labels: number[] = [];
-    const seen = new Set<string>();
-    ids.forEach((id, i) => {
-      checkId(id, `ids[${i}]`);
-      const label = this.#labels.get(id);
-      if (label !== undefined && !seen.has(id)) labels.push(label);
-      seen.add(id);
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    return this.#queueWrite(async () => {
+      this.#checkUsable();
+      const labels: number[] = [];
+      for (const id of new Set(ids)) {
+        const label = this.#labels.get(id);
+        if (label !== undefined) labels.push(label);
+      }
+      return this.#removeLabels(labels);
     });
-    return this.#removeLabels(labels);
   }
 
   /** Deletes every document matching `filter` in one transaction. Returns how many were deleted. */
   async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
     this.#checkUsable();
-    const { bitset } = this.#metadataIndex().evaluate(compileFilter(filter));
-    return this.#removeLabels(Array.from(labelsOf(bitset)));
+    const compiled = compileFilter(filter);
+    return this.#queueWrite(async () => {
+      this.#checkUsable();
+      const { bitset } = this.#metadataIndex().evaluate(compiled);
+      return this.#removeLabels(Array.from(labelsOf(bitset)));
+    });
   }
 
   #removeLabels(labels: readonly number[]): { deleted: number; version: number } {
@@ -1061,7 +1091,7 @@ export class Collection {
         if (touched.has(label) || !this.#vectors.has(label)) continue;
         fresh.add(label, this.#vectors.vector(label));
         if (performance.now() - sliceStart > COMPACTION_SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await nextTurn();
           sliceStart = performance.now();
         }
       }

@@ -37,6 +37,33 @@ describe('library API', () => {
     expect((await docs.get('a'))!.vector).toEqual(v(3, 4, 0));
   });
 
+  it('applies writes in the order they were called, even when none is awaited', async () => {
+    const upserted = docs.upsert([{ id: 'a', vector: [1, 0, 0] }, { id: 'b', vector: [0, 1, 0] }]);
+    const deleted = docs.delete(['a']);
+    const replaced = docs.upsert([{ id: 'b', vector: [0, 0, 1], text: 'last' }]);
+    const versions = await Promise.all([upserted, deleted, replaced]);
+    expect(versions.map((result) => result.version)).toEqual([1, 2, 3]);
+    expect(await docs.get('a')).toBeNull();
+    expect(await docs.get('b')).toEqual({ id: 'b', vector: v(0, 0, 1), text: 'last' });
+    expect(docs.count).toBe(1);
+  });
+
+  it('shows a batch to searches all at once, never a part of it', async () => {
+    const batch = Array.from({ length: 200 }, (_, i) => ({ id: `d${i}`, vector: [1, i / 200, 0] }));
+    const upserted = docs.upsert(batch);
+    let settled = false;
+    void upserted.then(() => (settled = true));
+    const seen: number[] = [];
+    while (!settled) {
+      seen.push(docs.count, (await docs.search({ vector: [1, 0, 0], k: 1000, exact: true })).length);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await upserted;
+    expect(seen.every((n) => n === 0)).toBe(true);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(docs.count).toBe(200);
+  });
+
   it('upserting an existing id replaces the document', async () => {
     await docs.upsert([{ id: 'a', vector: [1, 0, 0], text: 'old', metadata: { v: 1 } }]);
     await docs.upsert([{ id: 'a', vector: [0, 0, 1] }]);
