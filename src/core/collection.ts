@@ -187,7 +187,8 @@ const PLANNER_SAMPLE = 8;
  * scan of pending labels each search adds stays small. During an ingest that
  * scan was the main thread's largest cost per search at 1,024 (about 40 µs
  * at dim 128); at 512, search p99 during a 128-document-batch ingest fell
- * from 1.6-1.9 ms to 1.4-1.5 ms and the build speed held. At 256 a
+ * from 1.6-1.9 ms to 1.4-1.5 ms in scratch runs (not in the full
+ * bench:scale runs) and the build speed held. At 256 a
  * 1,000-document batch can leave the workers without work while the main
  * thread commits it (2 workers built 7% slower).
  */
