@@ -20,6 +20,14 @@ const vectors = randomVectors(COUNT, DIM, 5);
 const labels = Int32Array.from({ length: COUNT }, (_, i) => i);
 const query = vectors.slice(0, DIM);
 
+/** A server hosting `segment`, with the first `rows` vectors written to it. */
+async function hosting(segment: number, rows: number): Promise<SegmentServer> {
+  const server = new SegmentServer(0.2);
+  await server.handle({ type: 'create', segment, spec, capacity: 16 });
+  await server.handle({ type: 'write', segment, labels: labels.subarray(0, rows), vectors: vectors.slice(0, rows * DIM) });
+  return server;
+}
+
 describe('SegmentServer', () => {
   it('answers a search while a large write is still being applied in slices', async () => {
     const server = new SegmentServer(0.2);
@@ -38,9 +46,7 @@ describe('SegmentServer', () => {
   it('discards a dropped segment\'s queued writes, answers its late searches with nothing, and still runs a save queued before the drop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quiver-segment-'));
     try {
-      const server = new SegmentServer(0.2);
-      await server.handle({ type: 'create', segment: 7, spec, capacity: 16 });
-      await server.handle({ type: 'write', segment: 7, labels: labels.subarray(0, 100), vectors: vectors.slice(0, 100 * DIM) });
+      const server = await hosting(7, 100);
       const file = join(dir, 'seg.bin');
       const save = server.handle({ type: 'save', segment: 7, file });
       const big = server.handle({ type: 'write', segment: 7, labels: labels.subarray(100), vectors: vectors.slice(100 * DIM) });
@@ -61,9 +67,7 @@ describe('SegmentServer', () => {
   it('lets changes sent after a save run while the file is checksummed and synced, and saves none of them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quiver-segment-'));
     try {
-      const server = new SegmentServer(0.2);
-      await server.handle({ type: 'create', segment: 3, spec, capacity: 16 });
-      await server.handle({ type: 'write', segment: 3, labels: labels.subarray(0, 100), vectors: vectors.slice(0, 100 * DIM) });
+      const server = await hosting(3, 100);
       const file = join(dir, 'seg.bin');
       const order: string[] = [];
       const save = server.handle({ type: 'save', segment: 3, file }).then((saved) => {
