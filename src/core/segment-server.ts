@@ -26,6 +26,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { hasLabel } from './bitset.js';
 import { HnswIndex, type GraphHits, type HnswParams } from './hnsw-index.js';
 import type { Metric } from './options.js';
 
@@ -103,7 +104,7 @@ async function sealSegmentFile(temp: string, file: string): Promise<SavedSegment
  * that every search allocates, filtered or not.
  */
 function bitsetFilter(allow: Uint32Array): (label: number) => boolean {
-  return (label) => (allow[label >>> 5]! & (1 << (label & 31))) !== 0;
+  return (label) => hasLabel(allow, label);
 }
 
 /** Writes run at half speed for this long after a search arrives. */
