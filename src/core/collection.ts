@@ -4,6 +4,7 @@
  * committed to the store in one transaction, then applied in memory; a
  * rejected batch changes nothing. Every write bumps `version`.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hasLabel, labelsOf } from './bitset.js';
 import { Bm25Index } from './bm25-index.js';
 import { createError } from './errors.js';
@@ -216,11 +217,6 @@ export const HYBRID_DEPTH = 100;
 const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include']);
 const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
 const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
-
-/** Resolves in a later turn of the event loop, after pending I/O callbacks. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 export class Collection {
   readonly name: string;

@@ -33,6 +33,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, rename, rm } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 
 export const SNAPSHOT_FORMAT = 3;
@@ -132,7 +133,7 @@ async function serializeIds(ids: SnapshotContents['ids'], count: number): Promis
     const chunk = new Array<string | null>(Math.min(IDS_CHUNK, count - from));
     for (let i = 0; i < chunk.length; i++) chunk[i] = ids[from + i] ?? null;
     parts.push(JSON.stringify(chunk).slice(1, -1));
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return Buffer.from(`[${parts.join(',')}]`);
 }
