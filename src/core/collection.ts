@@ -605,6 +605,10 @@ export class Collection {
   #approximate(
     query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined,
   ): Ranked | undefined | Promise<Ranked | undefined> {
+    // The labels pending as the search is sent, not as it is answered: a segment answers searches ahead of its
+    // queued writes, so it can answer without a pending label and then acknowledge that label's insert before
+    // the other segments have answered.
+    const pending = this.#hnsw.pendingLabels();
     let graph: GraphHits | Promise<GraphHits>;
     try {
       graph = this.#hnsw.search(query, k, ef, allowed?.bitset);
@@ -612,9 +616,9 @@ export class Collection {
       return this.#graphFailed(error);
     }
     if (graph instanceof Promise) {
-      return graph.then((top) => this.#withPending(top, query, k, allowed), (error: unknown) => this.#graphFailed(error));
+      return graph.then((top) => this.#withPending(top, pending, query, k, allowed), (error: unknown) => this.#graphFailed(error));
     }
-    return this.#withPending(graph, query, k, allowed);
+    return this.#withPending(graph, pending, query, k, allowed);
   }
 
   #graphFailed(error: unknown): undefined {
@@ -622,18 +626,22 @@ export class Collection {
     return undefined;
   }
 
-  /** `graph` with the pending labels (see #approximate) scored in beside it. */
-  #withPending(graph: GraphHits, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): Ranked {
-    if (!this.#open || this.#hnsw.backlog === 0) return graph;
+  /** `graph` with the labels that were `pending` when it was asked (see #approximate) scored in beside it. */
+  #withPending(graph: GraphHits, pending: Int32Array, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): Ranked {
+    if (!this.#open || pending.length === 0) return graph;
     // Graph hits and pending labels are scored together by the kernel, as an exact scan scores them.
     // A label can be both (its insert ran, the acknowledgement is on its way): both copies score the
     // same, so they sort next to each other and the second is dropped after the scan.
-    const pending = this.#hnsw.pendingLabels();
     const candidates = new Int32Array(graph.labels.length + pending.length);
     candidates.set(graph.labels);
     let n = graph.labels.length;
-    if (allowed) {
-      for (const label of pending) if (hasLabel(allowed.bitset, label)) candidates[n++] = label;
+    // The pending list is rebuilt whenever it changes, a delete included: while it is the same list, every label
+    // in it is still live, and otherwise those deleted since the search was sent are skipped.
+    const changed = pending !== this.#hnsw.pendingLabels();
+    if (allowed || changed) {
+      for (const label of pending) {
+        if ((!allowed || hasLabel(allowed.bitset, label)) && (!changed || this.#vectors.has(label))) candidates[n++] = label;
+      }
     } else {
       candidates.set(pending, n);
       n += pending.length;

@@ -17,6 +17,9 @@ const data = randomVectors(COUNT, DIM, 31);
 const row = (i: number) => data.subarray(i * DIM, (i + 1) * DIM);
 const queries = randomVectors(30, DIM, 32);
 const query = (q: number) => queries.subarray(q * DIM, (q + 1) * DIM);
+const BUSY_DIM = 128;
+const BUSY_COUNT = 5_000;
+const busyData = randomVectors(BUSY_COUNT, BUSY_DIM, 33);
 
 const docs = (from: number, to: number, prefix = 'd') =>
   Array.from({ length: to - from }, (_, i) => ({ id: `${prefix}${from + i}`, vector: row(from + i), metadata: { even: (from + i) % 2 === 0 } }));
@@ -47,6 +50,30 @@ describe('HNSW segments on worker threads', () => {
     await col.indexed();
     expect(col.info.indexingBacklog).toBe(0);
     expect((await col.search({ vector: fresh, k: 1, exact: false }))[0]!.id).toBe('fresh');
+  });
+
+  it('finds a fresh write whose segment acknowledged it before the other segment answered', async () => {
+    // A segment answers searches ahead of its queued writes, so it can answer without a pending label and then
+    // acknowledge that label's insert while the other segment is still searching: here the other worker is held
+    // by long searches of a second collection. The search must scan the labels pending when it was sent.
+    const { db, col } = await loaded(2, 2);
+    open.push(db);
+    const busy = await db.createCollection('busy', { dimension: BUSY_DIM, metric: 'l2', hnsw: { segments: 1 } });
+    await busy.upsert(Array.from({ length: BUSY_COUNT }, (_, i) => ({ id: `b${i}`, vector: busyData.subarray(i * BUSY_DIM, (i + 1) * BUSY_DIM) })));
+    await Promise.all([col.indexed(), busy.indexed()]);
+    const long = { vector: busyData.subarray(0, BUSY_DIM), k: BUSY_COUNT, ef: BUSY_COUNT, exact: false, include: [] as [] };
+    for (let round = 0; round < 6; round++) {
+      // Inserts queued just before keep the free worker applying writes, not idle, when the fresh ones arrive.
+      await col.indexed();
+      await col.upsert(docs(0, 60, `pad${round}-`));
+      const held = [0, 1, 2, 3].map(() => busy.search(long));
+      // Two consecutive labels: one lands on each segment, so one of them is on the free worker.
+      const fresh = [0, 1].map((i) => ({ id: `fresh${round}-${i}`, vector: Float32Array.from(row(2 * round + i), (x) => -x) }));
+      await col.upsert(fresh);
+      const hits = await Promise.all(fresh.map(({ vector }) => col.search({ vector, k: 1, exact: false, include: [] })));
+      await Promise.all(held);
+      expect(hits.map((top) => top[0]?.id)).toEqual(fresh.map(({ id }) => id));
+    }
   });
 
   it('never returns a deleted document, even before the workers applied the delete', async () => {
