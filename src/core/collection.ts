@@ -462,7 +462,7 @@ export class Collection {
       throw error;
     }
     if (found instanceof Promise) {
-      return found.then((vector) => this.#answer(checked, allowed, query, vector, clock)).finally(() => this.#giveBackUnitQuery(unit));
+      return found.then((vector) => this.#answer(checked, vector.allowed, query, vector, clock)).finally(() => this.#giveBackUnitQuery(unit));
     }
     try {
       return this.#answer(checked, allowed, query, found, clock);
@@ -556,28 +556,44 @@ export class Collection {
     if (plan.kind !== 'hnsw') {
       const top = this.#exact(query, k, allowed, checked.quantized);
       if (learn) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
-      return { top, plan, fallback: false };
+      return { top, plan, fallback: false, allowed };
     }
     this.#graphSearches++;
     const lesson: GraphLesson | undefined = learn ? { input, started, alone: this.#graphSearches === 1 } : undefined;
-    let approximate: Ranked | undefined | Promise<Ranked | undefined>;
+    // Taken as the search is sent, not as it is answered: a segment answers searches ahead of its queued
+    // writes, so it can answer without a pending label, then acknowledge that label's insert before the
+    // other segments have answered.
+    const pending = this.#hnsw.pendingLabels();
+    const sent = this.#version;
+    let graph: GraphHits | Promise<GraphHits>;
     try {
-      approximate = this.#approximate(query, k, plan.ef, allowed);
+      graph = this.#hnsw.search(query, k, plan.ef, allowed?.bitset);
     } catch (error) {
-      this.#graphSearches--;
-      throw error;
+      return this.#afterGraph(this.#graphFailed(error), query, checked, allowed, candidates, plan, lesson);
     }
-    if (!(approximate instanceof Promise)) return this.#afterGraph(approximate, query, checked, allowed, candidates, plan, lesson);
-    return approximate.then(
-      (graph) => this.#afterGraph(graph, query, checked, allowed, candidates, plan, lesson),
-      (error: unknown) => {
-        this.#graphSearches--;
-        throw error;
+    if (!(graph instanceof Promise)) {
+      return this.#afterGraph(this.#withPending(graph, pending, query, k, allowed, false), query, checked, allowed, candidates, plan, lesson);
+    }
+    return graph.then(
+      (hits) => {
+        if (this.#version === sent) {
+          return this.#afterGraph(this.#withPending(hits, pending, query, k, allowed, false), query, checked, allowed, candidates, plan, lesson);
+        }
+        // Writes landed while the workers searched. Hits are scored again and the filter evaluated again, as of
+        // now: a label deleted since then, or reused by a document the filter does not match, must not come
+        // back, and a replaced vector is scored by its new value.
+        const now = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
+        const top = this.#withPending(hits, pending, query, k, now, true);
+        return this.#afterGraph(top, query, checked, now, now ? now.count : this.count, plan, lesson);
       },
+      (error: unknown) => this.#afterGraph(this.#graphFailed(error), query, checked, allowed, candidates, plan, lesson),
     );
   }
 
-  /** Falls back to the exact scan when the graph gave too few hits, and teaches the planner. */
+  /**
+   * Falls back to the exact scan when the graph gave too few hits (or could
+   * not answer: a worker failed), and teaches the planner.
+   */
   #afterGraph(
     approximate: Ranked | undefined,
     query: Float32Array,
@@ -593,32 +609,7 @@ export class Collection {
     const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
     // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
     if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, (performance.now() - lesson.started) * 1e6);
-    return { top, plan, fallback };
-  }
-
-  /**
-   * The graph's top k plus an exact scan of the labels whose graph insert is
-   * still pending (see SegmentedGraph), so every acknowledged write is
-   * searchable at once. Undefined when the graph could not answer (a worker
-   * failed): the caller scans exactly instead.
-   */
-  #approximate(
-    query: Float32Array, k: number, ef: number, allowed: { bitset: Uint32Array } | undefined,
-  ): Ranked | undefined | Promise<Ranked | undefined> {
-    // The labels pending as the search is sent, not as it is answered: a segment answers searches ahead of its
-    // queued writes, so it can answer without a pending label and then acknowledge that label's insert before
-    // the other segments have answered.
-    const pending = this.#hnsw.pendingLabels();
-    let graph: GraphHits | Promise<GraphHits>;
-    try {
-      graph = this.#hnsw.search(query, k, ef, allowed?.bitset);
-    } catch (error) {
-      return this.#graphFailed(error);
-    }
-    if (graph instanceof Promise) {
-      return graph.then((top) => this.#withPending(top, pending, query, k, allowed), (error: unknown) => this.#graphFailed(error));
-    }
-    return this.#withPending(graph, pending, query, k, allowed);
+    return { top, plan, fallback, allowed };
   }
 
   #graphFailed(error: unknown): undefined {
@@ -626,25 +617,34 @@ export class Collection {
     return undefined;
   }
 
-  /** `graph` with the labels that were `pending` when it was asked (see #approximate) scored in beside it. */
-  #withPending(graph: GraphHits, pending: Int32Array, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined): Ranked {
-    if (!this.#open || pending.length === 0) return graph;
+  /**
+   * `graph` with the labels that were `pending` when it was asked scored in
+   * beside it, so every acknowledged write is searchable at once (see
+   * SegmentedGraph). With `recheck` (writes landed since it was asked),
+   * every candidate must still be live and `allowed`.
+   */
+  #withPending(
+    graph: GraphHits, pending: Int32Array, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined, recheck: boolean,
+  ): Ranked {
+    if (!this.#open || (pending.length === 0 && !recheck)) return graph;
     // Graph hits and pending labels are scored together by the kernel, as an exact scan scores them.
     // A label can be both (its insert ran, the acknowledgement is on its way): both copies score the
     // same, so they sort next to each other and the second is dropped after the scan.
     const candidates = new Int32Array(graph.labels.length + pending.length);
-    candidates.set(graph.labels);
-    let n = graph.labels.length;
-    // The pending list is rebuilt whenever it changes, a delete included: while it is the same list, every label
-    // in it is still live, and otherwise those deleted since the search was sent are skipped.
-    const changed = pending !== this.#hnsw.pendingLabels();
-    if (allowed || changed) {
-      for (const label of pending) {
-        if ((!allowed || hasLabel(allowed.bitset, label)) && (!changed || this.#vectors.has(label))) candidates[n++] = label;
-      }
+    let n = 0;
+    if (recheck) {
+      const keep = (label: number) => this.#vectors.has(label) && (!allowed || hasLabel(allowed.bitset, label));
+      for (const label of graph.labels) if (keep(label)) candidates[n++] = label;
+      for (const label of pending) if (keep(label)) candidates[n++] = label;
     } else {
-      candidates.set(pending, n);
-      n += pending.length;
+      candidates.set(graph.labels);
+      n = graph.labels.length;
+      if (allowed) {
+        for (const label of pending) if (hasLabel(allowed.bitset, label)) candidates[n++] = label;
+      } else {
+        candidates.set(pending, n);
+        n += pending.length;
+      }
     }
     const scored = this.#vectors.search(query, k + graph.labels.length, { candidates: candidates.subarray(0, n) });
     return withoutRepeats(scored, k);
@@ -1320,6 +1320,8 @@ interface VectorOutcome {
   top: Ranked;
   plan: Plan;
   fallback: boolean;
+  /** The filter's allowed set the hits were chosen by: evaluated again when writes landed during a graph search. */
+  allowed: { bitset: Uint32Array; count: number } | undefined;
 }
 
 /** What explain says of the plan: keyword (no vector side), the vector plan, or hybrid. */

@@ -17,15 +17,24 @@ const data = randomVectors(COUNT, DIM, 31);
 const row = (i: number) => data.subarray(i * DIM, (i + 1) * DIM);
 const queries = randomVectors(30, DIM, 32);
 const query = (q: number) => queries.subarray(q * DIM, (q + 1) * DIM);
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A second collection, one segment: `longSearch` holds its worker for milliseconds. */
 const BUSY_DIM = 128;
 const BUSY_COUNT = 5_000;
 const busyData = randomVectors(BUSY_COUNT, BUSY_DIM, 33);
+const longSearch = { vector: busyData.subarray(0, BUSY_DIM), k: BUSY_COUNT, ef: BUSY_COUNT, exact: false, include: [] as [] };
+async function busyCollection(db: Database): Promise<Collection> {
+  const busy = await db.createCollection('busy', { dimension: BUSY_DIM, metric: 'l2', hnsw: { segments: 1 } });
+  await busy.upsert(Array.from({ length: BUSY_COUNT }, (_, i) => ({ id: `b${i}`, vector: busyData.subarray(i * BUSY_DIM, (i + 1) * BUSY_DIM) })));
+  return busy;
+}
 
 const docs = (from: number, to: number, prefix = 'd') =>
   Array.from({ length: to - from }, (_, i) => ({ id: `${prefix}${from + i}`, vector: row(from + i), metadata: { even: (from + i) % 2 === 0 } }));
 
 async function loaded(workers: number, segments: number, path?: string): Promise<{ db: Database; col: Collection }> {
-  const db = await openDatabase({ workers, path, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+  const db = await openDatabase({ workers, path, logger: quiet });
   const col = await db.createCollection('docs', { dimension: DIM, metric: 'cosine', hnsw: { segments } });
   for (let from = 0; from < COUNT; from += 1_000) await col.upsert(docs(from, from + 1_000));
   return { db, col };
@@ -58,15 +67,13 @@ describe('HNSW segments on worker threads', () => {
     // by long searches of a second collection. The search must scan the labels pending when it was sent.
     const { db, col } = await loaded(2, 2);
     open.push(db);
-    const busy = await db.createCollection('busy', { dimension: BUSY_DIM, metric: 'l2', hnsw: { segments: 1 } });
-    await busy.upsert(Array.from({ length: BUSY_COUNT }, (_, i) => ({ id: `b${i}`, vector: busyData.subarray(i * BUSY_DIM, (i + 1) * BUSY_DIM) })));
+    const busy = await busyCollection(db);
     await Promise.all([col.indexed(), busy.indexed()]);
-    const long = { vector: busyData.subarray(0, BUSY_DIM), k: BUSY_COUNT, ef: BUSY_COUNT, exact: false, include: [] as [] };
     for (let round = 0; round < 6; round++) {
       // Inserts queued just before keep the free worker applying writes, not idle, when the fresh ones arrive.
       await col.indexed();
       await col.upsert(docs(0, 60, `pad${round}-`));
-      const held = [0, 1, 2, 3].map(() => busy.search(long));
+      const held = [0, 1, 2, 3].map(() => busy.search(longSearch));
       // Two consecutive labels: one lands on each segment, so one of them is on the free worker.
       const fresh = [0, 1].map((i) => ({ id: `fresh${round}-${i}`, vector: Float32Array.from(row(2 * round + i), (x) => -x) }));
       await col.upsert(fresh);
@@ -74,6 +81,31 @@ describe('HNSW segments on worker threads', () => {
       await Promise.all(held);
       expect(hits.map((top) => top[0]?.id)).toEqual(fresh.map(({ id }) => id));
     }
+  });
+
+  it('never returns a document the filter excludes that took a deleted label while the graph searched', async () => {
+    // One worker hosts both collections: a long search of the second holds it while the search below waits
+    // behind it, and meanwhile the nearest allowed document is deleted and a new one, which the filter
+    // excludes, takes its label. The graph still finds that label by the deleted document's vector.
+    const db = await openDatabase({ workers: 1, logger: quiet });
+    open.push(db);
+    const col = await db.createCollection('docs', { dimension: DIM, metric: 'cosine' });
+    await col.upsert(docs(0, 1_000));
+    const busy = await busyCollection(db);
+    await Promise.all([col.indexed(), busy.indexed()]);
+    const target = query(0);
+    const filtered = { vector: target, k: 3, filter: { even: true }, exact: false, include: ['metadata'] as ['metadata'] };
+    const [nearest] = await col.search(filtered);
+    const held = busy.search(longSearch);
+    const during = col.search(filtered);
+    await col.delete([nearest!.id]);
+    await col.upsert([{ id: 'newcomer', vector: target, metadata: { even: false } }]);
+    const hits = await during;
+    await held;
+    expect(hits.map((hit) => hit.id)).not.toContain('newcomer');
+    expect(hits.map((hit) => hit.id)).not.toContain(nearest!.id);
+    expect(hits).toHaveLength(3);
+    for (const hit of hits) expect(hit.metadata).toEqual({ even: true });
   });
 
   it('never returns a deleted document, even before the workers applied the delete', async () => {
