@@ -43,6 +43,8 @@ export type SegmentRequest =
   | { type: 'remove'; segment: number; labels: Int32Array }
   | { type: 'search'; segment: number; query: Float32Array; k: number; ef: number; allow?: Uint32Array }
   | { type: 'save'; segment: number; file: string }
+  /** Lays the segment out afresh in memory through `file` (see HnswIndex.relayout). */
+  | { type: 'relayout'; segment: number; file: string }
   | { type: 'drop'; segment: number };
 
 /** What a `save` reports: the file's size and checksum, computed where it was written. */
@@ -51,7 +53,12 @@ export interface SavedSegment {
   crc32: number;
 }
 
-export type SegmentReply = GraphHits | SavedSegment | null;
+/** What a `relayout` reports: the size of the file the segment went through. */
+export interface RelaidSegment {
+  bytes: number;
+}
+
+export type SegmentReply = GraphHits | SavedSegment | RelaidSegment | null;
 
 interface Queued {
   request: Exclude<SegmentRequest, { type: 'search' | 'load' | 'create' | 'drop' }>;
@@ -205,27 +212,8 @@ export class SegmentServer {
         head.started = true;
         this.#waitedMs += performance.now() - head.enqueuedAt;
       }
-      if (head.request.type === 'save') {
-        // hnswlib writes the graph on libuv's thread pool, reading it as it goes: the queue (changes only)
-        // waits for that, searches do not. The checksum, fsync and rename read only the file: changes go
-        // on meanwhile, and the reply comes when the file is in place.
-        const { segment, file } = head.request;
-        const temp = `${file}.tmp`;
-        const release = () => {
-          this.#queue.shift();
-          this.#freeIfDropped(segment);
-          this.#drain();
-        };
-        Promise.resolve().then(() => this.#segment(segment).save(temp)).then(
-          () => {
-            release();
-            return sealSegmentFile(temp, file);
-          },
-          (error: Error) => {
-            release();
-            throw error;
-          },
-        ).then((saved) => head.resolve(saved), (error: Error) => head.reject(error));
+      if (head.request.type === 'save' || head.request.type === 'relayout') {
+        this.#holdQueueFor(head as Queued & { request: { type: 'save' | 'relayout' } });
         return;
       }
       let finished: boolean;
@@ -251,7 +239,38 @@ export class SegmentServer {
     this.#draining = false;
   }
 
-  /** Runs (part of) one queued write or remove (saves run in #drain); a write stops early when its slice is used up. */
+  /**
+   * A save or a relayout. hnswlib writes the graph on libuv's thread pool,
+   * reading it as it goes (a relayout then reads the file back into a new
+   * copy): the queue (changes only) waits for that, searches do not. A save's
+   * checksum, fsync and rename read only the file: changes go on meanwhile,
+   * and the reply comes when the file is in place.
+   */
+  #holdQueueFor(head: Queued & { request: { type: 'save' | 'relayout' } }): void {
+    const { segment, file } = head.request;
+    const temp = `${file}.tmp`;
+    const release = () => {
+      this.#queue.shift();
+      this.#freeIfDropped(segment);
+      this.#drain();
+    };
+    // Resolves when the queue may go on, to what finishes the request after that.
+    const held: Promise<() => SegmentReply | Promise<SegmentReply>> = head.request.type === 'save'
+      ? Promise.resolve().then(() => this.#segment(segment).save(temp)).then(() => () => sealSegmentFile(temp, file))
+      : Promise.resolve().then(() => this.#live(segment)?.relayout(file)).then((relaid) => () => relaid ?? { bytes: 0 });
+    held.then(
+      (finish) => {
+        release();
+        return finish();
+      },
+      (error: Error) => {
+        release();
+        throw error;
+      },
+    ).then((reply) => head.resolve(reply), (error: Error) => head.reject(error));
+  }
+
+  /** Runs (part of) one queued write or remove (saves and relayouts: #holdQueueFor); a write stops early when its slice is used up. */
   #step(item: Queued, sliceEnd: number): { finished: boolean; reply: SegmentReply } {
     const request = item.request as Extract<SegmentRequest, { type: 'write' | 'remove' }>;
     switch (request.type) {

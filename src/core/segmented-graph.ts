@@ -14,9 +14,10 @@
  * - `backlog` (pending labels) lets writers slow down to the pace of the
  *   graph builders instead of queueing without bound.
  */
+import { join } from 'node:path';
 import type { GraphHits } from './hnsw-index.js';
 import { LabelStates, LIVE } from './label-states.js';
-import type { SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
+import type { RelaidSegment, SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
 import type { SegmentHost } from './worker-pool.js';
 
 /** Labels per write message: acknowledgements come back steadily during a bulk load. */
@@ -218,6 +219,26 @@ export class SegmentedGraph {
   async save(files: readonly string[]): Promise<SavedSegment[]> {
     this.flush();
     return Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
+  }
+
+  /**
+   * Lays every segment out afresh in memory (HnswIndex.relayout), each
+   * through a temporary file in `dir`, after every change made before this
+   * call. Searches go on meanwhile; later changes wait. A failed relayout
+   * leaves the segment as it was. Resolves to each segment's file size.
+   */
+  async relayout(dir: string): Promise<RelaidSegment[]> {
+    this.flush();
+    const calls = this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'relayout', segment, file: join(dir, `relayout-${process.pid}-${segment}.hnsw`) }) as Promise<RelaidSegment>);
+    // Counted like changes, so close waits for it, but a failure does not fail the graph.
+    this.#inFlight++;
+    const all = Promise.all(calls);
+    const done = () => {
+      this.#inFlight--;
+      this.#wake();
+    };
+    all.then(done, done);
+    return all;
   }
 
   /** Frees the segments' memory on their hosts. */

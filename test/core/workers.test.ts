@@ -210,6 +210,38 @@ describe('HNSW segments on worker threads', () => {
     }
   });
 
+  it('optimize lays the graph out afresh: same answers, tombstones kept, writes during it applied after', async () => {
+    for (const workers of [0, 2]) {
+      const { db, col } = await loaded(workers, 2);
+      open.push(db);
+      await col.delete(['d1', 'd2', 'd3']);
+      await col.indexed();
+      const request = (q: number) => ({ vector: query(q), k: 10, exact: false, include: [] as [] });
+      const before = [];
+      for (let q = 0; q < 10; q++) before.push(await col.search(request(q)));
+      const tombstones = col.info.tombstones;
+
+      const optimized = col.optimize();
+      const during = col.search(request(0));
+      const done = await optimized;
+      // Both segments went through a file: together at least every live vector, at 4 bytes a float.
+      expect(done.segments).toBe(2);
+      expect(done.bytes).toBeGreaterThan((COUNT - 3) * DIM * 4);
+      expect(await during).toEqual(before[0]);
+      for (let q = 0; q < 10; q++) expect(await col.search(request(q))).toEqual(before[q]);
+      expect(col.info.tombstones).toBe(tombstones);
+
+      // A write made during an optimize is applied to the new copy of the graph.
+      const again = col.optimize();
+      const written = col.upsert([{ id: 'late', vector: query(20) }]);
+      await Promise.all([again, written]);
+      await col.indexed();
+      expect((await col.search(request(20)))[0]!.id).toBe('late');
+      expect(await col.get('d2')).toBeNull();
+      expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`relayout-${process.pid}-`))).toEqual([]);
+    }
+  });
+
   it('rejects a bad workers option and a bad segments option with their codes', async () => {
     await expect(openDatabase({ workers: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(openDatabase({ workers: 1.5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
