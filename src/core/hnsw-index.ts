@@ -121,8 +121,12 @@ export class HnswIndex {
       await rm(file, { force: true });
     }
     fresh.setEf(this.#currentEf);
+    const old = this.#index;
     this.#index = fresh;
     this.#capacity = fresh.getMaxElements();
+    // hnswlib-node does not tell V8 how much native memory a graph holds, so a garbage collection that frees the
+    // old copy may be long in coming (rare in a worker thread): initIndex replaces its graph with a one-node one now.
+    old.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
     return { bytes };
   }
 
