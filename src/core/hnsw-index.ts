@@ -124,10 +124,22 @@ export class HnswIndex {
     const old = this.#index;
     this.#index = fresh;
     this.#capacity = fresh.getMaxElements();
-    // hnswlib-node does not tell V8 how much native memory a graph holds, so a garbage collection that frees the
-    // old copy may be long in coming (rare in a worker thread): initIndex replaces its graph with a one-node one now.
-    old.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
+    this.#release(old);
     return { bytes };
+  }
+
+  /** Frees the graph's memory now; the index is unusable after. */
+  free(): void {
+    this.#release(this.#index);
+  }
+
+  /**
+   * hnswlib-node does not tell V8 how much native memory a graph holds, so a
+   * garbage collection that frees it may be long in coming (rare in a worker
+   * thread): initIndex replaces the graph with a one-node one at once.
+   */
+  #release(index: hnswlib.HierarchicalNSW): void {
+    index.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
   }
 
   /** Per-label states to save with the graph (0 absent, 1 live, 2 deleted). */

@@ -197,7 +197,11 @@ export class SegmentServer {
   }
 
   #freeIfDropped(id: number): void {
-    if (this.#dropped.has(id) && !this.#queue.some((item) => item.request.segment === id && item.request.type === 'save')) this.#segments.delete(id);
+    // A save or relayout still reads the graph on libuv's thread pool: it is freed when that one ends.
+    const reading = this.#queue.some((item) => item.request.segment === id && (item.request.type === 'save' || item.request.type === 'relayout'));
+    if (!this.#dropped.has(id) || reading) return;
+    this.#segments.get(id)?.free();
+    this.#segments.delete(id);
   }
 
   /** Applies queued changes in order, yielding to searches every `sliceMs`. */
