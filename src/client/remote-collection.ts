@@ -20,7 +20,7 @@ import { decodeVector, encodeVector } from './vectors.js';
 /** What a library Collection and a RemoteCollection both offer, with the same signatures. */
 export type PortableCollection = Pick<
   Collection,
-  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'search' | 'countWhere' | 'list'
+  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'search' | 'countWhere' | 'list' | 'optimize'
 >;
 
 /** Most searches in one batch request (the server's MAX_BATCH_SEARCHES); longer batches are sent in chunks. */
@@ -119,6 +119,11 @@ export class RemoteCollection implements PortableCollection {
   }
 
   /** Number of documents matching `filter` (all documents without one). */
+  /** Lays the collection's HNSW graph out afresh in the server's memory (the library's `optimize`). */
+  async optimize(): Promise<{ segments: number; bytes: number; seconds: number }> {
+    return (await this.#transport.send('optimize', this.name, {})).json as { segments: number; bytes: number; seconds: number };
+  }
+
   async countWhere(filter?: Record<string, unknown>): Promise<number> {
     const { json } = await this.#transport.send('count', this.name, filter === undefined ? {} : { filter });
     return (json as { count: number }).count;

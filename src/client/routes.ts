@@ -16,6 +16,7 @@ export const ROUTES = {
   createCollection: { method: 'POST', path: '/collections' },
   describeCollection: { method: 'GET', path: '/collections/{name}' },
   dropCollection: { method: 'DELETE', path: '/collections/{name}' },
+  optimize: { method: 'POST', path: '/collections/{name}/optimize' },
   upsert: { method: 'POST', path: '/collections/{name}/documents' },
   getMany: { method: 'POST', path: '/collections/{name}/documents/get' },
   delete: { method: 'POST', path: '/collections/{name}/documents/delete' },

@@ -217,6 +217,21 @@ export const countResult = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/** No options yet: an empty object, so options can be added without a new route. */
+export const optimizeBody = {
+  type: 'object',
+  properties: {},
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const optimizeResult = {
+  type: 'object',
+  description: 'What collection.optimize() laid out afresh: the HNSW segments, the bytes they went through on disk, the seconds taken.',
+  properties: { segments: { type: 'integer' }, bytes: { type: 'integer' }, seconds: { type: 'number' } },
+  required: ['segments', 'bytes', 'seconds'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
 export const listBody = {
   type: 'object',
   properties: {

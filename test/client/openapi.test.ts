@@ -50,6 +50,7 @@ async function exerciseEveryCall(client: QuiverClient): Promise<void> {
   await docs.searchBatch([{ text: 'alpha' }]);
   await docs.countWhere({});
   await docs.list({ limit: 1 });
+  await docs.optimize();
   await docs.delete(['a']);
   await docs.deleteWhere({ missing: true });
   await client.dropCollection('spec');

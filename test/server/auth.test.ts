@@ -44,6 +44,7 @@ const ROUTES: Route[] = [
   { method: 'POST', url: `${docs}/documents`, body: { documents: [{ id: 'new', vector: [1, 2, 3, 4] }] }, write: true, spec: '/collections/{name}/documents' },
   { method: 'POST', url: `${docs}/documents/delete`, body: { ids: ['d1'] }, write: true, spec: '/collections/{name}/documents/delete' },
   { method: 'POST', url: `${docs}/documents/delete`, body: { filter: { group: 2 } }, write: true },
+  { method: 'POST', url: `${docs}/optimize`, body: {}, write: true, spec: '/collections/{name}/optimize' },
   { method: 'DELETE', url: docs, write: true, spec: '/collections/{name}' },
 ];
 

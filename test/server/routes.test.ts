@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.js';
-import { COLLECTION, DIMENSION, SEED_COUNT, expectStatus, makeApp, metricValue, metricValues, seed, seedVector, send, type TestApp } from './helpers.js';
+import { COLLECTION, DIMENSION, SEED_COUNT, errorOf, expectStatus, makeApp, metricValue, metricValues, seed, seedVector, send, type TestApp } from './helpers.js';
 
 let t: TestApp;
 
@@ -43,6 +43,20 @@ describe('collections', () => {
       text: { language: 'en', stemming: true, stopwords: true, cjk: 'both' },
       bm25: { k1: 1.2, b: 0.75 },
     });
+  });
+
+  it('optimize lays the graph out afresh and searches answer as before; an unknown collection is 404', async () => {
+    const search = { vector: seedVector(3), k: 5, exact: false };
+    const before = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, search), 200).json() as { hits: Hit[] };
+    const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/optimize`, {}), 200).json() as { segments: number; bytes: number; seconds: number };
+    expect(reply.segments).toBe(availableParallelism());
+    // Every seeded vector went through the files, at 4 bytes a float.
+    expect(reply.bytes).toBeGreaterThan(SEED_COUNT * DIMENSION * 4);
+    expect(reply.seconds).toBeGreaterThan(0);
+    // A new body each time: the result cache must not answer this one.
+    const after = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { ...search, k: 6 }), 200).json() as { hits: Hit[] };
+    expect(after.hits.slice(0, 5)).toEqual(before.hits);
+    expect(errorOf(expectStatus(await send(t.app, 'POST', '/collections/missing/optimize', {}), 404)).code).toBe('COLLECTION_NOT_FOUND');
   });
 
   it('list shows every collection with its count and version', async () => {
@@ -359,6 +373,7 @@ describe('health, metrics and docs', () => {
         'GET /collections',
         'GET /collections/{name}',
         'DELETE /collections/{name}',
+        'POST /collections/{name}/optimize',
         'POST /collections/{name}/documents',
         'GET /collections/{name}/documents/{id}',
         'POST /collections/{name}/documents/get',

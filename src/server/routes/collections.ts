@@ -1,6 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { collectionInfo, collectionList, collectionParams, createCollectionBody, errorReply, type CollectionParams, type CreateCollectionBody } from '../schemas.js';
+import {
+  collectionInfo,
+  collectionList,
+  collectionParams,
+  createCollectionBody,
+  errorReply,
+  optimizeBody,
+  optimizeResult,
+  type CollectionParams,
+  type CreateCollectionBody,
+} from '../schemas.js';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply };
 
@@ -28,6 +38,20 @@ export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void
       schema: { tags: ['collections'], summary: 'Describe a collection: config, counts, index state.', params: collectionParams, response: { 200: collectionInfo, ...errors } },
     },
     async (request) => ({ ...db.collection(request.params.name).info, state: 'ready' }),
+  );
+
+  app.post<{ Params: CollectionParams }>(
+    '/collections/:name/optimize',
+    {
+      schema: {
+        tags: ['collections'],
+        summary: 'Lay the HNSW graph out afresh in memory, after a bulk load: searches go on, writes wait for it.',
+        params: collectionParams,
+        body: optimizeBody,
+        response: { 200: optimizeResult, ...errors },
+      },
+    },
+    async (request) => db.collection(request.params.name).optimize(),
   );
 
   app.delete<{ Params: CollectionParams }>(
