@@ -118,12 +118,12 @@ export class RemoteCollection implements PortableCollection {
     return results;
   }
 
-  /** Number of documents matching `filter` (all documents without one). */
   /** Lays the collection's HNSW graph out afresh in the server's memory (the library's `optimize`). */
   async optimize(): Promise<{ segments: number; bytes: number; seconds: number }> {
     return (await this.#transport.send('optimize', this.name, {})).json as { segments: number; bytes: number; seconds: number };
   }
 
+  /** Number of documents matching `filter` (all documents without one). */
   async countWhere(filter?: Record<string, unknown>): Promise<number> {
     const { json } = await this.#transport.send('count', this.name, filter === undefined ? {} : { filter });
     return (json as { count: number }).count;
