@@ -25,6 +25,7 @@ export type {
   ListPage,
   ListRequest,
   Logger,
+  OptimizeResult,
   SearchResult,
   SearchField,
   SearchHit,

@@ -32,6 +32,7 @@ export type {
   Explain,
   ListPage,
   ListRequest,
+  OptimizeResult,
   SearchField,
   SearchHit,
   SearchRequest,

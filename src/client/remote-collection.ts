@@ -10,6 +10,7 @@ import type {
   DocumentInput,
   ListPage,
   ListRequest,
+  OptimizeResult,
   SearchHit,
   SearchRequest,
   SearchResult,
@@ -119,8 +120,8 @@ export class RemoteCollection implements PortableCollection {
   }
 
   /** Lays the collection's HNSW graph out afresh in the server's memory (the library's `optimize`). */
-  async optimize(): Promise<{ segments: number; bytes: number; seconds: number }> {
-    return (await this.#transport.send('optimize', this.name, {})).json as { segments: number; bytes: number; seconds: number };
+  async optimize(): Promise<OptimizeResult> {
+    return (await this.#transport.send('optimize', this.name, {})).json as OptimizeResult;
   }
 
   /** Number of documents matching `filter` (all documents without one). */

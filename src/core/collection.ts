@@ -145,6 +145,13 @@ export interface ListPage {
   next: string | null;
 }
 
+/** What `optimize` did: segments laid out afresh, the bytes they went through on disk, the seconds taken. */
+export interface OptimizeResult {
+  segments: number;
+  bytes: number;
+  seconds: number;
+}
+
 export interface CollectionInfo {
   name: string;
   dimension: number;
@@ -818,7 +825,7 @@ export class Collection {
    * temporary directory for the largest segment. Resolves to how many
    * segments went through a file, their bytes in all, and the seconds taken.
    */
-  async optimize(): Promise<{ segments: number; bytes: number; seconds: number }> {
+  async optimize(): Promise<OptimizeResult> {
     this.#checkUsable();
     const started = performance.now();
     // A failed compaction was logged where it failed; the graph it leaves is still worth laying out.
