@@ -455,7 +455,7 @@ export class Collection {
     this.#checkUsable();
     const started = request?.explain === true ? performance.now() : 0;
     const checked = this.#checkSearch(request);
-    const allowed = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
+    const allowed = this.#allowedBy(checked.filter);
     const total = this.count;
     const candidates = allowed ? allowed.count : total;
     const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
@@ -590,7 +590,7 @@ export class Collection {
         // Writes landed while the workers searched. Hits are scored again and the filter evaluated again, as of
         // now: a label deleted since then, or reused by a document the filter does not match, must not come
         // back, and a replaced vector is scored by its new value.
-        const now = checked.filter ? this.#metadataIndex().evaluate(checked.filter) : undefined;
+        const now = this.#allowedBy(checked.filter);
         const top = this.#withPending(hits, pending, query, k, now, true);
         return this.#afterGraph(top, query, checked, now, now ? now.count : this.count, plan, lesson);
       },
@@ -767,6 +767,11 @@ export class Collection {
     this.#metadata?.add(label, metadata);
   }
 
+  /** The documents `filter` allows, as of now (undefined without a filter: every document). */
+  #allowedBy(filter: CompiledFilter | undefined): { bitset: Uint32Array; count: number } | undefined {
+    return filter ? this.#metadataIndex().evaluate(filter) : undefined;
+  }
+
   /** The metadata index, built from the store the first time a filter needs it. */
   #metadataIndex(): MetadataIndex {
     if (this.#metadata) return this.#metadata;
@@ -820,10 +825,11 @@ export class Collection {
    * to a temporary file and read back. A graph built while the process did
    * other work is spread over memory taken in between; laid out afresh it
    * searches as fast as one built alone (bench:layout, 100,000 vectors of
-   * dim 128: 0.89-0.915x before, 1.02-1.06x after). Call it after a bulk load. Searches go on
-   * meanwhile; writes made during it wait for it. Needs free space in the OS
-   * temporary directory for the largest segment. Resolves to how many
-   * segments went through a file, their bytes in all, and the seconds taken.
+   * dim 128: 0.89-0.915x before, 1.02-1.06x after). Call it after a bulk
+   * load. Searches go on meanwhile; writes made during it wait for it. Needs
+   * free space in the OS temporary directory for the largest segment.
+   * Resolves to how many segments went through a file, their bytes in all,
+   * and the seconds taken.
    */
   async optimize(): Promise<OptimizeResult> {
     this.#checkUsable();
