@@ -1,22 +1,23 @@
 // The ABI of kernels.wasm: exported kernels and layout constants only.
-// Every pointer is a byte offset into this module's linear memory; callers
-// own the buffers they pass (allocated with `alloc`).
-//
-// Memory layout used by src/core/kernels.ts:
-// | region            | element | size                         |
-// |-------------------|---------|------------------------------|
-// | vector arena      | f32     | capacity * dim               |
-// | live bitset       | u32     | ceil(capacity / 32)          |
-// | int8 rows         | i8      | capacity * paddedDim (x16)   |
-// | scratch (query,   | f32/i32 | grows with the largest k and |
-// |  bitset, output)  |         | candidate list seen          |
+// Every pointer is a byte offset into the linear memory the module imports
+// (`env.memory`); callers own the buffers they pass. The module allocates
+// nothing: one instance per memory, and src/core/vector/wasm-heap.ts lays
+// out the blocks above `heapBase()`:
+// | region            | element | size                                  |
+// |-------------------|---------|---------------------------------------|
+// | chunk of rows     | u32     | live bitset of the chunk's rows, then |
+// |                   | f32     | rows (capacity * dim), or             |
+// |                   | i8, f32 | int8 codes (capacity * paddedDim) and |
+// |                   |         | squared norms                         |
+// | scratch (query,   | f32/i32 | grows with the largest k and          |
+// |  bitset, output)  |         | candidate list seen                   |
 import { dotSimd, l2sqSimd, cosineSimd, dotI8Simd } from './distance';
 
 export { dotScalar, l2sqScalar, cosineScalar, dotI8Scalar } from './scalar';
 export {
   METRIC_DOT, METRIC_L2,
   scoreBatch, scoreBatchScalar, scoreBatchI8,
-  topkScan, topkLabels, topkScanI8, selectTopK,
+  topkScan, sortHeap, topkLabels, topkScanI8, lastBar, finishI8, selectTopK,
 } from './scan';
 export { normalize, quantizeRows, quantizeQuery } from './quantize';
 
@@ -36,16 +37,11 @@ export function dotI8(row: usize, query16: usize, paddedDim: i32): i32 {
   return dotI8Simd(row, query16, paddedDim);
 }
 
-/** Allocates `size` bytes, 16-byte aligned. */
-export function alloc(size: usize): usize {
-  return heap.alloc(size);
-}
-
-/** Resizes a block from `alloc`, moving it when needed; contents are kept. */
-export function realloc(ptr: usize, size: usize): usize {
-  return heap.realloc(ptr, size);
-}
-
-export function free(ptr: usize): void {
-  heap.free(ptr);
+/**
+ * Where the module's static data ends: memory from here on is the caller's.
+ * The module never allocates; src/core/vector/wasm-heap.ts lays out every
+ * block above this offset.
+ */
+export function heapBase(): usize {
+  return __heap_base;
 }

@@ -35,24 +35,26 @@ export function scoreBatchScalar(metric: i32, query: usize, base: usize, count: 
 }
 
 /**
- * Top k rows of `base` for `query`, skipping rows whose bit is clear in
- * `bitset` (0 = every row). Writes best-first labels and scores; returns
- * how many were found (at most k).
+ * Offers the rows of one block (`count` rows of `base`) to a top-k heap of
+ * `size` entries at `outScores` / `outLabels`, skipping rows whose bit is
+ * clear in `bitset` (0 = every row); row i is offered as label
+ * `labelBase + i`. Returns the heap's new size (at most k). Calls over
+ * several blocks build one heap (a collection's rows lie in chunks, see
+ * src/core/vector); `sortHeap` then orders it best first.
  */
 export function topkScan(
   metric: i32, query: usize, base: usize, count: i32, dim: i32,
-  bitset: usize, k: i32, outLabels: usize, outScores: usize,
+  bitset: usize, k: i32, outLabels: usize, outScores: usize, size: i32, labelBase: i32,
 ): i32 {
   const stride = <usize>dim << 2;
-  let size = 0;
-  let bar: f32 = -Infinity;
+  let bar = threshold(outScores, size, k);
   let row = base;
   if (metric == METRIC_L2) {
     for (let i = 0; i < count; i++, row += stride) {
       if (!allowed(bitset, i)) continue;
       const score = <f32>0 - l2sqSimd(query, row, dim);
       if (score < bar) continue;
-      size = offer(outScores, outLabels, size, k, score, i);
+      size = offer(outScores, outLabels, size, k, score, labelBase + i);
       bar = threshold(outScores, size, k);
     }
   } else {
@@ -60,31 +62,41 @@ export function topkScan(
       if (!allowed(bitset, i)) continue;
       const score = dotSimd(query, row, dim);
       if (score < bar) continue;
-      size = offer(outScores, outLabels, size, k, score, i);
+      size = offer(outScores, outLabels, size, k, score, labelBase + i);
       bar = threshold(outScores, size, k);
     }
   }
-  sortBestFirst(outScores, outLabels, size);
   return size;
 }
 
-/** Top k among the `n` rows listed in `labels` (i32), e.g. a filter's candidates or a re-rank set. */
+/** Orders a heap built by `topkScan` or `topkLabels` best first, in place. */
+export function sortHeap(outLabels: usize, outScores: usize, size: i32): void {
+  sortBestFirst(outScores, outLabels, size);
+}
+
+/**
+ * Offers the `n` rows listed in `labels` (i32) to a top-k heap of `size`
+ * entries, e.g. a filter's candidates or a re-rank set; returns its new
+ * size. Row `label` lies at `table[label >>> shift] + (label & (2^shift - 1)) * dim * 4`:
+ * `table` (u32) holds the start of each chunk of 2^shift rows, so one call
+ * reads rows from every chunk in this memory (callers list only those).
+ */
 export function topkLabels(
-  metric: i32, query: usize, base: usize, dim: i32,
-  labels: usize, n: i32, k: i32, outLabels: usize, outScores: usize,
+  metric: i32, query: usize, table: usize, shift: i32, dim: i32,
+  labels: usize, n: i32, k: i32, outLabels: usize, outScores: usize, size: i32,
 ): i32 {
   const stride = <usize>dim << 2;
-  let size = 0;
-  let bar: f32 = -Infinity;
+  const mask = shift >= 31 ? 0x7fffffff : (1 << shift) - 1;
+  let bar = threshold(outScores, size, k);
   for (let j = 0; j < n; j++) {
     const label = load<i32>(labels + (<usize>j << 2));
-    const row = base + <usize>label * stride;
+    const chunk = <usize>load<u32>(table + (<usize>(<u32>label >>> shift) << 2));
+    const row = chunk + <usize>(label & mask) * stride;
     const score = metric == METRIC_L2 ? <f32>0 - l2sqSimd(query, row, dim) : dotSimd(query, row, dim);
     if (score < bar) continue;
     size = offer(outScores, outLabels, size, k, score, label);
     bar = threshold(outScores, size, k);
   }
-  sortBestFirst(outScores, outLabels, size);
   return size;
 }
 
@@ -114,11 +126,17 @@ const BLOCK_SCORES = memory.data(16, 16);
  * slots cut by quickselect (see topk.ts) rather than through a heap:
  * `outLabels` and `outScores` need room for 2k entries, and `outCapacity`
  * says how many they have (fewer aborts instead of writing past them).
+ *
+ * One buffer spans several calls, one per block of rows: pass the `size`
+ * returned and the bar `lastBar()` gives (0 and -Infinity to start); row i
+ * is offered as label `labelBase + i`. `finishI8` then cuts the buffer to
+ * its k best, sorted best first.
  */
 export function topkScanI8(
   metric: i32, query16: usize, rows: usize, count: i32, paddedDim: i32,
   scale: f32, offset: f32, norms: usize,
   bitset: usize, k: i32, outLabels: usize, outScores: usize, outCapacity: i32,
+  size: i32, bar: f32, labelBase: i32,
 ): i32 {
   // Not assert(): release builds drop asserts, and this one guards the module's own heap.
   if (outCapacity < k << 1) abort('topkScanI8: output buffers need room for 2k entries');
@@ -132,8 +150,6 @@ export function topkScanI8(
   const shift = f32x4.splat(shiftScalar);
   if (k <= 0) return 0;
   const capacity = k << 1;
-  let size = 0;
-  let bar: f32 = -Infinity;
   let row = rows;
   const blockEnd = count & ~3;
   let i = 0;
@@ -153,7 +169,7 @@ export function topkScanI8(
         size = k;
         if (score < bar) continue;
       }
-      size = push(outScores, outLabels, size, score, label);
+      size = push(outScores, outLabels, size, score, labelBase + label);
     }
   }
   for (; i < count; i++, row += stride) {
@@ -166,8 +182,21 @@ export function topkScanI8(
       size = k;
       if (score < bar) continue;
     }
-    size = push(outScores, outLabels, size, score, i);
+    size = push(outScores, outLabels, size, score, labelBase + i);
   }
+  scanBar = bar;
+  return size;
+}
+
+/** The bar the last `topkScanI8` call ended with: pass it to the next call over the same buffer. */
+let scanBar: f32 = -Infinity;
+
+export function lastBar(): f32 {
+  return scanBar;
+}
+
+/** Cuts a buffer filled by `topkScanI8` to its k best, sorted best first; returns how many remain. */
+export function finishI8(outLabels: usize, outScores: usize, size: i32, k: i32): i32 {
   return finishBuffer(outScores, outLabels, size, k);
 }
 

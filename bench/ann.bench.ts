@@ -47,7 +47,6 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { PEERS, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
-import { kernels } from '../src/core/kernels.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
   DEFAULT_HNSW_NS_PER_EF,
@@ -243,8 +242,11 @@ function memory(): MemorySnapshot {
   collectGarbage();
   collectGarbage();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, wasm: kernels().memoryBytes };
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, wasm: quiverWasmBytes() };
 }
+
+/** WebAssembly memory of the Quiver database under test, once it is open. */
+let quiverWasmBytes = (): number => 0;
 
 const MB = 2 ** 20;
 
@@ -1361,6 +1363,7 @@ async function main(): Promise<void> {
   // workers: 0 keeps each collection's one graph on this thread, as every other engine here searches:
   // the same graph as raw hnswlib, one query per call. Multi-core search is bench/scale.bench.ts's subject.
   const db = await openDatabase({ workers: 0 });
+  quiverWasmBytes = () => db.wasmMemoryBytes;
 
   // ---- siftsmall (skipped, with the reason, when ../shared/data lacks it or in a smoke run)
   const skippedDatasets: { name: string; reason: string }[] = [];

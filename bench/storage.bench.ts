@@ -265,18 +265,20 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
       break;
     }
     case 'quiver-open': {
-      const { kernels } = await import('../src/core/kernels.js');
+      const { WasmHeap } = await import('../src/core/vector/wasm-heap.js');
       const { openDatabase } = await import('../src/index.js');
-      // Instantiating the WASM module is the analogue of loading hnswlib's native addon: timed apart.
+      // Compiling the WASM module is the analogue of loading hnswlib's native addon: timed apart.
       const wasmStarted = performance.now();
-      kernels();
+      new WasmHeap(2 ** 20);
       const wasmInitMs = performance.now() - wasmStarted;
       const logger = captureLogger();
       const started = performance.now();
       const db = await openDatabase({ path: args.path as string, logger, workers: WORKERS });
       const collection = db.collection(COLLECTION);
       const ms = performance.now() - started;
-      const memory = await settledMemory(kernels().memoryBytes);
+      // The vector rows are read right after open: wait for them, as the memory figure is about them.
+      await collection.indexed();
+      const memory = await settledMemory(db.wasmMemoryBytes);
       result = { ...blank, ms, wasmInitMs, memory, count: collection.count, log: logger.lines.map((l) => `${l.level}: ${l.message}`) };
       break;
     }
@@ -315,14 +317,15 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
  * reads and CRCs inside `readSnapshot`.
  */
 async function openInPhases(path: string): Promise<ChildResult> {
-  const { kernels } = await import('../src/core/kernels.js');
   const { Store } = await import('../src/core/store.js');
-  const { readArenaMeta, readArenaRows, readSnapshot, verifyGraph } = await import('../src/core/snapshot.js');
-  const { FlatIndex } = await import('../src/core/flat-index.js');
+  const { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph } = await import('../src/core/snapshot.js');
+  const { FlatIndex } = await import('../src/core/vector/flat-index.js');
+  const { VectorMemory } = await import('../src/core/vector/vector-memory.js');
   const { HnswIndex } = await import('../src/core/hnsw-index.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
   const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
-  kernels();
+  const vectorMemory = new VectorMemory();
+  vectorMemory.anyHeap();
   const phases: Record<string, number> = {};
   let mark = performance.now();
   const lap = (name: string) => {
@@ -355,9 +358,10 @@ async function openInPhases(path: string): Promise<ChildResult> {
   if ('problem' in arena) throw new Error(arena.problem);
   lap('arena small sections (states, ids, keyword index) + CRC-32');
 
-  const flat = new FlatIndex(options);
-  let rowsProblem: string | undefined;
-  flat.importFrom(manifest.highWater, (rows, live) => (rowsProblem = readArenaRows(read.snapshot, rows, live)) === undefined);
+  const flat = new FlatIndex(options, vectorMemory, () => undefined);
+  const vectors = readArenaVectors(read.snapshot);
+  if ('problem' in vectors) throw new Error(vectors.problem);
+  const rowsProblem = flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live, vectors.fill);
   if (rowsProblem) throw new Error(rowsProblem);
   lap('(after open, in the background) vector rows straight into WASM memory + CRC-32');
 
@@ -376,7 +380,7 @@ async function openInPhases(path: string): Promise<ChildResult> {
   lap('(on first filter, not at open) metadata index from the store');
 
   const ids = arena.ids;
-  const memory = await settledMemory(kernels().memoryBytes);
+  const memory = await settledMemory(vectorMemory.bytes);
   const count = Math.min(labels.size, ids.length, flat.size, Math.max(...graphs.map((graph) => graph.size)) + changes.length);
   return { ms: null, wasmInitMs: null, count, phases, memory, log: [] };
 }
@@ -558,7 +562,8 @@ async function ingestComponents(
 ): Promise<ComponentRow[]> {
   const { checkId, checkVector, checkText, checkMetadata } = await import('../src/core/validate.js');
   const { normalize } = await import('../src/core/metric.js');
-  const { FlatIndex } = await import('../src/core/flat-index.js');
+  const { FlatIndex } = await import('../src/core/vector/flat-index.js');
+  const { VectorMemory } = await import('../src/core/vector/vector-memory.js');
   const { MetadataIndex } = await import('../src/core/metadata-index.js');
   const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
   const { Store } = await import('../src/core/store.js');
@@ -620,9 +625,9 @@ async function ingestComponents(
       }),
     },
     {
-      component: 'vector arena write (WASM)', variant: 'any', note: 'FlatIndex.add, growing from its initial capacity', samples: [],
+      component: 'vector arena write (WASM)', variant: 'any', note: 'FlatIndex.add, chunk by chunk from the first', samples: [],
       run: timed(() => {
-        const flat = new FlatIndex(options);
+        const flat = new FlatIndex(options, new VectorMemory(), () => undefined);
         for (let i = 0; i < normalisedRows.length; i++) flat.add(i, normalisedRows[i]!);
         sink += flat.size;
         flat.dispose();

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_DOT, KERNEL_L2, VectorArena, kernels } from '../src/core/kernels.js';
+import { readTopK } from '../src/core/vector/top-k.js';
+import { KERNEL_DOT, KERNEL_L2, WasmHeap } from '../src/core/vector/wasm-heap.js';
 
-const k = kernels();
+const k = new WasmHeap();
 const raw = k.raw;
 
 /** Arbitrary vector pairs of length 0..67 with values in [-100, 100]. */
@@ -151,7 +152,7 @@ describe('top-k selection', () => {
           const scores = place(Float32Array.from(values));
           const out = k.alloc(topK * 8);
           const found = raw.selectTopK(scores, values.length, topK, out, out + topK * 4);
-          const result = k.readTopK(out, out + topK * 4, found);
+          const result = readTopK(k, out, out + topK * 4, found);
           const expected = values
             .map((score, label) => ({ score, label }))
             .sort((a, b) => b.score - a.score || a.label - b.label)
@@ -228,11 +229,18 @@ describe('int8 scans', () => {
         const offset = 3;
         for (const metric of [KERNEL_DOT, KERNEL_L2]) {
           const l2 = metric === KERNEL_L2;
-          const found = raw.topkScanI8(
-            metric, s.pq, s.pr, count, paddedDim, scale, offset, l2 ? s.pn : 0,
-            filtered ? s.pb : 0, topK, out, out + topK * 8, 2 * topK,
+          // Two calls over the rows, split at a bitset word where `seed` says, build one buffer: as a scan over chunks does.
+          const split = 32 * (seed % (Math.floor(count / 32) + 1));
+          let size = raw.topkScanI8(
+            metric, s.pq, s.pr, split, paddedDim, scale, offset, l2 ? s.pn : 0,
+            filtered ? s.pb : 0, topK, out, out + topK * 8, 2 * topK, 0, -Infinity, 0,
           );
-          const result = k.readTopK(out, out + topK * 8, found);
+          size = raw.topkScanI8(
+            metric, s.pq, s.pr + split * paddedDim, count - split, paddedDim, scale, offset, l2 ? s.pn + split * 4 : 0,
+            filtered ? s.pb + split / 8 : 0, topK, out, out + topK * 8, 2 * topK, size, raw.lastBar(), split,
+          );
+          const found = raw.finishI8(out, out + topK * 8, size, topK);
+          const result = readTopK(k, out, out + topK * 8, found);
           const expected = s.dots
             .map((dot, label) => ({ label, score: l2 ? 2 * offset + 2 * scale * dot - s.norms[label]! : offset + scale * dot }))
             .filter(({ label }) => !filtered || s.isLive(label))
@@ -251,7 +259,7 @@ describe('int8 scans', () => {
   it('top k refuses output buffers too small for its selection buffer instead of writing past them', () => {
     const s = setUp(16, 40, 7);
     const out = k.alloc(10 * 8);
-    expect(() => raw.topkScanI8(KERNEL_DOT, s.pq, s.pr, 40, 16, 1, 0, 0, 0, 10, out, out + 40, 10)).toThrow(/2k entries/);
+    expect(() => raw.topkScanI8(KERNEL_DOT, s.pq, s.pr, 40, 16, 1, 0, 0, 0, 10, out, out + 40, 10, 0, -Infinity, 0)).toThrow(/2k entries/);
     k.free(out);
     s.free();
   });
@@ -284,32 +292,145 @@ describe('normalisation', () => {
   });
 });
 
-describe('memory growth', () => {
+describe('f32 top k over blocks', () => {
+  const cases = fc.record({
+    dim: fc.integer({ min: 1, max: 40 }),
+    blocks: fc.array(fc.integer({ min: 0, max: 70 }), { minLength: 1, maxLength: 4 }),
+    topK: fc.integer({ min: 1, max: 30 }),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    metric: fc.constantFrom(KERNEL_DOT, KERNEL_L2),
+  });
+
+  /** Small integers: every score is exact in f32, and ties are common. */
+  function integers(length: number, seed: number): Float32Array {
+    let state = seed;
+    return Float32Array.from({ length }, () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return (state % 7) - 3;
+    });
+  }
+
+  function expected(rows: Float32Array, query: Float32Array, dim: number, metric: number, keep: (label: number) => boolean) {
+    const count = rows.length / dim;
+    return Array.from({ length: count }, (_, label) => {
+      let dot = 0;
+      let l2 = 0;
+      for (let d = 0; d < dim; d++) {
+        dot += rows[label * dim + d]! * query[d]!;
+        l2 += (rows[label * dim + d]! - query[d]!) ** 2;
+      }
+      return { label, score: metric === KERNEL_L2 ? 0 - l2 : dot };
+    }).filter(({ label }) => keep(label)).sort((a, b) => b.score - a.score || a.label - b.label);
+  }
+
+  it('blocks scanned one after another (topkScan, then sortHeap) equal a full sort of every row', () => {
+    fc.assert(
+      fc.property(cases, ({ dim, blocks, topK, seed, metric }) => {
+        const total = blocks.reduce((sum, n) => sum + n, 0);
+        const rows = integers(total * dim, seed);
+        const query = integers(dim, seed + 1);
+        const pq = place(query);
+        const out = k.alloc(topK * 8);
+        let size = 0;
+        let first = 0;
+        const placed: number[] = [];
+        for (const n of blocks) {
+          const block = place(rows.subarray(first * dim, (first + n) * dim));
+          placed.push(block);
+          size = raw.topkScan(metric, pq, block, n, dim, 0, topK, out, out + topK * 4, size, first);
+          first += n;
+        }
+        raw.sortHeap(out, out + topK * 4, size);
+        const result = readTopK(k, out, out + topK * 4, size);
+        const want = expected(rows, query, dim, metric, () => true).slice(0, topK);
+        expect(Array.from(result.labels)).toEqual(want.map((e) => e.label));
+        expect(Array.from(result.scores)).toEqual(want.map((e) => e.score));
+        [pq, out, ...placed].forEach((ptr) => k.free(ptr));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('topkLabels reads each label from its chunk through the table', () => {
+    fc.assert(
+      fc.property(cases, fc.integer({ min: 0, max: 3 }), ({ dim, blocks, topK, seed, metric }, shift) => {
+        // Chunks of 2^shift rows, placed apart in memory; a table holds each chunk's start.
+        const per = 2 ** shift;
+        const total = blocks.reduce((sum, n) => sum + n, 0);
+        const rows = integers(total * dim, seed);
+        const query = integers(dim, seed + 1);
+        const chunks = Math.ceil(total / per);
+        const starts = Array.from({ length: chunks }, (_, c) => place(rows.subarray(c * per * dim, Math.min(total, (c + 1) * per) * dim)));
+        const table = k.alloc(Math.max(16, chunks * 4));
+        k.u32.set(starts, table >>> 2);
+        const listed = Int32Array.from({ length: total }, (_, i) => i).filter((label) => (label * 7 + seed) % 3 !== 0);
+        const labels = k.alloc(Math.max(16, listed.length * 4));
+        k.i32.set(listed, labels >>> 2);
+        const pq = place(query);
+        const out = k.alloc(topK * 8);
+        const size = raw.topkLabels(metric, pq, table, shift, dim, labels, listed.length, topK, out, out + topK * 4, 0);
+        raw.sortHeap(out, out + topK * 4, size);
+        const result = readTopK(k, out, out + topK * 4, size);
+        const allowed = new Set(listed);
+        const want = expected(rows, query, dim, metric, (label) => allowed.has(label)).slice(0, topK);
+        expect(Array.from(result.labels)).toEqual(want.map((e) => e.label));
+        [pq, out, table, labels, ...starts].forEach((ptr) => k.free(ptr));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the heap allocator', () => {
   it('views stay valid after linear memory grows', () => {
-    const before = k.memoryBytes;
+    const before = k.bytes;
     const small = place(Float32Array.of(1, 2, 3, 4));
     const big = k.alloc(before * 2);
-    expect(k.memoryBytes).toBeGreaterThan(before);
+    expect(k.bytes).toBeGreaterThan(before);
     expect(Array.from(k.f32.slice(small >>> 2, (small >>> 2) + 4))).toEqual([1, 2, 3, 4]);
     k.free(big);
     k.free(small);
   });
 
-  it('an arena prepares the memory of its next growth in the background, and the growth reuses it', async () => {
-    const dim = 128;
-    const capacity = 16_384; // the next capacity, 24,576 rows, is 12 MB: large enough to prepare
-    const arena = new VectorArena(k, dim, capacity);
-    const row = (label: number) => Float32Array.from({ length: dim }, (_, d) => label + d / 1000);
-    for (let label = 0; label <= capacity / 2; label++) arena.write(label, row(label), false);
-    // Preparing touches 4 MB a turn; give it the turns it needs.
-    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
-    const prepared = k.memoryBytes;
-    for (let label = capacity / 2 + 1; label <= capacity; label++) arena.write(label, row(label), false);
-    expect(arena.capacity).toBeGreaterThan(capacity);
-    // The grown rows lie in memory that existed before the growth: the prepared block.
-    // (The same write starts preparing the growth after this one, which may grow memory again.)
-    expect(arena.rowsPointer + arena.capacity * dim * 4).toBeLessThanOrEqual(prepared);
-    for (const label of [0, 1, capacity / 2, capacity - 1, capacity]) expect(arena.read(label)).toEqual(row(label));
-    arena.dispose();
+  it('grows the memory by the pages a block needs, not by doubling', () => {
+    const heap = new WasmHeap();
+    const block = heap.alloc(10 * 65_536);
+    expect(heap.bytes).toBeLessThanOrEqual(12 * 65_536);
+    heap.free(block);
+  });
+
+  it('reuses freed ranges, merged with their neighbours, before growing', () => {
+    const heap = new WasmHeap();
+    const a = heap.alloc(100_000);
+    const b = heap.alloc(100_000);
+    const c = heap.alloc(100_000);
+    heap.free(a);
+    heap.free(b);
+    const bytes = heap.bytes;
+    // a and b merged: a block of their combined size fits where they were.
+    expect(heap.alloc(190_000)).toBe(a);
+    expect(heap.bytes).toBe(bytes);
+    heap.free(c);
+  });
+
+  it('grows the last block in place, keeping its contents, and moves a block that has a neighbour', () => {
+    const heap = new WasmHeap();
+    const first = heap.alloc(1024);
+    heap.u8.fill(7, first, first + 1024);
+    const last = heap.alloc(1024);
+    heap.u8.fill(9, last, last + 1024);
+    expect(heap.realloc(last, 1_000_000)).toBe(last);
+    const moved = heap.realloc(first, 4096);
+    expect(moved).not.toBe(first);
+    expect(heap.u8.subarray(moved, moved + 1024).every((x) => x === 7)).toBe(true);
+    expect(heap.u8.subarray(last, last + 1024).every((x) => x === 9)).toBe(true);
+  });
+
+  it('answers 0 for a block past its maximum, and is unchanged', () => {
+    const heap = new WasmHeap(4 * 1024 * 1024);
+    const used = heap.usedBytes;
+    expect(heap.alloc(5 * 1024 * 1024)).toBe(0);
+    expect(heap.usedBytes).toBe(used);
+    expect(heap.alloc(3 * 1024 * 1024)).toBeGreaterThan(0);
   });
 });

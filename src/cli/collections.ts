@@ -69,8 +69,10 @@ export async function runStats(argv: readonly string[], io: CliIo): Promise<numb
     return EXIT_OK;
   }
   const unavailable = collections.filter((entry) => entry.state === 'unavailable').length;
+  const degraded = collections.filter((entry) => entry.state === 'degraded').length;
+  const notes = [unavailable > 0 ? `${unavailable} unavailable` : '', degraded > 0 ? `${degraded} degraded` : ''].filter(Boolean);
   const summary: [string, string][] = [
-    ['collections', `${collections.length}${unavailable > 0 ? ` (${unavailable} unavailable)` : ''}`],
+    ['collections', `${collections.length}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`],
     ['documents', formatCount(documents)],
   ];
   if (disk) summary.push(['on disk', describeDisk(disk)]);
@@ -80,8 +82,8 @@ export async function runStats(argv: readonly string[], io: CliIo): Promise<numb
 
 function collectionTable(collections: readonly CollectionStatus[], detailed = false): string {
   if (collections.length === 0) return '(no collections)';
-  const ready = (entry: CollectionStatus, value: (info: Extract<CollectionStatus, { state: 'ready' }>) => string) =>
-    entry.state === 'ready' ? value(entry) : '';
+  const ready = (entry: CollectionStatus, value: (info: Exclude<CollectionStatus, { state: 'unavailable' }>) => string) =>
+    entry.state === 'unavailable' ? '' : value(entry);
   return table(collections, [
     { header: 'name', value: (entry) => entry.name },
     { header: 'state', value: (entry) => entry.state },
@@ -95,8 +97,8 @@ function collectionTable(collections: readonly CollectionStatus[], detailed = fa
           { header: 'version', value: (entry: CollectionStatus) => ready(entry, (info) => formatCount(info.version)), align: 'right' as const },
         ]
       : []),
-    ...(collections.some((entry) => entry.state === 'unavailable')
-      ? [{ header: 'reason', value: (entry: CollectionStatus) => (entry.state === 'unavailable' ? entry.reason : '') }]
+    ...(collections.some((entry) => entry.state !== 'ready')
+      ? [{ header: 'reason', value: (entry: CollectionStatus) => entry.reason ?? '' }]
       : []),
   ]);
 }

@@ -46,8 +46,7 @@ export class RemoteCollection implements PortableCollection {
    */
   async describe(): Promise<CollectionInfo> {
     const { json } = await this.#transport.send('describeCollection', this.name);
-    const { state: _state, ...info } = json as CollectionInfo & { state: string };
-    return info;
+    return json as CollectionInfo;
   }
 
   /** Inserts documents, replacing any with the same id. All or nothing. Vectors travel as base64 float32. */

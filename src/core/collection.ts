@@ -8,18 +8,20 @@ import { tmpdir } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hasLabel, labelsOf } from './bitset.js';
 import { Bm25Index } from './bm25-index.js';
-import { createError } from './errors.js';
+import { createError, isQuiverError } from './errors.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
-import { FlatIndex } from './flat-index.js';
+import { FlatIndex, type TopK } from './vector/flat-index.js';
+import type { VectorMemory } from './vector/vector-memory.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
-import type { GraphHits } from './hnsw-index.js';
-import type { TopK } from './kernels.js';
+import { graphBytesPerNode, type GraphHits } from './hnsw-index.js';
+import type { DocumentCost, MemoryBudget } from './memory-budget.js';
 import { normalize, normalizesAtInsert } from './metric.js';
 import {
   DEFAULT_INITIAL_CAPACITY,
   DEFAULT_K,
   DEFAULT_LIST_LIMIT,
+  INT8_FIT_SAMPLE,
   MAX_BATCH_SIZE,
   MAX_EF,
   MAX_K,
@@ -29,7 +31,7 @@ import {
 } from './options.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
-import { readArenaMeta, readArenaRows, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
+import { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
 import { SegmentedGraph, type SegmentHosting } from './segmented-graph.js';
 import type { Change, DocumentRow, DocumentTable, RowWrite } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
@@ -166,6 +168,25 @@ export interface CollectionInfo {
   tombstones: number;
   /** Documents whose graph insert has not run yet (they are searched exactly meanwhile). */
   indexingBacklog: number;
+  /**
+   * `ready`; or `degraded` when the in-memory index could not be built on
+   * open (`reason` says why): the documents can be read (get, list, count)
+   * and deleted, not searched or written, until the database is reopened
+   * with enough memory.
+   */
+  state: 'ready' | 'degraded';
+  reason?: string;
+  /**
+   * Bytes the in-memory indexes hold: the vectors (f32 rows, or int8 codes)
+   * in WebAssembly memory, and the HNSW graph (estimated from its nodes).
+   */
+  memory: { vectors: number; graph: number };
+}
+
+/** The memory a collection's indexes take: WebAssembly memory for the vectors, and admission of writes (memory-budget.ts). */
+export interface CollectionMemory {
+  vectors: VectorMemory;
+  budget: MemoryBudget;
 }
 
 /** Where and when a collection snapshots its derived state; see Database. */
@@ -236,6 +257,10 @@ export class Collection {
   readonly uid: string;
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
+  readonly #memory: CollectionMemory;
+  readonly #cost: DocumentCost;
+  /** Why the in-memory index could not be built, when it could not (see `info.state`). */
+  #unavailable: string | undefined;
   #flat: FlatIndex;
   /** Set after a snapshot restore until the vector rows are read (see #vectors). */
   #pendingRows: (() => string | undefined) | undefined;
@@ -286,6 +311,7 @@ export class Collection {
     table: DocumentTable,
     version: number,
     persistence: Persistence,
+    memory: CollectionMemory,
     assertUsable: () => void,
   ) {
     this.name = name;
@@ -294,7 +320,9 @@ export class Collection {
     this.#table = table;
     this.#version = version;
     this.#persistence = persistence;
-    this.#flat = new FlatIndex(options);
+    this.#memory = memory;
+    this.#flat = this.#emptyVectors();
+    this.#cost = { vectors: this.#flat.rowBytes, graph: graphBytesPerNode(options.dimension, options.hnsw.m) };
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#bm25 = this.#emptyKeywordIndex();
     this.#assertUsable = assertUsable;
@@ -320,10 +348,24 @@ export class Collection {
 
   get info(): CollectionInfo {
     const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
-    return {
+    const info: CollectionInfo = {
       name: this.name, dimension, metric, quantization, hnsw, text, bm25,
       count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones, indexingBacklog: this.#hnsw.backlog,
+      state: this.#unavailable === undefined ? 'ready' : 'degraded',
+      memory: { vectors: this.#flat.memoryBytes, graph: (this.#hnsw.size + this.#hnsw.tombstones) * this.#cost.graph },
     };
+    if (this.#unavailable !== undefined) info.reason = this.#unavailable;
+    return info;
+  }
+
+  /** What one more document costs the in-memory indexes, in bytes (see MemoryBudget). */
+  get memoryPerDocument(): DocumentCost {
+    return this.#cost;
+  }
+
+  /** Estimated bytes of the in-memory indexes: what a database's memoryLimit counts (none while degraded). */
+  get memoryBytes(): number {
+    return this.#unavailable === undefined ? this.count * (this.#cost.vectors + this.#cost.graph) : 0;
   }
 
   /**
@@ -332,14 +374,16 @@ export class Collection {
    * resolves, and a rejected batch changes nothing.
    */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
-    this.#checkUsable();
+    this.#checkIndexed();
     return this.#queueWrite(async () => {
       // A loop of awaited upserts would otherwise run back to back in one turn of the event
       // loop, holding back I/O and search replies: each write gives them a turn first.
       await nextTurn();
       if (this.#hnsw.backlog > MAX_GRAPH_BACKLOG) await this.#hnsw.backlogBelow(MAX_GRAPH_BACKLOG / 2);
-      this.#checkUsable();
+      this.#checkIndexed();
       const { rows, metadata, freeLeft } = this.#prepareWrites(documents);
+      // Memory first, the store after: a batch that does not fit is rejected with nothing stored.
+      this.#makeRoom(rows);
       const version = this.#version + 1;
       this.#table.put(rows, version);
       this.#freeLabels.length = freeLeft;
@@ -349,6 +393,28 @@ export class Collection {
       this.#afterWrite();
       return { upserted: rows.length, version };
     });
+  }
+
+  /**
+   * Admits a validated batch by memory (memory-budget.ts) and makes room
+   * for its labels in the vector index, before anything is stored. Throws
+   * OUT_OF_MEMORY, saying what ran out and how much the batch needs.
+   */
+  #makeRoom(rows: readonly RowWrite[]): void {
+    let added = 0;
+    let bound = 0;
+    for (const row of rows) {
+      if (!row.replaces) added++;
+      if (row.label >= bound) bound = row.label + 1;
+    }
+    this.#memory.budget.admit(this.name, added, this.#cost, 'write');
+    try {
+      this.#vectors.prepare(bound, rows.map((row) => row.vector));
+    } catch (error) {
+      if (!isQuiverError(error) || error.code !== 'OUT_OF_MEMORY') throw error;
+      const why = error.message.replace(/^Out of memory: /, '').replace(/\.$/, '');
+      throw createError('OUT_OF_MEMORY', `collection '${this.name}' could not make room for ${added} new documents: ${why}; the batch was not stored`);
+    }
   }
 
   /**
@@ -415,10 +481,14 @@ export class Collection {
     if (labels.length === 0) return { deleted: 0, version: this.#version };
     const version = this.#version + 1;
     this.#table.remove(labels, version);
+    // Without an index (a degraded collection) the store and the id maps are all there is to change.
+    const indexed = this.#unavailable === undefined;
     for (const label of labels) {
-      this.#vectors.remove(label);
-      this.#hnsw.remove(label);
-      this.#bm25.remove(label);
+      if (indexed) {
+        this.#vectors.remove(label);
+        this.#hnsw.remove(label);
+        this.#bm25.remove(label);
+      }
       this.#touchedDuringCompaction?.add(label);
       this.#metadata?.remove(label);
       this.#labels.delete(this.#ids[label]!);
@@ -452,7 +522,7 @@ export class Collection {
 
   /** `search`, answered at once unless the vector side waits for worker threads. */
   #searchNow(request: SearchRequest): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
-    this.#checkUsable();
+    this.#checkIndexed();
     const started = request?.explain === true ? performance.now() : 0;
     const checked = this.#checkSearch(request);
     const allowed = this.#allowedBy(checked.filter);
@@ -795,6 +865,7 @@ export class Collection {
    */
   async snapshot(): Promise<boolean> {
     this.#checkUsable();
+    if (this.#unavailable !== undefined) return false;
     return this.#snapshotOnce();
   }
 
@@ -804,9 +875,8 @@ export class Collection {
    * pending documents exactly, so waiting is never needed for correctness).
    */
   async indexed(): Promise<void> {
-    this.#checkUsable();
-    // Rows still to be read from a snapshot load first: a damaged file rebuilds the graph.
-    void this.#vectors;
+    // Reads rows still pending from a snapshot first: a damaged file rebuilds the graph.
+    this.#checkIndexed();
     await this.#hnsw.idle();
   }
 
@@ -832,7 +902,7 @@ export class Collection {
    * and the seconds taken.
    */
   async optimize(): Promise<OptimizeResult> {
-    this.#checkUsable();
+    this.#checkIndexed();
     const started = performance.now();
     // A failed compaction was logged where it failed; the graph it leaves is still worth laying out.
     await this.#compaction?.catch(() => false);
@@ -849,7 +919,7 @@ export class Collection {
    * swap), then snapshots. Resolves to whether a rebuild ran.
    */
   async compact(): Promise<boolean> {
-    this.#checkUsable();
+    this.#checkIndexed();
     this.#compaction ??= this.#rebuildGraph().finally(() => {
       this.#compaction = undefined;
     });
@@ -859,9 +929,21 @@ export class Collection {
   /**
    * @internal Builds the in-memory state: from a snapshot (ids, vectors,
    * graph) plus the store's newer changes, or from the store alone when no
-   * valid snapshot exists. The metadata index is built on first use.
+   * valid snapshot exists. The metadata index is built on first use. When
+   * the state cannot be built (too little memory, a store whose rows cannot
+   * be indexed), the collection opens degraded: its documents can be read
+   * and deleted, and `info.reason` says why search is unavailable.
    */
   async load(): Promise<void> {
+    try {
+      this.#memory.budget.admit(this.name, this.#table.count(), this.#cost, 'open');
+      await this.#build();
+    } catch (error) {
+      this.#degrade(messageOf(error));
+    }
+  }
+
+  async #build(): Promise<void> {
     const { dir, log } = this.#persistence;
     if (dir !== undefined) {
       const started = performance.now();
@@ -878,6 +960,22 @@ export class Collection {
     this.#rebuildFromStore();
   }
 
+  /**
+   * Drops the in-memory index that could not be built and serves the
+   * documents from the store alone: ids are mapped (get, list, delete work),
+   * search and upsert answer INDEX_UNAVAILABLE with `reason`.
+   */
+  #degrade(reason: string): void {
+    this.#reset();
+    this.#unavailable = reason;
+    for (const { label, id } of this.#table.ids()) {
+      this.#ids[label] = id;
+      this.#labels.set(id, label);
+    }
+    this.#collectFreeLabels();
+    this.#persistence.log.error(`collection '${this.name}' cannot be searched: ${reason}; its ${this.count} documents can still be read and deleted`);
+  }
+
   /** Tries the snapshot in `dir`; returns why it could not be used, or undefined when restored. */
   async #restore(dir: string): Promise<string | undefined> {
     const checked = readSnapshot(dir, { dimension: this.options.dimension, maxVersion: this.#version });
@@ -885,6 +983,8 @@ export class Collection {
     const { manifest, graphFiles } = checked.snapshot;
     const meta = readArenaMeta(checked.snapshot);
     if ('problem' in meta) return meta.problem;
+    const vectors = readArenaVectors(checked.snapshot);
+    if ('problem' in vectors) return vectors.problem;
     // The segments load on their hosts (hnswlib reads on libuv's thread pool) while this
     // thread checks the graph files' checksums; a graph failing its check is never used.
     const graph = SegmentedGraph.load(this.#graphSpec(), this.#persistence.hosting, graphFiles, meta.states, this.#onGraphError);
@@ -921,8 +1021,9 @@ export class Collection {
     // The vectors for exact scans are the largest part: with nothing to replay they load
     // right after open (or at the first exact search, write or snapshot, whichever is first).
     const loadRows = (): string | undefined => {
-      let problem: string | undefined;
-      this.#flat.importFrom(manifest.highWater, (rows, live) => (problem = readArenaRows(checked.snapshot, rows, live)) === undefined);
+      const problem = this.#flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live, vectors.fill);
+      // An int8 collection restored from f32 rows (format 3) encodes them now.
+      if (problem === undefined) this.#flat.prepare(vectors.highWater);
       return problem;
     };
     if (changes.length > 0) {
@@ -961,9 +1062,14 @@ export class Collection {
     const count = this.#table.count();
     this.#hnsw.drop();
     this.#hnsw = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, count));
-    this.#flat.reserve(this.#table.maxLabel() + 1);
     this.#changedSinceSnapshot = count;
-    for (const { label, id, vector, text } of this.#table.scan()) this.#index(label, id, vector, text);
+    let indexed = 0;
+    for (const { label, id, vector, text } of this.#table.scan()) {
+      // An int8 collection fits its codes once INT8_FIT_SAMPLE rows are in (FlatIndex.prepare).
+      if (indexed++ % INT8_FIT_SAMPLE === 0) this.#flat.prepare(label + 1);
+      this.#index(label, id, vector, text);
+    }
+    this.#flat.prepare(this.#flat.labelBound);
     this.#collectFreeLabels();
   }
 
@@ -1002,12 +1108,21 @@ export class Collection {
     const pending = this.#pendingRows;
     if (pending !== undefined) {
       this.#pendingRows = undefined;
-      const problem = pending();
+      let problem: string | undefined;
+      try {
+        problem = pending();
+      } catch (error) {
+        problem = `snapshot vectors could not be read (${messageOf(error)})`;
+      }
       if (problem !== undefined) {
         this.#persistence.log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);
-        this.#reset();
-        this.#rebuildFromStore();
-        this.#snapshotVersion = 0;
+        try {
+          this.#reset();
+          this.#rebuildFromStore();
+          this.#snapshotVersion = 0;
+        } catch (error) {
+          this.#degrade(messageOf(error));
+        }
       }
     }
     return this.#flat;
@@ -1017,7 +1132,7 @@ export class Collection {
   #reset(): void {
     this.#pendingRows = undefined;
     this.#flat.dispose();
-    this.#flat = new FlatIndex(this.options);
+    this.#flat = this.#emptyVectors();
     this.#hnsw.drop();
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#bm25 = this.#emptyKeywordIndex();
@@ -1025,6 +1140,16 @@ export class Collection {
     this.#ids = [];
     this.#freeLabels = [];
   }
+
+  #emptyVectors(): FlatIndex {
+    return new FlatIndex(this.options, this.#memory.vectors, this.#storedVector);
+  }
+
+  /** A label's vector read from the store, as the vector index holds it (normalised for cosine): int8 collections re-rank with it. */
+  readonly #storedVector = (label: number): Float32Array | undefined => {
+    const vector = this.#table.vectorOf(label);
+    return vector && normalizesAtInsert(this.options.metric) ? normalize(vector) : vector;
+  };
 
   #emptyKeywordIndex(): Bm25Index {
     return new Bm25Index({ text: this.options.text, bm25: this.options.bm25 });
@@ -1051,26 +1176,28 @@ export class Collection {
    */
   async #writeSnapshot(force = false): Promise<boolean> {
     const { dir, log } = this.#persistence;
-    if (dir === undefined || (!force && this.#version === this.#snapshotVersion)) return false;
+    if (dir === undefined || this.#unavailable !== undefined || (!force && this.#version === this.#snapshotVersion)) return false;
     const started = performance.now();
     const version = this.#version;
     const changed = this.#changedSinceSnapshot;
-    const { live, highWater } = this.#vectors.exportViews();
+    const flat = this.#vectors;
+    const vectors = flat.snapshot();
+    const { highWater } = vectors;
     const graph = this.#hnsw;
     const ids = this.#ids.slice(0, highWater);
     const states = graph.states.slice(0, highWater);
-    const flat = this.#flat;
-    const rowBytes = this.options.dimension * Float32Array.BYTES_PER_ELEMENT;
+    const form = flat.form;
+    const sections = vectors.sections.map(({ bytes, read }) => ({
+      bytes,
+      read: (offset: number, length: number) => {
+        if (!this.#open || flat !== this.#flat || flat.form !== form) throw new Error('the collection closed or its vectors changed form during the snapshot');
+        return read(offset, length);
+      },
+    }));
     await writeSnapshot(dir, {
       version,
       dimension: this.options.dimension,
-      highWater,
-      rowsBytes: highWater * rowBytes,
-      readRows: (offset, length) => {
-        if (!this.#open || flat !== this.#flat) throw new Error('the collection closed during the snapshot');
-        return flat.exportViews().rows.subarray(offset, offset + length);
-      },
-      live: live.slice(),
+      vectors: { ...vectors, sections },
       states,
       ids,
       keyword: this.#bm25.serialize(),
@@ -1130,8 +1257,9 @@ export class Collection {
           fresh.drop();
           return false;
         }
-        if (touched.has(label) || !this.#vectors.has(label)) continue;
-        fresh.add(label, this.#vectors.vector(label));
+        if (touched.has(label)) continue;
+        const vector = this.#vectors.vector(label);
+        if (vector) fresh.add(label, vector);
         if (performance.now() - sliceStart > COMPACTION_SLICE_MS) {
           await nextTurn();
           sliceStart = performance.now();
@@ -1141,7 +1269,8 @@ export class Collection {
       await fresh.idle();
       // Catch up with writes made during the rebuild, synchronously, then swap.
       for (const label of touched) {
-        if (this.#vectors.has(label)) fresh.add(label, this.#vectors.vector(label));
+        const vector = this.#vectors.vector(label);
+        if (vector) fresh.add(label, vector);
         else fresh.remove(label);
       }
     } catch (error) {
@@ -1191,6 +1320,14 @@ export class Collection {
   #checkUsable(): void {
     this.#assertUsable();
     if (!this.#open) throw createError('COLLECTION_NOT_FOUND', this.name);
+  }
+
+  /** `#checkUsable`, and the in-memory index must be there: searches and upserts need it. */
+  #checkIndexed(): void {
+    this.#checkUsable();
+    // Vector rows still to be read from a snapshot are read now: if that fails, the collection degrades here.
+    if (this.#pendingRows !== undefined) void this.#vectors;
+    if (this.#unavailable !== undefined) throw createError('INDEX_UNAVAILABLE', this.name, this.#unavailable);
   }
 
   /**
@@ -1306,6 +1443,10 @@ function lowerBound(values: Int32Array, target: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function checkBatchSize(size: number): void {

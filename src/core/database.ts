@@ -5,7 +5,10 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Collection, type CollectionInfo, type Logger, type Persistence } from './collection.js';
+import { Collection, type CollectionInfo, type CollectionMemory, type Logger, type Persistence } from './collection.js';
+import { MemoryBudget } from './memory-budget.js';
+import { VectorMemory } from './vector/vector-memory.js';
+import { MAX_HEAP_BYTES } from './vector/wasm-heap.js';
 import { createError, QuiverError } from './errors.js';
 import {
   COLLECTION_NAME_PATTERN,
@@ -42,16 +45,34 @@ export interface DatabaseOptions {
    * calling thread (no threads; lowest latency for one query at a time).
    */
   workers?: number;
+  /**
+   * Bytes the in-memory indexes of all collections may hold: vectors (f32
+   * rows, or int8 codes) and HNSW graphs, estimated per document (see
+   * `info.memory`). A write that would pass it is rejected whole with
+   * OUT_OF_MEMORY, nothing stored; a collection that does not fit on open
+   * opens degraded (readable, not searchable). Default: no limit but the
+   * machine's (writes are also rejected when they would leave the machine
+   * less than a tenth of its memory, at most 1 GiB, free).
+   */
+  memoryLimit?: number;
+  /**
+   * How vectors are laid out in WebAssembly memory; the defaults suit every
+   * size. `chunkBytes`: target size of one chunk of a collection's rows
+   * (default 8 MiB); `heapBytes`: largest WebAssembly memory before another
+   * is added (default and most: 2 GiB less 64 KiB).
+   */
+  vectorMemory?: { chunkBytes?: number; heapBytes?: number };
 }
 
-/** A collection that failed to open: it reports why, and can be dropped. */
+/** A collection that failed to open (its stored configuration is unreadable): it reports why, and can be dropped. */
 export interface UnavailableCollection {
   name: string;
   state: 'unavailable';
   reason: string;
 }
 
-export type CollectionStatus = (CollectionInfo & { state: 'ready' }) | UnavailableCollection;
+/** A collection's info (`state` ready or degraded), or why it could not be opened at all. */
+export type CollectionStatus = CollectionInfo | UnavailableCollection;
 
 type Entry = { id: number; collection: Collection } | { id: number; unavailable: string };
 
@@ -72,14 +93,19 @@ export class Database {
   /** Worker threads hosting HNSW segments; 0: segments stay on this thread. */
   readonly workers: number;
   readonly #hosting: SegmentHosting;
+  readonly #memory: CollectionMemory;
   #closed = false;
 
-  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number) {
+  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number, memory: MemorySettings) {
     this.#store = store;
     this.path = path;
     this.#log = log;
     this.#snapshotAfter = snapshotAfter;
     this.workers = workers;
+    this.#memory = {
+      vectors: new VectorMemory(memory.vectorMemory),
+      budget: new MemoryBudget(memory.memoryLimit, () => this.#indexBytes()),
+    };
     if (workers === 0) {
       const local = localHost();
       this.#hosting = { inline: true, host: () => local };
@@ -93,6 +119,18 @@ export class Database {
     return this.#store.checkpoints;
   }
 
+  /** Bytes of WebAssembly memory the database's vectors take (all heaps, used or free). */
+  get wasmMemoryBytes(): number {
+    return this.#memory.vectors.bytes;
+  }
+
+  /** The estimated bytes of every collection's in-memory indexes: what `memoryLimit` counts. */
+  #indexBytes(): number {
+    let bytes = 0;
+    for (const entry of this.#collections.values()) if ('collection' in entry) bytes += entry.collection.memoryBytes;
+    return bytes;
+  }
+
   /** Queue depth and waiting time of the worker threads (undefined with `workers: 0`). */
   get workerStats(): PoolStats | undefined {
     return this.workers === 0 ? undefined : sharedPool(this.workers).stats;
@@ -102,13 +140,16 @@ export class Database {
   static async open(options: DatabaseOptions): Promise<Database> {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
     const {
-      path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, workers = availableParallelism(), ...rest
+      path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, workers = availableParallelism(),
+      memoryLimit, vectorMemory, ...rest
     } = options as Record<string, unknown>;
     const problems = Object.keys(rest).map((key) => `unknown option '${key}'`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) problems.push('path must be a non-empty string');
     if (durability !== 'process' && durability !== 'fsync') problems.push(`durability must be 'process' or 'fsync', got ${String(durability)}`);
     if (!isIntegerIn(snapshotAfter, 1, Number.MAX_SAFE_INTEGER)) problems.push('snapshotAfter must be a positive integer');
     if (!isIntegerIn(workers, 0, MAX_WORKERS)) problems.push(`workers must be an integer from 0 to ${MAX_WORKERS}, got ${String(workers)}`);
+    if (memoryLimit !== undefined && !isIntegerIn(memoryLimit, 1, Number.MAX_SAFE_INTEGER)) problems.push(`memoryLimit must be a positive integer of bytes, got ${String(memoryLimit)}`);
+    problems.push(...checkVectorMemory(vectorMemory));
     const log = logger as Logger;
     if (typeof log?.info !== 'function' || typeof log.warn !== 'function' || typeof log.error !== 'function') {
       problems.push('logger must have info, warn and error methods');
@@ -116,7 +157,8 @@ export class Database {
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
 
     const store = Store.open(path as string | undefined, durability as Durability);
-    const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number);
+    const memory = { memoryLimit: memoryLimit as number | undefined, vectorMemory: vectorMemory as MemorySettings['vectorMemory'] };
+    const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number, memory);
     for (const stored of store.collections()) {
       let collection: Collection | undefined;
       try {
@@ -144,7 +186,11 @@ export class Database {
     return this.#makeCollection(stored, resolved);
   }
 
-  /** The collection with this name; throws COLLECTION_NOT_FOUND, or COLLECTION_UNAVAILABLE when it failed to open. */
+  /**
+   * The collection with this name; throws COLLECTION_NOT_FOUND, or
+   * COLLECTION_UNAVAILABLE when it could not be opened at all. A collection
+   * whose index could not be built is returned degraded (see `info.state`).
+   */
   collection(name: string): Collection {
     this.#assertOpen();
     const entry = this.#collections.get(name);
@@ -158,13 +204,11 @@ export class Database {
     return this.#collections.has(name);
   }
 
-  /** Every collection with its counts and settings; ones that failed to open say why. */
+  /** Every collection with its counts and settings; degraded ones and ones that failed to open say why. */
   listCollections(): CollectionStatus[] {
     this.#assertOpen();
     return [...this.#collections.entries()].map(([name, entry]) =>
-      'unavailable' in entry
-        ? { name, state: 'unavailable', reason: entry.unavailable }
-        : { ...entry.collection.info, state: 'ready' },
+      'unavailable' in entry ? { name, state: 'unavailable', reason: entry.unavailable } : entry.collection.info,
     );
   }
 
@@ -217,6 +261,7 @@ export class Database {
     // Searches and changes still running on the worker threads finish first: a process that ends
     // while a worker is inside a graph call aborts (see SegmentedGraph.settled).
     await Promise.all(closing.map((collection) => collection.settled()));
+    this.#memory.vectors.dispose();
     await this.#store.stopCheckpointer();
     this.#store.close();
   }
@@ -233,7 +278,7 @@ export class Database {
       log: this.#log,
       hosting: this.#hosting,
     };
-    const collection = new Collection(name, uid, options, this.#store.documents(id), version, persistence, () => this.#assertOpen());
+    const collection = new Collection(name, uid, options, this.#store.documents(id), version, persistence, this.#memory, () => this.#assertOpen());
     this.#collections.set(name, { id, collection });
     return collection;
   }
@@ -245,6 +290,23 @@ export class Database {
   #assertOpen(): void {
     if (this.#closed) throw createError('DATABASE_CLOSED');
   }
+}
+
+interface MemorySettings {
+  memoryLimit: number | undefined;
+  vectorMemory: { chunkBytes?: number; heapBytes?: number } | undefined;
+}
+
+function checkVectorMemory(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!isPlainObject(value)) return ['vectorMemory must be an object'];
+  const { chunkBytes, heapBytes, ...rest } = value;
+  const problems = Object.keys(rest).map((key) => `unknown option 'vectorMemory.${key}'`);
+  if (chunkBytes !== undefined && !isIntegerIn(chunkBytes, 1024, 2 ** 30)) problems.push('vectorMemory.chunkBytes must be an integer from 1024 to 2^30');
+  if (heapBytes !== undefined && !isIntegerIn(heapBytes, 1024 * 1024, MAX_HEAP_BYTES)) {
+    problems.push(`vectorMemory.heapBytes must be an integer from 2^20 to ${MAX_HEAP_BYTES}`);
+  }
+  return problems;
 }
 
 function checkName(name: unknown): asserts name is string {

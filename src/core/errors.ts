@@ -27,6 +27,10 @@ export const ERRORS = {
   COLLECTION_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' could not be opened: ${reason}. Other collections are unaffected.`,
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
+  OUT_OF_MEMORY: (what: string) => `Out of memory: ${what}.`,
+  INDEX_UNAVAILABLE: (name: string, reason: string) =>
+    `Collection '${name}' cannot be searched or written: its in-memory index could not be built (${reason}). ` +
+    'Its documents can still be read (get, list) and deleted; free memory (or raise memoryLimit) and reopen the database to search it.',
 
   // Raised by the HTTP layer (src/server); listed here so every reply's code comes from one table.
   INVALID_REQUEST: (problem: string) => `Invalid request: ${problem}.`,

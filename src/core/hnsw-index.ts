@@ -43,6 +43,20 @@ function newGraph(metric: Metric, dimension: number): hnswlib.HierarchicalNSW {
 
 const GROWTH = 2;
 
+/**
+ * Bytes hnswlib holds per node of a graph with `m` links per node, from its
+ * layout (hnswalg.h): the base layer's row (2m links, their count, the f32
+ * vector, the 8-byte label), the node's level and mutex, its entry in the
+ * label map, and the upper layers' links (a node has an upper layer with
+ * probability 1/m, and (m + 1) * 4 bytes of links on each).
+ */
+export function graphBytesPerNode(dimension: number, m: number): number {
+  const baseLayer = 2 * m * 4 + 4 + dimension * 4 + 8;
+  const bookkeeping = 4 + 40 + 8 + 48;
+  const upperLayers = ((m + 1) * 4) / Math.max(1, m - 1);
+  return Math.ceil(baseLayer + bookkeeping + upperLayers);
+}
+
 export class HnswIndex {
   readonly dimension: number;
   readonly params: HnswParams;

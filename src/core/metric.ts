@@ -6,7 +6,7 @@
  * | dot    | as given            | dot product                    |
  * | l2     | as given            | negated squared L2 distance    |
  */
-import { KERNEL_DOT, KERNEL_L2, type KernelMetric } from './kernels.js';
+import { KERNEL_DOT, KERNEL_L2, type KernelMetric } from './vector/wasm-heap.js';
 import type { Metric } from './options.js';
 
 export function kernelMetric(metric: Metric): KernelMetric {

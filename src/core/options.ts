@@ -44,6 +44,14 @@ export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const DEFAULT_RERANK = 4;
 export const MAX_RERANK = 100;
 /**
+ * An int8 collection keeps f32 rows until it holds this many, then fits the
+ * codes' per-dimension ranges to them, encodes them and frees them: from
+ * then on its exact scans read codes only and re-rank from the store. A
+ * later vector outside the fitted ranges is clamped (the re-rank restores
+ * the order); `optimize()` refits the ranges to every row.
+ */
+export const INT8_FIT_SAMPLE = 4096;
+/**
  * HNSW defaults, chosen for recall (siftsmall recall@10 >= 0.95 with margin):
  * `m` links per node (memory ~ m * 8 bytes per vector; more = better recall,
  * slower build), `efConstruction` candidates kept while inserting (more =
@@ -67,7 +75,7 @@ export const MAX_EF = 10_000;
 export const DEFAULT_SNAPSHOT_AFTER = 20_000;
 /** Compaction rebuilds the graph once tombstones pass this fraction of it (Qdrant uses 20%). */
 export const DEFAULT_COMPACT_AT = 0.2;
-/** Rows the vector arena holds before its first growth; it grows by half each time after. */
+/** Labels an empty HNSW graph has room for (it doubles when full), and the most rows a new chunk of vectors starts with. */
 export const DEFAULT_INITIAL_CAPACITY = 1024;
 
 export function isIntegerIn(value: unknown, min: number, max: number): value is number {

@@ -15,28 +15,35 @@
  *
  * | file                  | contents                                      |
  * |-----------------------|-----------------------------------------------|
- * | manifest.json         | format, version, dimension, file table        |
+ * | manifest.json         | format, version, dimension, encoding, files   |
  * | hnsw.<version>.<i>.bin| segment i of the graph, hnswlib's own format   |
- * | arena.<version>.bin   | f32 rows, live bitset, HNSW label states, ids, |
- * |                       | the BM25 index (bm25-index.ts's own format)    |
+ * | arena.<version>.bin   | vector rows (f32, or int8 codes), their norms  |
+ * |                       | and int8 ranges (int8 only), live bitset, HNSW |
+ * |                       | label states, ids, the BM25 index              |
  *
  * Writing never blocks the event loop for long: segment files are written
- * by the threads that host them, and the arena file a chunk at a time. The
- * rows are read from WebAssembly memory chunk by chunk while writes go on,
+ * by the threads that host them, and the arena file a piece at a time. The
+ * rows are read from WebAssembly memory piece by piece while writes go on,
  * so a row changed after `version` may hold its newer vector: harmless, as
  * every change after `version` is replayed from the store on open. The
  * small sections (live bitset, states, ids, keyword index) are copied at
- * `version`. On open, rows are read straight into WebAssembly memory; the ids
- * (a JSON array indexed by label, null for free labels) spare the open a
- * scan of the store.
+ * `version`. On open, rows are read straight into WebAssembly memory, chunk
+ * by chunk (vector/chunks.ts); the ids (a JSON array indexed by label, null
+ * for free labels) spare the open a scan of the store.
+ *
+ * Format 3 (before int8 collections kept codes only) had no `encoding`,
+ * `norms` or `quantizer`: it is read as f32 rows.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, rename, rm } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
+import type { VectorSnapshot } from './vector/flat-index.js';
 
-export const SNAPSHOT_FORMAT = 3;
+export const SNAPSHOT_FORMAT = 4;
+/** Older formats this one still reads. */
+const READABLE_FORMATS = new Set([3, SNAPSHOT_FORMAT]);
 const MANIFEST = 'manifest.json';
 
 interface FileEntry {
@@ -46,14 +53,20 @@ interface FileEntry {
 }
 
 /** The arena file's sections, in file order. */
-export const ARENA_SECTIONS = ['rows', 'live', 'states', 'ids', 'keyword'] as const;
+export const ARENA_SECTIONS = ['rows', 'norms', 'quantizer', 'live', 'states', 'ids', 'keyword'] as const;
 export type ArenaSection = (typeof ARENA_SECTIONS)[number];
+/** Format 3's sections. */
+const FORMAT_3_SECTIONS: readonly ArenaSection[] = ['rows', 'live', 'states', 'ids', 'keyword'];
+/** The per-row sections of each encoding, in file order. */
+const ROW_SECTIONS = { f32: ['rows'], int8: ['rows', 'norms'] } as const satisfies Record<string, readonly ArenaSection[]>;
 
 export interface SnapshotManifest {
   format: number;
   /** The collection version (store sequence number) the snapshot reflects. */
   version: number;
   dimension: number;
+  /** How the rows section holds the vectors: f32 rows, or int8 codes (with norms and ranges). Absent in format 3: f32. */
+  encoding?: VectorSnapshot['encoding'];
   /** Arena rows (one past the highest label) and section sizes in the arena file. */
   highWater: number;
   /** Byte size and CRC-32 of each arena section, in file order, so sections can be read and checked separately. */
@@ -64,12 +77,12 @@ export interface SnapshotManifest {
 export interface SnapshotContents {
   version: number;
   dimension: number;
-  highWater: number;
-  /** Size of the rows section in bytes. */
-  rowsBytes: number;
-  /** `length` bytes of the rows section from `offset`: a fresh view of WebAssembly memory, valid until the next await. */
-  readRows: (offset: number, length: number) => Uint8Array;
-  live: Uint8Array;
+  /**
+   * The vectors (vector/flat-index.ts): each per-row section's `read` gives
+   * a fresh view of WebAssembly memory of at most `length` bytes from
+   * `offset` (fewer where a chunk ends), valid until the next await.
+   */
+  vectors: VectorSnapshot;
   states: Uint8Array;
   /** Ids by label (null or undefined where free; missing past the end), a copy taken at `version`. */
   ids: readonly (string | null | undefined)[];
@@ -96,18 +109,23 @@ export async function writeSnapshot(dir: string, contents: SnapshotContents): Pr
   const graphs = contents.saveGraphs(graphNames.map((name) => join(dir, name)));
   graphs.catch(() => {});
 
-  const ids = await serializeIds(contents.ids, contents.highWater);
-  const small = [contents.live, contents.states, ids, contents.keyword];
-  const { entry: arena, rowsCrc } = await writeArena(dir, arenaName, contents, small);
+  const { vectors } = contents;
+  const ids = await serializeIds(contents.ids, vectors.highWater);
+  // Sections in ARENA_SECTIONS order: the per-row ones streamed from memory, then the small ones.
+  const rows = vectors.sections[0]!;
+  const norms = vectors.sections[1] ?? { bytes: 0, read: () => new Uint8Array(0) };
+  const small = [vectors.quantizer, vectors.live, contents.states, ids, contents.keyword];
+  const { entry: arena, crcs: rowCrcs } = await writeArena(dir, arenaName, [rows, norms], small);
   const saved = await graphs;
 
-  const crcs = [rowsCrc, ...small.map((part) => crc32(part))];
-  const sizes = [contents.rowsBytes, ...small.map((part) => part.byteLength)];
+  const crcs = [...rowCrcs, ...small.map((part) => crc32(part))];
+  const sizes = [rows.bytes, norms.bytes, ...small.map((part) => part.byteLength)];
   const manifest: SnapshotManifest = {
     format: SNAPSHOT_FORMAT,
     version,
     dimension: contents.dimension,
-    highWater: contents.highWater,
+    encoding: vectors.encoding,
+    highWater: vectors.highWater,
     sections: Object.fromEntries(
       ARENA_SECTIONS.map((name, i) => [name, { bytes: sizes[i]!, crc32: crcs[i]! }]),
     ) as SnapshotManifest['sections'],
@@ -163,30 +181,36 @@ async function writeDurablyAsync(dir: string, name: string, data: Uint8Array): P
  */
 const WRITE_CHUNK = 1024 * 1024;
 
-/** The arena file: rows a chunk at a time, then the small sections; fsynced and renamed into place. */
+/** The arena file: the per-row sections a piece at a time, then the small sections; fsynced and renamed into place. */
 async function writeArena(
   dir: string,
   name: string,
-  contents: SnapshotContents,
+  streamed: readonly VectorSnapshot['sections'][number][],
   small: readonly Uint8Array[],
-): Promise<{ entry: FileEntry; rowsCrc: number }> {
+): Promise<{ entry: FileEntry; crcs: number[] }> {
   const temp = join(dir, `${name}.tmp`);
   const file = await open(temp, 'w');
   let bytes = 0;
   let checksum = 0;
-  let rowsCrc = 0;
+  const crcs: number[] = [];
   try {
-    // One copy buffer for every chunk (each write is awaited before the next copy): a fresh
-    // allocation per chunk counted as external memory and set off full garbage collections.
-    const copy = new Uint8Array(Math.min(WRITE_CHUNK, contents.rowsBytes));
-    for (let offset = 0; offset < contents.rowsBytes; offset += WRITE_CHUNK) {
-      const rows = contents.readRows(offset, Math.min(WRITE_CHUNK, contents.rowsBytes - offset));
-      copy.set(rows);
-      const chunk = copy.subarray(0, rows.byteLength);
-      rowsCrc = crc32(chunk, rowsCrc);
-      checksum = crc32(chunk, checksum);
-      await file.write(chunk);
-      bytes += chunk.byteLength;
+    // One copy buffer for every piece (each write is awaited before the next copy): a fresh
+    // allocation per piece counted as external memory and set off full garbage collections.
+    const copy = new Uint8Array(Math.min(WRITE_CHUNK, Math.max(1, ...streamed.map((section) => section.bytes))));
+    for (const section of streamed) {
+      let sectionCrc = 0;
+      for (let offset = 0; offset < section.bytes; ) {
+        const view = section.read(offset, Math.min(WRITE_CHUNK, section.bytes - offset));
+        if (view.byteLength === 0) throw new Error(`snapshot rows end at byte ${offset} of ${section.bytes}`);
+        copy.set(view);
+        const chunk = copy.subarray(0, view.byteLength);
+        sectionCrc = crc32(chunk, sectionCrc);
+        checksum = crc32(chunk, checksum);
+        await file.write(chunk);
+        bytes += chunk.byteLength;
+        offset += chunk.byteLength;
+      }
+      crcs.push(sectionCrc);
     }
     for (const part of small) {
       await file.write(part);
@@ -198,7 +222,7 @@ async function writeArena(
     await file.close();
   }
   renameSync(temp, join(dir, name));
-  return { entry: { name, bytes, crc32: checksum }, rowsCrc };
+  return { entry: { name, bytes, crc32: checksum }, crcs };
 }
 
 /** The snapshot in `dir` with its manifest and file sizes checked, or the reason it cannot be used. */
@@ -214,7 +238,10 @@ export function readSnapshot(
   } catch (error) {
     return { problem: `unreadable manifest (${(error as Error).message})` };
   }
-  if (manifest.format !== SNAPSHOT_FORMAT) return { problem: `snapshot format ${manifest.format}, expected ${SNAPSHOT_FORMAT}` };
+  if (!READABLE_FORMATS.has(manifest.format)) return { problem: `snapshot format ${manifest.format}, expected ${SNAPSHOT_FORMAT}` };
+  if (manifest.format === 3) manifest.sections = { ...manifest.sections, norms: { bytes: 0, crc32: 0 }, quantizer: { bytes: 0, crc32: 0 } };
+  const encoding = manifest.encoding ?? 'f32';
+  if (encoding !== 'f32' && encoding !== 'int8') return { problem: `snapshot encoding ${String(encoding)}` };
   if (manifest.dimension !== expected.dimension) return { problem: `snapshot dimension ${manifest.dimension}, expected ${expected.dimension}` };
   if (!(manifest.version <= expected.maxVersion)) {
     return { problem: `snapshot version ${manifest.version} is newer than the store's ${expected.maxVersion}` };
@@ -222,7 +249,7 @@ export function readSnapshot(
   const arena = checkSize(dir, manifest.files?.arena);
   if (typeof arena !== 'string') return arena;
   const sections = manifest.sections ?? {};
-  const total = ARENA_SECTIONS.reduce((sum, name) => sum + (sections[name]?.bytes ?? Number.NaN), 0);
+  const total = sectionsOf(manifest).reduce((sum, name) => sum + (sections[name]?.bytes ?? Number.NaN), 0);
   if (total !== manifest.files.arena.bytes) {
     return { problem: 'arena sections do not add up to the file size' };
   }
@@ -290,41 +317,76 @@ export function readArenaMeta(
   }
 }
 
-/**
- * Reads the vector rows and live bitset straight into `rows` and `live`
- * (views of WebAssembly memory of the sections' sizes) and checks them.
- */
-export function readArenaRows(snapshot: CheckedSnapshot, rows: Uint8Array, live: Uint8Array): string | undefined {
-  for (const [name, target] of [['rows', rows], ['live', live]] as const) {
-    const read = readSection(snapshot, name, target);
-    if ('problem' in read) return read.problem;
-  }
-  return undefined;
+/** What a snapshot holds of the vectors, read into memory by `fill` (see FlatIndex.restore). */
+export interface ArenaVectors {
+  encoding: VectorSnapshot['encoding'];
+  highWater: number;
+  quantizer: Uint8Array;
+  live: Uint32Array;
+  /** Reads per-row section `section` (in file order) into `views` (one per chunk, in label order) and checks it. */
+  fill: (section: number, views: Uint8Array[]) => string | undefined;
 }
 
-function readSection(snapshot: CheckedSnapshot, name: ArenaSection, into?: Uint8Array): { bytes: Uint8Array } | { problem: string } {
-  const { sections, files } = snapshot.manifest;
+/** Reads and checks the live bitset and int8 ranges; the rows are read later, straight into WebAssembly memory. */
+export function readArenaVectors(snapshot: CheckedSnapshot): ArenaVectors | { problem: string } {
+  const { manifest } = snapshot;
+  const encoding = manifest.encoding ?? 'f32';
+  const quantizer = readSection(snapshot, 'quantizer');
+  if ('problem' in quantizer) return quantizer;
+  const live = readSection(snapshot, 'live');
+  if ('problem' in live) return live;
+  const words = new Uint32Array(Math.ceil(manifest.highWater / 32));
+  if (live.bytes.byteLength !== words.byteLength) return { problem: `${manifest.files.arena.name} live section is ${live.bytes.byteLength} bytes, expected ${words.byteLength}` };
+  new Uint8Array(words.buffer).set(live.bytes);
+  const sections = ROW_SECTIONS[encoding];
+  return {
+    encoding,
+    highWater: manifest.highWater,
+    quantizer: quantizer.bytes,
+    live: words,
+    fill: (section, views) => {
+      const read = readSection(snapshot, sections[section]!, views);
+      return 'problem' in read ? read.problem : undefined;
+    },
+  };
+}
+
+/** Reads one section into `into` (views filled in order), or into a fresh array, and checks its CRC-32. */
+function readSection(snapshot: CheckedSnapshot, name: ArenaSection, into?: Uint8Array[]): { bytes: Uint8Array } | { problem: string } {
+  const { manifest } = snapshot;
+  const { sections, files } = manifest;
   let position = 0;
-  for (const section of ARENA_SECTIONS) {
+  for (const section of sectionsOf(manifest)) {
     if (section === name) break;
     position += sections[section].bytes;
   }
   const { bytes, crc32: expected } = sections[name];
-  const target = into ?? new Uint8Array(bytes);
-  if (target.byteLength !== bytes) return { problem: `${files.arena.name} ${name} section is ${bytes} bytes, expected ${target.byteLength}` };
+  const targets = into ?? [new Uint8Array(bytes)];
+  const total = targets.reduce((sum, target) => sum + target.byteLength, 0);
+  if (total !== bytes) return { problem: `${files.arena.name} ${name} section is ${bytes} bytes, expected ${total}` };
   const fd = openSync(snapshot.arenaFile, 'r');
+  let checksum = 0;
   try {
-    let filled = 0;
-    while (filled < bytes) {
-      const read = readSync(fd, target, filled, bytes - filled, position + filled);
-      if (read === 0) return { problem: `${files.arena.name} ends early` };
-      filled += read;
+    for (const target of targets) {
+      let filled = 0;
+      while (filled < target.byteLength) {
+        const read = readSync(fd, target, filled, target.byteLength - filled, position);
+        if (read === 0) return { problem: `${files.arena.name} ends early` };
+        filled += read;
+        position += read;
+      }
+      checksum = crc32(target, checksum);
     }
   } finally {
     closeSync(fd);
   }
-  if (crc32(target) !== expected) return { problem: `${files.arena.name} ${name} section fails its checksum` };
-  return { bytes: target };
+  if (checksum !== expected) return { problem: `${files.arena.name} ${name} section fails its checksum` };
+  return { bytes: targets[0]! };
+}
+
+/** The arena sections a manifest's format has, in file order. */
+function sectionsOf(manifest: SnapshotManifest): readonly ArenaSection[] {
+  return manifest.format === 3 ? FORMAT_3_SECTIONS : ARENA_SECTIONS;
 }
 
 /** The file's path when it exists with the size the manifest names. */

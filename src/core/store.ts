@@ -265,6 +265,8 @@ export class DocumentTable {
   readonly #byId: BetterSqlite3.Statement;
   readonly #byLabel: BetterSqlite3.Statement;
   readonly #fieldsByLabel: BetterSqlite3.Statement;
+  readonly #vectorByLabel: BetterSqlite3.Statement;
+  readonly #ids: BetterSqlite3.Statement;
   readonly #all: BetterSqlite3.Statement;
   readonly #metadataRows: BetterSqlite3.Statement;
   readonly #count: BetterSqlite3.Statement;
@@ -289,6 +291,8 @@ export class DocumentTable {
     this.#byId = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`);
     this.#byLabel = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`);
     this.#fieldsByLabel = db.prepare(`SELECT text, metadata FROM ${table} WHERE label = ?`);
+    this.#vectorByLabel = db.prepare(`SELECT vector FROM ${table} WHERE label = ?`).pluck();
+    this.#ids = db.prepare(`SELECT label, id FROM ${table} ORDER BY label`);
     this.#all = db.prepare(`SELECT label, id, vector, text FROM ${table} ORDER BY label`);
     this.#metadataRows = db.prepare(`SELECT label, metadata FROM ${table} WHERE metadata IS NOT NULL`);
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
@@ -336,6 +340,17 @@ export class DocumentTable {
   /** Text and metadata JSON of a label, for search results. */
   fields(label: number): { text: string | null; metadata: string | null } | undefined {
     return this.#fieldsByLabel.get(label) as { text: string | null; metadata: string | null } | undefined;
+  }
+
+  /** The vector of a label as written, or undefined when the label holds no document. */
+  vectorOf(label: number): Float32Array | undefined {
+    const blob = this.#vectorByLabel.get(label) as Buffer | undefined;
+    return blob && blobVector(blob);
+  }
+
+  /** Every row's label and id in label order: what a collection needs to serve reads without its indexes. */
+  ids(): IterableIterator<{ label: number; id: string }> {
+    return this.#ids.iterate() as IterableIterator<{ label: number; id: string }>;
   }
 
   /** Every row's label, id, vector and text in label order, for rebuilding in-memory indexes. */

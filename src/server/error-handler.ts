@@ -24,6 +24,8 @@ export const STATUS: Record<ErrorCode, number> = {
   DATABASE_LOCKED: 503,
   COLLECTION_UNAVAILABLE: 503,
   KERNEL_ABORT: 500,
+  OUT_OF_MEMORY: 507,
+  INDEX_UNAVAILABLE: 503,
   INVALID_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
@@ -45,6 +47,7 @@ const REASONS: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 interface ValidationIssue {

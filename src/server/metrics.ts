@@ -166,11 +166,14 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
       collect() {
         this.reset();
         if (db.closed) return;
-        for (const info of db.listCollections()) if (info.state === 'ready') this.set({ collection: info.name }, read(info));
+        for (const info of db.listCollections()) if (info.state !== 'unavailable') this.set({ collection: info.name }, read(info));
       },
     });
   collectionGauge('quiver_documents', 'Documents per collection.', (info) => info.count);
   collectionGauge('quiver_indexing_backlog', 'Documents per collection whose graph insert has not run yet (searched exactly meanwhile).', (info) => info.indexingBacklog);
+  collectionGauge('quiver_collection_degraded', 'Collections whose in-memory index could not be built (1): readable, not searchable.', (info) => (info.state === 'degraded' ? 1 : 0));
+  collectionGauge('quiver_index_vector_bytes', 'Bytes of WebAssembly memory the collection\'s vectors (or int8 codes) hold.', (info) => info.memory.vectors);
+  collectionGauge('quiver_index_graph_bytes', 'Estimated bytes of the collection\'s HNSW graph.', (info) => info.memory.graph);
 
   const workerGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
     new Gauge({ name, help, registers: [registry], collect() { const stats = db.workerStats; this.set(stats ? read(stats) : 0); } });

@@ -110,7 +110,11 @@ export const collectionInfo = {
   type: 'object',
   properties: {
     name: { type: 'string' },
-    state: { type: 'string', enum: ['ready', 'unavailable'] },
+    state: {
+      type: 'string',
+      enum: ['ready', 'degraded', 'unavailable'],
+      description: 'ready; degraded: the in-memory index could not be built on open, documents can be read and deleted, not searched or written; unavailable: the collection could not be opened at all. `reason` says why.',
+    },
     reason: { type: 'string' },
     dimension: { type: 'integer' },
     metric: { type: 'string' },
@@ -119,6 +123,13 @@ export const collectionInfo = {
     version: { type: 'integer' },
     tombstones: { type: 'integer' },
     indexingBacklog: { type: 'integer', description: 'Documents whose graph insert has not run yet (searched exactly meanwhile).' },
+    memory: {
+      type: 'object',
+      description: 'Bytes the in-memory indexes hold: vectors (f32 rows or int8 codes) in WebAssembly memory, and the HNSW graph (estimated).',
+      properties: { vectors: { type: 'integer' }, graph: { type: 'integer' } },
+      required: ['vectors', 'graph'],
+      additionalProperties: false,
+    },
     hnsw: hnswInfo,
     text: {
       type: 'object',

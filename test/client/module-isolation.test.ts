@@ -57,7 +57,7 @@ describe('importing quiver/client', () => {
     checkBuilt();
     const library = probe(join(ROOT, 'dist/index.js'));
     for (const name of ['hnswlib-node', 'better-sqlite3']) expect(library.resolved.some((url) => url.includes(`/node_modules/${name}/`)), name).toBe(true);
-    expect(library.resolved.some((url) => url.endsWith('/dist/core/kernels.js'))).toBe(true);
+    expect(library.resolved.some((url) => url.endsWith('/dist/core/vector/wasm-heap.js'))).toBe(true);
     expect(library.dlopened.some((file) => file.includes('hnswlib-node'))).toBe(true);
     const server = probe(join(ROOT, 'dist/server/app.js'));
     expect(server.resolved.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);

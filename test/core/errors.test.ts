@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { kernels } from '../../src/core/kernels.js';
+import { WasmHeap } from '../../src/core/vector/wasm-heap.js';
 import { HTTP_ERROR_CODES } from '../../src/core/errors.js';
 import { resolveCollectionOptions } from '../../src/core/collection-options.js';
 import { ERRORS, openDatabase, type ErrorCode, QuiverError } from '../../src/index.js';
@@ -54,7 +54,28 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
     await db.close();
     return db.listCollections();
   },
-  KERNEL_ABORT: async () => kernels().alloc(2 ** 31),
+  // An int8 scan given output buffers too small for its selection buffer refuses to write past them.
+  KERNEL_ABORT: async () => new WasmHeap().raw.topkScanI8(0, 64, 64, 40, 16, 1, 0, 0, 0, 10, 128, 168, 10, 0, -Infinity, 0),
+  OUT_OF_MEMORY: async () => {
+    const db = await openDatabase({ memoryLimit: 64 * 1024 });
+    const docs = await db.createCollection('docs', { dimension: 128 });
+    return docs.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: Array.from({ length: 128 }, (_, d) => (d === i % 128 ? 1 : 0.5)) })));
+  },
+  INDEX_UNAVAILABLE: async () => {
+    // A collection larger than memoryLimit opens degraded: readable, not searchable.
+    const path = mkdtempSync(join(tmpdir(), 'quiver-degraded-'));
+    const db = await openDatabase({ path });
+    const docs = await db.createCollection('docs', { dimension: 3 });
+    await docs.upsert([{ id: 'a', vector: [1, 2, 3] }]);
+    await db.close();
+    const reopened = await openDatabase({ path, logger: silent, memoryLimit: 1 });
+    try {
+      return await reopened.collection('docs').search({ vector: [1, 2, 3] });
+    } finally {
+      await reopened.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  },
   DATABASE_LOCKED: async () => {
     const path = mkdtempSync(join(tmpdir(), 'quiver-lock-'));
     const first = await openDatabase({ path });

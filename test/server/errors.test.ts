@@ -104,7 +104,41 @@ describe('core codes that reach HTTP', () => {
       schemaCatches: () => send(t.app, 'POST', '/collections', { name: 'bad name!', dimension: 2 }),
     },
     DATABASE_LOCKED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
-    KERNEL_ABORT: { unreachable: 'needs one WebAssembly allocation over 1 GiB, more than any request can cause' },
+    KERNEL_ABORT: { unreachable: 'needs a kernel called with output buffers too small for it, which the engine never does' },
+    OUT_OF_MEMORY: async () => {
+      const small = await makeApp({}, await openDatabase({ logger: silent, memoryLimit: 64 * 1024 }));
+      try {
+        expect((await send(small.app, 'POST', '/collections', { name: 'big', dimension: 128 })).statusCode).toBe(201);
+        const documents = Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: Array.from({ length: 128 }, (_, d) => (d === i % 128 ? 1 : 0.5)) }));
+        const reply = await send(small.app, 'POST', '/collections/big/documents', { documents });
+        // Nothing of the rejected batch was stored.
+        expect((await send(small.app, 'GET', '/collections/big')).json()).toMatchObject({ count: 0, version: 0, state: 'ready' });
+        return reply;
+      } finally {
+        await small.close();
+      }
+    },
+    INDEX_UNAVAILABLE: async () => {
+      const path = mkdtempSync(join(tmpdir(), 'quiver-server-degraded-'));
+      try {
+        const db = await openDatabase({ path, logger: silent });
+        const docs = await db.createCollection('big', { dimension: 2 });
+        await docs.upsert([{ id: 'a', vector: [1, 2], text: 'kept' }]);
+        await db.close();
+        const reopened = await makeApp({}, await openDatabase({ path, logger: silent, memoryLimit: 1 }));
+        try {
+          // The collection says why it cannot be searched; its documents are still served.
+          const info = (await send(reopened.app, 'GET', '/collections/big')).json() as { state: string; reason?: string; count: number };
+          expect(info).toMatchObject({ state: 'degraded', count: 1, reason: expect.stringMatching(/memoryLimit/) });
+          expect((await send(reopened.app, 'GET', '/collections/big/documents/a')).json()).toMatchObject({ id: 'a', text: 'kept' });
+          return await send(reopened.app, 'POST', '/collections/big/search', { vector: [1, 2] });
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        rmSync(path, { recursive: true, force: true });
+      }
+    },
     INVALID_ARGUMENT: () => send(t.app, 'POST', `/collections/${COLLECTION}/documents/list`, { after: '9'.repeat(400) }),
     COLLECTION_NOT_FOUND: () => send(t.app, 'POST', '/collections/nope/search', { vector: seedVector(0) }),
     COLLECTION_EXISTS: () => send(t.app, 'POST', '/collections', { name: COLLECTION, dimension: 4 }),

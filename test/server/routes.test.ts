@@ -39,6 +39,8 @@ describe('collections', () => {
       version: 0,
       tombstones: 0,
       indexingBacklog: 0,
+      // No document yet: no chunk of vectors, no graph node.
+      memory: { vectors: 0, graph: 0 },
       hnsw: { m: 8, efConstruction: 50, ef: 20, segments: availableParallelism() },
       text: { language: 'en', stemming: true, stopwords: true, cjk: 'both' },
       bm25: { k1: 1.2, b: 0.75 },

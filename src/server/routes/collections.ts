@@ -21,7 +21,7 @@ export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void
     async (request, reply) => {
       const { name, ...options } = request.body;
       const collection = await db.createCollection(name, options);
-      return reply.status(201).send({ ...collection.info, state: 'ready' });
+      return reply.status(201).send(collection.info);
     },
   );
 
@@ -37,7 +37,7 @@ export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void
       config: { readOnly: true },
       schema: { tags: ['collections'], summary: 'Describe a collection: config, counts, index state.', params: collectionParams, response: { 200: collectionInfo, ...errors } },
     },
-    async (request) => ({ ...db.collection(request.params.name).info, state: 'ready' }),
+    async (request) => db.collection(request.params.name).info,
   );
 
   app.post<{ Params: CollectionParams }>(

@@ -1,0 +1,79 @@
+/**
+ * Admission of writes by memory: before a batch is stored, the memory its
+ * new documents will take in the in-memory indexes (vectors or int8 codes
+ * in WebAssembly memory, and the HNSW graph) is checked against the
+ * database's `memoryLimit`, if set, and against the memory the machine has
+ * available. A batch that does not fit is rejected whole with OUT_OF_MEMORY
+ * and nothing of it is stored: the collection goes on serving, rather than
+ * the process dying half way through a write (or being killed by the OS).
+ *
+ * The estimate is per document (see Collection.memoryPerDocument): text,
+ * metadata and the keyword index live in the JavaScript heap and are not
+ * counted.
+ */
+import { freemem, totalmem } from 'node:os';
+import { createError } from './errors.js';
+
+/** What one document costs a collection's indexes, in bytes. */
+export interface DocumentCost {
+  vectors: number;
+  graph: number;
+}
+
+/** Memory the machine keeps free whatever the writes: a tenth of it, at most 1 GiB. */
+export const MACHINE_RESERVE = Math.min(2 ** 30, Math.floor(totalmem() / 10));
+
+export class MemoryBudget {
+  /** Bytes of index memory the database may hold, or undefined for no limit but the machine's. */
+  readonly limit: number | undefined;
+  readonly #used: () => number;
+  readonly #available: () => number;
+
+  /**
+   * `used` sums the estimated index memory of every collection; `available`
+   * reads the machine's available memory (MemAvailable on Linux).
+   */
+  constructor(limit: number | undefined, used: () => number, available: () => number = freemem) {
+    this.limit = limit;
+    this.#used = used;
+    this.#available = available;
+  }
+
+  /**
+   * Throws OUT_OF_MEMORY when `documents` more documents of this cost do
+   * not fit: new documents of a `write`, or every document of a collection
+   * being opened.
+   */
+  admit(collection: string, documents: number, cost: DocumentCost, purpose: 'write' | 'open'): void {
+    if (documents <= 0) return;
+    const each = cost.vectors + cost.graph;
+    const needed = documents * each;
+    const need = `collection '${collection}' needs ${formatBytes(needed)} ${purpose === 'write' ? 'more for' : 'to load its'} ${documents} ` +
+      `${purpose === 'write' ? 'new ' : ''}documents (${formatBytes(each)} each: vectors ${formatBytes(cost.vectors)}, HNSW graph ${formatBytes(cost.graph)})`;
+    const outcome = purpose === 'write' ? '; the batch was not stored' : '';
+    if (this.limit !== undefined) {
+      const used = this.#used();
+      if (used + needed > this.limit) {
+        throw createError('OUT_OF_MEMORY', `${need}, but the database's memoryLimit of ${formatBytes(this.limit)} ` +
+          `leaves ${formatBytes(Math.max(0, this.limit - used))}${outcome} (delete documents, drop a collection or raise memoryLimit)`);
+      }
+    }
+    const available = this.#available();
+    if (available - needed < MACHINE_RESERVE) {
+      throw createError('OUT_OF_MEMORY', `${need}, but the machine has ${formatBytes(available)} available and keeps ` +
+        `${formatBytes(MACHINE_RESERVE)} free${outcome}`);
+    }
+  }
+}
+
+/** Bytes in binary units with three significant figures: 1.50 KiB, 24.1 MiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toPrecision(3)} ${units[unit]}`;
+}
