@@ -361,8 +361,15 @@ async function openInPhases(path: string): Promise<ChildResult> {
   const flat = new FlatIndex(options, vectorMemory, () => undefined);
   const vectors = readArenaVectors(read.snapshot);
   if ('problem' in vectors) throw new Error(vectors.problem);
-  const rowsProblem = flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live, vectors.fill);
+  const rowsProblem = flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live);
   if (rowsProblem) throw new Error(rowsProblem);
+  for (let section = 0; section < vectors.sections; section++) {
+    const problem = await vectors.read(section, (offset, bytes) => {
+      flat.writeSection(section, offset, bytes);
+      return true;
+    });
+    if (problem) throw new Error(problem);
+  }
   lap('(after open, in the background) vector rows straight into WASM memory + CRC-32');
 
   const graphs = indexes.map((index) => new HnswIndex(options.dimension, options.metric, options.hnsw, 0, { index, states: arena.states }));

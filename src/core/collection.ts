@@ -31,7 +31,7 @@ import {
 } from './options.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
-import { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph, writeSnapshot } from './snapshot.js';
+import { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph, writeSnapshot, type ArenaVectors } from './snapshot.js';
 import { SegmentedGraph, type SegmentHosting } from './segmented-graph.js';
 import type { Change, DocumentRow, DocumentTable, RowWrite } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
@@ -262,8 +262,12 @@ export class Collection {
   /** Why the in-memory index could not be built, when it could not (see `info.state`). */
   #unavailable: string | undefined;
   #flat: FlatIndex;
-  /** Set after a snapshot restore until the vector rows are read (see #vectors). */
-  #pendingRows: (() => string | undefined) | undefined;
+  /**
+   * Set after a snapshot restore while the vector rows stream in (see
+   * #loadRows): writes, exact plans and hybrid fusion wait for it; HNSW
+   * searches and keyword searches do not.
+   */
+  #rowsLoading: Promise<void> | undefined;
   #hnsw: SegmentedGraph;
   #bm25: Bm25Index;
   /** Built on first use (filters), from the store: opening a collection never parses metadata. */
@@ -424,7 +428,11 @@ export class Collection {
    * must not overtake it.
    */
   #queueWrite<T>(write: () => Promise<T>): Promise<T> {
-    const result = this.#writes.then(write);
+    // Writes change the vector rows, so they also wait for rows still streaming in from a snapshot.
+    const result = this.#writes.then(async () => {
+      if (this.#rowsLoading !== undefined) await this.#rowsLoading;
+      return write();
+    });
     this.#writes = result.catch(() => undefined);
     return result;
   }
@@ -530,6 +538,8 @@ export class Collection {
     const candidates = allowed ? allowed.count : total;
     const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
     if (checked.vector === undefined) return this.#answer(checked, allowed, undefined, undefined, clock);
+    // Hybrid fusion scores every candidate exactly: it waits for rows still streaming in after open.
+    if (checked.text !== undefined && this.#rowsLoading !== undefined) return this.#rowsLoading.then(() => this.#searchNow(request));
     const unit = normalizesAtInsert(this.options.metric) ? this.#takeUnitQuery(checked.vector) : undefined;
     const query = unit ?? checked.vector;
     let found: VectorOutcome | Promise<VectorOutcome>;
@@ -631,6 +641,10 @@ export class Collection {
     };
     const plan = this.#planner.plan(input);
     if (checked.exact !== undefined) plan.kind = checked.exact ? 'exact' : 'hnsw';
+    // Right after open the rows stream in: an exact plan waits for them, a graph search does not.
+    if (this.#rowsLoading !== undefined && (plan.kind !== 'hnsw' || this.#hnsw.backlog > 0)) {
+      return this.#rowsLoading.then(() => this.#vectorSearch(query, checked, allowed, candidates));
+    }
     if (plan.kind !== 'hnsw') {
       const top = this.#exact(query, k, allowed, checked.quantized);
       if (learn) this.#planner.record(plan, input, (performance.now() - started) * 1e6);
@@ -680,10 +694,13 @@ export class Collection {
     candidates: number,
     plan: Plan,
     lesson: GraphLesson | undefined,
-  ): VectorOutcome {
-    this.#graphSearches--;
+  ): VectorOutcome | Promise<VectorOutcome> {
     const k = checked.depth;
     const fallback = approximate === undefined || approximate.labels.length < Math.min(k, candidates);
+    if (fallback && this.#rowsLoading !== undefined) {
+      return this.#rowsLoading.then(() => this.#afterGraph(approximate, query, checked, allowed, candidates, plan, lesson));
+    }
+    this.#graphSearches--;
     const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
     // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
     if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, (performance.now() - lesson.started) * 1e6);
@@ -875,7 +892,9 @@ export class Collection {
    * pending documents exactly, so waiting is never needed for correctness).
    */
   async indexed(): Promise<void> {
-    // Reads rows still pending from a snapshot first: a damaged file rebuilds the graph.
+    this.#checkIndexed();
+    // Rows still streaming in from a snapshot first: a damaged file rebuilds the graph.
+    if (this.#rowsLoading !== undefined) await this.#rowsLoading;
     this.#checkIndexed();
     await this.#hnsw.idle();
   }
@@ -1018,22 +1037,13 @@ export class Collection {
     }
     this.#hnsw.drop();
     this.#hnsw = loaded;
-    // The vectors for exact scans are the largest part: with nothing to replay they load
-    // right after open (or at the first exact search, write or snapshot, whichever is first).
-    const loadRows = (): string | undefined => {
-      const problem = this.#flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live, vectors.fill);
-      // An int8 collection restored from f32 rows (format 3) encodes them now.
-      if (problem === undefined) this.#flat.prepare(vectors.highWater);
-      return problem;
-    };
+    // The vectors for exact scans are the largest part (6 GB at a million rows of dim 1536): with
+    // nothing to replay they stream in after open, while HNSW and keyword searches are answered.
     if (changes.length > 0) {
-      const problem = loadRows();
+      const problem = await this.#readRows(vectors);
       if (problem !== undefined) return problem;
     } else {
-      this.#pendingRows = loadRows;
-      setImmediate(() => {
-        if (this.#open) void this.#vectors;
-      });
+      this.#rowsLoading = this.#loadRows(vectors);
     }
     for (const change of changes) {
       if (change.kind === 'upsert') {
@@ -1104,33 +1114,61 @@ export class Collection {
    * are still pending. Rows failing their checksum make the collection
    * rebuild everything from the store, with a warning.
    */
+  /**
+   * The exact index. Paths that reach it wait for `#rowsLoading` first;
+   * one that does not is a bug, reported here rather than answered from
+   * half-read rows.
+   */
   get #vectors(): FlatIndex {
-    const pending = this.#pendingRows;
-    if (pending !== undefined) {
-      this.#pendingRows = undefined;
-      let problem: string | undefined;
-      try {
-        problem = pending();
-      } catch (error) {
-        problem = `snapshot vectors could not be read (${messageOf(error)})`;
-      }
-      if (problem !== undefined) {
-        this.#persistence.log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);
-        try {
-          this.#reset();
-          this.#rebuildFromStore();
-          this.#snapshotVersion = 0;
-        } catch (error) {
-          this.#degrade(messageOf(error));
-        }
-      }
-    }
+    if (this.#rowsLoading !== undefined) throw new Error(`collection '${this.name}': vector rows used while they load`);
+    if (this.#unavailable !== undefined) throw createError('INDEX_UNAVAILABLE', this.name, this.#unavailable);
     return this.#flat;
+  }
+
+  /** Reads a snapshot's vector rows into the exact index; returns why it could not. */
+  async #readRows(vectors: ArenaVectors): Promise<string | undefined> {
+    const flat = this.#flat;
+    try {
+      const problem = flat.restore(vectors.encoding, vectors.highWater, vectors.quantizer, vectors.live);
+      if (problem !== undefined) return problem;
+      for (let s = 0; s < vectors.sections; s++) {
+        // Stop when the collection closes or the rows are replaced meanwhile.
+        const read = await vectors.read(s, (offset, bytes) => {
+          if (!this.#open || flat !== this.#flat) return false;
+          flat.writeSection(s, offset, bytes);
+          return true;
+        });
+        if (read !== undefined) return read;
+      }
+      // An int8 collection restored from f32 rows (format 3) encodes them now.
+      if (this.#open && flat === this.#flat) flat.prepare(vectors.highWater);
+      return undefined;
+    } catch (error) {
+      return `snapshot vector rows could not be read (${messageOf(error)})`;
+    }
+  }
+
+  /**
+   * Streams the rows in after open; rows that fail their checksum make the
+   * collection rebuild from the store (with a warning), and a rebuild that
+   * fails leaves it degraded.
+   */
+  async #loadRows(vectors: ArenaVectors): Promise<void> {
+    const problem = await this.#readRows(vectors);
+    this.#rowsLoading = undefined;
+    if (problem === undefined || !this.#open) return;
+    this.#persistence.log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);
+    try {
+      this.#reset();
+      this.#rebuildFromStore();
+      this.#snapshotVersion = 0;
+    } catch (error) {
+      this.#degrade(messageOf(error));
+    }
   }
 
   /** Drops whatever a failed restore left behind. */
   #reset(): void {
-    this.#pendingRows = undefined;
     this.#flat.dispose();
     this.#flat = this.#emptyVectors();
     this.#hnsw.drop();
@@ -1176,7 +1214,10 @@ export class Collection {
    */
   async #writeSnapshot(force = false): Promise<boolean> {
     const { dir, log } = this.#persistence;
-    if (dir === undefined || this.#unavailable !== undefined || (!force && this.#version === this.#snapshotVersion)) return false;
+    const current = () => this.#unavailable !== undefined || (!force && this.#version === this.#snapshotVersion);
+    if (dir === undefined || current()) return false;
+    if (this.#rowsLoading !== undefined) await this.#rowsLoading;
+    if (current()) return false;
     const started = performance.now();
     const version = this.#version;
     const changed = this.#changedSinceSnapshot;
@@ -1243,6 +1284,7 @@ export class Collection {
   }
 
   async #rebuildGraph(): Promise<boolean> {
+    if (this.#rowsLoading !== undefined) await this.#rowsLoading;
     if (this.#hnsw.tombstones === 0) return false;
     const started = performance.now();
     const fresh = this.#emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, Math.ceil(this.count * 1.25)));
@@ -1325,8 +1367,6 @@ export class Collection {
   /** `#checkUsable`, and the in-memory index must be there: searches and upserts need it. */
   #checkIndexed(): void {
     this.#checkUsable();
-    // Vector rows still to be read from a snapshot are read now: if that fails, the collection degrades here.
-    if (this.#pendingRows !== undefined) void this.#vectors;
     if (this.#unavailable !== undefined) throw createError('INDEX_UNAVAILABLE', this.name, this.#unavailable);
   }
 

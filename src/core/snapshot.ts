@@ -317,14 +317,21 @@ export function readArenaMeta(
   }
 }
 
-/** What a snapshot holds of the vectors, read into memory by `fill` (see FlatIndex.restore). */
+/** What a snapshot holds of the vectors; `read` streams the rows into memory (see FlatIndex.restore). */
 export interface ArenaVectors {
   encoding: VectorSnapshot['encoding'];
   highWater: number;
   quantizer: Uint8Array;
   live: Uint32Array;
-  /** Reads per-row section `section` (in file order) into `views` (one per chunk, in label order) and checks it. */
-  fill: (section: number, views: Uint8Array[]) => string | undefined;
+  /** Per-row sections in file order: f32 rows; or int8 codes, then norms. */
+  sections: number;
+  /**
+   * Reads per-row section `section` a piece at a time without holding the
+   * event loop (file reads on libuv's thread pool), handing each piece to
+   * `write` with its offset in the section, and checks its CRC-32. Resolves
+   * to a problem, or undefined; stops early when `write` returns false.
+   */
+  read: (section: number, write: (offset: number, bytes: Uint8Array) => boolean) => Promise<string | undefined>;
 }
 
 /** Reads and checks the live bitset and int8 ranges; the rows are read later, straight into WebAssembly memory. */
@@ -344,44 +351,69 @@ export function readArenaVectors(snapshot: CheckedSnapshot): ArenaVectors | { pr
     highWater: manifest.highWater,
     quantizer: quantizer.bytes,
     live: words,
-    fill: (section, views) => {
-      const read = readSection(snapshot, sections[section]!, views);
-      return 'problem' in read ? read.problem : undefined;
-    },
+    sections: sections.length,
+    read: (section, write) => streamSection(snapshot, sections[section]!, write),
   };
 }
 
-/** Reads one section into `into` (views filled in order), or into a fresh array, and checks its CRC-32. */
-function readSection(snapshot: CheckedSnapshot, name: ArenaSection, into?: Uint8Array[]): { bytes: Uint8Array } | { problem: string } {
+/**
+ * Bytes read per step when streaming rows: one step's copy and CRC hold the
+ * event loop about 2 ms here.
+ */
+const STREAM_CHUNK = 4 * 1024 * 1024;
+
+async function streamSection(
+  snapshot: CheckedSnapshot, name: ArenaSection, write: (offset: number, bytes: Uint8Array) => boolean,
+): Promise<string | undefined> {
   const { manifest } = snapshot;
-  const { sections, files } = manifest;
-  let position = 0;
-  for (const section of sectionsOf(manifest)) {
-    if (section === name) break;
-    position += sections[section].bytes;
-  }
-  const { bytes, crc32: expected } = sections[name];
-  const targets = into ?? [new Uint8Array(bytes)];
-  const total = targets.reduce((sum, target) => sum + target.byteLength, 0);
-  if (total !== bytes) return { problem: `${files.arena.name} ${name} section is ${bytes} bytes, expected ${total}` };
-  const fd = openSync(snapshot.arenaFile, 'r');
+  const { bytes, crc32: expected } = manifest.sections[name];
+  let position = sectionStart(manifest, name);
+  const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, Math.max(1, bytes)));
+  const file = await open(snapshot.arenaFile, 'r');
   let checksum = 0;
   try {
-    for (const target of targets) {
-      let filled = 0;
-      while (filled < target.byteLength) {
-        const read = readSync(fd, target, filled, target.byteLength - filled, position);
-        if (read === 0) return { problem: `${files.arena.name} ends early` };
-        filled += read;
-        position += read;
-      }
-      checksum = crc32(target, checksum);
+    for (let offset = 0; offset < bytes; ) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.byteLength, bytes - offset), position);
+      if (bytesRead === 0) return `${manifest.files.arena.name} ends early`;
+      const piece = buffer.subarray(0, bytesRead);
+      checksum = crc32(piece, checksum);
+      if (!write(offset, piece)) return undefined;
+      offset += bytesRead;
+      position += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+  return checksum === expected ? undefined : `${manifest.files.arena.name} ${name} section fails its checksum`;
+}
+
+/** Reads one small section into a fresh array and checks its CRC-32. */
+function readSection(snapshot: CheckedSnapshot, name: ArenaSection): { bytes: Uint8Array } | { problem: string } {
+  const { manifest } = snapshot;
+  const { bytes, crc32: expected } = manifest.sections[name];
+  const target = new Uint8Array(bytes);
+  const fd = openSync(snapshot.arenaFile, 'r');
+  try {
+    for (let filled = 0; filled < bytes; ) {
+      const read = readSync(fd, target, filled, bytes - filled, sectionStart(manifest, name) + filled);
+      if (read === 0) return { problem: `${manifest.files.arena.name} ends early` };
+      filled += read;
     }
   } finally {
     closeSync(fd);
   }
-  if (checksum !== expected) return { problem: `${files.arena.name} ${name} section fails its checksum` };
-  return { bytes: targets[0]! };
+  if (crc32(target) !== expected) return { problem: `${manifest.files.arena.name} ${name} section fails its checksum` };
+  return { bytes: target };
+}
+
+/** Where section `name` starts in the arena file. */
+function sectionStart(manifest: SnapshotManifest, name: ArenaSection): number {
+  let position = 0;
+  for (const section of sectionsOf(manifest)) {
+    if (section === name) break;
+    position += manifest.sections[section].bytes;
+  }
+  return position;
 }
 
 /** The arena sections a manifest's format has, in file order. */

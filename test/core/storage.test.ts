@@ -72,6 +72,59 @@ describe('storage', () => {
     await reopened.close();
   });
 
+  it('answers graph searches while the vector rows stream in after open; exact and hybrid searches and writes wait for them', async () => {
+    const db = await openDatabase({ path: dir, workers: 0 });
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+    await fill(docs);
+    const exactBefore = await docs.search({ vector: query(0), k: 10, exact: true });
+    const graphBefore = await docs.search({ vector: query(0), k: 10, exact: false });
+    const hybridBefore = await docs.search({ vector: query(1), text: 'doc', k: 5 });
+    await db.close();
+
+    const reopened = await openDatabase({ path: dir, workers: 0 });
+    const again = reopened.collection('docs');
+    const order: string[] = [];
+    const exact = again.search({ vector: query(0), k: 10, exact: true }).then((hits) => (order.push('exact'), hits));
+    const hybrid = again.search({ vector: query(1), text: 'doc', k: 5 }).then((hits) => (order.push('hybrid'), hits));
+    const write = again.upsert([{ id: 'late', vector: query(0) }]).then((result) => (order.push('write'), result));
+    const graph = again.search({ vector: query(0), k: 10, exact: false }).then((hits) => (order.push('graph'), hits));
+    const keyword = again.search({ text: 'doc 17', k: 3 }).then((hits) => (order.push('keyword'), hits));
+    // Reading the rows takes the thread pool at least a turn of the event loop; the graph (on this
+    // thread, workers: 0) and keyword searches answer within this one.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order.sort()).toEqual(['graph', 'keyword']);
+    expect(await graph).toEqual(graphBefore);
+    expect(await exact).toEqual(exactBefore);
+    expect(await hybrid).toEqual(hybridBefore);
+    expect((await write).upserted).toBe(1);
+    expect((await keyword)[0]!.id).toBe('d17');
+    expect(order.slice(2).sort()).toEqual(['exact', 'hybrid', 'write']);
+    expect((await again.search({ vector: query(0), k: 1, exact: true }))[0]!.id).toBe('late');
+    await reopened.close();
+  });
+
+  it('reads a snapshot of format 3 (f32 rows before int8 codes had sections of their own) without rebuilding', async () => {
+    const db = await openDatabase({ path: dir });
+    const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+    await fill(docs);
+    const before = await answers(docs);
+    await db.close();
+    // An f32 snapshot of format 4 is one of format 3 with two empty sections and the encoding named.
+    const snapshots = join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!);
+    const manifest = JSON.parse(readFileSync(join(snapshots, 'manifest.json'), 'utf8')) as Record<string, unknown> & { sections: Record<string, { bytes: number }> };
+    expect([manifest.format, manifest.encoding, manifest.sections.norms!.bytes, manifest.sections.quantizer!.bytes]).toEqual([4, 'f32', 0, 0]);
+    delete manifest.encoding;
+    delete manifest.sections.norms;
+    delete manifest.sections.quantizer;
+    writeFileSync(join(snapshots, 'manifest.json'), JSON.stringify({ ...manifest, format: 3 }));
+
+    const { lines, logger } = recorder();
+    const reopened = await openDatabase({ path: dir, logger });
+    expect(await answers(reopened.collection('docs'))).toEqual(before);
+    expect(lines).toEqual([]);
+    await reopened.close();
+  });
+
   it('replays writes made after the last snapshot (a crash before close)', async () => {
     const db = await openDatabase({ path: dir });
     const docs = await db.createCollection('docs', { dimension: DIM, metric: 'cosine' });

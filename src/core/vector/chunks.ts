@@ -198,8 +198,7 @@ export class Chunks {
 
   /**
    * Makes room for `highWater` rows and sets the live bitset from `bits`
-   * (one bit per label); the rows themselves are read by the caller into
-   * `sectionViews`.
+   * (one bit per label); the caller then writes the rows (`sectionSlice`).
    */
   restoreLive(bits: Uint32Array, highWater: number): void {
     this.ensure(highWater);
@@ -217,22 +216,6 @@ export class Chunks {
       this.#liveCount += live;
     });
     this.#highWater = highWater;
-  }
-
-  /**
-   * Views of section `s` for rows [0, rows), one per chunk, in label order:
-   * for reading a snapshot's rows straight into memory, or writing them out.
-   * Valid until the next call that can allocate.
-   */
-  sectionViews(s: number, rows: number): Uint8Array[] {
-    const views: Uint8Array[] = [];
-    const bytes = this.sectionBytes[s]!;
-    for (let c = 0; c * this.rowsPerChunk < rows; c++) {
-      const n = Math.min(this.rowsPerChunk, rows - c * this.rowsPerChunk);
-      const start = this.sectionPointer(c, s);
-      views.push(this.#blocks[c]!.heap.u8.subarray(start, start + n * bytes));
-    }
-    return views;
   }
 
   /**

@@ -166,18 +166,12 @@ export class FlatIndex {
   }
 
   /**
-   * Restores a snapshot's vectors: makes room for `highWater` rows, then
-   * `fill` reads each per-row section into the views it is given (one per
-   * chunk, in label order) and returns a problem or undefined. Throws
+   * Starts restoring a snapshot's vectors: makes room for `highWater` rows
+   * and sets which are live; the caller then copies each per-row section in
+   * with `writeSection`. Returns a problem, or undefined. Throws
    * OUT_OF_MEMORY when memory runs out.
    */
-  restore(
-    encoding: VectorSnapshot['encoding'],
-    highWater: number,
-    quantizer: Uint8Array,
-    live: Uint32Array,
-    fill: (section: number, views: Uint8Array[]) => string | undefined,
-  ): string | undefined {
+  restore(encoding: VectorSnapshot['encoding'], highWater: number, quantizer: Uint8Array, live: Uint32Array): string | undefined {
     if (encoding === 'int8' && this.#options.quantization !== 'int8') return 'snapshot holds int8 codes for a collection without quantization';
     this.#drop();
     if (encoding === 'int8') {
@@ -190,13 +184,23 @@ export class FlatIndex {
     } else {
       this.#rows = new F32Vectors(this.#memory, this.#options.dimension);
     }
-    const { chunks } = this.#vectors;
-    chunks.restoreLive(live, highWater);
-    for (let s = 0; s < chunks.sectionBytes.length; s++) {
-      const problem = fill(s, chunks.sectionViews(s, highWater));
-      if (problem !== undefined) return problem;
-    }
+    this.#vectors.chunks.restoreLive(live, highWater);
     return undefined;
+  }
+
+  /**
+   * Copies `bytes` into per-row section `s` of the restored rows, at
+   * `offset` into the section taken as one run over labels (f32 rows; or
+   * int8 codes, then norms).
+   */
+  writeSection(s: number, offset: number, bytes: Uint8Array): void {
+    const { chunks } = this.#vectors;
+    for (let done = 0; done < bytes.byteLength; ) {
+      const target = chunks.sectionSlice(s, offset + done, bytes.byteLength - done);
+      if (target.byteLength === 0) throw new RangeError(`section ${s} has no room at byte ${offset + done}`);
+      target.set(bytes.subarray(done, done + target.byteLength));
+      done += target.byteLength;
+    }
   }
 
   dispose(): void {
