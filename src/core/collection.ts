@@ -224,6 +224,15 @@ const PLANNER_SAMPLE = 8;
  */
 const MAX_GRAPH_BACKLOG = 512;
 
+/**
+ * A collection of more than snapshotAfter / SNAPSHOT_SHARE documents
+ * snapshots once this share of it changed: a snapshot writes every vector
+ * and the whole graph (12 GB at 1,000,000 x 1536), so a fixed threshold
+ * made a bulk load write its data again every 20,000 documents. A restart
+ * after a crash replays at most about this share.
+ */
+const SNAPSHOT_SHARE = 0.25;
+
 /** Fewer tombstones than this cost too little to be worth a rebuild. */
 const MIN_COMPACT_TOMBSTONES = 1_000;
 /** Compaction yields to the event loop after this many milliseconds of graph building. */
@@ -1261,12 +1270,15 @@ export class Collection {
     }
     if (dir === undefined) return;
     // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.
+    // A snapshot rewrites the whole collection, so a large one waits for a share of its size: writes stay
+    // a bounded multiple of the data (about 1 / SNAPSHOT_SHARE + 1 times over a bulk load), not quadratic.
+    const threshold = Math.max(snapshotAfter, Math.floor(SNAPSHOT_SHARE * this.count));
     // A loop of writes that never yields would starve the deferred snapshot: past twice the threshold, start it now.
-    if (this.#changedSinceSnapshot >= 2 * snapshotAfter && this.#snapshotting === undefined && this.#compaction === undefined) {
+    if (this.#changedSinceSnapshot >= 2 * threshold && this.#snapshotting === undefined && this.#compaction === undefined) {
       this.#snapshotInBackground();
       return;
     }
-    if (!this.#snapshotScheduled && this.#snapshotting === undefined && this.#changedSinceSnapshot >= snapshotAfter) {
+    if (!this.#snapshotScheduled && this.#snapshotting === undefined && this.#changedSinceSnapshot >= threshold) {
       this.#snapshotScheduled = true;
       setImmediate(() => {
         this.#snapshotScheduled = false;

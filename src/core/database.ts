@@ -36,7 +36,11 @@ export interface DatabaseOptions {
   durability?: Durability;
   /** Receives info, warnings (e.g. a snapshot rebuilt from the store) and errors. Default: warnings and errors to stderr. */
   logger?: Logger;
-  /** Snapshot a collection once this many documents changed since its last snapshot. Default DEFAULT_SNAPSHOT_AFTER. */
+  /**
+   * Snapshot a collection once this many documents (or a quarter of the
+   * collection, when that is more) changed since its last snapshot. Default
+   * DEFAULT_SNAPSHOT_AFTER.
+   */
   snapshotAfter?: number;
   /**
    * Worker threads that host the collections' HNSW segments, so graph

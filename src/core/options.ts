@@ -68,9 +68,10 @@ export const MAX_SEGMENTS = 64;
 export const MAX_WORKERS = 256;
 export const MAX_EF = 10_000;
 /**
- * A collection snapshots its derived state once this many documents changed
- * since the last snapshot; a restart replays at most about this many graph
- * inserts. Snapshots also happen on close.
+ * A collection snapshots its derived state once this many documents (or a
+ * quarter of the collection, when that is more) changed since the last
+ * snapshot; a restart replays at most about this many graph inserts.
+ * Snapshots also happen on close.
  */
 export const DEFAULT_SNAPSHOT_AFTER = 20_000;
 /** Compaction rebuilds the graph once tombstones pass this fraction of it (Qdrant uses 20%). */
