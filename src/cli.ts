@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `quiver` command: dispatch on the first argument.
- *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L] [--workers N]
+ *   quiver serve [--host H] [--port P] [--data DIR] [--durability process|fsync] [--log-level L] [--workers N] [--memory-limit BYTES]
  *   quiver import | search | collections | stats ... (src/cli/)
  *   quiver bench [--quick] [--only a,b] ... (bench/suite.ts, from a source checkout)
  */
@@ -11,9 +11,9 @@ import { EXIT_INTERRUPTED } from './cli/args.js';
 import { runBench } from './cli/bench.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
-const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>]
+const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>] [--memory-limit <bytes>]
 
-Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS,
+Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS, QUIVER_MEMORY_LIMIT,
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS,
 QUIVER_CACHE_MAX_ENTRIES, QUIVER_CACHE_MAX_BYTES, QUIVER_CACHE_TTL_MS, QUIVER_BODY_LIMIT, REDIS_URL.
 Flags win over the environment.`;

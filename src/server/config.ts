@@ -15,6 +15,8 @@ export interface ServerConfig {
   durability: 'process' | 'fsync';
   /** Worker threads for HNSW segments (see DatabaseOptions.workers); default: the number of cores. */
   workers: number;
+  /** Bytes of index memory all collections may hold (see DatabaseOptions.memoryLimit); undefined: no limit but the machine's. */
+  memoryLimit: number | undefined;
   /** Read-write key; when neither key is set, the API is open (fine on loopback, warned about elsewhere). */
   apiKey: string | undefined;
   /** Optional key that may only read. */
@@ -57,6 +59,7 @@ const FLAGS: Record<string, string> = {
   durability: 'QUIVER_DURABILITY',
   'log-level': 'QUIVER_LOG_LEVEL',
   workers: 'QUIVER_WORKERS',
+  'memory-limit': 'QUIVER_MEMORY_LIMIT',
 };
 
 export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
@@ -110,6 +113,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,
     durability: durability as ServerConfig['durability'],
     workers: integer('QUIVER_WORKERS', availableParallelism(), 0, MAX_WORKERS),
+    memoryLimit: text('QUIVER_MEMORY_LIMIT') === undefined ? undefined : integer('QUIVER_MEMORY_LIMIT', 0, 1, Number.MAX_SAFE_INTEGER),
     apiKey,
     readOnlyKey,
     rateLimitMax: integer('QUIVER_RATE_LIMIT_MAX', DEFAULT_RATE_LIMIT_MAX, 0, 1e9),
