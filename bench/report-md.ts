@@ -352,6 +352,46 @@ async function storageSection(ctx: Context, s: Loaded<StorageJson>): Promise<str
   return out.join('\n');
 }
 
+// ------------------------------------------------------------ memory and scale
+
+interface MemoryJson {
+  config: { hnsw: { m: number; efConstruction: number }; ef: number; targets: { rssF32: number; rssInt8: number; wasm: number } };
+  rows: {
+    dim: number; count: number; engine: string; buildSeconds: number; ingestDocsPerSecond: number; rssGiB: number; rssVsRaw: number | null;
+    netRssVsRaw: number | null; wasmGiB: number | null; wasmVsHeld: number | null; peakRssGiB: number; hnswRecallAt10: number | null;
+    hnswMedianMs: number; exactMedianMs: number | null; closeSeconds: number | null; reopenFirstAnswerSeconds: number | null; reopenSameAnswers: boolean | null;
+  }[];
+  results: { engine: string; dim: number; count: number; checkpoints: { documents: number; rss: number }[] }[];
+}
+
+async function memorySection(ctx: Context, m: Loaded<MemoryJson>): Promise<string> {
+  const { json, file } = m;
+  const { hnsw, ef } = json.config;
+  const out = [`## Memory and scale (HNSW m ${hnsw.m}, efConstruction ${hnsw.efConstruction}; searches at ef ${ef})
+`];
+  for (const dim of [...new Set(json.results.map((r) => r.dim))]) {
+    const points = json.results
+      .filter((r) => r.dim === dim)
+      .flatMap((r) => r.checkpoints.map((c) => ({ x: c.documents, y: c.rss / 2 ** 30, series: r.engine })));
+    out.push(await plot(ctx, `memory-${dim}`, `resident memory against documents, dim ${dim}`, lineSpec(points, {
+      title: `Resident memory as documents arrive, dim ${dim} (lower is better)`,
+      subtitle: 'each engine in its own process, after full garbage collections',
+      xTitle: 'documents', yTitle: 'RSS, GiB', seriesAreEngines: false,
+    })), '');
+  }
+  out.push(table(
+    ['shape', 'engine', 'build s', 'ingest docs/s', 'RSS GiB', 'x raw', 'WASM / held', 'recall@10', 'HNSW ms', 'exact ms', 'reopen to 1st answer s', 'same answers'],
+    json.rows.map((r) => [
+      `${r.dim} x ${num(r.count, 0)}`, r.engine, num(r.buildSeconds), num(r.ingestDocsPerSecond), num(r.rssGiB), r.rssVsRaw === null ? '-' : `${num(r.rssVsRaw)}x`,
+      r.wasmVsHeld === null ? '-' : `${num(r.wasmVsHeld)}x`, r.hnswRecallAt10 === null ? '-' : num(r.hnswRecallAt10), num(r.hnswMedianMs), r.exactMedianMs === null ? '-' : num(r.exactMedianMs),
+      r.reopenFirstAnswerSeconds === null ? '-' : num(r.reopenFirstAnswerSeconds), r.reopenSameAnswers === null ? '-' : String(r.reopenSameAnswers),
+    ]),
+    [false, false, true, true, true, true, true, true, true, true, true, false],
+  ), '');
+  out.push(source(file, '`rows`, `results[].checkpoints`'), '');
+  return out.join('\n');
+}
+
 // ------------------------------------------------------------ quality
 
 interface QualityJson {
@@ -543,6 +583,7 @@ export async function writeReport(outDir: string): Promise<{ reportPath: string;
     ['bm25', 'Keyword search latency', (l) => bm25Section(ctx, l as Loaded<Bm25Json>)],
     ['quality', 'Search quality', (l) => qualitySection(ctx, l as Loaded<QualityJson>)],
     ['storage', 'Storage', (l) => storageSection(ctx, l as Loaded<StorageJson>)],
+    ['memory', 'Memory and scale', (l) => memorySection(ctx, l as Loaded<MemoryJson>)],
     ['http', 'HTTP', (l) => httpSection(ctx, l as Loaded<HttpJson>)],
     ['scale', 'Scaling', (l) => scaleSection(ctx, l as Loaded<unknown>)],
   ];

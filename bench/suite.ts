@@ -31,7 +31,7 @@ import { writeReport } from './report-md.js';
 import { machineInfo, REPO_ROOT, SMOKE } from './report.js';
 
 /** Every benchmark, in run order. `scale` is run when bench/scale.bench.ts exists. */
-export const BENCHMARKS = ['kernels', 'ann', 'storage', 'quality', 'bm25', 'http', 'scale'] as const;
+export const BENCHMARKS = ['kernels', 'ann', 'storage', 'memory', 'quality', 'bm25', 'http', 'scale'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /** Names the issue uses for parts of a benchmark. */

@@ -54,14 +54,19 @@ function shows(cell: string, value: number): boolean {
 }
 
 /** `aria-label`s of the SVG's points, as field -> value. */
-function pointLabels(svg: string): Record<string, string>[] {
+/** Vega's aria labels of an SVG's points, as field -> value, for those whose label contains `marker`. */
+function ariaPoints(svg: string, marker: string): Record<string, string>[] {
   return [...svg.matchAll(/aria-label="([^"]*)"/g)]
     .map((m) => m[1]!)
-    .filter((label) => label.startsWith('recall@10: ') && label.includes('engine: '))
+    .filter((label) => label.includes(marker))
     .map((label) => Object.fromEntries(label.split('; ').map((part) => {
       const at = part.indexOf(': ');
       return [part.slice(0, at), part.slice(at + 2)];
     })));
+}
+
+function pointLabels(svg: string): Record<string, string>[] {
+  return ariaPoints(svg, 'engine: ').filter((label) => 'recall@10' in label);
 }
 
 describe('quiver bench --quick (smoke sizes): REPORT.md from kernels and ann', () => {
@@ -165,12 +170,28 @@ describe('writeReport on a fixture', () => {
     targets: [{ name: 'Quiver / hnswlib QPS', value: '0.62x', target: '>= 0.9x', met: false }],
     notes: ['a note'],
   };
+  const memoryRow = (engine: string, rssGiB: number, quiver: boolean) => ({
+    dim: 1536, count: 1000, engine, buildSeconds: 1.5, ingestDocsPerSecond: 666.66, rssGiB, rssVsRaw: quiver ? rssGiB / 0.5 : null, netRssVsRaw: null,
+    wasmGiB: quiver ? 0.006 : null, wasmVsHeld: quiver ? 1.0123 : null, peakRssGiB: rssGiB, hnswRecallAt10: 0.9876, hnswMedianMs: 0.5,
+    exactMedianMs: quiver ? 2.5 : null, closeSeconds: quiver ? 0.1 : null, reopenFirstAnswerSeconds: quiver ? 0.2 : null, reopenSameAnswers: quiver ? true : null,
+  });
+  const memory = {
+    config: { hnsw: { m: 8, efConstruction: 32 }, ef: 64, targets: { rssF32: 2.1, rssInt8: 1.4, wasm: 1.15 } },
+    rows: [memoryRow('raw hnswlib', 0.5, false), memoryRow('Quiver f32', 1.25, true)],
+    results: [
+      { engine: 'raw hnswlib', dim: 1536, count: 1000, checkpoints: [{ documents: 500, rss: 0.25 * 2 ** 30 }, { documents: 1000, rss: 0.5 * 2 ** 30 }] },
+      { engine: 'Quiver f32', dim: 1536, count: 1000, checkpoints: [{ documents: 500, rss: 0.5 * 2 ** 30 }, { documents: 1000, rss: 2 ** 30 }] },
+    ],
+    targets: [{ name: 'RSS / raw', value: 2, target: '<= 2.1x', met: true }],
+  };
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'quiver-bench-report-'));
     mkdirSync(join(dir, 'results', 'ann'), { recursive: true });
     writeFileSync(join(dir, 'results', 'ann', 'ann.json'), JSON.stringify(ann));
+    mkdirSync(join(dir, 'results', 'memory'), { recursive: true });
+    writeFileSync(join(dir, 'results', 'memory', 'memory.json'), JSON.stringify(memory));
     writeFileSync(join(dir, 'suite.json'), JSON.stringify({
       suite: 'quiver-bench', version: 1, mode: 'quick', args: ['--quick'], started: '2026-01-02T03:04:05.000Z', finished: '2026-01-02T03:06:05.000Z',
       seconds: 120, wasmBuild: 'up to date', tsBuild: null, machine, quiverVersion: '0.1.0',
@@ -178,6 +199,7 @@ describe('writeReport on a fixture', () => {
         entry('kernels', 'not run', { reason: 'not chosen (--only)' }),
         entry('ann', 'ok', { seconds: 60, results: ['results/ann/ann.json'] }),
         entry('storage', 'failed', { seconds: 3, exitCode: 1, reason: 'exit code 1: Error: boom', log: 'logs/storage.log' }),
+        entry('memory', 'ok', { seconds: 30, results: ['results/memory/memory.json'] }),
         entry('scale', 'not available yet', { reason: 'bench/scale.bench.ts does not exist in this checkout' }),
       ],
     }));
@@ -215,7 +237,7 @@ describe('writeReport on a fixture', () => {
     expect(report).toContain('`storage` **failed**: exit code 1: Error: boom (log: [`logs/storage.log`](logs/storage.log))');
     expect(report).toContain('| `scale` | not available yet | - | - | bench/scale.bench.ts does not exist in this checkout |');
     expect(report).not.toContain('## Distance kernels');
-    expect(report).toContain('0 of 1 targets met');
+    expect(report).toContain('1 of 2 targets met');
   });
 
   it('draws the fixture points in the recall/QPS SVG', () => {
@@ -224,6 +246,14 @@ describe('writeReport on a fixture', () => {
     expect(new Set(labels.map((l) => l.engine))).toEqual(new Set(['Quiver', 'hnswlib', 'orama']));
     expect(labels.some((l) => l.engine === 'orama' && Number(l['queries per second (log scale)']) === 123.456)).toBe(true);
     expect(existsSync(join(dir, 'ann-latency.svg'))).toBe(true);
+  });
+
+  it('draws memory against documents per dimension, and tables every engine of every shape', () => {
+    const report = readFileSync(join(dir, 'REPORT.md'), 'utf8');
+    expect(report).toContain('## Memory and scale (HNSW m 8, efConstruction 32; searches at ef 64)');
+    expect(report).toContain('| 1536 x 1,000 | Quiver f32 | 1.50 | 667 | 1.25 | 2.50x | 1.01x | 0.988 | 0.500 | 2.50 | 0.200 | true |');
+    const labels = ariaPoints(readFileSync(join(dir, 'memory-1536.svg'), 'utf8'), 'documents: ');
+    expect(labels.some((l) => l.series === 'Quiver f32' && Number(l.documents) === 1000 && Number(l['RSS, GiB']) === 1)).toBe(true);
   });
 
   it('formats table numbers from the value alone', () => {
