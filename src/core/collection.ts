@@ -371,11 +371,6 @@ export class Collection {
     return info;
   }
 
-  /** What one more document costs the in-memory indexes, in bytes (see MemoryBudget). */
-  get memoryPerDocument(): DocumentCost {
-    return this.#cost;
-  }
-
   /** Estimated bytes of the in-memory indexes: what a database's memoryLimit counts (none while degraded). */
   get memoryBytes(): number {
     return this.#unavailable === undefined ? this.count * (this.#cost.vectors + this.#cost.graph) : 0;
@@ -1118,11 +1113,6 @@ export class Collection {
     }
   }
 
-  /**
-   * The exact index, with its rows read from the snapshot first if they
-   * are still pending. Rows failing their checksum make the collection
-   * rebuild everything from the store, with a warning.
-   */
   /**
    * The exact index. Paths that reach it wait for `#rowsLoading` first;
    * one that does not is a bug, reported here rather than answered from

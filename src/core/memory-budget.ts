@@ -7,7 +7,7 @@
  * and nothing of it is stored: the collection goes on serving, rather than
  * the process dying half way through a write (or being killed by the OS).
  *
- * The estimate is per document (see Collection.memoryPerDocument): text,
+ * The estimate is per document (`DocumentCost`, see Collection.memoryBytes): text,
  * metadata and the keyword index live in the JavaScript heap and are not
  * counted.
  */

@@ -219,7 +219,12 @@ export class FlatIndex {
     this.#codes = undefined;
   }
 
-  /** Fits the int8 ranges to the f32 rows and the incoming batch, encodes the rows, and frees them. */
+  /**
+   * Fits the int8 ranges to the f32 rows and the incoming batch, and
+   * encodes the rows. The rows are copied out and freed first, so the codes
+   * take their memory rather than memory beside it (WebAssembly memory never
+   * shrinks); if the codes do not fit, the rows are put back.
+   */
   #encode(rows: F32Vectors, incoming: readonly Float32Array[]): void {
     const { dimension, metric } = this.#options;
     const unit = normalizesAtInsert(metric);
@@ -227,16 +232,27 @@ export class FlatIndex {
       rows.forEachLive(visit);
       for (const vector of incoming) visit(unit ? normalize(vector, new Float32Array(dimension)) : vector);
     });
+    const labels: number[] = [];
+    const copies: Float32Array[] = [];
+    rows.forEachLive((row, label) => {
+      labels.push(label);
+      copies.push(row.slice());
+    });
+    const highWater = rows.highWater;
+    rows.dispose();
     const codes = new Int8Vectors(this.#memory, quantizer);
     try {
-      codes.reserve(rows.highWater);
-      // Copied out first: encoding can grow the memory the row's view lies in.
-      rows.forEachLive((row, label) => codes.write(label, row.slice()));
+      codes.reserve(highWater);
+      labels.forEach((label, i) => codes.write(label, copies[i]!));
     } catch (error) {
       codes.dispose();
+      const back = new F32Vectors(this.#memory, dimension);
+      back.reserve(highWater);
+      labels.forEach((label, i) => back.write(label, copies[i]!));
+      this.#rows = back;
+      this.#form++;
       throw error;
     }
-    rows.dispose();
     this.#rows = undefined;
     this.#codes = codes;
     this.#form++;
