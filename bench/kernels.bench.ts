@@ -719,7 +719,7 @@ function printReport(r: {
   );
   console.log(
     formatTable(
-      `3. int8 scan + f32 re-rank vs f32 scan (quantized: false), same collection, exact: true, k = ${CONFIG.search.k}, include: [] unless noted; QPS after warm-up`,
+      `3. int8 collection (codes scan + f32 re-rank from the store) vs an f32 collection of the same vectors, exact: true, k = ${CONFIG.search.k}, include: [] unless noted; QPS after warm-up`,
       ['dataset', 'metric', 'N x dim', 'queries', 'int8 QPS', 'f32 QPS', 'speedup', 'speedup (default include)', 'recall@10', 'min recall', 'first search ms', 'f32 vs ground truth'],
       r.int8.map((row): Cell[] => [
         row.dataset, row.metric, `${row.count} x ${row.dim}`, row.queries, row.int8Qps, row.f32Qps, ratio(row.speedup), ratio(row.speedupDefaultInclude),

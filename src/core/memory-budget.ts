@@ -13,6 +13,7 @@
  */
 import { freemem, totalmem } from 'node:os';
 import { createError } from './errors.js';
+import { formatBytes } from './units.js';
 
 /** What one document costs a collection's indexes, in bytes. */
 export interface DocumentCost {
@@ -64,16 +65,4 @@ export class MemoryBudget {
         `${formatBytes(MACHINE_RESERVE)} free${outcome}`);
     }
   }
-}
-
-/** Bytes in binary units with three significant figures: 1.50 KiB, 24.1 MiB. */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toPrecision(3)} ${units[unit]}`;
 }

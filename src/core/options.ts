@@ -48,7 +48,8 @@ export const MAX_RERANK = 100;
  * codes' per-dimension ranges to them, encodes them and frees them: from
  * then on its exact scans read codes only and re-rank from the store. A
  * later vector outside the fitted ranges is clamped (the re-rank restores
- * the order); `optimize()` refits the ranges to every row.
+ * the order). The ranges are fitted again only when the collection is
+ * rebuilt from the store.
  */
 export const INT8_FIT_SAMPLE = 4096;
 /**

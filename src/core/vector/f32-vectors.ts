@@ -6,7 +6,7 @@
 import type { KernelMetric } from './wasm-heap.js';
 import { Chunks } from './chunks.js';
 import type { VectorMemory } from './vector-memory.js';
-import { EMPTY_TOP_K, align16, carryIn, carryOut, copyChunkBits, readTopK, type Carry, type TopK } from './top-k.js';
+import { EMPTY_TOP_K, align16, carryIn, carryOut, chunkBitset, readTopK, type Carry, type TopK } from './top-k.js';
 
 const BYTES_F32 = 4;
 /** Labels handed to one topkLabels call: bounds the scratch a long candidate list needs. */
@@ -99,14 +99,9 @@ export class F32Vectors {
       let size = carryIn(heap, carry, labelsOut, scoresOut);
       const raw = heap.raw;
       for (const c of inHeap) {
-        const rows = chunks.rowsIn(c);
-        if (rows === 0) continue;
-        let bitset = chunks.liveBitsetPointer(c);
-        if (candidates) {
-          if (!copyChunkBits(heap, bits, candidates, c, chunks.rowsPerChunk, rows)) continue;
-          bitset = bits;
-        }
-        size = raw.topkScan(metric, base, chunks.sectionPointer(c, 0), rows, dim, bitset, limit, labelsOut, scoresOut, size, c << chunks.shift);
+        const bitset = chunkBitset(heap, chunks, c, candidates, bits);
+        if (bitset < 0) continue;
+        size = raw.topkScan(metric, base, chunks.sectionPointer(c, 0), chunks.rowsIn(c), dim, bitset, limit, labelsOut, scoresOut, size, c << chunks.shift);
       }
       if (g < groups.length - 1) {
         carry = carryOut(heap, labelsOut, scoresOut, size);

@@ -10,7 +10,7 @@ import { KERNEL_L2, type KernelMetric, type WasmHeap } from './wasm-heap.js';
 import { Chunks } from './chunks.js';
 import type { Quantizer } from './quantizer.js';
 import type { VectorMemory } from './vector-memory.js';
-import { EMPTY_TOP_K, align16, carryIn, carryOut, copyChunkBits, readTopK, type Carry, type TopK } from './top-k.js';
+import { EMPTY_TOP_K, align16, carryIn, carryOut, chunkBitset, readTopK, type Carry, type TopK } from './top-k.js';
 
 const BYTES_F32 = 4;
 /** Sections of a chunk: the codes, then the squared norms. */
@@ -101,16 +101,11 @@ export class Int8Vectors {
       let size = carryIn(heap, carry, labelsOut, scoresOut);
       let bar = carry?.bar ?? -Infinity;
       for (const c of inHeap) {
-        const rows = chunks.rowsIn(c);
-        if (rows === 0) continue;
-        let bitset = chunks.liveBitsetPointer(c);
-        if (candidates) {
-          if (!copyChunkBits(heap, bits, candidates, c, chunks.rowsPerChunk, rows)) continue;
-          bitset = bits;
-        }
+        const bitset = chunkBitset(heap, chunks, c, candidates, bits);
+        if (bitset < 0) continue;
         const norms = metric === KERNEL_L2 ? chunks.sectionPointer(c, NORMS) : 0;
         size = raw.topkScanI8(
-          metric, query16, chunks.sectionPointer(c, CODES), rows, paddedDim, scale, offset, norms,
+          metric, query16, chunks.sectionPointer(c, CODES), chunks.rowsIn(c), paddedDim, scale, offset, norms,
           bitset, limit, labelsOut, scoresOut, outBytes / 4, size, bar, c << chunks.shift,
         );
         bar = raw.lastBar();

@@ -2,9 +2,9 @@
  * The per-dimension int8 mapping of a collection's vectors (see
  * assembly/quantize.ts): values in [min_d, max_d] map to [-127, 127] around
  * center_d in steps of step_d. Fitted once to a sample of the rows (the
- * first FIT_SAMPLE written, or every row on `optimize`); a later value
- * outside the fitted range is clamped, and the f32 re-rank of the shortlist
- * restores the exact order.
+ * first INT8_FIT_SAMPLE written, see options.ts); a later value outside the
+ * fitted range is clamped, and the f32 re-rank of the shortlist restores
+ * the exact order.
  */
 
 export class Quantizer {

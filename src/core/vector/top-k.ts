@@ -4,6 +4,7 @@
  * chunks lie in several heaps (WebAssembly memories) the buffer is carried
  * from one heap's scratch to the next.
  */
+import type { Chunks } from './chunks.js';
 import type { WasmHeap } from './wasm-heap.js';
 
 /** Best-first results of an exact search; `labels[i]` scored `scores[i]`. */
@@ -47,11 +48,24 @@ export function readTopK(heap: WasmHeap, labelsPtr: number, scoresPtr: number, c
 }
 
 /**
+ * The bitset a scan of chunk `c` passes its kernel: 0 when every row it
+ * covers may be offered, the chunk's live bitset, or (with `candidates`, a
+ * bitset over labels) the candidates' words for the chunk copied to `ptr`.
+ * -1 when nothing in the chunk can be offered: skip it.
+ */
+export function chunkBitset(heap: WasmHeap, chunks: Chunks, c: number, candidates: Uint32Array | undefined, ptr: number): number {
+  const rows = chunks.rowsIn(c);
+  if (rows === 0) return -1;
+  if (!candidates) return chunks.liveBitsetPointer(c);
+  return copyChunkBits(heap, ptr, candidates, c, chunks.rowsPerChunk, rows) ? ptr : -1;
+}
+
+/**
  * Copies the words of a caller's candidate bitset (over labels) that cover
  * the `rows` rows of chunk `c` to `ptr`; returns false when none of them is
  * set, so the chunk can be skipped.
  */
-export function copyChunkBits(heap: WasmHeap, ptr: number, candidates: Uint32Array, c: number, rowsPerChunk: number, rows: number): boolean {
+function copyChunkBits(heap: WasmHeap, ptr: number, candidates: Uint32Array, c: number, rowsPerChunk: number, rows: number): boolean {
   const first = (c * rowsPerChunk) >>> 5;
   const words = Math.ceil(rows / 32);
   const end = Math.min(candidates.length, first + words);
