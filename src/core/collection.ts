@@ -543,7 +543,7 @@ export class Collection {
     const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
     if (checked.vector === undefined) return this.#answer(checked, allowed, undefined, undefined, clock);
     // Hybrid fusion scores every candidate exactly: it waits for rows still streaming in after open.
-    if (checked.text !== undefined && this.#rowsLoading !== undefined) return this.#rowsLoading.then(() => this.#searchNow(request));
+    if (checked.text !== undefined && this.#rowsLoading !== undefined) return this.#searchOnceRowsLoaded(request);
     const unit = normalizesAtInsert(this.options.metric) ? this.#takeUnitQuery(checked.vector) : undefined;
     const query = unit ?? checked.vector;
     let found: VectorOutcome | Promise<VectorOutcome>;
@@ -647,7 +647,7 @@ export class Collection {
     if (checked.exact !== undefined) plan.kind = checked.exact ? 'exact' : 'hnsw';
     // Right after open the rows stream in: an exact plan waits for them, a graph search does not.
     if (this.#rowsLoading !== undefined && (plan.kind !== 'hnsw' || this.#hnsw.backlog > 0)) {
-      return this.#rowsLoading.then(() => this.#vectorSearch(query, checked, allowed, candidates));
+      return this.#vectorSearchOnceRowsLoaded(query, checked, allowed, candidates);
     }
     if (plan.kind !== 'hnsw') {
       const top = this.#exact(query, k, allowed, checked.quantized);
@@ -702,13 +702,34 @@ export class Collection {
     const k = checked.depth;
     const fallback = approximate === undefined || approximate.labels.length < Math.min(k, candidates);
     if (fallback && this.#rowsLoading !== undefined) {
-      return this.#rowsLoading.then(() => this.#afterGraph(approximate, query, checked, allowed, candidates, plan, lesson));
+      return this.#afterGraphOnceRowsLoaded(approximate, query, checked, allowed, candidates, plan, lesson);
     }
     this.#graphSearches--;
     const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
     // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
     if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, (performance.now() - lesson.started) * 1e6);
     return { top, plan, fallback, allowed };
+  }
+
+  // The three waits for rows streaming in after open live in functions of their own: a closure over a
+  // hot function's arguments makes V8 allocate a context for them on every call, waiting or not
+  // (in #afterGraph that cost graph searches about 4% at 100,000 x 128).
+
+  #searchOnceRowsLoaded(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
+    return this.#rowsLoading!.then(() => this.#searchNow(request));
+  }
+
+  #vectorSearchOnceRowsLoaded(
+    query: Float32Array, checked: CheckedSearch, allowed: { bitset: Uint32Array; count: number } | undefined, candidates: number,
+  ): Promise<VectorOutcome> {
+    return this.#rowsLoading!.then(() => this.#vectorSearch(query, checked, allowed, candidates));
+  }
+
+  #afterGraphOnceRowsLoaded(
+    approximate: Ranked | undefined, query: Float32Array, checked: CheckedSearch, allowed: { bitset: Uint32Array; count: number } | undefined,
+    candidates: number, plan: Plan, lesson: GraphLesson | undefined,
+  ): Promise<VectorOutcome> {
+    return this.#rowsLoading!.then(() => this.#afterGraph(approximate, query, checked, allowed, candidates, plan, lesson));
   }
 
   #graphFailed(error: unknown): undefined {
