@@ -322,7 +322,7 @@ async function openInPhases(path: string): Promise<ChildResult> {
   const { FlatIndex } = await import('../src/core/vector/flat-index.js');
   const { VectorMemory } = await import('../src/core/vector/vector-memory.js');
   const { HnswIndex } = await import('../src/core/hnsw-index.js');
-  const { MetadataIndex } = await import('../src/core/metadata-index.js');
+  const { MetadataLoader } = await import('../src/core/metadata-loader.js');
   const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
   const vectorMemory = new VectorMemory();
   vectorMemory.anyHeap();
@@ -382,9 +382,8 @@ async function openInPhases(path: string): Promise<ChildResult> {
   const changes = table.changesSince(manifest.version);
   lap('changesSince (replay query)');
 
-  const metadata = new MetadataIndex();
-  for (const { label, metadata: json } of table.metadataRows()) metadata.add(label, JSON.parse(json) as Record<string, unknown>);
-  lap('(on first filter, not at open) metadata index from the store');
+  new MetadataLoader((from, limit) => table.metadataPage(from, limit)).finish();
+  lap('(after open, in the background) metadata index from the store');
 
   const ids = arena.ids;
   const memory = await settledMemory(vectorMemory.bytes);

@@ -11,6 +11,7 @@ import { Bm25Index } from './bm25-index.js';
 import { createError, isQuiverError } from './errors.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
+import { MetadataLoader } from './metadata-loader.js';
 import { FlatIndex, type TopK } from './vector/flat-index.js';
 import type { VectorMemory } from './vector/vector-memory.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
@@ -279,8 +280,13 @@ export class Collection {
   #rowsLoading: Promise<void> | undefined;
   #hnsw: SegmentedGraph;
   #bm25: Bm25Index;
-  /** Built on first use (filters), from the store: opening a collection never parses metadata. */
+  /**
+   * The metadata index, once complete. A new collection starts with an empty
+   * one; an opened one reads it from the store in the background (#metadataLoad)
+   * and a filter that comes first finishes that at once.
+   */
   #metadata: MetadataIndex | undefined;
+  #metadataLoad: MetadataLoader | undefined;
   readonly #planner = new Planner();
   readonly #labels = new Map<string, number>();
   #ids: (string | undefined)[] = [];
@@ -339,6 +345,8 @@ export class Collection {
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#bm25 = this.#emptyKeywordIndex();
     this.#assertUsable = assertUsable;
+    // Version 0: nothing was ever written, so the index is complete empty and kept from the first write on.
+    if (version === 0) this.#metadata = new MetadataIndex();
   }
 
   get dimension(): number {
@@ -502,7 +510,7 @@ export class Collection {
         this.#bm25.remove(label);
       }
       this.#touchedDuringCompaction?.add(label);
-      this.#metadata?.remove(label);
+      this.#metadataOf(label)?.remove(label);
       this.#labels.delete(this.#ids[label]!);
       this.#ids[label] = undefined;
       this.#freeLabels.push(label);
@@ -876,7 +884,14 @@ export class Collection {
     if (previous !== undefined && previous !== id) this.#labels.delete(previous);
     this.#index(label, id, vector, text);
     this.#touchedDuringCompaction?.add(label);
-    this.#metadata?.add(label, metadata);
+    this.#metadataOf(label)?.add(label, metadata);
+  }
+
+  /** The metadata index a write to `label` must update now, if any (see #metadataLoad). */
+  #metadataOf(label: number): MetadataIndex | undefined {
+    if (this.#metadata !== undefined) return this.#metadata;
+    const load = this.#metadataLoad;
+    return load !== undefined && load.covers(label) ? load.index : undefined;
   }
 
   /** The documents `filter` allows, as of now (undefined without a filter: every document). */
@@ -884,19 +899,33 @@ export class Collection {
     return filter ? this.#metadataIndex().evaluate(filter) : undefined;
   }
 
-  /** The metadata index, built from the store the first time a filter needs it. */
+  /** The complete metadata index: what the background load has not read yet is read now. */
   #metadataIndex(): MetadataIndex {
     if (this.#metadata) return this.#metadata;
-    const index = new MetadataIndex();
-    const metadata = new Map<number, string>();
-    for (const { label, metadata: json } of this.#table.metadataRows()) metadata.set(label, json);
-    this.#ids.forEach((id, label) => {
-      if (id === undefined) return;
-      const json = metadata.get(label);
-      index.add(label, json === undefined ? undefined : (JSON.parse(json) as Metadata));
+    const load = this.#metadataLoad ?? this.#newMetadataLoad();
+    this.#metadata = load.finish();
+    this.#metadataLoad = undefined;
+    return this.#metadata;
+  }
+
+  #newMetadataLoad(): MetadataLoader {
+    return new MetadataLoader((from, limit) => this.#table.metadataPage(from, limit));
+  }
+
+  /** Starts reading the metadata index from the store between other work (after open). */
+  #loadMetadataInBackground(): void {
+    if (this.#metadata !== undefined || this.#metadataLoad !== undefined) return;
+    const load = this.#newMetadataLoad();
+    this.#metadataLoad = load;
+    load.run().then(() => {
+      if (this.#metadataLoad !== load || !load.done) return;
+      this.#metadata = load.index;
+      this.#metadataLoad = undefined;
+    }, (error: Error) => {
+      // A filter will try again (and report the error) at its first use.
+      if (this.#metadataLoad === load) this.#metadataLoad = undefined;
+      this.#persistence.log.warn(`collection '${this.name}': metadata index could not be read: ${error.message}`);
     });
-    this.#metadata = index;
-    return index;
   }
 
 
@@ -973,7 +1002,7 @@ export class Collection {
   /**
    * @internal Builds the in-memory state: from a snapshot (ids, vectors,
    * graph) plus the store's newer changes, or from the store alone when no
-   * valid snapshot exists. The metadata index is built on first use. When
+   * valid snapshot exists; then reads the metadata index in the background. When
    * the state cannot be built (too little memory, a store whose rows cannot
    * be indexed), the collection opens degraded: its documents can be read
    * and deleted, and `info.reason` says why search is unavailable.
@@ -984,7 +1013,9 @@ export class Collection {
       await this.#build();
     } catch (error) {
       this.#degrade(messageOf(error));
+      return;
     }
+    this.#loadMetadataInBackground();
   }
 
   async #build(): Promise<void> {
@@ -1366,6 +1397,7 @@ export class Collection {
     // A compaction's graph is dropped too: its queued inserts are discarded, not built for nothing.
     this.#freshGraph?.drop();
     this.#flat.dispose();
+    this.#metadataLoad?.stop();
     this.#labels.clear();
     this.#ids = [];
     this.#freeLabels = [];

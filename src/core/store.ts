@@ -268,7 +268,7 @@ export class DocumentTable {
   readonly #vectorByLabel: BetterSqlite3.Statement;
   readonly #ids: BetterSqlite3.Statement;
   readonly #all: BetterSqlite3.Statement;
-  readonly #metadataRows: BetterSqlite3.Statement;
+  readonly #metadataPage: BetterSqlite3.Statement;
   readonly #count: BetterSqlite3.Statement;
   readonly #maxLabel: BetterSqlite3.Statement;
   readonly #upsertsSince: BetterSqlite3.Statement;
@@ -294,7 +294,7 @@ export class DocumentTable {
     this.#vectorByLabel = db.prepare(`SELECT vector FROM ${table} WHERE label = ?`).pluck();
     this.#ids = db.prepare(`SELECT label, id FROM ${table} ORDER BY label`);
     this.#all = db.prepare(`SELECT label, id, vector, text FROM ${table} ORDER BY label`);
-    this.#metadataRows = db.prepare(`SELECT label, metadata FROM ${table} WHERE metadata IS NOT NULL`);
+    this.#metadataPage = db.prepare(`SELECT label, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`);
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
     this.#maxLabel = db.prepare(`SELECT coalesce(max(label), -1) AS n FROM ${table}`);
     this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, text FROM ${table} WHERE seq > ? ORDER BY seq`);
@@ -360,9 +360,9 @@ export class DocumentTable {
     }
   }
 
-  /** Label and metadata JSON of every row that has metadata. */
-  metadataRows(): IterableIterator<{ label: number; metadata: string }> {
-    return this.#metadataRows.iterate() as IterableIterator<{ label: number; metadata: string }>;
+  /** Label and metadata JSON (null: none) of at most `limit` rows from label `from` on, in label order. */
+  metadataPage(from: number, limit: number): { label: number; metadata: string | null }[] {
+    return this.#metadataPage.all(from, limit) as { label: number; metadata: string | null }[];
   }
 
   count(): number {

@@ -103,6 +103,49 @@ describe('storage', () => {
     await reopened.close();
   });
 
+  it('reads the metadata index in the background after open; writes made meanwhile are in it', async () => {
+    const count = 20_000;
+    const vector = (i: number) => Float32Array.of(i % 7, i % 11, i % 13, 1);
+    const db = await openDatabase({ path: dir, workers: 0 });
+    const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
+    for (let start = 0; start < count; start += 5000) {
+      await docs.upsert(Array.from({ length: 5000 }, (_, j) => ({ id: `d${start + j}`, vector: vector(start + j), metadata: { group: (start + j) % 10 } })));
+    }
+    await db.close();
+
+    const reopened = await openDatabase({ path: dir, workers: 0 });
+    const again = reopened.collection('docs');
+    const expected = new Map(Array.from({ length: count }, (_, i) => [`d${i}`, i % 10] as [string, number | undefined]));
+    // Writes at both ends of the label range, one event-loop turn apart, while the index is read page by page.
+    const steps: (() => Promise<unknown>)[] = [
+      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: vector(i), metadata: { group: 100 } }))),
+      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${count - 1 - i}`, vector: vector(i), metadata: { group: 100 } }))),
+      () => again.delete(Array.from({ length: 100 }, (_, i) => `d${100 + i}`)),
+      () => again.delete(Array.from({ length: 100 }, (_, i) => `d${count - 200 + i}`)),
+      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `new${i}`, vector: vector(i) }))),
+      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `d${count / 2 + i}`, vector: vector(i), metadata: { group: 100 } }))),
+    ];
+    for (const step of steps) {
+      await step();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (let i = 0; i < 100; i++) {
+      expected.set(`d${i}`, 100);
+      expected.set(`d${count - 1 - i}`, 100);
+      expected.delete(`d${100 + i}`);
+      expected.delete(`d${count - 200 + i}`);
+    }
+    for (let i = 0; i < 50; i++) {
+      expected.set(`new${i}`, undefined);
+      expected.set(`d${count / 2 + i}`, 100);
+    }
+    const countOf = (group: number | undefined) => [...expected.values()].filter((g) => g === group).length;
+    expect(await again.countWhere({ group: 100 })).toBe(countOf(100));
+    for (const group of [0, 3, 9]) expect(await again.countWhere({ group })).toBe(countOf(group));
+    expect(await again.countWhere({ group: { $exists: false } })).toBe(50);
+    await reopened.close();
+  });
+
   it('reads a snapshot of format 3 (f32 rows before int8 codes had sections of their own) without rebuilding', async () => {
     const db = await openDatabase({ path: dir });
     const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
