@@ -169,7 +169,10 @@ export class SegmentedGraph {
       return this.#liveHits(this.#hosts[0]!.searchNow!(this.#ids[0]!, query, fetch, ef, allow), k);
     }
     if (this.#inline) return this.#merge(this.#ids.map((segment, i) => this.#hosts[i]!.searchNow!(segment, query, fetch, ef, allow)), k);
-    const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query, k: fetch, ef, allow }));
+    // A message carries a typed array's whole buffer: a query that is a view into a larger array
+    // (a row of a batch) would copy all of it to every worker, and page-fault it in, per search.
+    const sent = { query: ownBuffer(query), allow: allow && ownBuffer(allow) };
+    const requests = this.#ids.map((segment) => ({ type: 'search' as const, segment, query: sent.query, k: fetch, ef, allow: sent.allow }));
     const replies = Promise.all(requests.map((request, i) => this.#hosts[i]!.call(request) as Promise<GraphHits>));
     this.#searchesInFlight++;
     const answered = () => {
@@ -358,4 +361,9 @@ export class SegmentedGraph {
     }
     return reply;
   }
+}
+
+/** `view` itself when it spans its whole buffer, else a copy that does: what a message to a worker copies. */
+function ownBuffer<T extends Float32Array | Uint32Array>(view: T): T {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : (view.slice() as T);
 }
