@@ -139,13 +139,17 @@ export class SegmentServer {
     this.#yield = yieldTo;
   }
 
+  /** True when no change is queued or running: nothing here needs the event loop. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#draining;
+  }
+
   get stats(): SegmentServerStats {
     return { queued: this.#queue.length, waitedMs: this.#waitedMs };
   }
 
   handle(request: SegmentRequest): Promise<SegmentReply> {
     if (request.type === 'search') {
-      this.#lastSearch = performance.now();
       try {
         return Promise.resolve(this.search(request));
       } catch (error) {
@@ -169,8 +173,9 @@ export class SegmentServer {
     });
   }
 
-  /** Answers a search at once (the calling-thread host calls it directly). */
+  /** Answers a search at once; writes yield to searches for a while after it (SEARCHING_MS). */
   search(request: Extract<SegmentRequest, { type: 'search' }>): GraphHits {
+    this.#lastSearch = performance.now();
     return this.searchSegment(request.segment, request.query, request.k, request.ef, request.allow);
   }
 

@@ -186,6 +186,40 @@ describe('HNSW segments on worker threads', () => {
     expect(hit[0]!.score).toBeCloseTo(0, 5);
   });
 
+  it('applies writes and saves sent while its workers linger between one search and the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-linger-'));
+    try {
+      const db = await openDatabase({ path: dir, workers: 2 });
+      open.push(db);
+      const col = await db.createCollection('busy', { dimension: DIM, metric: 'l2' });
+      await col.upsert(docs(0, 1_000, 'base-'));
+      await col.indexed();
+      // One search after another keeps the workers taking messages off their ports (segment-worker.ts).
+      let searching = true;
+      let searches = 0;
+      const searcher = (async () => {
+        while (searching) {
+          await col.search({ vector: query(searches % 30), k: 5, exact: false, include: [] });
+          searches++;
+        }
+      })();
+      for (let round = 0; round < 4; round++) {
+        await col.upsert(docs(round * 500, (round + 1) * 500, `w${round}-`));
+        await col.indexed();
+        expect(col.info.indexingBacklog).toBe(0);
+        expect(await col.snapshot()).toBe(true);
+      }
+      searching = false;
+      await searcher;
+      expect(searches).toBeGreaterThan(10);
+      expect(col.count).toBe(3_000);
+      const hit = await col.search({ vector: row(1_234 % COUNT), k: 1, exact: false, include: [] });
+      expect(hit[0]!.score).toBeCloseTo(0, 5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('saves one graph file per segment and reopens them with the same answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quiver-workers-'));
     try {
