@@ -7,12 +7,21 @@
  * one that cannot load or build is reported as failed, with the reason,
  * instead of stopping the benchmark.
  *
+ * Engines users pick most, installed on demand into bench/peers (`npm run
+ * bench:peers`; never dependencies of Quiver) and defined in
+ * bench/peers/vector-peers.ts: LanceDB (IVF_HNSW_SQ, with and without
+ * refine) and Chroma (its server in a child process). When bench/peers is
+ * not installed they are reported as skipped ("not installed: run npm run
+ * bench:peers"), never as failures.
+ *
  * A peer gets the same rows (labels 0..N-1) and queries as the other
  * engines; `search(q)` returns the top-k labels of query q. Queries are
  * converted to the form each engine takes once, outside every timed loop.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PeerUnavailable } from './peers/load.js';
+import { VECTOR_PEERS } from './peers/vector-peers.js';
 
 /** The part of a data set a peer needs (bench/ann.bench.ts `Dataset`). */
 export interface PeerDataset {
@@ -38,8 +47,21 @@ export interface PeerBuildOptions {
 export interface PeerIndex {
   /** Top-k labels of query `q` (an index into the data set's queries). */
   search(q: number): ArrayLike<number> | Promise<ArrayLike<number>>;
-  /** HNSW engines: the search-time ef. */
-  setEf?(ef: number): void;
+  /** HNSW engines: the search-time ef (may restart a server: awaited, outside timing). */
+  setEf?(ef: number): void | Promise<void>;
+  /** Why the engine cannot search at this ef (it then has no point there), or null. */
+  efUnsupported?(ef: number): string | null;
+  /**
+   * 'wall': the search runs in another process (a server), whose CPU time
+   * this process cannot see, so its QPS is by wall clock. Default 'cpu'.
+   */
+  qpsClock?: 'cpu' | 'wall';
+  /** Set when this index is another peer's build (that peer's build row counts; none of its own). */
+  sharesBuildOf?: string;
+  /** Opens the index again from disk and answers one query (a fresh process where cheap): seconds, and what was timed. */
+  reopen?(): Promise<{ seconds: number; what: string }>;
+  /** Releases what the engine holds (a server process, files). */
+  close?(): Promise<void>;
   /** The engine's own size figure, if it has one (MiB), and what it counts. */
   sizeMiB: number | null;
   sizeWhat: string;
@@ -56,6 +78,10 @@ export interface Peer {
   index: string;
   /** Metrics it has; on any other data set it ranks by its own metric (see `metricNote`). */
   metrics: readonly ('l2' | 'cosine')[];
+  /** Why the engine cannot run here (e.g. bench/peers not installed), or null: it is then skipped with that reason. */
+  unavailable?(): string | null;
+  /** Its package's version, when the package is not in the project's node_modules. */
+  version?(): string | null;
   build(ds: PeerDataset, options: PeerBuildOptions): Promise<PeerIndex>;
 }
 
@@ -221,8 +247,13 @@ const vectra: Peer = {
   },
 };
 
-/** The peers in the order they are built and plotted. */
-export const PEERS: readonly Peer[] = [hnswlibWasm, orama, vectra];
+/** The peers in the order they are built and plotted: the project's devDependencies, then those of bench/peers. */
+export const PEERS: readonly Peer[] = [hnswlibWasm, orama, vectra, ...VECTOR_PEERS];
+
+/** Whether an error means "cannot run here" (skipped) rather than "failed". */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof PeerUnavailable;
+}
 
 /** The message of anything thrown, on one line. */
 export function reasonOf(error: unknown): string {

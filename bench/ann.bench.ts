@@ -25,6 +25,22 @@
  *    over the first `exactQueries` queries. A peer that fails to load or
  *    build is recorded in `engines` with the reason. Per-query latency
  *    percentiles of every engine (HNSW engines at ef `latencyEf`).
+ *    Engines installed on demand in bench/peers (`npm run bench:peers`;
+ *    skipped, with "not installed: run npm run bench:peers", without it):
+ *    LanceDB IVF_HNSW_SQ (numPartitions 1, same M / efConstruction, 8-bit
+ *    SQ) without refine and with refineFactor 2, on one table and index, and
+ *    Chroma (its Rust server from the chromadb npm package in a child process
+ *    on 127.0.0.1; HNSW with max_neighbors = M, same ef_construction), all
+ *    swept across the same ef with the others, one query at a time from one
+ *    client. LanceDB's ef must be >= refineFactor x k, so "refine 2" starts
+ *    at ef 20. Chroma applies a new ef_search only when its server loads the
+ *    collection: each ef is set with collection.modify, then the server is
+ *    restarted on the same data (outside timing). Chroma searches in its
+ *    server process, so its QPS is by wall clock; LanceDB's by this
+ *    process's CPU time (its threads included) like the others. Build time
+ *    and "reopen to first answer" per peer (LanceDB: open the table from disk
+ *    in a fresh Node process and answer one query; Chroma: restart the
+ *    server on its data and answer one query) are in `builds`.
  *
  * `curves`, `latency` and `engines` in the JSON hold every engine in one
  * shape for the suite's report (bench/report-md.ts). Without siftsmall
@@ -46,7 +62,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { PEERS, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
+import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
   DEFAULT_HNSW_NS_PER_EF,
@@ -267,6 +283,9 @@ interface BuildRow {
   /** The engine's own figure, where it has one: serialized index size, or WASM arena growth (MiB). */
   engineSizeMiB: number | null;
   engineSizeWhat: string;
+  /** Peers that can: seconds to open the index again from disk and answer one query (a fresh process where cheap), and what was timed. */
+  reopenSeconds?: number | null;
+  reopenWhat?: string | null;
 }
 
 interface Engines {
@@ -454,6 +473,8 @@ const contention: { what: string; cpuShare: number }[] = [];
  */
 async function measurePasses<K extends string>(
   what: string, fns: Record<K, (q: number) => unknown>, queries: number, options: TimingOptions,
+  /** Engines whose search runs in another process (a server): left out of the CPU share, where their waiting would read as contention. */
+  outOfProcess: ReadonlySet<string> = new Set(),
 ): Promise<PassTimings<K>> {
   const warmupMs = options.warmupMs ?? 100;
   const minSampleMs = options.minSampleMs ?? 40;
@@ -490,8 +511,10 @@ async function measurePasses<K extends string>(
       const wallMs = performance.now() - start;
       const cpu = process.cpuUsage(cpuStart);
       const cpuMs = (cpu.user + cpu.system) / 1e3;
-      wallTotal += wallMs;
-      cpuTotal += cpuMs;
+      if (!outOfProcess.has(name)) {
+        wallTotal += wallMs;
+        cpuTotal += cpuMs;
+      }
       wallNs.get(name)!.push((wallMs * 1e6) / (passes * queries));
       cpuNs.get(name)!.push((cpuMs * 1e6) / (passes * queries));
     }
@@ -652,12 +675,19 @@ async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[
   const builds: BuildRow[] = [];
   for (const peer of PEERS) {
     const status: EngineStatus = {
-      dataset: ds.name, engine: peer.engine, package: peer.package, version: packageVersionOf(peer.package),
+      dataset: ds.name, engine: peer.engine, package: peer.package, version: peer.version ? peer.version() : packageVersionOf(peer.package),
       status: 'ok', reason: null, kind: peer.kind, index: peer.index, notes: [],
     };
     const note = metricNote(peer, ds);
     if (note) status.notes.push(note);
     engineStatuses.push(status);
+    const unavailable = peer.unavailable?.() ?? null;
+    if (unavailable !== null) {
+      status.status = 'skipped';
+      status.reason = unavailable;
+      log(`${ds.name}: ${peer.engine} skipped: ${unavailable}`);
+      continue;
+    }
     const limit = CONFIG.peerMaxCount[peer.engine] ?? null;
     if (limit !== null && ds.count > limit) {
       status.status = 'skipped';
@@ -675,18 +705,30 @@ async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[
       const after = memory();
       // A first search proves the index answers before it is timed.
       await index.search(0);
-      builds.push({
-        dataset: ds.name, engine: peer.engine, count: ds.count, seconds, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
-        docsPerSecond: ds.count / seconds, rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
-        engineSizeMiB: index.sizeMiB, engineSizeWhat: index.sizeWhat,
-      });
+      let reopen: { seconds: number; what: string } | null = null;
+      if (index.reopen) {
+        try {
+          reopen = await index.reopen();
+          log(`${ds.name}: ${peer.engine} reopen to first answer ${reopen.seconds.toFixed(3)} s`);
+        } catch (error) {
+          status.notes.push(`reopen to first answer failed: ${reasonOf(error)}`);
+        }
+      }
+      if (index.sharesBuildOf === undefined) {
+        builds.push({
+          dataset: ds.name, engine: peer.engine, count: ds.count, seconds, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
+          docsPerSecond: ds.count / seconds, rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
+          engineSizeMiB: index.sizeMiB, engineSizeWhat: index.sizeWhat,
+          reopenSeconds: reopen?.seconds ?? null, reopenWhat: reopen?.what ?? null,
+        });
+      }
       status.notes.push(...index.notes);
       built.push({ peer, index });
-      log(`${ds.name}: ${peer.engine} built in ${seconds.toFixed(1)} s`);
+      log(`${ds.name}: ${peer.engine} built in ${seconds.toFixed(1)} s${index.sharesBuildOf ? ` (${index.sharesBuildOf}'s table and index)` : ''}`);
     } catch (error) {
-      status.status = 'failed';
+      status.status = isUnavailable(error) ? 'skipped' : 'failed';
       status.reason = reasonOf(error);
-      log(`${ds.name}: ${peer.engine} FAILED: ${status.reason}`);
+      log(`${ds.name}: ${peer.engine} ${status.status === 'skipped' ? 'skipped' : 'FAILED'}: ${status.reason}`);
     }
   }
   return { built, builds };
@@ -700,6 +742,21 @@ function packageVersionOf(name: string): string | null {
   }
 }
 
+/** Stops the peers' servers and releases what they hold (a failure is a note, not a stop). */
+async function closePeers(ds: Dataset, built: BuiltPeer[]): Promise<void> {
+  for (const p of built) {
+    if (!p.index.close) continue;
+    try {
+      await p.index.close();
+    } catch (error) {
+      engineStatuses.find((e) => e.dataset === ds.name && e.engine === p.peer.engine)?.notes.push(`closing failed: ${reasonOf(error)}`);
+    }
+  }
+}
+
+/** `dataset/engine` of peers that failed to change ef in the sweep and sit out the rest of it. */
+const droppedPeers = new Set<string>();
+
 async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promise<SweepRow[]> {
   const { k } = CONFIG;
   const nq = ds.queries.length;
@@ -710,9 +767,24 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
     hnswCopy.setEf(ef);
     const us = makeUsearch(ds, ef);
     us.load(engines.usearchFile);
-    for (const p of tunable) p.index.setEf!(ef);
-    const peerFns = Object.fromEntries(tunable.map((p) => [p.peer.engine, (q: number) => p.index.search(q)]));
-    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch${tunable.map((p) => `, ${p.peer.engine}`).join('')} (${nq} queries rotating, samples interleaved)`);
+    // Peers that cannot search at this ef have no point here (their notes say why).
+    const atEf: BuiltPeer[] = [];
+    for (const p of tunable) {
+      if (p.index.efUnsupported?.(ef)) continue;
+      if (droppedPeers.has(`${ds.name}/${p.peer.engine}`)) continue;
+      try {
+        await p.index.setEf!(ef);
+        atEf.push(p);
+      } catch (error) {
+        // A peer that cannot be set to this ef (e.g. its server did not come back) drops out of the rest of the sweep.
+        droppedPeers.add(`${ds.name}/${p.peer.engine}`);
+        const status = engineStatuses.find((e) => e.dataset === ds.name && e.engine === p.peer.engine);
+        status?.notes.push(`dropped from the sweep at ef ${ef}: ${reasonOf(error)}`);
+        log(`${ds.name} ef=${ef}: ${p.peer.engine} dropped: ${reasonOf(error)}`);
+      }
+    }
+    const peerFns = Object.fromEntries(atEf.map((p) => [p.peer.engine, (q: number) => p.index.search(q)]));
+    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch${atEf.map((p) => `, ${p.peer.engine}`).join('')} (${nq} queries rotating, samples interleaved)`);
     const core = {
       quiver: (q: number) => quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [] }),
       hnswlib: (q: number) => {
@@ -725,7 +797,8 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
         sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
       },
     };
-    const measured = await measurePasses<string>(`${ds.name} ef=${ef}`, { ...core, ...peerFns }, nq, CONFIG.timing);
+    const serverPeers = new Set(atEf.filter((p) => p.index.qpsClock === 'wall').map((p) => p.peer.engine));
+    const measured = await measurePasses<string>(`${ds.name} ef=${ef}`, { ...core, ...peerFns }, nq, CONFIG.timing, serverPeers);
     const { cpuShare } = measured;
     const timings = { quiver: measured.timings.quiver!, hnswlib: measured.timings.hnswlib!, usearch: measured.timings.usearch! };
     const copyQps = qps(measured.timings.hnswlibCopy!);
@@ -759,11 +832,15 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       recalls.usearch.push(recallOf(Array.from(us.search(ds.queries[q]!, k, CONFIG.threads).keys, Number), ds.truth[q]!));
     }
     const peers: Record<string, PeerPoint> = {};
-    for (const p of tunable) {
+    for (const p of atEf) {
       const list: number[] = [];
       for (let q = 0; q < nq; q++) list.push(recallOf(await p.index.search(q), ds.truth[q]!));
       const timing = measured.timings[p.peer.engine]!;
-      peers[p.peer.engine] = { recall: mean(list), qps: qps(timing), wallQps: 1e9 / timing.wallMedianNs, spread: spread(timing), timing };
+      const wallQps = 1e9 / timing.wallMedianNs;
+      // A server's search runs in its own process: its QPS is by wall clock (PeerIndex.qpsClock).
+      const peerQps = p.index.qpsClock === 'wall' ? wallQps : qps(timing);
+      const peerSpread = p.index.qpsClock === 'wall' ? (Math.max(...timing.wallSamplesNs) - Math.min(...timing.wallSamplesNs)) / timing.wallMedianNs : spread(timing);
+      peers[p.peer.engine] = { recall: mean(list), qps: peerQps, wallQps, spread: peerSpread, timing };
     }
     const row: SweepRow = {
       dataset: ds.name,
@@ -1410,6 +1487,7 @@ async function main(): Promise<void> {
     siftEngines.builds.push(...peers.builds);
     siftSweep = await sweep(ds, siftEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
     exactRows.push(...await exactSection(ds, siftEngines, peers.built.filter((p) => p.peer.kind === 'exact')));
+    await closePeers(ds, peers.built);
   }
 
   // ---- synthetic embedding-like set
@@ -1450,6 +1528,7 @@ async function main(): Promise<void> {
     synthEngines.builds.push(...peers.builds);
     const rows = await sweep(synthDs, synthEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
     exactRows.push(...await exactSection(synthDs, synthEngines, peers.built.filter((p) => p.peer.kind === 'exact')));
+    await closePeers(synthDs, peers.built);
     return rows;
   })();
 
@@ -1504,6 +1583,11 @@ async function main(): Promise<void> {
     'Cosine: Quiver normalises at insert and searches hnswlib "ip"; raw hnswlib uses its "cosine" space (it normalises in C++); usearch uses its "cos" metric on the raw vectors. ' +
       'The graphs can therefore differ slightly from Quiver\'s; on siftsmall (l2) Quiver\'s graph and raw hnswlib\'s are built identically.',
     'usearch has no setter for expansion_search in its JS API: the index is built once, saved, and loaded into a new Index with expansion_search = ef for each ef.',
+    'LanceDB and Chroma (bench/peers, `npm run bench:peers`): same rows, queries, k and ef values as the others, one query at a time from one client. ' +
+      'LanceDB: IVF_HNSW_SQ with numPartitions 1 (a single HNSW graph, LanceDB\'s advice for HNSW; nprobes is then moot), m = M, efConstruction as the others, searched with .ef(ef), ' +
+      'without refine (distances from the 8-bit SQ codes) and with refineFactor(2) (2k candidates re-ranked in float32; LanceDB needs ef >= 2k, so no point below ef 20); default thread pools. ' +
+      'Chroma: max_neighbors = M, ef_construction as the others, ef_search = ef set by collection.modify and a server restart per ef (ef_search only takes effect when the server loads the collection); ' +
+      'QPS by wall clock since the search runs in the server process. Reopen to first answer: LanceDB in a fresh Node process (open the table from disk, one query), Chroma by restarting its server on its data folder (one query).',
     'Memory: RSS and heap deltas over each build after forced GC, in build order usearch, hnswlib, Quiver; RSS deltas are indicative (allocator reuse). ' +
       'Quiver keeps each vector three times: SQLite store of record (in memory here), WASM arena (exact scan) and the hnswlib graph.',
     `Filtered: bucket = i % ${CONFIG.buckets}, independent of the vectors; filter { bucket: { $lt: x } }. Raw hnswlib: setEf(${CONFIG.filteredEf}), searchKnn(q, 10, (label) => allowed[label] === 1). ` +

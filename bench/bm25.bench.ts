@@ -1,5 +1,5 @@
 /**
- * Keyword top-10 latency: `npx tsx bench/bm25.bench.ts [--quick] [--docs N] [--minisearch-docs N] [--orama-docs N]`.
+ * Keyword top-10 latency: `npx tsx bench/bm25.bench.ts [--quick] [--docs N] [--minisearch-docs N] [--orama-docs N] [--peers-docs N]`.
  *
  * Data: seeded synthetic documents over a Zipf vocabulary (VOCABULARY
  * terms `t0..`, P(rank r) proportional to r^-ZIPF_S, drawn with Vose's alias
@@ -33,6 +33,29 @@
  *   Quiver measured again at that size beside it. If Orama cannot load or
  *   build, the JSON says why (`engines`) and the rest runs.
  *
+ * - LanceDB full text and PostgreSQL full text (bench/peers, installed on
+ *   demand with `npm run bench:peers`; skipped with the reason when not
+ *   installed, or when no PostgreSQL server binaries are found), at
+ *   `--peers-docs` documents (default: all), beside the full-size Quiver:
+ *   . LanceDB (@lancedb/lancedb, in process): a table (id, body) and
+ *     `Index.fts({ baseTokenizer: 'simple', lowercase: false, stem: false,
+ *     removeStopWords: false, asciiFolding: false, withPosition: false })`
+ *     (the tokens are already terms; no positions as no phrase queries run);
+ *     `query().fullTextSearch('a b').limit(10)`: a match query, OR, BM25.
+ *   . PostgreSQL (a throwaway cluster started by the benchmark: initdb into
+ *     a temp folder, pg_ctl on 127.0.0.1 only, stopped and deleted at the
+ *     end; the `pg` client, one connection, prepared statement):
+ *     `docs(id, body, tsv tsvector)` with tsv = to_tsvector('simple', body)
+ *     (no stemming or stop words, like the other engines here), a GIN index,
+ *     jit off (see bench/peers/postgres.ts),
+ *     and `WHERE tsv @@ to_tsquery('simple', 'a | b') ORDER BY
+ *     ts_rank(tsv, q, 1) DESC LIMIT 10` (PG_RANK in bench/peers/postgres.ts:
+ *     the ranking chosen on SciFact's train queries by quality.bench.ts).
+ *     PostgreSQL has no top-k pruning: it ranks every matching row, so
+ *     common terms cost in proportion to their document frequency.
+ *   Both are timed by wall clock per query like every engine here (the
+ *   PostgreSQL figure includes the loopback round trip).
+ *
  * Quiver and FTS5 run first at full size; minisearch and the second Quiver
  * then run alone, so that minisearch's large JS heap (and the collections
  * it costs) does not land on the other engines' timings; Orama last, alone
@@ -47,7 +70,13 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import MiniSearch from 'minisearch';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Bm25Index } from '../src/core/bm25-index.js';
+import { buildTextTableInChild, folderBytes, LANCEDB_PACKAGES, textSearch } from './peers/lancedb.js';
+import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';
+import { lexemeSearchSql, loadTextTable, PG_RANK, postgresUnavailable, searchIds, startPostgres, type Postgres } from './peers/postgres.js';
 import { rng } from '../test/fixtures/random.js';
 import { collectGarbage, createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './report.js';
 
@@ -66,6 +95,13 @@ const K = 10;
 const DOCS = numberFlag('docs') ?? (SMOKE ? 5_000 : quick ? 100_000 : 1_000_000);
 const MINISEARCH_DOCS = Math.min(DOCS, numberFlag('minisearch-docs') ?? (quick ? 100_000 : 250_000));
 const ORAMA_DOCS = Math.min(DOCS, numberFlag('orama-docs') ?? (quick ? 20_000 : 100_000));
+const PEERS_DOCS = Math.min(DOCS, numberFlag('peers-docs') ?? DOCS);
+/**
+ * LanceDB 0.31's FTS createIndex never finished on this corpus at 100,000 documents (no CPU
+ * used, index folder empty; 5,000 documents build in well under a second): the build runs in a
+ * child process, given up after this long and reported as failed with the reason.
+ */
+const LANCE_BUILD_TIMEOUT_MS = SMOKE ? 60_000 : 90_000;
 
 
 function numberFlag(name: string): number | undefined {
@@ -155,7 +191,8 @@ function makeQueries(): Record<QueryClass, number[][]> {
 interface Engine {
   name: string;
   docs: number;
-  search(terms: number[]): number;
+  /** Hits returned; engines behind a client (LanceDB, PostgreSQL) answer with a promise, awaited inside the timing. */
+  search(terms: number[]): number | Promise<number>;
 }
 
 function memoryNow(): number {
@@ -182,22 +219,29 @@ function buildQuiver(corpus: Corpus, count: number): { index: Bm25Index; buildMs
 type Row = { engine: string; docs: number; run: string; queries: QueryClass; ran: number; dfPercent: number; p50: number; p95: number; p99: number; max: number };
 
 /** Runs every query class over `engines`, interleaved query by query (see the file comment). */
-function measureLatency(run: string, engines: Engine[], queries: Record<QueryClass, number[][]>, df: Int32Array, docs: number, log: (message: string) => void): Row[] {
+async function measureLatency(run: string, engines: Engine[], queries: Record<QueryClass, number[][]>, df: Int32Array, docs: number, log: (message: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   for (const queryClass of Object.keys(queries) as QueryClass[]) {
     const list = queries[queryClass];
     const times = engines.map(() => [] as number[]);
-    for (const engine of engines) for (const terms of list.slice(0, 5)) engine.search(terms);
+    for (const engine of engines) {
+      for (const terms of list.slice(0, 5)) {
+        const result = engine.search(terms);
+        if (result instanceof Promise) await result;
+      }
+    }
     const spent = engines.map(() => 0);
     for (const terms of list) {
-      engines.forEach((engine, e) => {
-        if (spent[e]! > CLASS_BUDGET_MS && times[e]!.length >= MIN_QUERIES) return;
+      for (let e = 0; e < engines.length; e++) {
+        const engine = engines[e]!;
+        if (spent[e]! > CLASS_BUDGET_MS && times[e]!.length >= MIN_QUERIES) continue;
         const t0 = performance.now();
-        engine.search(terms);
+        const result = engine.search(terms);
+        if (result instanceof Promise) await result;
         const ms = performance.now() - t0;
         times[e]!.push(ms);
         spent[e]! += ms;
-      });
+      }
     }
     const shares = list.flat().map((t) => df[t]! / docs);
     const dfPercent = (shares.reduce((a, b) => a + b, 0) / shares.length) * 100;
@@ -239,7 +283,7 @@ async function main(): Promise<void> {
   builds.push({ engine: 'SQLite FTS5', docs: DOCS, buildS: ftsBuildMs / 1000, memoryMB: pages / 2 ** 20, note: 'database pages (text + index), optimized' });
   progress.log(`FTS5 built in ${(ftsBuildMs / 1000).toFixed(1)} s`);
   const ftsQuery = db.prepare('SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10');
-  const rows = measureLatency('with FTS5', [
+  const rows = await measureLatency('with FTS5', [
     { name: 'Quiver', docs: DOCS, search: quiverSearch(quiver.index) },
     { name: 'SQLite FTS5', docs: DOCS, search: (terms) => ftsQuery.all(terms.map((t) => TERM[t]!).join(' OR ')).length },
   ], queries, corpus.df, DOCS, progress.log);
@@ -292,14 +336,14 @@ async function main(): Promise<void> {
     progress.log(`minisearch built in ${(miniBuildMs / 1000).toFixed(1)} s`);
     const small = buildQuiver(corpus, MINISEARCH_DOCS);
     builds.push({ engine: 'Quiver', docs: MINISEARCH_DOCS, buildS: small.buildMs / 1000, memoryMB: small.heapBytes / 2 ** 20, note: `heap + array buffers; typed arrays ${fmt(small.index.memoryBytes / 2 ** 20)} MB` });
-    rows.push(...measureLatency('with minisearch', [
+    rows.push(...await measureLatency('with minisearch', [
       { name: 'Quiver', docs: MINISEARCH_DOCS, search: quiverSearch(small.index) },
       { name: 'minisearch', docs: MINISEARCH_DOCS, search: (terms) => mini.search(terms.map((t) => TERM[t]!).join(' '), { combineWith: 'OR' }).slice(0, K).length },
     ], queries, corpus.df, DOCS, progress.log));
   }
 
   // Phase 3: Orama full text, alone with its own Quiver (as minisearch).
-  const engines: { engine: string; status: 'ok' | 'failed'; reason: string | null; docs: number }[] = [
+  const engines: { engine: string; status: 'ok' | 'failed' | 'skipped'; reason: string | null; docs: number; version?: string | null }[] = [
     { engine: 'Quiver', status: 'ok', reason: null, docs: DOCS },
     { engine: 'SQLite FTS5', status: 'ok', reason: null, docs: DOCS },
     { engine: 'minisearch', status: 'ok', reason: null, docs: MINISEARCH_DOCS },
@@ -328,7 +372,7 @@ async function main(): Promise<void> {
         return result.hits.length;
       };
       oramaSearch([0]);
-      rows.push(...measureLatency('with orama', [
+      rows.push(...await measureLatency('with orama', [
         { name: 'Quiver', docs: ORAMA_DOCS, search: quiverSearch(small.index) },
         { name: 'orama', docs: ORAMA_DOCS, search: oramaSearch },
       ], queries, corpus.df, DOCS, progress.log));
@@ -337,6 +381,78 @@ async function main(): Promise<void> {
       const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
       engines.push({ engine: 'orama', status: 'failed', reason, docs: ORAMA_DOCS });
       progress.log(`orama FAILED: ${reason}`);
+    }
+  }
+
+  // Phase 4: LanceDB and PostgreSQL full text (bench/peers), beside the full-size Quiver (its index after the maintenance
+  // above holds the same documents). Each is built, timed with Quiver query by query, and released before the next.
+  const peerNotes: string[] = [];
+  if (PEERS_DOCS > 0) {
+    const textOf = (d: number) => tokensOf(corpus, d).join(' ');
+    const quiverEngine: Engine = { name: 'Quiver', docs: DOCS, search: quiverSearch(quiver.index) };
+    if (PEERS_DOCS !== DOCS) {
+      const small = buildQuiver(corpus, PEERS_DOCS);
+      quiverEngine.docs = PEERS_DOCS;
+      quiverEngine.search = quiverSearch(small.index);
+    }
+    // LanceDB
+    const lanceMissing = missingPeers(LANCEDB_PACKAGES);
+    if (lanceMissing) {
+      engines.push({ engine: 'LanceDB FTS', status: 'skipped', reason: lanceMissing, docs: PEERS_DOCS, version: null });
+      progress.log(`LanceDB FTS skipped: ${lanceMissing}`);
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'quiver-bm25-lance-'));
+      try {
+        const fts = { baseTokenizer: 'simple', lowercase: false, stem: false, removeStopWords: false, asciiFolding: false, withPosition: false } as const;
+        // Built by a fresh Node process, then opened here (see buildTextTableInChild: in this process the FTS build never finished).
+        const built = await buildTextTableInChild(join(dir, 'db'), 'docs', PEERS_DOCS, textOf, fts, LANCE_BUILD_TIMEOUT_MS);
+        const bytes = folderBytes(dir);
+        builds.push({ engine: 'LanceDB FTS', docs: PEERS_DOCS, buildS: built.loadSeconds + built.indexSeconds, memoryMB: bytes / 2 ** 20, note: `table folder on disk (text + FTS index); write ${fmt(built.loadSeconds)} s + index ${fmt(built.indexSeconds)} s, in a fresh Node process` });
+        progress.log(`LanceDB FTS built in ${(built.loadSeconds + built.indexSeconds).toFixed(1)} s`);
+        peerNotes.push(`LanceDB ${peerVersion('@lancedb/lancedb') ?? '?'}: createIndex('body', { config: Index.fts(${JSON.stringify(fts)}) }); query().fullTextSearch('a b', { columns: 'body' }).limit(${K}).select(['id', '_score']).toArrow() (match query, OR, BM25)`);
+        rows.push(...await measureLatency('with LanceDB', [
+          quiverEngine,
+          { name: 'LanceDB FTS', docs: PEERS_DOCS, search: async (terms) => (await textSearch(built.table, terms.map((t) => TERM[t]!).join(' '), K)).length },
+        ], queries, corpus.df, DOCS, progress.log));
+        engines.push({ engine: 'LanceDB FTS', status: 'ok', reason: null, docs: PEERS_DOCS, version: peerVersion('@lancedb/lancedb') });
+      } catch (error) {
+        const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
+        engines.push({ engine: 'LanceDB FTS', status: isPeerUnavailable(error) ? 'skipped' : 'failed', reason, docs: PEERS_DOCS, version: peerVersion('@lancedb/lancedb') });
+        progress.log(`LanceDB FTS FAILED: ${reason}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // PostgreSQL
+    const pgMissing = postgresUnavailable();
+    if (pgMissing) {
+      engines.push({ engine: 'PostgreSQL FTS', status: 'skipped', reason: pgMissing, docs: PEERS_DOCS, version: null });
+      progress.log(`PostgreSQL FTS skipped: ${pgMissing}`);
+    } else {
+      let pg: Postgres | null = null;
+      try {
+        pg = await startPostgres(progress.log);
+        const loaded = await loadTextTable(pg.client, PEERS_DOCS, textOf, 'simple');
+        builds.push({ engine: 'PostgreSQL FTS', docs: PEERS_DOCS, buildS: loaded.loadSeconds + loaded.indexSeconds, memoryMB: loaded.bytes / 2 ** 20, note: `pg_total_relation_size (text, tsvector, GIN index); load ${fmt(loaded.loadSeconds)} s + GIN and ANALYZE ${fmt(loaded.indexSeconds)} s` });
+        progress.log(`PostgreSQL FTS built in ${(loaded.loadSeconds + loaded.indexSeconds).toFixed(1)} s`);
+        const sql = lexemeSearchSql(PG_RANK);
+        const client = pg.client;
+        peerNotes.push(
+          `PostgreSQL ${pg.version} (throwaway cluster on 127.0.0.1, fsync off, shared_buffers 256MB, jit off; pg ${peerVersion('pg') ?? '?'} client, one connection, named prepared statement): ` +
+            `tsv = to_tsvector('simple', body), GIN index; ${sql.replace(/\s+/g, ' ')} with $1 = 'a | b'`,
+        );
+        rows.push(...await measureLatency('with PostgreSQL', [
+          quiverEngine,
+          { name: 'PostgreSQL FTS', docs: PEERS_DOCS, search: async (terms) => (await searchIds(client, sql, 'bm25_or', terms.map((t) => TERM[t]!).join(' | '), K)).length },
+        ], queries, corpus.df, DOCS, progress.log));
+        engines.push({ engine: 'PostgreSQL FTS', status: 'ok', reason: null, docs: PEERS_DOCS, version: pg.version });
+      } catch (error) {
+        const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
+        engines.push({ engine: 'PostgreSQL FTS', status: isPeerUnavailable(error) ? 'skipped' : 'failed', reason, docs: PEERS_DOCS, version: pg?.version ?? null });
+        progress.log(`PostgreSQL FTS FAILED: ${reason}`);
+      } finally {
+        await pg?.stop();
+      }
     }
   }
 
@@ -355,18 +471,24 @@ async function main(): Promise<void> {
     { target: `Quiver top-1-term top-10 p95 <= 10 ms at ${DOCS.toLocaleString()} docs`, value: top1.p95, met: top1.p95 <= 10 },
   ];
   printTable('Targets', ['target', 'p95 ms', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO']));
+  printTable('Engines', ['engine', 'status', 'docs', 'reason'], engines.map((e) => [e.engine, e.status, e.docs.toLocaleString(), e.reason ?? '']));
+  if (peerNotes.length > 0) console.log('\nPeers:\n' + peerNotes.map((n) => `- ${n}`).join('\n'));
   const path = writeResults(quick ? 'bm25-quick.json' : 'bm25.json', {
     benchmark: 'bm25',
     machine: machineInfo(['better-sqlite3', 'minisearch', '@orama/orama']),
     config: { quick, smoke: SMOKE, queriesPerClass: QUERIES_PER_CLASS, classBudgetMs: CLASS_BUDGET_MS, minQueries: MIN_QUERIES, k: K },
     runtimeSeconds: progress.elapsedMs() / 1000,
     sqlite,
-    data: { docs: DOCS, minisearchDocs: MINISEARCH_DOCS, oramaDocs: ORAMA_DOCS, vocabulary: VOCABULARY, zipfS: ZIPF_S, lengths: [MIN_LENGTH, MAX_LENGTH], tokens: corpus.terms.length },
+    data: { docs: DOCS, minisearchDocs: MINISEARCH_DOCS, oramaDocs: ORAMA_DOCS, peersDocs: PEERS_DOCS, vocabulary: VOCABULARY, zipfS: ZIPF_S, lengths: [MIN_LENGTH, MAX_LENGTH], tokens: corpus.terms.length },
     engines,
     latency: rows,
     builds,
     maintenance,
     targets,
+    notes: [
+      'Latency: wall clock per query, each engine in turn query by query (engines behind a client are awaited inside the timing: the PostgreSQL figure includes the loopback round trip and the pg client).',
+      ...peerNotes,
+    ],
   });
   progress.log(`wrote ${path}`);
 }

@@ -24,6 +24,11 @@ export const ENGINE_COLORS: Readonly<Record<string, string>> = {
   vectra: '#9d755d',
   'SQLite FTS5': '#72b7b2',
   minisearch: '#eeca3b',
+  LanceDB: '#17becf',
+  'LanceDB (refine 2)': '#0b6e79',
+  Chroma: '#bcbd22',
+  'LanceDB FTS': '#17becf',
+  'PostgreSQL FTS': '#336791',
 };
 
 const FALLBACK_COLORS = ['#ff9da6', '#bab0ac', '#79706e', '#d67195', '#439894', '#83bcb6'];

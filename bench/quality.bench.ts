@@ -56,12 +56,31 @@
  * only roughly converged (residual about 0.2 at #300), but 4 power
  * iterations or 60 oversampling columns move every figure by under 0.01.
  *
- * Run: npx tsx bench/quality.bench.ts [--quick] [--defaults-only] [--skip-hybrid]
+ * Peers (`peers` in the JSON; bench/peers, installed on demand with `npm
+ * run bench:peers`, else skipped with the reason): the same SciFact (test
+ * and train queries) and XQuAD en documents (title + ' ' + text) and query
+ * texts, top 100, the same nDCG@10 / recall@100 / MRR@10, each engine with
+ * its own analyzer:
+ * - LanceDB full text (`Index.fts`, BM25; `fullTextSearch(query text)`, a
+ *   match query, terms OR'ed): its defaults, and English stemming + stop
+ *   words + lowercase + ASCII folding;
+ * - PostgreSQL full text (a throwaway cluster started by the benchmark on
+ *   127.0.0.1; tsv = to_tsvector('english', title || ' ' || text), GIN
+ *   index): plainto_tsquery('english', text) with its & turned into | (OR,
+ *   as BM25 engines match), ranked by ts_rank or ts_rank_cd with
+ *   normalization 0 (none), 1 (1 + log length) or 2 (length).
+ * Each engine's headline setting (marked in the JSON and the report) is the
+ * best on SciFact's train queries, as Quiver's k1/b were chosen; the test
+ * queries are only read. --skip-peers leaves them out.
+ *
+ * Run: npx tsx bench/quality.bench.ts [--quick] [--defaults-only] [--skip-hybrid] [--skip-peers]
  * --quick: the defaults and hybrid at rank 100 only (no variants, no k1/b
  * grid); QUIVER_BENCH_SMOKE=1: the defaults only.
  * Writes bench/results/quality.json.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { openDatabase } from '../src/index.js';
@@ -69,6 +88,9 @@ import { Bm25Index, resolveBm25Options, type Bm25Options } from '../src/core/bm2
 import { createTokenizer, resolveTextOptions, type TextOptions } from '../src/core/tokenizer.js';
 import { sharedData } from '../test/fixtures/shared-data.js';
 import { createProgress, hasFlag, machineInfo, printTable, quickMode, SMOKE, writeResults } from './report.js';
+import { buildTextTable, LANCEDB_PACKAGES, textSearch, type FtsOptions } from './peers/lancedb.js';
+import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';
+import { loadTextTable, PG_RANKS, postgresUnavailable, searchIds, startPostgres, textSearchSql, type PgRank, type Postgres } from './peers/postgres.js';
 
 const QUICK = quickMode();
 
@@ -674,6 +696,158 @@ async function hybridQuality(dataset: Dataset, progress: ReturnType<typeof creat
   };
 }
 
+// ---------------------------------------------------------------- peers (LanceDB FTS, PostgreSQL FTS)
+
+interface PeerRow {
+  dataset: string;
+  engine: string;
+  settings: string;
+  ndcg10: number;
+  recall100: number;
+  mrr10: number;
+  queries: number;
+  queryMsMean: number;
+  /** The engine's setting chosen on SciFact train (headline). */
+  headline: boolean;
+}
+
+interface PeerEngine {
+  engine: string;
+  status: 'ok' | 'failed' | 'skipped';
+  reason: string | null;
+  version: string | null;
+}
+
+/** Scores one engine's rankings of `dataset`'s queries (ids are corpus positions). */
+async function scorePeer(dataset: Dataset, search: (text: string) => Promise<number[]>): Promise<Omit<PeerRow, 'dataset' | 'engine' | 'settings' | 'headline'>> {
+  let ndcg = 0;
+  let recall = 0;
+  let mrr = 0;
+  const started = performance.now();
+  // A smoke run (QUIVER_BENCH_SMOKE=1) only proves the peers answer: its first 30 queries.
+  const queries = SMOKE ? dataset.queries.slice(0, 30) : dataset.queries;
+  for (const query of queries) {
+    const ranking = (await search(query.text)).map((label) => dataset.corpus[label]!.id);
+    const relevant = dataset.qrels.get(query.id)!;
+    ndcg += ndcgAt10(ranking, relevant);
+    recall += recallAt(ranking, relevant, DEPTH);
+    mrr += mrrAt10(ranking, relevant);
+  }
+  const n = queries.length;
+  return { ndcg10: ndcg / n, recall100: recall / n, mrr10: mrr / n, queries: n, queryMsMean: (performance.now() - started) / n };
+}
+
+const LANCE_FTS: { name: string; options: Partial<FtsOptions> }[] = [
+  { name: 'Index.fts() defaults', options: {} },
+  { name: 'English stem + stop words', options: { baseTokenizer: 'simple', language: 'English', stem: true, removeStopWords: true, lowercase: true, asciiFolding: true, withPosition: false } },
+  { name: 'no stemming, no stop words', options: { baseTokenizer: 'simple', language: 'English', stem: false, removeStopWords: false, lowercase: true, asciiFolding: true, withPosition: false } },
+];
+
+/**
+ * PostgreSQL ranks every matching row (no top-k pruning), and SciFact's long
+ * queries OR'ed match most documents: tens of ms a query. --quick compares
+ * three rankings instead of six.
+ */
+const PG_RANKS_RUN: readonly PgRank[] = QUICK
+  ? PG_RANKS.filter((r) => (r.fn === 'ts_rank' && r.normalization <= 1) || (r.fn === 'ts_rank_cd' && r.normalization === 1))
+  : PG_RANKS;
+
+/**
+ * LanceDB and PostgreSQL full text on SciFact (train, then test) and XQuAD
+ * en; each setting is scored on every set, the headline is the best on train.
+ */
+async function peerQuality(datasets: Map<string, Dataset>, log: (message: string) => void): Promise<{ engines: PeerEngine[]; rows: PeerRow[]; notes: string[] }> {
+  const sets = ['SciFact train', 'SciFact', 'XQuAD en'].map((name) => datasets.get(name)!);
+  const engines: PeerEngine[] = [];
+  const rows: PeerRow[] = [];
+  const notes: string[] = [];
+  const pickHeadline = (engine: string) => {
+    const train = rows.filter((r) => r.engine === engine && r.dataset === 'SciFact train');
+    if (train.length === 0) return;
+    const best = train.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
+    for (const r of rows) if (r.engine === engine && r.settings === best.settings) r.headline = true;
+  };
+  const failure = (engine: string, error: unknown, version: string | null) => {
+    const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
+    engines.push({ engine, status: isPeerUnavailable(error) ? 'skipped' : 'failed', reason, version });
+    log(`${engine} ${isPeerUnavailable(error) ? 'skipped' : 'FAILED'}: ${reason}`);
+  };
+
+  // LanceDB: one table per corpus (SciFact train and test share it), an FTS index per setting (replaced).
+  const lanceMissing = missingPeers(LANCEDB_PACKAGES);
+  if (lanceMissing) {
+    engines.push({ engine: 'LanceDB FTS', status: 'skipped', reason: lanceMissing, version: null });
+    log(`LanceDB FTS skipped: ${lanceMissing}`);
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-quality-lance-'));
+    try {
+      for (const setting of LANCE_FTS) {
+        const tables = new Map<Doc[], Awaited<ReturnType<typeof buildTextTable>>>();
+        for (const dataset of sets) {
+          let built = tables.get(dataset.corpus);
+          if (!built) {
+            built = await buildTextTable(join(dir, `${tables.size}-${slugOf(setting.name)}`), 'docs', dataset.corpus.length, (i) => documentText(dataset.corpus[i]!, 'title+text'), setting.options);
+            tables.set(dataset.corpus, built);
+          }
+          const table = built.table;
+          const scores = await scorePeer(dataset, (text) => textSearch(table, text, DEPTH));
+          rows.push({ dataset: dataset.name, engine: 'LanceDB FTS', settings: `${setting.name} ${JSON.stringify(setting.options)}`, ...scores, headline: false });
+          log(`LanceDB FTS ${setting.name} on ${dataset.name}: nDCG@10 ${scores.ndcg10.toFixed(4)}`);
+        }
+      }
+      pickHeadline('LanceDB FTS');
+      engines.push({ engine: 'LanceDB FTS', status: 'ok', reason: null, version: peerVersion('@lancedb/lancedb') });
+      notes.push(`LanceDB ${peerVersion('@lancedb/lancedb') ?? '?'}: table (id, body = title + ' ' + text), createIndex('body', { config: Index.fts(options) }), query().fullTextSearch(query text, { columns: 'body' }).limit(${DEPTH}) (match query, OR, BM25)`);
+    } catch (error) {
+      failure('LanceDB FTS', error, peerVersion('@lancedb/lancedb'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // PostgreSQL: one throwaway cluster; the table reloaded per corpus.
+  const pgMissing = postgresUnavailable();
+  if (pgMissing) {
+    engines.push({ engine: 'PostgreSQL FTS', status: 'skipped', reason: pgMissing, version: null });
+    log(`PostgreSQL FTS skipped: ${pgMissing}`);
+  } else {
+    let pg: Postgres | null = null;
+    try {
+      pg = await startPostgres(log);
+      const client = pg.client;
+      let loadedCorpus: Doc[] | null = null;
+      const describeRank = (rank: PgRank) => `to_tsvector('english'), plainto_tsquery('english') with | (OR), ${rank.fn}(tsv, q, ${rank.normalization})`;
+      for (const dataset of sets) {
+        if (loadedCorpus !== dataset.corpus) {
+          await loadTextTable(client, dataset.corpus.length, (i) => documentText(dataset.corpus[i]!, 'title+text'), 'english');
+          loadedCorpus = dataset.corpus;
+        }
+        for (const [r, rank] of PG_RANKS_RUN.entries()) {
+          const sql = textSearchSql('english', rank);
+          const scores = await scorePeer(dataset, (text) => searchIds(client, sql, `quality_${r}`, text, DEPTH));
+          rows.push({ dataset: dataset.name, engine: 'PostgreSQL FTS', settings: describeRank(rank), ...scores, headline: false });
+          log(`PostgreSQL FTS ${rank.fn} norm ${rank.normalization} on ${dataset.name}: nDCG@10 ${scores.ndcg10.toFixed(4)}`);
+        }
+      }
+      pickHeadline('PostgreSQL FTS');
+      engines.push({ engine: 'PostgreSQL FTS', status: 'ok', reason: null, version: pg.version });
+      notes.push(
+        `PostgreSQL ${pg.version} (throwaway cluster on 127.0.0.1, shared_buffers 256MB, jit off; pg ${peerVersion('pg') ?? '?'} client): docs(id, body, tsv = to_tsvector('english', body)), GIN index; ` +
+          `${textSearchSql('english', { fn: 'ts_rank', normalization: 1 }).replace(/\s+/g, ' ')} (and the other rank functions / normalizations)`,
+      );
+    } catch (error) {
+      failure('PostgreSQL FTS', error, pg?.version ?? null);
+    } finally {
+      await pg?.stop();
+    }
+  }
+  return { engines, rows, notes };
+}
+
+function slugOf(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
 async function main(): Promise<void> {
   const progress = createProgress();
   const datasets = new Map<string, Dataset>([
@@ -766,6 +940,21 @@ async function main(): Promise<void> {
   ];
   printTable('Targets', ['target', 'met'], targets.map((t) => [t.target, t.met ? 'yes' : 'NO']));
 
+  let peers: Awaited<ReturnType<typeof peerQuality>> | null = null;
+  if (!hasFlag('skip-peers')) {
+    peers = await peerQuality(datasets, (message) => progress.log(message));
+    const quiverRows = defaultRows.filter((r) => r.dataset === 'SciFact' || r.dataset === 'XQuAD en');
+    printTable(
+      `Keyword engines side by side (top ${DEPTH}; * = each engine's setting chosen on SciFact train)`,
+      ['set', 'engine', 'settings', 'nDCG@10', 'R@100', 'MRR@10', 'queries', 'ms/query'],
+      [
+        ...quiverRows.map((r) => [r.dataset, 'Quiver *', r.settings, r.ndcg10.toFixed(4), r.recall100.toFixed(4), r.mrr10.toFixed(4), String(r.queries), r.queryMsMean]),
+        ...peers.rows.map((r) => [r.dataset, `${r.engine}${r.headline ? ' *' : ''}`, r.settings, r.ndcg10.toFixed(4), r.recall100.toFixed(4), r.mrr10.toFixed(4), String(r.queries), r.queryMsMean]),
+      ],
+    );
+    for (const e of peers.engines.filter((x) => x.status !== 'ok')) progress.log(`${e.engine} ${e.status}: ${e.reason}`);
+  }
+
   let hybrid: HybridResult | null = null;
   if (!hasFlag('skip-hybrid') && !SMOKE) {
     hybrid = await hybridQuality(datasets.get('SciFact')!, progress);
@@ -807,6 +996,7 @@ async function main(): Promise<void> {
     scifactGrid: grid,
     targets,
     hybrid,
+    peers,
   });
   progress.log(`wrote ${path}`);
 }

@@ -74,7 +74,10 @@ interface AnnJson {
   engines?: { dataset: string; engine: string; package: string | null; version: string | null; status: string; reason: string | null; kind: string; index: string; notes: string[] }[];
   curves?: { dataset: string; engine: string; kind: 'hnsw' | 'exact'; points: { ef: number | null; recall: number; qps: number; wallQps: number }[] }[];
   latency?: { dataset: string; engine: string; ef: number | null; queries: number; samples: number; p50Us: number; p95Us: number; p99Us: number; meanUs: number }[];
-  builds: { dataset: string; engine: string; count: number; seconds: number; docsPerSecond: number; rssDeltaMiB: number; engineSizeMiB: number | null; engineSizeWhat: string }[];
+  builds: {
+    dataset: string; engine: string; count: number; seconds: number; docsPerSecond: number; rssDeltaMiB: number; engineSizeMiB: number | null; engineSizeWhat: string;
+    reopenSeconds?: number | null; reopenWhat?: string | null;
+  }[];
   filtered: {
     selectivity: string; candidates: number; auto: { plans: string; recall: number }; raw: { recall: number };
     qps: { auto: number; exact: number; hnsw: number; raw: number }; ratio: number;
@@ -163,12 +166,17 @@ function runsTable(ctx: Context): string {
 }
 
 /** Every engine that failed or was skipped, from every JSON that lists engines. */
-function failuresTable(ann: Loaded<AnnJson> | null, bm25: Loaded<Bm25Json> | null): string {
+function failuresTable(ann: Loaded<AnnJson> | null, bm25: Loaded<Bm25Json> | null, quality: Loaded<QualityJson> | null = null): string {
   const rows: string[][] = [];
   for (const e of ann?.json.engines ?? []) if (e.status !== 'ok') rows.push(['ann', e.dataset, e.engine, e.status, e.reason ?? '']);
   for (const d of ann?.json.skippedDatasets ?? []) rows.push(['ann', d.name, '(data set)', 'skipped', d.reason]);
   for (const e of bm25?.json.engines ?? []) if (e.status !== 'ok') rows.push(['bm25', `${num(e.docs, 0)} docs`, e.engine, e.status, e.reason ?? '']);
-  const sources = [ann ? `[\`${ann.file}\`](${ann.file}) → \`engines\`, \`skippedDatasets\`` : '', bm25 ? `[\`${bm25.file}\`](${bm25.file}) → \`engines\`` : ''].filter(Boolean).join('; ');
+  for (const e of quality?.json.peers?.engines ?? []) if (e.status !== 'ok') rows.push(['quality', 'SciFact, XQuAD en', e.engine, e.status, e.reason ?? '']);
+  const sources = [
+    ann ? `[\`${ann.file}\`](${ann.file}) → \`engines\`, \`skippedDatasets\`` : '',
+    bm25 ? `[\`${bm25.file}\`](${bm25.file}) → \`engines\`` : '',
+    quality?.json.peers ? `[\`${quality.file}\`](${quality.file}) → \`peers.engines\`` : '',
+  ].filter(Boolean).join('; ');
   const body = rows.length === 0 ? 'None: every engine in the JSON ran.' : table(['benchmark', 'data set', 'engine', 'status', 'reason'], rows);
   return `## Engines that failed or were skipped\n\n${body}\n\n<sub>Source: ${sources || 'no engine lists in this run'}</sub>\n`;
 }
@@ -184,7 +192,8 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
     '## Approximate search: recall@10 vs QPS\n',
     `Each line is one engine across ef = ${efs.join(', ')} (HNSW, M ${json.config.hnsw.m}, efConstruction ${json.config.hnsw.efConstruction}); ` +
       `diamonds are exact engines (brute force: recall 1 unless ranked by another metric), timed over the first ${json.config.exactQueries ?? '?'} queries. ` +
-      'Up and to the right is better. One query per call, one thread; QPS by this process\'s CPU time (wall-clock QPS in the tables).\n',
+      'Up and to the right is better. One query per call, one thread; QPS by this process\'s CPU time (wall-clock QPS in the tables), ' +
+      'except engines whose search runs in a server process (Chroma), timed by wall clock (see the engines\' notes).\n',
   );
   // At a glance: each engine's first point (lowest ef) reaching recall@10 >= AT_A_GLANCE_RECALL; a row chosen, not computed.
   const glance = json.datasets.flatMap((ds) => json.curves!.filter((c) => c.dataset === ds.name).map((c) => {
@@ -259,10 +268,16 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
     { title: 'Build throughput, vectors per second (log scale)', subtitle: 'one thread; exact engines only store the vectors', valueTitle: 'vectors / s (log scale)', log: true },
   )), '');
   out.push(details('build table', table(
-    ['data set', 'engine', 'N', 'build s', 'vectors/s', 'RSS delta MiB', 'engine size MiB', 'engine size is'],
-    json.builds.map((b) => [b.dataset, b.engine, num(b.count, 0), num(b.seconds), num(b.docsPerSecond), num(b.rssDeltaMiB), num(b.engineSizeMiB), b.engineSizeWhat]),
-    [false, false, true, true, true, true, true],
-  )), '', source(file, '`builds`'), '');
+    ['data set', 'engine', 'N', 'build s', 'vectors/s', 'RSS delta MiB', 'engine size MiB', 'engine size is', 'reopen to 1st answer s'],
+    json.builds.map((b) => [b.dataset, b.engine, num(b.count, 0), num(b.seconds), num(b.docsPerSecond), num(b.rssDeltaMiB), num(b.engineSizeMiB), b.engineSizeWhat, num(b.reopenSeconds ?? null)]),
+    [false, false, true, true, true, true, true, false, true],
+  )), '');
+  const reopened = json.builds.filter((b) => b.reopenWhat);
+  if (reopened.length > 0) {
+    out.push('Reopen to first answer (peers where it is cheap to measure; Quiver\'s is in the memory section):\n');
+    out.push(table(['data set', 'engine', 'seconds', 'what was timed'], reopened.map((b) => [b.dataset, b.engine, num(b.reopenSeconds ?? null), b.reopenWhat!]), [false, false, true, false]), '');
+  }
+  out.push(source(file, '`builds` (`reopenSeconds`, `reopenWhat` for reopen)'), '');
 
   // Filtered
   if (json.filtered.length > 0) {
@@ -396,6 +411,10 @@ async function memorySection(ctx: Context, m: Loaded<MemoryJson>): Promise<strin
 
 interface QualityJson {
   defaults: { dataset: string; name: string; settings: string; ndcg10: number; recall100: number; mrr10: number; queries: number }[];
+  peers?: {
+    engines: { engine: string; status: string; reason: string | null; version: string | null }[];
+    rows: { dataset: string; engine: string; settings: string; ndcg10: number; recall100: number; mrr10: number; queries: number; queryMsMean: number; headline: boolean }[];
+  };
   hybrid: null | { rows: { rank: number; mode: string; fusion: string; alpha: number | null; ndcg10: number; recall100: number; queries: number }[] };
 }
 
@@ -410,6 +429,22 @@ async function qualitySection(ctx: Context, q: Loaded<QualityJson>): Promise<str
     { title: 'BM25 with the default settings (higher is better)', subtitle: 'BEIR SciFact (test queries), XQuAD zh/en, CMRC 2018 dev', valueTitle: 'score', seriesOrder: ['nDCG@10', 'recall@100'] },
   )), '');
   out.push(table(['data set', 'settings', 'queries', 'nDCG@10', 'recall@100', 'MRR@10'], json.defaults.map((r) => [r.dataset, r.settings, String(r.queries), num(r.ndcg10, 4), num(r.recall100, 4), num(r.mrr10, 4)]), [false, false, true, true, true, true]), '');
+  if (json.peers) {
+    const quiver = json.defaults.filter((r) => json.peers!.rows.some((p) => p.dataset === r.dataset));
+    out.push('### Keyword engines side by side\n');
+    out.push('Same documents and queries; each engine with its own analyzer (English stemming and stop words where it has them). ' +
+      'Rows marked * are each engine\'s setting chosen on SciFact\'s train queries (the test queries only read).\n');
+    out.push(table(
+      ['data set', 'engine', 'settings', 'queries', 'nDCG@10', 'recall@100', 'MRR@10', 'ms/query'],
+      [
+        ...quiver.map((r) => [r.dataset, 'Quiver *', r.settings, String(r.queries), num(r.ndcg10, 4), num(r.recall100, 4), num(r.mrr10, 4), null]),
+        ...json.peers.rows.map((r) => [r.dataset, `${r.engine}${r.headline ? ' *' : ''}`, r.settings, String(r.queries), num(r.ndcg10, 4), num(r.recall100, 4), num(r.mrr10, 4), num(r.queryMsMean)]),
+      ],
+      [false, false, false, true, true, true, true, true],
+    ), '');
+    const off = json.peers.engines.filter((e) => e.status !== 'ok');
+    if (off.length > 0) out.push(off.map((e) => `**${e.engine}** ${e.status}: ${e.reason ?? ''}`).join('\n\n'), '');
+  }
   if (json.hybrid && json.hybrid.rows.length > 0) {
     const rows = json.hybrid.rows.filter((r) => !r.mode.includes('(check)'));
     const lines: LineRow[] = rows.filter((r) => r.fusion === 'relativeScore' && r.alpha !== null).map((r) => ({ x: r.alpha!, y: r.ndcg10, series: `relativeScore, LSA rank ${r.rank}` }));
@@ -422,7 +457,7 @@ async function qualitySection(ctx: Context, q: Loaded<QualityJson>): Promise<str
     })), '');
     out.push(details('hybrid table', table(['LSA rank', 'mode', 'nDCG@10', 'recall@100', 'queries'], rows.map((r) => [String(r.rank), r.mode, num(r.ndcg10, 4), num(r.recall100, 4), String(r.queries)]), [true, false, true, true, true])), '');
   }
-  out.push(source(file, '`defaults`, `hybrid.rows`'), '');
+  out.push(source(file, '`defaults`, `hybrid.rows`, `peers`'), '');
   return out.join('\n');
 }
 
@@ -575,7 +610,7 @@ export async function writeReport(outDir: string): Promise<{ reportPath: string;
   const ran = (name: string) => entryOf(name)?.status !== 'not run';
   const ann = got<AnnJson>('ann');
   const bm25 = got<Bm25Json>('bm25');
-  parts.push(failuresTable(ann, bm25));
+  parts.push(failuresTable(ann, bm25, got<QualityJson>('quality')));
 
   const sections: [string, string, (l: Loaded<never>) => Promise<string>][] = [
     ['ann', 'Approximate search', (l) => annSections(ctx, l as Loaded<AnnJson>)],
