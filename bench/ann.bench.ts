@@ -41,6 +41,9 @@
  *    and "reopen to first answer" per peer (LanceDB: open the table from disk
  *    in a fresh Node process and answer one query; Chroma: restart the
  *    server on its data and answer one query) are in `builds`.
+ * 5. The default path (bench/default-path.ts, issue 17): one query after
+ *    another with `openDatabase()`'s defaults (and `workers: 0`, and
+ *    `include: []`) against raw hnswlib-node on 20,000 x 128.
  *
  * `curves`, `latency` and `engines` in the JSON hold every engine in one
  * shape for the suite's report (bench/report-md.ts). Without siftsmall
@@ -62,6 +65,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
+import { defaultPathSection } from './default-path.js';
 import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
@@ -1540,8 +1544,11 @@ async function main(): Promise<void> {
   await db.close();
   rmSync(tmp, { recursive: true, force: true });
 
+  // ---- 5: the default path (issue 17): openDatabase() defaults, one query after another
+  const defaultPath = await defaultPathSection({ count: SMOKE ? 2_000 : 20_000, timing: CONFIG.timing, log });
+
   // ---- targets
-  const targets: Target[] = [];
+  const targets: Target[] = [...defaultPath.targets];
   for (const row of [...siftSweep, ...synthSweep]) {
     const recallOk = row.recall.quiver >= row.recall.hnswlib - CONFIG.targets.recallTolerance;
     targets.push({
@@ -1627,6 +1634,7 @@ async function main(): Promise<void> {
     sweep: [...siftSweep, ...synthSweep],
     filtered: filterRows,
     calibration,
+    defaultPath,
     targets,
     notes,
   };
@@ -1641,6 +1649,8 @@ async function main(): Promise<void> {
     { title: `${synthDs.name} x 128, cosine, ${synthDs.queries.length} queries`, series: seriesOf(synthSweep) },
   ]));
   printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });
+  console.log(formatTable(`Default path: ${defaultPath.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'plan'],
+    defaultPath.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), r.plan ?? '-'])));
   console.log(`\nJSON: ${path}\nSVG:  bench/results/ann-recall-qps.svg`);
 }
 

@@ -83,6 +83,7 @@ interface AnnJson {
     qps: { auto: number; exact: number; hnsw: number; raw: number }; ratio: number;
   }[];
   load?: { loadAverageAtStart: number[]; lowestCpuShare: number };
+  defaultPath?: { shape: string; rows: { configuration: string; qps: number; vsRaw: number; plan: string | null }[] };
   targets: Target[];
   notes: string[];
 }
@@ -300,6 +301,14 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
       json.filtered.map((f) => [f.selectivity, num(f.candidates, 0), f.auto.plans, num(f.auto.recall, 3), num(f.qps.auto), num(f.raw.recall, 3), num(f.qps.raw), `${num(f.ratio)}x`]),
       [false, true, false, true, true, true, true, true],
     ), '', source(file, '`filtered` (`qps`, `auto`, `raw`, `ratio`)'), '');
+  }
+  if (json.defaultPath) {
+    out.push(`### The default path: ${json.defaultPath.shape}\n`);
+    out.push(table(
+      ['configuration', 'QPS', 'x raw hnswlib-node', 'plan'],
+      json.defaultPath.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.plan ?? '-']),
+      [false, true, true, false],
+    ), '', source(file, '`defaultPath.rows` (`qps`, `vsRaw`, `plan`)'), '');
   }
   return out.join('\n');
 }

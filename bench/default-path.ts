@@ -1,0 +1,101 @@
+/**
+ * The default path (issue 17), a section of bench:ann: what a user who opens
+ * a database with the defaults and sends one query after another gets,
+ * against raw hnswlib-node on the calling thread.
+ *
+ * Shape: 20,000 x 128 embedding-like vectors (bench/datasets.ts), l2, m 16,
+ * efConstruction 200, ef 64, k 10; documents upserted in batches of 2,000
+ * with a small metadata field; queries are rows of one Float32Array, as a
+ * pipeline holds them. Configurations, timed with their samples interleaved
+ * by wall clock (worker threads do part of the work):
+ * - raw hnswlib-node: `searchKnn` on the calling thread (the floor);
+ * - Quiver defaults: `openDatabase()` (a worker per core, segments as many),
+ *   `search({ vector, k })` with the default include (metadata and text);
+ * - Quiver defaults with `include: []`;
+ * - Quiver `workers: 0`, default include and `include: []`.
+ */
+import hnswlib from 'hnswlib-node';
+import { openDatabase, type Collection, type Database } from '../src/index.js';
+import { embeddingModel } from './datasets.js';
+import { measureInterleaved, type TimingOptions } from './report.js';
+
+export interface DefaultPathRow {
+  configuration: string;
+  qps: number;
+  vsRaw: number;
+  /** The plan the planner chose (explain), null for raw hnswlib. */
+  plan: string | null;
+}
+
+export interface DefaultPathResult {
+  shape: string;
+  rows: DefaultPathRow[];
+  /** In bench:ann's target form (the value as text). */
+  targets: { name: string; value: string; target: string; met: boolean }[];
+}
+
+const DIM = 128;
+const QUERIES = 500;
+
+export async function defaultPathSection(options: { count: number; timing: TimingOptions; log(message: string): void }): Promise<DefaultPathResult> {
+  const { count, timing, log } = options;
+  const shape = `${count.toLocaleString()} x ${DIM}, l2, m 16, efConstruction 200, ef 64, k 10, sequential queries`;
+  log(`default path: ${shape}: building raw hnswlib and two Quiver databases`);
+  const model = embeddingModel({ dim: DIM, seed: 1 });
+  const base = model.sample(count, 2);
+  const queries = model.sample(QUERIES, 3);
+  const query = (i: number) => queries.subarray((i % QUERIES) * DIM, ((i % QUERIES) + 1) * DIM);
+  const queryArrays = Array.from({ length: QUERIES }, (_, i) => Array.from(query(i)));
+
+  const raw = new hnswlib.HierarchicalNSW('l2', DIM);
+  raw.initIndex(count, 16, 200, 100);
+  for (let i = 0; i < count; i++) raw.addPoint(Array.from(base.subarray(i * DIM, (i + 1) * DIM)), i);
+  raw.setEf(64);
+
+  const open: Database[] = [];
+  const collections: Record<'defaults' | 'workers0', Collection> = {} as never;
+  for (const [name, settings] of [['defaults', {}], ['workers0', { workers: 0 }]] as const) {
+    const db = await openDatabase(settings);
+    open.push(db);
+    const collection = await db.createCollection('default-path', { dimension: DIM, metric: 'l2' });
+    for (let start = 0; start < count; start += 2000) {
+      await collection.upsert(Array.from({ length: Math.min(2000, count - start) }, (_, j) => ({
+        id: `d${start + j}`, vector: base.subarray((start + j) * DIM, (start + j + 1) * DIM), metadata: { group: (start + j) % 10 },
+      })));
+    }
+    await collection.indexed();
+    collections[name] = collection;
+  }
+  try {
+    const configurations = {
+      'raw hnswlib-node': (i: number) => raw.searchKnn(queryArrays[i % QUERIES]!, 10),
+      'Quiver defaults': (i: number) => collections.defaults.search({ vector: query(i), k: 10 }),
+      'Quiver defaults, include []': (i: number) => collections.defaults.search({ vector: query(i), k: 10, include: [] }),
+      'Quiver workers 0': (i: number) => collections.workers0.search({ vector: query(i), k: 10 }),
+      'Quiver workers 0, include []': (i: number) => collections.workers0.search({ vector: query(i), k: 10, include: [] }),
+    };
+    log('default path: timing sequential queries (samples interleaved)');
+    const timings = await measureInterleaved(configurations, timing);
+    const rawQps = 1e9 / timings['raw hnswlib-node'].medianNs;
+    const planOf = async (collection: Collection) => (await collection.search({ vector: query(0), k: 10, explain: true })).explain?.plan ?? null;
+    const plans: Record<string, string | null> = {
+      'Quiver defaults': await planOf(collections.defaults),
+      'Quiver defaults, include []': await planOf(collections.defaults),
+      'Quiver workers 0': await planOf(collections.workers0),
+      'Quiver workers 0, include []': await planOf(collections.workers0),
+    };
+    const rows = (Object.keys(configurations) as (keyof typeof configurations)[]).map((configuration) => {
+      const qps = 1e9 / timings[configuration].medianNs;
+      return { configuration, qps, vsRaw: qps / rawQps, plan: plans[configuration] ?? null };
+    });
+    const ratio = (name: string) => rows.find((r) => r.configuration === name)!.vsRaw;
+    const targets = [
+      { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults / raw hnswlib-node, sequential`, value: `${ratio('Quiver defaults').toFixed(2)}x`, target: '>= 0.8x', met: ratio('Quiver defaults') >= 0.8 },
+      { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults, include [] / raw hnswlib-node`, value: `${ratio('Quiver defaults, include []').toFixed(2)}x`, target: '>= 0.9x', met: ratio('Quiver defaults, include []') >= 0.9 },
+    ];
+    for (const row of rows) log(`default path: ${row.configuration}: ${Math.round(row.qps)} QPS, ${row.vsRaw.toFixed(2)}x raw${row.plan ? ` (plan ${row.plan})` : ''}`);
+    return { shape, rows, targets };
+  } finally {
+    for (const db of open) await db.close();
+  }
+}
