@@ -856,11 +856,13 @@ export class Collection {
     const wantMetadata = include.includes('metadata');
     const wantText = include.includes('text');
     const wantVector = include.includes('vector');
+    // Without vectors, every hit's fields come from one statement.
+    const fields = !wantVector && (wantMetadata || wantText) ? this.#table.fieldsOf(labels) : undefined;
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
       const hit: SearchHit = { id: this.#ids[label]!, score: scores[i]! };
       if (wantMetadata || wantText || wantVector) {
-        const row = wantVector ? this.#table.byLabel(label) : this.#table.fields(label);
+        const row = wantVector ? this.#table.byLabel(label) : fields!.get(label);
         if (wantMetadata && row?.metadata) hit.metadata = JSON.parse(row.metadata) as Metadata;
         if (wantText && row?.text) hit.text = row.text;
         if (wantVector && row && 'vector' in row) hit.vector = row.vector;

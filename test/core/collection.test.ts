@@ -106,6 +106,20 @@ describe('library API', () => {
     expect(hit).toEqual({ id: 'a', score: expect.any(Number), text: 't', vector: v(1, 0, 0) });
   });
 
+  it('returns each hit its own text and metadata, for more hits than one read of the store takes', async () => {
+    // Hits' fields are read 100 labels a statement (store.ts fieldsOf); 250 hits take three, the last partial.
+    await docs.upsert(Array.from({ length: 300 }, (_, i) => ({
+      id: `d${i}`, vector: [1, i / 300, (i % 7) / 7], ...(i % 3 === 0 ? {} : { text: `text ${i}` }), ...(i % 5 === 0 ? {} : { metadata: { i } }),
+    })));
+    const hits = await docs.search({ vector: [1, 0.5, 0.5], k: 250, exact: true });
+    expect(hits).toHaveLength(250);
+    for (const hit of hits) {
+      const i = Number(hit.id.slice(1));
+      expect(hit.text).toBe(i % 3 === 0 ? undefined : `text ${i}`);
+      expect(hit.metadata).toEqual(i % 5 === 0 ? undefined : { i });
+    }
+  });
+
   it('lists, looks up and drops collections', async () => {
     await db.createCollection('other', { dimension: 2, metric: 'l2' });
     expect(db.listCollections().map((c) => c.name)).toEqual(['docs', 'other']);
