@@ -29,3 +29,10 @@ export function popcount(bitset: Uint32Array): number {
   }
   return total;
 }
+
+/** A copy of `array` with at least `min` elements, growing by half at least. */
+export function grow(array: Uint32Array, min: number): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(Math.max(min, Math.ceil(array.length * 1.5), 4));
+  out.set(array);
+  return out;
+}

@@ -28,14 +28,13 @@
  * finds new distinct values (or many removed ones), by merging the old list
  * with the sorted new keys: O(distinct + new log new), not O(n log n).
  */
-import { popcount } from './bitset.js';
+import { grow, popcount } from './bitset.js';
 import { createError } from './errors.js';
 import { isAddressableKey, isObject, parseIsoTime, type CompiledFilter, type FilterNode, type RangeOp } from './filter.js';
+import { Posting } from './posting.js';
 
 /** Largest label `MetadataIndex` accepts (bit positions must fit in 32-bit words). */
 export const MAX_LABEL = 2 ** 31 - 1;
-/** A posting stays an array up to this many labels even when a bitset would be smaller. */
-const MIN_BITSET_SIZE = 32;
 /** Above this many values in one field of one document, duplicates are found with a Set. */
 const SMALL_DEDUPE = 16;
 /** Up to this many new distinct values are inserted into a sorted key list in place; more are merged. */
@@ -506,89 +505,6 @@ function firstAbove<K extends number | string>(keys: readonly K[], bound: K): nu
 }
 
 /**
- * The labels holding one value: one inline label, an unsorted array while
- * small, a bitset once it holds more labels than the bitset has words.
- */
-class Posting {
-  size = 0;
-  /** The label while `size` is 1 and neither array exists. */
-  #one = 0;
-  #labels: Uint32Array | undefined;
-  #words: Uint32Array | undefined;
-
-  /** Adds a label not already present; `bound` is the index's labelBound. */
-  add(label: number, bound: number): void {
-    const size = ++this.size;
-    if (this.#words !== undefined) {
-      const word = label >>> 5;
-      if (word >= this.#words.length) this.#words = grow(this.#words, Math.max(word + 1, Math.ceil(bound / 32)));
-      this.#words[word]! |= 1 << (label & 31);
-      return;
-    }
-    let labels = this.#labels;
-    if (labels === undefined) {
-      if (size === 1) {
-        this.#one = label;
-        return;
-      }
-      labels = this.#labels = new Uint32Array(4);
-      labels[0] = this.#one;
-    }
-    const words = Math.ceil(bound / 32);
-    if (size > MIN_BITSET_SIZE && size > words) {
-      const bits = new Uint32Array(words);
-      for (let i = 0; i < size - 1; i++) {
-        const l = labels[i]!;
-        bits[l >>> 5]! |= 1 << (l & 31);
-      }
-      bits[label >>> 5]! |= 1 << (label & 31);
-      this.#words = bits;
-      this.#labels = undefined;
-      return;
-    }
-    if (size > labels.length) labels = this.#labels = grow(labels, size);
-    labels[size - 1] = label;
-  }
-
-  /** Removes a label that is present. */
-  remove(label: number): void {
-    if (this.#words !== undefined) {
-      this.#words[label >>> 5]! &= ~(1 << (label & 31));
-      this.size--;
-      return;
-    }
-    const labels = this.#labels;
-    if (labels === undefined) {
-      this.size = 0;
-      return;
-    }
-    const last = this.size - 1;
-    const at = labels.subarray(0, this.size).indexOf(label);
-    if (at < 0) return;
-    labels[at] = labels[last]!;
-    this.size = last;
-  }
-
-  orInto(result: Uint32Array): void {
-    const words = this.#words;
-    if (words !== undefined) {
-      const n = Math.min(words.length, result.length);
-      for (let i = 0; i < n; i++) result[i]! |= words[i]!;
-      return;
-    }
-    const labels = this.#labels;
-    if (labels === undefined) {
-      if (this.size === 1) result[this.#one >>> 5]! |= 1 << (this.#one & 31);
-      return;
-    }
-    for (let i = 0; i < this.size; i++) {
-      const label = labels[i]!;
-      result[label >>> 5]! |= 1 << (label & 31);
-    }
-  }
-}
-
-/**
  * Adds to `out` every addressable path below `prefix` with the values it
  * reaches, in the order `valuesAt` (filter.ts) finds them: each level looks
  * up keys in the objects reached so far and in the object elements of arrays.
@@ -622,13 +538,6 @@ function addChildren(object: Record<string, unknown>, children = new Map<string,
 
 function isLeaf(node: FilterNode): node is FilterNode & { kind: 'exists' | 'equals' | 'range' } {
   return node.kind === 'exists' || node.kind === 'equals' || node.kind === 'range';
-}
-
-/** A copy of `array` with at least `min` elements, growing by half at least. */
-function grow(array: Uint32Array, min: number): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(Math.max(min, Math.ceil(array.length * 1.5), 4));
-  out.set(array);
-  return out;
 }
 
 function and(target: Uint32Array, other: Uint32Array): void {
