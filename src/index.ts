@@ -16,21 +16,20 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
 }
 
 export type { CollectionStatus, Database, DatabaseOptions, UnavailableCollection } from './core/database.js';
+export type { Collection, Logger } from './core/collection.js';
 export type {
-  Collection,
   CollectionInfo,
   Document,
   DocumentInput,
   Explain,
   ListPage,
   ListRequest,
-  Logger,
   OptimizeResult,
   SearchResult,
   SearchField,
   SearchHit,
   SearchRequest,
-} from './core/collection.js';
+} from './core/collection-api.js';
 export type { CollectionOptions } from './core/collection-options.js';
 export type { Metric, Quantization } from './core/options.js';
 export type { Durability } from './core/store.js';

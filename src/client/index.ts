@@ -37,7 +37,7 @@ export type {
   SearchHit,
   SearchRequest,
   SearchResult,
-} from '../core/collection.js';
+} from '../core/collection-api.js';
 export type { CollectionOptions } from '../core/collection-options.js';
 export type { Metric, Quantization } from '../core/options.js';
 export type { Metadata } from '../core/validate.js';

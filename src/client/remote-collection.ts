@@ -3,8 +3,8 @@
  * names, arguments and results: code written against PortableCollection
  * runs on either.
  */
+import type { Collection } from '../core/collection.js';
 import type {
-  Collection,
   CollectionInfo,
   Document,
   DocumentInput,
@@ -14,7 +14,7 @@ import type {
   SearchHit,
   SearchRequest,
   SearchResult,
-} from '../core/collection.js';
+} from '../core/collection-api.js';
 import type { Transport } from './transport.js';
 import { decodeVector, encodeVector } from './vectors.js';
 

@@ -5,7 +5,8 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Collection, type CollectionInfo, type CollectionMemory, type Logger, type Persistence } from './collection.js';
+import type { CollectionInfo } from './collection-api.js';
+import { Collection, type CollectionMemory, type Logger, type Persistence } from './collection.js';
 import { MemoryBudget } from './memory-budget.js';
 import { VectorMemory } from './vector/vector-memory.js';
 import { MAX_HEAP_BYTES } from './vector/wasm-heap.js';

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
 import type { ResultCache } from '../core/cache.js';
-import type { CollectionInfo } from '../core/collection.js';
+import type { CollectionInfo } from '../core/collection-api.js';
 import type { Database, PoolStats } from '../core/database.js';
 
 export interface Metrics {

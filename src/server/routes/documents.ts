@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Document } from '../../core/collection.js';
+import type { Document } from '../../core/collection-api.js';
 import { createError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import {

@@ -9,7 +9,8 @@
 import type { FastifyInstance } from 'fastify';
 import { canonicalJson, ResultCache } from '../../core/cache.js';
 import { createError } from '../../core/errors.js';
-import type { Collection, SearchHit, SearchResult } from '../../core/collection.js';
+import type { SearchHit, SearchResult } from '../../core/collection-api.js';
+import type { Collection } from '../../core/collection.js';
 import type { AppContext } from '../context.js';
 import {
   batchSearchBody,
