@@ -2,6 +2,11 @@
  * An in-memory BM25 index over documents keyed by integer labels (dense,
  * reused after removal), with dynamic pruning for top-k.
  *
+ * Long (about 1,300 lines): the two postings segments, their cursors, the
+ * MaxScore search, merge, renumbering and serialisation all read the same
+ * private arrays. Issue 18 (the layout) splits it along those seams into a
+ * folder of its own.
+ *
  * Scoring (Robertson's BM25 with Lucene's idf, which is never negative):
  *
  *   score(d, q) = sum over distinct terms t of q:
