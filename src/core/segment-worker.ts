@@ -6,7 +6,8 @@
  * message.
  *
  * After answering searches, an idle worker lingers for LINGER_MS, taking
- * the next messages straight off its port, before it goes back to its event
+ * the next searches from its lane (search-lane.ts) and messages straight
+ * off its port, before it goes back to its event
  * loop and sleeps. A thread that sleeps is woken by the kernel when a message
  * arrives, and on a virtual machine a core that went idle is slow to wake:
  * a client sending one search after another paid for that wake on every
@@ -14,10 +15,11 @@
  * this thread's core (at the workers' low priority) for at most LINGER_MS
  * after the last search, and nothing once searches stop.
  */
-import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { LaneWatch } from './search-lane.js';
 import { SegmentServer } from './segment-server.js';
 import { lowerThisThreadPriority } from './threads.js';
-import type { ReplyBatch, RequestBatch } from './worker-pool.js';
+import type { ReplyBatch, RequestBatch, SegmentWorkerData } from './worker-pool.js';
 
 const SLICE_MS = 0.5;
 const LINGER_MS = 0.3;
@@ -33,6 +35,7 @@ lowerThisThreadPriority(WORKER_NICE);
 const port = parentPort;
 if (!port) throw new Error('segment-worker.ts runs as a worker thread (see worker-pool.ts)');
 const server = new SegmentServer(SLICE_MS);
+const lane = new LaneWatch((workerData as SegmentWorkerData).lane);
 
 let replies: ReplyBatch['replies'] = [];
 function reply(message: ReplyBatch['replies'][number]): void {
@@ -68,19 +71,30 @@ function take({ requests }: RequestBatch): boolean {
 }
 
 /**
- * Takes messages off the port for as long as searches keep coming (each
- * resets the clock) and no change is waiting: anything else goes back to
- * the event loop, which runs changes in slices and finishes saves.
+ * Takes searches from the lane and messages off the port for as long as
+ * searches keep coming (each resets the clock) and no change is waiting:
+ * anything else goes back to the event loop, which runs changes in slices
+ * and finishes saves. The lane is watched only here (search-lane.ts).
  */
 function linger(): void {
   let until = performance.now() + LINGER_MS;
-  while (server.idle && performance.now() < until) {
+  lane.watch();
+  for (;;) {
+    if (lane.requested) {
+      lane.answer((request) => server.search({ type: 'search', ...request }));
+      until = performance.now() + LINGER_MS;
+      continue;
+    }
+    if (!server.idle || performance.now() >= until) {
+      // A search posted just before the lane closed is answered first.
+      if (lane.unwatch()) return;
+      continue;
+    }
     const received = receiveMessageOnPort(port!);
     if (received === undefined) continue;
     const searched = take(received.message as RequestBatch);
     flush();
-    if (!searched) return;
-    until = performance.now() + LINGER_MS;
+    until = searched ? performance.now() + LINGER_MS : 0;
   }
 }
 

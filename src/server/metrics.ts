@@ -180,6 +180,8 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
   workerGauge('quiver_workers', 'Worker threads hosting HNSW segments (0: segments on the main thread).', (stats) => stats.workers);
   workerGauge('quiver_worker_requests_in_flight', 'Requests sent to the workers and not yet answered (queue depth).', (stats) => stats.inFlight);
   workerGauge('quiver_worker_queued_changes', 'Graph changes queued inside the workers.', (stats) => stats.queued);
+  workerGauge('quiver_worker_requests_total', 'Requests the workers answered.', (stats) => stats.requests);
+  workerGauge('quiver_worker_lane_searches_total', 'Graph searches answered through a search lane (shared memory, one query at a time) instead of by message.', (stats) => stats.laneSearches);
   workerGauge('quiver_worker_wait_seconds_total', 'Seconds graph changes waited in worker queues before they started.', (stats) => stats.waitedSeconds);
 
   app.addHook('onResponse', (request, reply, done) => {

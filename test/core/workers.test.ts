@@ -220,6 +220,46 @@ describe('HNSW segments on worker threads', () => {
     }
   });
 
+  it('answers one search after another through the workers\' search lanes, as the calling-thread hosting does', async () => {
+    const workers = await loaded(2, 2);
+    const inline = await loaded(0, 2);
+    open.push(workers.db, inline.db);
+    await workers.col.indexed();
+    const before = workers.db.workerStats!.laneSearches;
+    for (let q = 0; q < 60; q++) {
+      const request = { vector: query(q % 30), k: 7, exact: false, filter: q % 2 === 0 ? { even: true } : undefined };
+      const [got, expected] = [await workers.col.search(request), await inline.col.search(request)];
+      expect(got.map((hit) => hit.id)).toEqual(expected.map((hit) => hit.id));
+      expect(got.map((hit) => hit.metadata)).toEqual(expected.map((hit) => hit.metadata));
+    }
+    // Searches sent while a worker lingers after the last one go through its lane, filtered ones too.
+    expect(workers.db.workerStats!.laneSearches - before).toBeGreaterThan(0);
+  });
+
+  it('waits for a long search in a lane without holding the event loop', async () => {
+    const db = await openDatabase({ workers: 1, logger: quiet });
+    open.push(db);
+    const busy = await busyCollection(db);
+    await busy.indexed();
+    const short = { ...longSearch, k: 1, ef: 10 };
+    const full = await busy.search({ ...longSearch, exact: true });
+    // A lane is used only while the worker lingers after a search: a search right after another finds it there.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await busy.search(short);
+      const before = db.workerStats!.laneSearches;
+      let turns = 0;
+      const ticking = setInterval(() => turns++, 0);
+      const hits = await busy.search(longSearch);
+      clearInterval(ticking);
+      expect(hits.map((hit) => hit.id).sort()).toEqual(full.map((hit) => hit.id).sort());
+      if (db.workerStats!.laneSearches === before) continue;
+      // The search held its worker for milliseconds; this thread blocked for at most one of them, then ran timers.
+      expect(turns).toBeGreaterThan(0);
+      return;
+    }
+    throw new Error('no search went through the lane in 20 tries');
+  });
+
   it('saves one graph file per segment and reopens them with the same answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quiver-workers-'));
     try {

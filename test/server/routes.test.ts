@@ -342,6 +342,9 @@ describe('health, metrics and docs', () => {
       expect(metricValue(text, 'quiver_worker_requests_in_flight')).toBe(0);
       expect(metricValue(text, 'quiver_worker_queued_changes')).toBe(0);
       expect(metricValue(text, 'quiver_worker_wait_seconds_total')).toBeGreaterThanOrEqual(0);
+      // The create and the write were answered; the pool is the process's, so other tests' requests may count too.
+      expect(metricValue(text, 'quiver_worker_requests_total')).toBeGreaterThanOrEqual(2);
+      expect(metricValue(text, 'quiver_worker_lane_searches_total')).toBeLessThanOrEqual(metricValue(text, 'quiver_worker_requests_total')!);
       expect(metricValue(text, 'quiver_indexing_backlog', '{collection="w"}')).toBe(0);
       const info = expectStatus(await send(other.app, 'GET', '/collections/w'), 200).json() as { indexingBacklog: number; hnsw: { segments: number } };
       expect(info).toMatchObject({ indexingBacklog: 0, hnsw: { segments: 1 } });
