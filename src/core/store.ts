@@ -181,14 +181,17 @@ export class Store {
       const uid = randomUUID();
       const { lastInsertRowid } = this.#db.prepare('INSERT INTO collections (uid, name, config) VALUES (?, ?, ?)').run(uid, name, config);
       const id = Number(lastInsertRowid);
+      // The vector last: SQLite reads a row's columns in order, and a 1536-d vector (6 KiB) spills into
+      // overflow pages that a read of the text and metadata after it had to walk (a search's hits read
+      // those). Statements name their columns, so tables made before this, vector third, work alike.
       this.#db.exec(`
         CREATE TABLE ${tableName(id)} (
           label INTEGER PRIMARY KEY,
           id TEXT NOT NULL UNIQUE,
           seq INTEGER NOT NULL,
-          vector BLOB NOT NULL,
           text TEXT,
-          metadata TEXT
+          metadata TEXT,
+          vector BLOB NOT NULL
         );
         CREATE INDEX ${tableName(id)}_seq ON ${tableName(id)} (seq);
         CREATE TABLE ${deletionsName(id)} (seq INTEGER NOT NULL, label INTEGER NOT NULL, id TEXT NOT NULL);

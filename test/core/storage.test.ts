@@ -72,6 +72,34 @@ describe('storage', () => {
     await reopened.close();
   });
 
+  it('keeps the vector last in a new collection\'s table, and reads and writes a table with it third (made before) alike', async () => {
+    const db = await openDatabase({ path: dir });
+    await fill(await db.createCollection('docs', { dimension: DIM, metric: 'l2' }));
+    const before = await answers(db.collection('docs'));
+    await db.close();
+    const raw = new BetterSqlite3(join(dir, 'quiver.db'));
+    const table = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'docs_%' AND name NOT LIKE '%deletions%'").pluck().get() as string);
+    const columns = () => (raw.prepare(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`).pluck().all() as string[]);
+    expect(columns()).toEqual(['label', 'id', 'seq', 'text', 'metadata', 'vector']);
+    // The layout collections had before: the vector third.
+    raw.exec(`
+      CREATE TABLE old (label INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, vector BLOB NOT NULL, text TEXT, metadata TEXT);
+      INSERT INTO old (label, id, seq, vector, text, metadata) SELECT label, id, seq, vector, text, metadata FROM ${table};
+      DROP TABLE ${table};
+      ALTER TABLE old RENAME TO ${table};
+      CREATE INDEX ${table}_seq ON ${table} (seq);
+    `);
+    expect(columns()).toEqual(['label', 'id', 'seq', 'vector', 'text', 'metadata']);
+    raw.close();
+    const reopened = await openDatabase({ path: dir });
+    const docs = reopened.collection('docs');
+    expect(await answers(docs)).toEqual(before);
+    await docs.upsert([{ id: 'new', vector: row(5), text: 'new doc', metadata: { group: 42 } }]);
+    expect(await docs.get('new')).toMatchObject({ text: 'new doc', metadata: { group: 42 } });
+    expect((await docs.search({ vector: row(5), k: 2, filter: { group: 42 } }))[0]).toMatchObject({ id: 'new', text: 'new doc' });
+    await reopened.close();
+  });
+
   it('answers graph searches while the vector rows stream in after open; exact and hybrid searches and writes wait for them', async () => {
     const db = await openDatabase({ path: dir, workers: 0 });
     const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
