@@ -1649,8 +1649,8 @@ async function main(): Promise<void> {
     { title: `${synthDs.name} x 128, cosine, ${synthDs.queries.length} queries`, series: seriesOf(synthSweep) },
   ]));
   printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });
-  console.log(formatTable(`Default path: ${defaultPath.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'plan'],
-    defaultPath.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), r.plan ?? '-'])));
+  console.log(formatTable(`Default path: ${defaultPath.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'recall@10', 'plan'],
+    defaultPath.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), fmt(r.recall, 3), r.plan ?? '-'])));
   console.log(`\nJSON: ${path}\nSVG:  bench/results/ann-recall-qps.svg`);
 }
 

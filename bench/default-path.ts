@@ -13,6 +13,8 @@
  *   `search({ vector, k })` with the default include (metadata and text);
  * - Quiver defaults with `include: []`;
  * - Quiver `workers: 0`, default include and `include: []`.
+ * Each row carries its recall@10 against an exact float64 scan: a query
+ * fans out to every segment, and equal ef is not equal accuracy.
  */
 import hnswlib from 'hnswlib-node';
 import { openDatabase, type Collection, type Database } from '../src/index.js';
@@ -25,6 +27,8 @@ export interface DefaultPathRow {
   vsRaw: number;
   /** The plan the planner chose (explain), null for raw hnswlib. */
   plan: string | null;
+  /** Recall@10 over the query set, against an exact scan. */
+  recall: number;
 }
 
 export interface DefaultPathResult {
@@ -36,10 +40,38 @@ export interface DefaultPathResult {
 
 const DIM = 128;
 const QUERIES = 500;
+const K = 10;
+const EF = 64;
+
+/** The exact top K of each query (float64 l2), as label sets. */
+function groundTruth(base: Float32Array, queries: Float32Array, count: number): Set<number>[] {
+  return Array.from({ length: QUERIES }, (_, q) => {
+    const best: { label: number; distance: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      let distance = 0;
+      for (let d = 0; d < DIM; d++) {
+        const diff = base[i * DIM + d]! - queries[q * DIM + d]!;
+        distance += diff * diff;
+      }
+      if (best.length < K || distance < best[best.length - 1]!.distance) {
+        best.push({ label: i, distance });
+        best.sort((a, b) => a.distance - b.distance);
+        if (best.length > K) best.pop();
+      }
+    }
+    return new Set(best.map((b) => b.label));
+  });
+}
+
+async function recallOf(search: (q: number) => Promise<number[]> | number[], truth: Set<number>[]): Promise<number> {
+  let found = 0;
+  for (let q = 0; q < QUERIES; q++) for (const label of await search(q)) if (truth[q]!.has(label)) found++;
+  return found / (QUERIES * K);
+}
 
 export async function defaultPathSection(options: { count: number; timing: TimingOptions; log(message: string): void }): Promise<DefaultPathResult> {
   const { count, timing, log } = options;
-  const shape = `${count.toLocaleString()} x ${DIM}, l2, m 16, efConstruction 200, ef 64, k 10, sequential queries`;
+  const shape = `${count.toLocaleString()} x ${DIM}, l2, m 16, efConstruction 200, ef ${EF}, k ${K}, sequential queries`;
   log(`default path: ${shape}: building raw hnswlib and two Quiver databases`);
   const model = embeddingModel({ dim: DIM, seed: 1 });
   const base = model.sample(count, 2);
@@ -50,7 +82,9 @@ export async function defaultPathSection(options: { count: number; timing: Timin
   const raw = new hnswlib.HierarchicalNSW('l2', DIM);
   raw.initIndex(count, 16, 200, 100);
   for (let i = 0; i < count; i++) raw.addPoint(Array.from(base.subarray(i * DIM, (i + 1) * DIM)), i);
-  raw.setEf(64);
+  raw.setEf(EF);
+  log('default path: exact ground truth');
+  const truth = groundTruth(base, queries, count);
 
   const open: Database[] = [];
   const collections: Record<'defaults' | 'workers0', Collection> = {} as never;
@@ -67,33 +101,42 @@ export async function defaultPathSection(options: { count: number; timing: Timin
     collections[name] = collection;
   }
   try {
-    const configurations = {
-      'raw hnswlib-node': (i: number) => raw.searchKnn(queryArrays[i % QUERIES]!, 10),
-      'Quiver defaults': (i: number) => collections.defaults.search({ vector: query(i), k: 10 }),
-      'Quiver defaults, include []': (i: number) => collections.defaults.search({ vector: query(i), k: 10, include: [] }),
-      'Quiver workers 0': (i: number) => collections.workers0.search({ vector: query(i), k: 10 }),
-      'Quiver workers 0, include []': (i: number) => collections.workers0.search({ vector: query(i), k: 10, include: [] }),
+    const labelsOf = async (collection: Collection, q: number) =>
+      (await collection.search({ vector: query(q), k: K, include: [] })).map((hit) => Number(hit.id.slice(1)));
+    const configurations: Record<string, (i: number) => unknown> = {
+      'raw hnswlib-node': (i: number) => raw.searchKnn(queryArrays[i % QUERIES]!, K),
+      'Quiver defaults': (i: number) => collections.defaults.search({ vector: query(i), k: K }),
+      'Quiver defaults, include []': (i: number) => collections.defaults.search({ vector: query(i), k: K, include: [] }),
+      'Quiver workers 0': (i: number) => collections.workers0.search({ vector: query(i), k: K }),
+      'Quiver workers 0, include []': (i: number) => collections.workers0.search({ vector: query(i), k: K, include: [] }),
     };
+    const recalls: Record<string, number> = {
+      'raw hnswlib-node': await recallOf((q) => raw.searchKnn(queryArrays[q]!, K).neighbors, truth),
+      'Quiver defaults': await recallOf((q) => labelsOf(collections.defaults, q), truth),
+      'Quiver workers 0': await recallOf((q) => labelsOf(collections.workers0, q), truth),
+    };
+    recalls['Quiver defaults, include []'] = recalls['Quiver defaults']!;
+    recalls['Quiver workers 0, include []'] = recalls['Quiver workers 0']!;
     log('default path: timing sequential queries (samples interleaved)');
     const timings = await measureInterleaved(configurations, timing);
-    const rawQps = 1e9 / timings['raw hnswlib-node'].medianNs;
-    const planOf = async (collection: Collection) => (await collection.search({ vector: query(0), k: 10, explain: true })).explain?.plan ?? null;
+    const rawQps = 1e9 / timings['raw hnswlib-node']!.medianNs;
+    const planOf = async (collection: Collection) => (await collection.search({ vector: query(0), k: K, explain: true })).explain?.plan ?? null;
     const plans: Record<string, string | null> = {
       'Quiver defaults': await planOf(collections.defaults),
       'Quiver defaults, include []': await planOf(collections.defaults),
       'Quiver workers 0': await planOf(collections.workers0),
       'Quiver workers 0, include []': await planOf(collections.workers0),
     };
-    const rows = (Object.keys(configurations) as (keyof typeof configurations)[]).map((configuration) => {
-      const qps = 1e9 / timings[configuration].medianNs;
-      return { configuration, qps, vsRaw: qps / rawQps, plan: plans[configuration] ?? null };
+    const rows = Object.keys(configurations).map((configuration) => {
+      const qps = 1e9 / timings[configuration]!.medianNs;
+      return { configuration, qps, vsRaw: qps / rawQps, plan: plans[configuration] ?? null, recall: recalls[configuration]! };
     });
     const ratio = (name: string) => rows.find((r) => r.configuration === name)!.vsRaw;
     const targets = [
       { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults / raw hnswlib-node, sequential`, value: `${ratio('Quiver defaults').toFixed(2)}x`, target: '>= 0.8x', met: ratio('Quiver defaults') >= 0.8 },
       { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults, include [] / raw hnswlib-node`, value: `${ratio('Quiver defaults, include []').toFixed(2)}x`, target: '>= 0.9x', met: ratio('Quiver defaults, include []') >= 0.9 },
     ];
-    for (const row of rows) log(`default path: ${row.configuration}: ${Math.round(row.qps)} QPS, ${row.vsRaw.toFixed(2)}x raw${row.plan ? ` (plan ${row.plan})` : ''}`);
+    for (const row of rows) log(`default path: ${row.configuration}: ${Math.round(row.qps)} QPS, ${row.vsRaw.toFixed(2)}x raw, recall@10 ${row.recall.toFixed(3)}${row.plan ? ` (plan ${row.plan})` : ''}`);
     return { shape, rows, targets };
   } finally {
     for (const db of open) await db.close();

@@ -83,7 +83,7 @@ interface AnnJson {
     qps: { auto: number; exact: number; hnsw: number; raw: number }; ratio: number;
   }[];
   load?: { loadAverageAtStart: number[]; lowestCpuShare: number };
-  defaultPath?: { shape: string; rows: { configuration: string; qps: number; vsRaw: number; plan: string | null }[] };
+  defaultPath?: { shape: string; rows: { configuration: string; qps: number; vsRaw: number; plan: string | null; recall?: number }[] };
   targets: Target[];
   notes: string[];
 }
@@ -305,10 +305,10 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
   if (json.defaultPath) {
     out.push(`### The default path: ${json.defaultPath.shape}\n`);
     out.push(table(
-      ['configuration', 'QPS', 'x raw hnswlib-node', 'plan'],
-      json.defaultPath.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.plan ?? '-']),
-      [false, true, true, false],
-    ), '', source(file, '`defaultPath.rows` (`qps`, `vsRaw`, `plan`)'), '');
+      ['configuration', 'QPS', 'x raw hnswlib-node', 'recall@10', 'plan'],
+      json.defaultPath.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.recall === undefined ? '-' : r.recall.toFixed(3), r.plan ?? '-']),
+      [false, true, true, true, false],
+    ), '', source(file, '`defaultPath.rows` (`qps`, `vsRaw`, `recall`, `plan`)'), '');
   }
   return out.join('\n');
 }
