@@ -14,13 +14,38 @@ import { Worker } from 'node:worker_threads';
  * loaded through tsx's loader.
  */
 export function startWorker(name: string, workerData?: unknown): Worker {
+  const execArgv = workerExecArgv(process.execArgv);
   const compiled = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData });
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData, execArgv });
   const source = new URL(`./${name}.ts`, import.meta.url).href;
   // require.resolve names tsx's CommonJS build of the API; the ES module build sits beside it.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, execArgv });
+}
+
+/** Options that say how the parent got its script: a worker given them fails to start. */
+const SCRIPT_OPTIONS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+
+/**
+ * The parent's Node options (a worker inherits them by default) less those
+ * that say where the parent's own script came from: a process started as
+ * `node --input-type=module -e '...'` gave its workers `--input-type`, which
+ * Node refuses in a worker, so every graph segment failed and the collection
+ * fell back to exact scans.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const option = execArgv[i]!;
+    if (SCRIPT_OPTIONS_WITH_VALUE.has(option)) {
+      i++;
+      continue;
+    }
+    if ([...SCRIPT_OPTIONS_WITH_VALUE].some((name) => name.startsWith('--') && option.startsWith(`${name}=`))) continue;
+    kept.push(option);
+  }
+  return kept;
 }
 
 /**

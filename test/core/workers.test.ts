@@ -4,10 +4,13 @@
  * and the calling thread) answer alike, and the graph state survives a
  * reopen.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { workerExecArgv } from '../../src/core/threads.js';
 import { openDatabase, type Collection, type Database } from '../../src/index.js';
 import { randomVectors } from '../fixtures/random.js';
 
@@ -314,6 +317,29 @@ describe('HNSW segments on worker threads', () => {
       expect(await col.get('d2')).toBeNull();
       expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`relayout-${process.pid}-`))).toEqual([]);
     }
+  });
+
+  it('starts its workers in a process whose script came from node --input-type=module -e', () => {
+    // Workers inherited --input-type, which Node refuses in a worker: every segment failed and searches fell back
+    // to exact scans. dist/ is built by pretest.
+    const script = `
+      const { openDatabase } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist/index.js')).href)});
+      const db = await openDatabase({ workers: 2 });
+      const col = await db.createCollection('x', { dimension: 2, metric: 'l2' });
+      await col.upsert(Array.from({ length: 50 }, (_, i) => ({ id: 'd' + i, vector: [i, 1] })));
+      await col.indexed();
+      const result = await col.search({ vector: [7, 1], k: 1, exact: false, include: [], explain: true });
+      console.log(JSON.stringify({ id: result.hits[0].id, plan: result.explain.plan, state: col.info.state, backlog: col.info.indexingBacklog }));
+      await db.close();`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({ id: 'd7', plan: 'hnsw', state: 'ready', backlog: 0 });
+  });
+
+  it('passes its workers the process\'s Node options, less those that name where its script came from', () => {
+    expect(workerExecArgv(['--input-type=module', '-e', 'code', '--max-old-space-size=4096'])).toEqual(['--max-old-space-size=4096']);
+    expect(workerExecArgv(['--import', 'tsx', '-p', '1+1', '--input-type', 'commonjs', '--eval=x'])).toEqual(['--import', 'tsx']);
+    expect(workerExecArgv([])).toEqual([]);
   });
 
   it('rejects a bad workers option and a bad segments option with their codes', async () => {
