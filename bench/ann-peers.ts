@@ -44,6 +44,12 @@ export interface PeerBuildOptions {
   log(message: string): void;
 }
 
+export interface Reopened {
+  seconds: number;
+  what: string;
+  firstFilteredSeconds: number | null;
+}
+
 export interface PeerIndex {
   /** Top-k labels of query `q` (an index into the data set's queries). */
   search(q: number): ArrayLike<number> | Promise<ArrayLike<number>>;
@@ -58,8 +64,12 @@ export interface PeerIndex {
   qpsClock?: 'cpu' | 'wall';
   /** Set when this index is another peer's build (that peer's build row counts; none of its own). */
   sharesBuildOf?: string;
-  /** Opens the index again from disk and answers one query (a fresh process where cheap): seconds, and what was timed. */
-  reopen?(): Promise<{ seconds: number; what: string }>;
+  /**
+   * Opens the index again from disk and answers one query (a fresh process
+   * where cheap): seconds, and what was timed; then the seconds of a first
+   * query filtered to one bucket of ten (row % 10 = 3), where it can.
+   */
+  reopen?(): Promise<Reopened>;
   /** Releases what the engine holds (a server process, files). */
   close?(): Promise<void>;
   /** The engine's own size figure, if it has one (MiB), and what it counts. */

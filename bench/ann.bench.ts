@@ -66,7 +66,8 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { defaultPathSection } from './default-path.js';
-import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex } from './ann-peers.js';
+import { quiverReopen } from './quiver-reopen.js';
+import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex, type Reopened } from './ann-peers.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
   DEFAULT_HNSW_NS_PER_EF,
@@ -290,6 +291,8 @@ interface BuildRow {
   /** Peers that can: seconds to open the index again from disk and answer one query (a fresh process where cheap), and what was timed. */
   reopenSeconds?: number | null;
   reopenWhat?: string | null;
+  /** The first query filtered to one bucket of ten, right after that reopen's first answer (seconds). */
+  firstFilteredSeconds?: number | null;
 }
 
 interface Engines {
@@ -673,6 +676,24 @@ async function latencyPercentiles(
   return names.map((name) => latencyRow(ds.name, name, ef, queries, us.get(name)!));
 }
 
+/**
+ * Quiver's reopen to first answer and first filtered query on `ds`, beside
+ * the peers' (bench/quiver-reopen.ts): set on Quiver's build row.
+ */
+async function quiverReopenOn(ds: Dataset, builds: BuildRow[], tmp: string): Promise<void> {
+  const row = builds.find((b) => b.dataset === ds.name && b.engine === 'Quiver');
+  if (!row) return;
+  try {
+    const reopen = await quiverReopen({
+      path: join(tmp, `quiver-reopen-${ds.name.replace(/[^A-Za-z0-9]/g, '_')}`), base: ds.base, dim: ds.dim, metric: ds.metric,
+      hnsw: CONFIG.hnsw, query: ds.queries[0]!, k: CONFIG.k, log: (message) => log(`${ds.name}: ${message}`),
+    });
+    Object.assign(row, { reopenSeconds: reopen.seconds, reopenWhat: reopen.what, firstFilteredSeconds: reopen.firstFilteredSeconds });
+  } catch (error) {
+    row.reopenWhat = `failed: ${reasonOf(error)}`;
+  }
+}
+
 /** Builds every peer on `ds`; one that throws is recorded as failed and left out. */
 async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[]; builds: BuildRow[] }> {
   const built: BuiltPeer[] = [];
@@ -709,11 +730,11 @@ async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[
       const after = memory();
       // A first search proves the index answers before it is timed.
       await index.search(0);
-      let reopen: { seconds: number; what: string } | null = null;
+      let reopen: Reopened | null = null;
       if (index.reopen) {
         try {
           reopen = await index.reopen();
-          log(`${ds.name}: ${peer.engine} reopen to first answer ${reopen.seconds.toFixed(3)} s`);
+          log(`${ds.name}: ${peer.engine} reopen to first answer ${reopen.seconds.toFixed(3)} s, first filtered query ${reopen.firstFilteredSeconds?.toFixed(3) ?? '-'} s`);
         } catch (error) {
           status.notes.push(`reopen to first answer failed: ${reasonOf(error)}`);
         }
@@ -723,7 +744,7 @@ async function buildPeers(ds: Dataset, tmp: string): Promise<{ built: BuiltPeer[
           dataset: ds.name, engine: peer.engine, count: ds.count, seconds, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
           docsPerSecond: ds.count / seconds, rssDeltaMiB: (after.rss - before.rss) / MB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MB,
           engineSizeMiB: index.sizeMiB, engineSizeWhat: index.sizeWhat,
-          reopenSeconds: reopen?.seconds ?? null, reopenWhat: reopen?.what ?? null,
+          reopenSeconds: reopen?.seconds ?? null, reopenWhat: reopen?.what ?? null, firstFilteredSeconds: reopen?.firstFilteredSeconds ?? null,
         });
       }
       status.notes.push(...index.notes);
@@ -1487,6 +1508,7 @@ async function main(): Promise<void> {
     );
     siftEngines = await buildEngines(db, ds, tmp, false);
     coreStatuses(ds, machine);
+    await quiverReopenOn(ds, siftEngines.builds, tmp);
     const peers = await buildPeers(ds, tmp);
     siftEngines.builds.push(...peers.builds);
     siftSweep = await sweep(ds, siftEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
@@ -1528,6 +1550,7 @@ async function main(): Promise<void> {
   coreStatuses(synthDs, machine);
   const synthSweep = await (async () => {
     // The peers live only for sections 1 and 4: their memory is released before the filtered section.
+    await quiverReopenOn(synthDs, synthEngines.builds, tmp);
     const peers = await buildPeers(synthDs, tmp);
     synthEngines.builds.push(...peers.builds);
     const rows = await sweep(synthDs, synthEngines, peers.built.filter((p) => p.peer.kind === 'hnsw'));
@@ -1594,7 +1617,7 @@ async function main(): Promise<void> {
       'LanceDB: IVF_HNSW_SQ with numPartitions 1 (a single HNSW graph, LanceDB\'s advice for HNSW; nprobes is then moot), m = M, efConstruction as the others, searched with .ef(ef), ' +
       'without refine (distances from the 8-bit SQ codes) and with refineFactor(2) (2k candidates re-ranked in float32; LanceDB needs ef >= 2k, so no point below ef 20); default thread pools. ' +
       'Chroma: max_neighbors = M, ef_construction as the others, ef_search = ef set by collection.modify and a server restart per ef (ef_search only takes effect when the server loads the collection); ' +
-      'QPS by wall clock since the search runs in the server process. Reopen to first answer: LanceDB in a fresh Node process (open the table from disk, one query), Chroma by restarting its server on its data folder (one query).',
+      'QPS by wall clock since the search runs in the server process. Reopen to first answer, then the first query filtered to bucket = row % 10 = 3: Quiver in a fresh Node process on a database written with its defaults (openDatabase({ path }), median of 3; bench/quiver-reopen.ts), LanceDB in a fresh Node process (open the table from disk, one query, then .where(\'bucket = 3\')), Chroma by restarting its server on its data folder (one query, then where { bucket: 3 }).',
     'Memory: RSS and heap deltas over each build after forced GC, in build order usearch, hnswlib, Quiver; RSS deltas are indicative (allocator reuse). ' +
       'Quiver keeps each vector three times: SQLite store of record (in memory here), WASM arena (exact scan) and the hnswlib graph.',
     `Filtered: bucket = i % ${CONFIG.buckets}, independent of the vectors; filter { bucket: { $lt: x } }. Raw hnswlib: setEf(${CONFIG.filteredEf}), searchKnn(q, 10, (label) => allowed[label] === 1). ` +

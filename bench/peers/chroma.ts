@@ -30,8 +30,8 @@ export const CHROMA_PACKAGES = ['chromadb', 'chromadb-js-bindings-linux-x64-gnu'
 // ------------------------------------------------------------ the parts of the client used here
 
 export interface ChromaCollection {
-  add(args: { ids: string[]; embeddings: number[][] }): Promise<void>;
-  query(args: { queryEmbeddings: number[][]; nResults: number; include: string[] }): Promise<{ ids: string[][] }>;
+  add(args: { ids: string[]; embeddings: number[][]; metadatas?: Record<string, number>[] }): Promise<void>;
+  query(args: { queryEmbeddings: number[][]; nResults: number; include: string[]; where?: Record<string, unknown> }): Promise<{ ids: string[][] }>;
   count(): Promise<number>;
   modify(args: { configuration: { hnsw: { ef_search: number } } }): Promise<void>;
   configuration: { hnsw?: { ef_search?: number | null; max_neighbors?: number | null; ef_construction?: number | null; space?: string | null } | null };
@@ -169,7 +169,7 @@ export async function getCollection(server: ChromaServer, name: string): Promise
 }
 
 /** Top-k ids (row numbers) of one query. */
-export async function chromaSearch(collection: ChromaCollection, query: number[], k: number): Promise<number[]> {
-  const result = await collection.query({ queryEmbeddings: [query], nResults: k, include: ['distances'] });
+export async function chromaSearch(collection: ChromaCollection, query: number[], k: number, where?: Record<string, unknown>): Promise<number[]> {
+  const result = await collection.query({ queryEmbeddings: [query], nResults: k, include: ['distances'], ...(where ? { where } : {}) });
   return (result.ids[0] ?? []).map(Number);
 }

@@ -115,9 +115,14 @@ export function folderBytes(path: string): number {
 
 // ------------------------------------------------------------ vector tables
 
+/** Every vector row carries bucket = row % FILTER_BUCKETS; the first filtered query after a reopen asks for one bucket. */
+export const FILTER_BUCKETS = 10;
+export const FILTER_BUCKET = 3;
+
 /**
- * An Arrow table (id int32 = row number, vector fixed_size_list<float32>)
- * over rows [from, to) of `base`, without copying the floats.
+ * An Arrow table (id int32 = row number, bucket int32 = row % FILTER_BUCKETS,
+ * vector fixed_size_list<float32>) over rows [from, to) of `base`, without
+ * copying the floats.
  */
 export function vectorTable(arrow: ArrowModule, base: Float32Array, dim: number, from = 0, to = base.length / dim): unknown {
   const count = to - from;
@@ -126,9 +131,10 @@ export function vectorTable(arrow: ArrowModule, base: Float32Array, dim: number,
   const child = arrow.makeData({ type: new arrow.Float32(), length: count * dim, data: base.subarray(from * dim, to * dim) });
   const vectors = arrow.makeData({ type: listType, length: count, nullCount: 0, child });
   const ids = arrow.makeData({ type: new arrow.Int32(), length: count, data: Int32Array.from({ length: count }, (_, i) => from + i) });
-  const fields = [new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('vector', listType, false)];
+  const buckets = arrow.makeData({ type: new arrow.Int32(), length: count, data: Int32Array.from({ length: count }, (_, i) => (from + i) % FILTER_BUCKETS) });
+  const fields = [new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('bucket', new arrow.Int32(), false), new arrow.Field('vector', listType, false)];
   const schema = new arrow.Schema(fields);
-  const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: count, nullCount: 0, children: [ids, vectors] }));
+  const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: count, nullCount: 0, children: [ids, buckets, vectors] }));
   return new arrow.Table([batch]);
 }
 
@@ -165,11 +171,12 @@ export async function vectorSearch(table: LanceTable, query: Float32Array, k: nu
 }
 
 /**
- * Opens the table from disk in a fresh Node process and runs one query:
- * seconds from `connect` to the first answer inside that process, and from
- * spawning it (Node start and loading LanceDB's native module included).
+ * Opens the table from disk in a fresh Node process and runs one query, then
+ * one filtered by `bucket = FILTER_BUCKET`: seconds from `connect` to the
+ * first answer inside that process, and from spawning it (Node start and
+ * loading LanceDB's native module included); seconds the filtered query took.
  */
-export function reopenInFreshProcess(uri: string, name: string, query: Float32Array, k: number, ef: number): { seconds: number; processSeconds: number; ids: number[] } {
+export function reopenInFreshProcess(uri: string, name: string, query: Float32Array, k: number, ef: number): { seconds: number; processSeconds: number; ids: number[]; filteredSeconds: number } {
   const script = `
     const { createRequire } = require('node:module');
     const req = createRequire(${JSON.stringify(join(PEERS_DIR, 'package.json'))});
@@ -181,15 +188,18 @@ export function reopenInFreshProcess(uri: string, name: string, query: Float32Ar
       const table = await db.openTable(${JSON.stringify(name)});
       const rows = await table.query().nearestTo(${JSON.stringify(Array.from(query))}).limit(${k}).ef(${ef}).select(['id', '_distance']).toArray();
       const seconds = (performance.now() - t0) / 1000;
-      process.stdout.write(JSON.stringify({ seconds, ids: rows.map((r) => r.id) }));
+      const t1 = performance.now();
+      await table.query().nearestTo(${JSON.stringify(Array.from(query))}).where('bucket = ${FILTER_BUCKET}').limit(${k}).ef(${ef}).select(['id', '_distance']).toArray();
+      const filteredSeconds = (performance.now() - t1) / 1000;
+      process.stdout.write(JSON.stringify({ seconds, ids: rows.map((r) => r.id), filteredSeconds }));
     })().catch((e) => { console.error(e); process.exit(1); });
   `;
   const started = performance.now();
   const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LANCEDB_LOG: 'error' } });
   const processSeconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`fresh-process reopen failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-  const parsed = JSON.parse(result.stdout) as { seconds: number; ids: number[] };
-  return { seconds: parsed.seconds, processSeconds, ids: parsed.ids };
+  const parsed = JSON.parse(result.stdout) as { seconds: number; ids: number[]; filteredSeconds: number };
+  return { seconds: parsed.seconds, processSeconds, ids: parsed.ids, filteredSeconds: parsed.filteredSeconds };
 }
 
 // ------------------------------------------------------------ full text

@@ -29,7 +29,7 @@
 import { join } from 'node:path';
 import type { Peer, PeerDataset, PeerIndex } from '../ann-peers.js';
 import { CHROMA_PACKAGES, ChromaServer, chromaSearch, createVectorCollection, getCollection, type ChromaCollection } from './chroma.js';
-import { buildVectorTable, folderBytes, LANCEDB_PACKAGES, reopenInFreshProcess, vectorSearch, type LanceTable } from './lancedb.js';
+import { buildVectorTable, FILTER_BUCKET, FILTER_BUCKETS, folderBytes, LANCEDB_PACKAGES, reopenInFreshProcess, vectorSearch, type LanceTable } from './lancedb.js';
 import { missingPeers, peerVersion } from './load.js';
 
 // ------------------------------------------------------------ LanceDB
@@ -78,7 +78,7 @@ function lancePeer(engine: string, refineFactor: number | null): Peer {
       const minEf = refineFactor === null ? k : refineFactor * k;
       const notes = [
         `LanceDB ${peerVersion('@lancedb/lancedb') ?? '?'} (apache-arrow ${peerVersion('apache-arrow') ?? '?'}, CommonJS build): ` +
-          `table (id int32, vector fixed_size_list<float32>[${ds.dim}]) written in ${build.loadSeconds.toFixed(2)} s, ` +
+          `table (id int32, bucket int32 = row % ${FILTER_BUCKETS}, vector fixed_size_list<float32>[${ds.dim}]) written in ${build.loadSeconds.toFixed(2)} s, ` +
           `createIndex('vector', Index.hnswSq({ distanceType: '${ds.metric}', numPartitions: 1, m: ${options.m}, efConstruction: ${options.efConstruction} })) in ${build.indexSeconds.toFixed(2)} s; ` +
           `query().nearestTo(Float32Array).limit(${k}).ef(ef)${refineFactor === null ? '' : `.refineFactor(${refineFactor})`}.select(['id', '_distance']).toArrow(); ` +
           'nprobes is moot with one partition; default thread pools; QPS by this process\'s CPU time (LanceDB\'s threads included)',
@@ -102,6 +102,7 @@ function lancePeer(engine: string, refineFactor: number | null): Peer {
           const same = fresh.ids.join() === inProcess.join();
           return {
             seconds: fresh.seconds,
+            firstFilteredSeconds: fresh.filteredSeconds,
             what: `fresh Node process: connect + openTable + first query (ef ${probeEf}) ${fresh.seconds.toFixed(3)} s; ` +
               `${fresh.processSeconds.toFixed(2)} s from spawning it (Node start and loading the native module included); same answer as in process: ${same ? 'yes' : 'NO'}`,
           };
@@ -134,11 +135,13 @@ const chroma: Peer = {
         const e = Math.min(ds.count, s + batch);
         const ids: string[] = [];
         const embeddings: number[][] = [];
+        const metadatas: Record<string, number>[] = [];
         for (let i = s; i < e; i++) {
           ids.push(String(i));
           embeddings.push(Array.from(ds.base.subarray(i * ds.dim, (i + 1) * ds.dim)));
+          metadatas.push({ bucket: i % FILTER_BUCKETS });
         }
-        await collection.add({ ids, embeddings });
+        await collection.add({ ids, embeddings, metadatas });
         if (Math.floor((e / ds.count) * 10) > Math.floor((s / ds.count) * 10)) {
           log(`${ds.name}: Chroma add ${Math.round((e / ds.count) * 100)}% (${e.toLocaleString()} / ${ds.count.toLocaleString()}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
         }
@@ -174,7 +177,7 @@ const chroma: Peer = {
           `chromadb ${peerVersion('chromadb') ?? '?'} with chromadb-js-bindings-linux-x64-gnu ${peerVersion('chromadb-js-bindings-linux-x64-gnu') ?? '?'}: ` +
             `\`chroma run --path <temp dir> --host 127.0.0.1 --port <free port>\` as a child process; ` +
             `createCollection({ configuration: { hnsw: { space: '${ds.metric}', max_neighbors: ${options.m}, ef_construction: ${options.efConstruction}, ef_search } }, embeddingFunction: none }); ` +
-            `add({ ids, embeddings }) in batches of 1,000; query({ queryEmbeddings: [number[]], nResults: ${k}, include: ['distances'] })`,
+            `add({ ids, embeddings, metadatas: [{ bucket: row % ${FILTER_BUCKETS} }] }) in batches of 1,000; query({ queryEmbeddings: [number[]], nResults: ${k}, include: ['distances'] })`,
           'ef_search takes effect only when the server loads the collection: for each ef, collection.modify({ configuration: { hnsw: { ef_search } } }), then a server restart on the same data, ' +
             'a check that the configuration reads back the new ef_search, and one query, all before timing',
           'QPS by wall clock (the search runs in the server process, whose CPU time this process\'s clock does not see): one request at a time over loopback HTTP, JSON encoding included',
@@ -187,7 +190,9 @@ const chroma: Peer = {
           await chromaSearch(collection, ds.queryArrays[0]!, k);
           restarts++;
           const seconds = (performance.now() - started) / 1000;
-          return { seconds, what: `server restarted on its data folder (a fresh process) + getCollection + first query; the server answered its first heartbeat ${server.lastStartSeconds.toFixed(2)} s after spawning` };
+          const filteredStarted = performance.now();
+          await chromaSearch(collection, ds.queryArrays[0]!, k, { bucket: FILTER_BUCKET });
+          return { seconds, firstFilteredSeconds: (performance.now() - filteredStarted) / 1000, what: `server restarted on its data folder (a fresh process) + getCollection + first query; the server answered its first heartbeat ${server.lastStartSeconds.toFixed(2)} s after spawning` };
         },
         close: () => server.stop(),
       };
