@@ -409,6 +409,8 @@ export class Collection {
     this.#checkIndexed();
     const started = request?.explain === true ? performance.now() : 0;
     const checked = this.#checkSearch(request);
+    // Right after open the metadata index is read in the background: a filter waits for it without blocking others.
+    if (checked.filter !== undefined && this.#metadataLoad !== undefined) return this.#searchOnceMetadataLoaded(request, this.#metadataLoad);
     const allowed = this.#allowedBy(checked.filter);
     const total = this.count;
     const candidates = allowed ? allowed.count : total;
@@ -589,6 +591,17 @@ export class Collection {
 
   #searchOnceRowsLoaded(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
     return this.#rowsLoading!.then(() => this.#searchNow(request));
+  }
+
+  async #searchOnceMetadataLoaded(request: SearchRequest, load: MetadataLoader): Promise<SearchHit[] | SearchResult> {
+    // A failed read is reported by the search, which then reads the index at once (#metadataIndex).
+    await load.whenDone().catch(() => {});
+    this.#checkIndexed();
+    if (this.#metadataLoad === load) {
+      this.#metadata = load.finish();
+      this.#metadataLoad = undefined;
+    }
+    return this.#searchNow(request);
   }
 
   #vectorSearchOnceRowsLoaded(

@@ -7,8 +7,11 @@
  * Labels below `next` are in the index; writes to them update it at once
  * (the collection asks `covers(label)`). Writes to labels at or above `next`
  * are left alone: they are committed to the store, so the page that reaches
- * them reads their latest state. A filter that arrives before the end calls
- * `finish()`, which reads the remaining pages at once.
+ * them reads their latest state. A search with a filter that arrives before
+ * the end waits for `whenDone()`, which makes the reading go faster
+ * (URGENT_BUDGET_MS a turn) but still between other work, so other requests
+ * are answered meanwhile; other callers may `finish()`, which reads the
+ * remaining pages at once.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MetadataIndex } from './metadata-index.js';
@@ -19,6 +22,8 @@ export type MetadataPageReader = (from: number, limit: number) => { label: numbe
 
 const PAGE_ROWS = 512;
 const BUDGET_MS = 4;
+/** Reading per turn while a search waits for the index: long enough to finish soon, short enough to answer others. */
+const URGENT_BUDGET_MS = 20;
 
 export class MetadataLoader {
   readonly index = new MetadataIndex();
@@ -26,6 +31,9 @@ export class MetadataLoader {
   #next = 0;
   #done = false;
   #stopped = false;
+  #urgent = false;
+  /** Resolved when `run` ends: the index is complete, or the reading stopped or failed. */
+  #ended: Promise<void> | undefined;
 
   constructor(read: MetadataPageReader) {
     this.#read = read;
@@ -41,12 +49,27 @@ export class MetadataLoader {
   }
 
   /** Reads pages between other work until the end of the store (or `stop`). */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    this.#ended ??= this.#run();
+    return this.#ended;
+  }
+
+  async #run(): Promise<void> {
     while (!this.#done && !this.#stopped) {
       const started = performance.now();
-      while (!this.#done && performance.now() - started < BUDGET_MS) this.#page();
+      const budget = this.#urgent ? URGENT_BUDGET_MS : BUDGET_MS;
+      while (!this.#done && performance.now() - started < budget) this.#page();
       if (!this.#done) await nextTurn();
     }
+  }
+
+  /**
+   * Resolves once the reading ends (check `done`: it may have stopped), at
+   * the faster pace from now on. Rejects if reading a page failed.
+   */
+  whenDone(): Promise<void> {
+    this.#urgent = true;
+    return this.run();
   }
 
   /** Reads every page left, now; returns the complete index. */

@@ -33,6 +33,28 @@ describe('MetadataLoader', () => {
     for (let label = 0; label < 5000; label++) expect(loader.index.has(label)).toBe(true);
   });
 
+  it('whenDone resolves once every row is read, still between turns of the event loop', async () => {
+    const store = fakeStore(40_000);
+    const loader = new MetadataLoader(store.read);
+    void loader.run();
+    let turns = 0;
+    let counting = true;
+    const count = async () => {
+      while (counting) {
+        await nextTurn();
+        turns++;
+      }
+    };
+    void count();
+    await loader.whenDone();
+    counting = false;
+    expect(loader.done).toBe(true);
+    expect(loader.index.size).toBe(40_000);
+    expect(turns).toBeGreaterThan(0);
+    // Already over: resolves at once.
+    await loader.whenDone();
+  });
+
   it('covers labels it has read; a write to one it has not read is picked up from the store later', () => {
     const store = fakeStore(3000);
     const loader = new MetadataLoader(store.read);

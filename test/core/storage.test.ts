@@ -174,6 +174,31 @@ describe('storage', () => {
     await reopened.close();
   });
 
+  it('answers a filtered search sent right after open once the metadata index is read, answering others meanwhile', async () => {
+    const count = 20_000;
+    const vector = (i: number) => Float32Array.of(i % 7, i % 11, i % 13, 1);
+    const db = await openDatabase({ path: dir, workers: 0 });
+    const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
+    for (let start = 0; start < count; start += 5000) {
+      await docs.upsert(Array.from({ length: 5000 }, (_, j) => ({ id: `d${start + j}`, vector: vector(start + j), metadata: { group: (start + j) % 10 } })));
+    }
+    const filtered = { vector: vector(3), k: 5, filter: { group: 3 }, exact: false, include: ['metadata' as const] };
+    const before = await docs.search(filtered);
+    await db.close();
+
+    const reopened = await openDatabase({ path: dir, workers: 0 });
+    const again = reopened.collection('docs');
+    const order: string[] = [];
+    const waiting = again.search(filtered).then((hits) => (order.push('filtered'), hits));
+    // An unfiltered search sent after it is answered first: the filtered one waits for the index without blocking.
+    const plain = again.search({ vector: vector(3), k: 5, exact: false }).then((hits) => (order.push('plain'), hits));
+    expect(await waiting).toEqual(before);
+    await plain;
+    expect(order).toEqual(['plain', 'filtered']);
+    expect((await waiting).every((hit) => hit.metadata?.group === 3)).toBe(true);
+    await reopened.close();
+  });
+
   it('reads a snapshot of format 3 (f32 rows before int8 codes had sections of their own) without rebuilding', async () => {
     const db = await openDatabase({ path: dir });
     const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
