@@ -65,7 +65,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { defaultPathSection } from './default-path.js';
+import { defaultPathSection, type DefaultPathResult } from './default-path.js';
 import { quiverReopen } from './quiver-reopen.js';
 import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex, type Reopened } from './ann-peers.js';
 import {
@@ -1568,7 +1568,12 @@ async function main(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
 
   // ---- 5: the default path (issue 17): openDatabase() defaults, one query after another
-  const defaultPath = await defaultPathSection({ count: SMOKE ? 2_000 : 20_000, timing: CONFIG.timing, log });
+  // At 128 dimensions (the shape the issue was reported on, with its targets), then at embedding models' dimensions.
+  const defaultPaths: DefaultPathResult[] = [];
+  for (const dim of SMOKE ? [128] : QUICK ? [128, 768] : [128, 384, 768, 1536]) {
+    defaultPaths.push(await defaultPathSection({ count: SMOKE ? 2_000 : 20_000, dim, targets: dim === 128, timing: CONFIG.timing, log }));
+  }
+  const defaultPath = defaultPaths[0]!;
 
   // ---- targets
   const targets: Target[] = [...defaultPath.targets];
@@ -1658,6 +1663,7 @@ async function main(): Promise<void> {
     filtered: filterRows,
     calibration,
     defaultPath,
+    defaultPaths,
     targets,
     notes,
   };
@@ -1672,8 +1678,10 @@ async function main(): Promise<void> {
     { title: `${synthDs.name} x 128, cosine, ${synthDs.queries.length} queries`, series: seriesOf(synthSweep) },
   ]));
   printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });
-  console.log(formatTable(`Default path: ${defaultPath.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'recall@10', 'plan'],
-    defaultPath.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), fmt(r.recall, 3), r.plan ?? '-'])));
+  for (const path of defaultPaths) {
+    console.log(formatTable(`Default path: ${path.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'recall@10', 'plan'],
+      path.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), fmt(r.recall, 3), r.plan ?? '-'])));
+  }
   console.log(`\nJSON: ${path}\nSVG:  bench/results/ann-recall-qps.svg`);
 }
 

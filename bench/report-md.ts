@@ -83,9 +83,16 @@ interface AnnJson {
     qps: { auto: number; exact: number; hnsw: number; raw: number }; ratio: number;
   }[];
   load?: { loadAverageAtStart: number[]; lowestCpuShare: number };
-  defaultPath?: { shape: string; rows: { configuration: string; qps: number; vsRaw: number; plan: string | null; recall?: number }[] };
+  defaultPath?: DefaultPathJson;
+  /** The default path at each dimension measured (the first is `defaultPath`). */
+  defaultPaths?: DefaultPathJson[];
   targets: Target[];
   notes: string[];
+}
+
+interface DefaultPathJson {
+  shape: string;
+  rows: { configuration: string; qps: number; vsRaw: number; plan: string | null; recall?: number }[];
 }
 
 /** The recall the ANN summary table reads each engine's QPS at. */
@@ -306,14 +313,15 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
       [false, true, false, true, true, true, true, true],
     ), '', source(file, '`filtered` (`qps`, `auto`, `raw`, `ratio`)'), '');
   }
-  if (json.defaultPath) {
-    out.push(`### The default path: ${json.defaultPath.shape}\n`);
+  for (const path of json.defaultPaths ?? (json.defaultPath ? [json.defaultPath] : [])) {
+    out.push(`### The default path: ${path.shape}\n`);
     out.push(table(
       ['configuration', 'QPS', 'x raw hnswlib-node', 'recall@10', 'plan'],
-      json.defaultPath.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.recall === undefined ? '-' : r.recall.toFixed(3), r.plan ?? '-']),
+      path.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.recall === undefined ? '-' : r.recall.toFixed(3), r.plan ?? '-']),
       [false, true, true, true, false],
-    ), '', source(file, '`defaultPath.rows` (`qps`, `vsRaw`, `recall`, `plan`)'), '');
+    ), '');
   }
+  if (json.defaultPath) out.push(source(file, '`defaultPaths[].rows` (`qps`, `vsRaw`, `recall`, `plan`)'), '');
   return out.join('\n');
 }
 
