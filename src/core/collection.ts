@@ -151,6 +151,8 @@ export class Collection {
    */
   #metadata: MetadataIndex | undefined;
   #metadataLoad: MetadataLoader | undefined;
+  /** A restored snapshot's copy of the metadata index and the labels replayed since, until the background read starts. */
+  #metadataSnapshot: { bytes: Uint8Array; changed: number[] } | undefined;
   readonly #planner = new Planner();
   readonly #labels = new Map<string, number>();
   #ids: (string | undefined)[] = [];
@@ -770,7 +772,10 @@ export class Collection {
   #metadataOf(label: number): MetadataIndex | undefined {
     if (this.#metadata !== undefined) return this.#metadata;
     const load = this.#metadataLoad;
-    return load !== undefined && load.covers(label) ? load.index : undefined;
+    if (load === undefined) return undefined;
+    if (load.covers(label)) return load.index;
+    load.touched(label);
+    return undefined;
   }
 
   /** The documents `filter` allows, as of now (undefined without a filter: every document). */
@@ -791,10 +796,20 @@ export class Collection {
     return new MetadataLoader((from, limit) => this.#table.metadataPage(from, limit));
   }
 
-  /** Starts reading the metadata index from the store between other work (after open). */
+  /** Starts reading the metadata index between other work (after open): from the snapshot's copy, else the store. */
   #loadMetadataInBackground(): void {
     if (this.#metadata !== undefined || this.#metadataLoad !== undefined) return;
-    const load = this.#newMetadataLoad();
+    const snapshot = this.#metadataSnapshot;
+    this.#metadataSnapshot = undefined;
+    let load: MetadataLoader | undefined;
+    if (snapshot !== undefined) {
+      try {
+        load = new MetadataLoader({ ...snapshot, readLabel: (label) => this.#table.metadataOfLabel(label) });
+      } catch (error) {
+        this.#persistence.log.warn(`collection '${this.name}': the snapshot's metadata index could not be read (${(error as Error).message}); reading it from the store`);
+      }
+    }
+    load ??= this.#newMetadataLoad();
     this.#metadataLoad = load;
     load.run().then(() => {
       if (this.#metadataLoad !== load || !load.done) return;
@@ -959,6 +974,9 @@ export class Collection {
         this.#labels.set(id, label);
       });
       changes = this.#table.changesSince(manifest.version);
+      // Read in the background after open (#loadMetadataInBackground). Without it (an older format, or a
+      // snapshot taken while the index was still being read) the index is read from the store instead.
+      if (meta.metadata.byteLength > 0) this.#metadataSnapshot = { bytes: meta.metadata, changed: changes.map((change) => change.label) };
     }
     let loaded: SegmentedGraph;
     try {
@@ -1104,6 +1122,7 @@ export class Collection {
     this.#hnsw.drop();
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.#bm25 = this.#emptyKeywordIndex();
+    this.#metadataSnapshot = undefined;
     this.#labels.clear();
     this.#ids = [];
     this.#freeLabels = [];
@@ -1172,6 +1191,8 @@ export class Collection {
       states,
       ids,
       keyword: this.#bm25.serialize(),
+      // Until the index is complete (read in the background after open) the next open reads it from the store.
+      metadata: this.#metadata?.serialize() ?? new Uint8Array(0),
       segments: graph.segments,
       saveGraphs: (files) => graph.save(files),
     });

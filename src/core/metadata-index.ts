@@ -85,24 +85,34 @@ export class MetadataIndex {
     if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
       throw createError('INVALID_ARGUMENT', 'label', `an integer from 0 to ${MAX_LABEL}`, label);
     }
+    if (metadata === undefined || metadata === null) {
+      this.#addValues(label, []);
+      return;
+    }
+    const paths = new Map<string, unknown[]>();
+    collectPaths([metadata], '', paths);
+    const entries: FieldValues[] = [];
+    for (const [path, reached] of paths) entries.push({ path, ...valuesOf(reached) });
+    this.#addValues(label, entries);
+  }
+
+  /** `add` with the values already sorted out per path. */
+  #addValues(label: number, entries: readonly FieldValues[]): void {
     if (this.has(label)) this.remove(label);
     if (label >= this.#labelBound) this.#labelBound = label + 1;
     const word = label >>> 5;
     if (word >= this.#live.length) this.#live = grow(this.#live, word + 1);
     this.#live[word]! |= 1 << (label & 31);
     this.#size++;
-    if (metadata === undefined || metadata === null) return;
+    if (entries.length === 0) return;
     const bound = this.#labelBound;
-    const paths = new Map<string, unknown[]>();
-    collectPaths([metadata], '', paths);
     const record: LabelRecord = [];
-    for (const [path, reached] of paths) {
+    for (const { path, strings, numbers, booleans } of entries) {
       let field = this.#fields.get(path);
       if (field === undefined) {
         field = new FieldIndex(path);
         this.#fields.set(path, field);
       }
-      const { strings, numbers, booleans } = valuesOf(reached);
       field.exists.add(label, bound);
       field.strings.add(strings, label, bound);
       field.numbers.add(numbers, label, bound);
@@ -111,6 +121,109 @@ export class MetadataIndex {
       record.push(field, booleans, strings.length, ...strings, numbers.length, ...numbers);
     }
     this.#records[label] = record.slice(); // exact length: push reserves spare slots
+  }
+
+  /**
+   * The index as bytes, for snapshots: what each live label indexed (its
+   * record, with its fields' paths), as JSON lines of SERIALIZED_CHUNK
+   * labels each after a header line, so that reading it back
+   * (`deserializer`) can go a chunk at a time between other work. Reading
+   * it back skips the store and parsing every document's metadata.
+   */
+  serialize(): Uint8Array {
+    const lines = [JSON.stringify({ format: SERIALIZED_FORMAT, labelBound: this.#labelBound })];
+    for (let from = 0; from < this.#labelBound; from += SERIALIZED_CHUNK) {
+      const labels: SerializedLabel[] = [];
+      for (let label = from; label < Math.min(this.#labelBound, from + SERIALIZED_CHUNK); label++) {
+        if (!this.has(label)) labels.push(0);
+        else {
+          const record = this.#records[label];
+          labels.push(record === undefined ? 1 : record.map((item) => (item instanceof FieldIndex ? item.path : item)));
+        }
+      }
+      lines.push(JSON.stringify(labels));
+    }
+    return Buffer.from(lines.join('\n'));
+  }
+
+  /**
+   * Reads `serialize`'s bytes back into a new index, a chunk of labels per
+   * `step` (true once all are in). Throws, at once or from a step, on bytes
+   * it cannot read.
+   */
+  static deserializer(bytes: Uint8Array): { index: MetadataIndex; step(): boolean } {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const lines = text.split('\n');
+    const header = JSON.parse(lines[0]!) as { format?: unknown; labelBound?: unknown };
+    if (header.format !== SERIALIZED_FORMAT || typeof header.labelBound !== 'number') throw new Error(`metadata index format ${String(header.format)}, expected ${SERIALIZED_FORMAT}`);
+    const labelBound = header.labelBound;
+    const index = new MetadataIndex();
+    let line = 1;
+    const step = (): boolean => {
+      if (line < lines.length) {
+        const labels = JSON.parse(lines[line]!) as SerializedLabel[];
+        const from = (line - 1) * SERIALIZED_CHUNK;
+        if (!Array.isArray(labels)) throw new Error(`metadata index chunk ${line} is malformed`);
+        for (let i = 0; i < labels.length; i++) {
+          const entry = labels[i];
+          if (entry === 0) continue;
+          if (entry === 1) index.#addValues(from + i, []);
+          else if (!Array.isArray(entry) || !index.#addRecord(from + i, entry)) throw new Error(`metadata index entry of label ${from + i} is malformed`);
+        }
+        line++;
+      }
+      if (line < lines.length) return false;
+      // labelBound never shrinks: labels past the last live one still count.
+      index.#labelBound = Math.max(index.#labelBound, labelBound);
+      return true;
+    };
+    return { index, step };
+  }
+
+  /** `deserializer` read to the end at once. */
+  static deserialize(bytes: Uint8Array): MetadataIndex {
+    const reader = MetadataIndex.deserializer(bytes);
+    while (!reader.step());
+    return reader.index;
+  }
+
+  /** Adds a serialised record (paths in place of fields) for a label not yet here; false when it is malformed. */
+  #addRecord(label: number, entry: (string | number)[]): boolean {
+    if (label >= this.#labelBound) this.#labelBound = label + 1;
+    this.#live = label >>> 5 < this.#live.length ? this.#live : grow(this.#live, (label >>> 5) + 1);
+    this.#live[label >>> 5]! |= 1 << (label & 31);
+    this.#size++;
+    const bound = this.#labelBound;
+    const record: LabelRecord = new Array(entry.length);
+    let i = 0;
+    while (i < entry.length) {
+      const path = entry[i];
+      const booleans = entry[i + 1];
+      const stringCount = entry[i + 2];
+      if (typeof path !== 'string' || typeof booleans !== 'number' || typeof stringCount !== 'number') return false;
+      let field = this.#fields.get(path);
+      if (field === undefined) {
+        field = new FieldIndex(path);
+        this.#fields.set(path, field);
+      }
+      record[i] = field;
+      record[i + 1] = booleans;
+      record[i + 2] = stringCount;
+      const strings = entry.slice(i + 3, i + 3 + stringCount) as string[];
+      const numberAt = i + 3 + stringCount;
+      const numberCount = entry[numberAt];
+      if (typeof numberCount !== 'number' || numberAt + 1 + numberCount > entry.length) return false;
+      const numbers = entry.slice(numberAt + 1, numberAt + 1 + numberCount) as number[];
+      for (let j = i + 3; j <= numberAt + numberCount; j++) record[j] = entry[j]!;
+      field.exists.add(label, bound);
+      field.strings.add(strings, label, bound);
+      field.numbers.add(numbers, label, bound);
+      if (booleans & TRUE) field.trues.add(label, bound);
+      if (booleans & FALSE) field.falses.add(label, bound);
+      i = numberAt + 1 + numberCount;
+    }
+    this.#records[label] = record;
+    return true;
   }
 
   /** Drops `label` and its values; a label that is not live is ignored. `labelBound` does not shrink. */
@@ -264,6 +377,22 @@ const NO_NUMBERS: readonly number[] = [];
  * strings, m, ...m distinct number/time keys`.
  */
 type LabelRecord = (FieldIndex | number | string)[];
+
+/** One path's values in a document, sorted into the indexes they go to. */
+interface FieldValues {
+  path: string;
+  strings: readonly string[];
+  numbers: readonly number[];
+  booleans: number;
+}
+
+/** `serialize`'s layout version. */
+const SERIALIZED_FORMAT = 1;
+/** Labels per line of `serialize`'s output: one line is parsed and indexed at a time, about 6 ms at 8,192 labels. */
+const SERIALIZED_CHUNK = 8_192;
+
+/** A label in `serialize`'s output: 0 not live, 1 live with no fields, else its LabelRecord with paths for fields. */
+type SerializedLabel = 0 | 1 | (string | number)[];
 
 /**
  * The distinct values `reached` holds (scalars and scalar elements of arrays,

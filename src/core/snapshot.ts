@@ -19,7 +19,8 @@
  * | hnsw.<version>.<i>.bin| segment i of the graph, hnswlib's own format   |
  * | arena.<version>.bin   | vector rows (f32, or int8 codes), their norms  |
  * |                       | and int8 ranges (int8 only), live bitset, HNSW |
- * |                       | label states, ids, the BM25 index              |
+ * |                       | label states, ids, the BM25 index, the         |
+ * |                       | metadata index (empty when it was not complete)|
  *
  * Writing never blocks the event loop for long: segment files are written
  * by the threads that host them, and the arena file a piece at a time. The
@@ -32,7 +33,8 @@
  * for free labels) spare the open a scan of the store.
  *
  * Format 3 (before int8 collections kept codes only) had no `encoding`,
- * `norms` or `quantizer`: it is read as f32 rows.
+ * `norms` or `quantizer`: it is read as f32 rows. Format 4 had no
+ * `metadata`: its metadata index is read from the store after open.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,9 +43,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { VectorSnapshot } from './vector/flat-index.js';
 
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 /** Older formats this one still reads. */
-const READABLE_FORMATS = new Set([3, SNAPSHOT_FORMAT]);
+const READABLE_FORMATS = new Set([3, 4, SNAPSHOT_FORMAT]);
 const MANIFEST = 'manifest.json';
 
 interface FileEntry {
@@ -53,10 +55,12 @@ interface FileEntry {
 }
 
 /** The arena file's sections, in file order. */
-export const ARENA_SECTIONS = ['rows', 'norms', 'quantizer', 'live', 'states', 'ids', 'keyword'] as const;
+export const ARENA_SECTIONS = ['rows', 'norms', 'quantizer', 'live', 'states', 'ids', 'keyword', 'metadata'] as const;
 export type ArenaSection = (typeof ARENA_SECTIONS)[number];
 /** Format 3's sections. */
 const FORMAT_3_SECTIONS: readonly ArenaSection[] = ['rows', 'live', 'states', 'ids', 'keyword'];
+/** Format 4's sections. */
+const FORMAT_4_SECTIONS: readonly ArenaSection[] = ARENA_SECTIONS.filter((name) => name !== 'metadata');
 /** The per-row sections of each encoding, in file order. */
 const ROW_SECTIONS = { f32: ['rows'], int8: ['rows', 'norms'] } as const satisfies Record<string, readonly ArenaSection[]>;
 
@@ -88,6 +92,8 @@ export interface SnapshotContents {
   ids: readonly (string | null | undefined)[];
   /** The serialised keyword index. */
   keyword: Uint8Array;
+  /** The serialised metadata index (MetadataIndex.serialize), or no bytes when it is not complete at `version`. */
+  metadata: Uint8Array;
   /** Graph segments to save. */
   segments: number;
   /** Saves segment i of the graph to `files[i]` (durably); resolves to each file's size and checksum. */
@@ -114,7 +120,7 @@ export async function writeSnapshot(dir: string, contents: SnapshotContents): Pr
   // Sections in ARENA_SECTIONS order: the per-row ones streamed from memory, then the small ones.
   const rows = vectors.sections[0]!;
   const norms = vectors.sections[1] ?? { bytes: 0, read: () => new Uint8Array(0) };
-  const small = [vectors.quantizer, vectors.live, contents.states, ids, contents.keyword];
+  const small = [vectors.quantizer, vectors.live, contents.states, ids, contents.keyword, contents.metadata];
   const { entry: arena, crcs: rowCrcs } = await writeArena(dir, arenaName, [rows, norms], small);
   const saved = await graphs;
 
@@ -240,6 +246,7 @@ export function readSnapshot(
   }
   if (!READABLE_FORMATS.has(manifest.format)) return { problem: `snapshot format ${manifest.format}, expected ${SNAPSHOT_FORMAT}` };
   if (manifest.format === 3) manifest.sections = { ...manifest.sections, norms: { bytes: 0, crc32: 0 }, quantizer: { bytes: 0, crc32: 0 } };
+  if (manifest.format <= 4) manifest.sections = { ...manifest.sections, metadata: { bytes: 0, crc32: 0 } };
   const encoding = manifest.encoding ?? 'f32';
   if (encoding !== 'f32' && encoding !== 'int8') return { problem: `snapshot encoding ${String(encoding)}` };
   if (manifest.dimension !== expected.dimension) return { problem: `snapshot dimension ${manifest.dimension}, expected ${expected.dimension}` };
@@ -302,16 +309,18 @@ const CHECK_CHUNK = 4 * 1024 * 1024;
  */
 export function readArenaMeta(
   snapshot: CheckedSnapshot,
-): { states: Uint8Array; ids: (string | null)[]; keyword: Uint8Array } | { problem: string } {
+): { states: Uint8Array; ids: (string | null)[]; keyword: Uint8Array; metadata: Uint8Array } | { problem: string } {
   const states = readSection(snapshot, 'states');
   if ('problem' in states) return states;
   const ids = readSection(snapshot, 'ids');
   if ('problem' in ids) return ids;
   const keyword = readSection(snapshot, 'keyword');
   if ('problem' in keyword) return keyword;
+  const metadata = readSection(snapshot, 'metadata');
+  if ('problem' in metadata) return metadata;
   try {
     const text = Buffer.from(ids.bytes.buffer, ids.bytes.byteOffset, ids.bytes.byteLength).toString('utf8');
-    return { states: states.bytes, ids: JSON.parse(text) as (string | null)[], keyword: keyword.bytes };
+    return { states: states.bytes, ids: JSON.parse(text) as (string | null)[], keyword: keyword.bytes, metadata: metadata.bytes };
   } catch {
     return { problem: `${snapshot.manifest.files.arena.name} holds unreadable ids` };
   }
@@ -418,7 +427,7 @@ function sectionStart(manifest: SnapshotManifest, name: ArenaSection): number {
 
 /** The arena sections a manifest's format has, in file order. */
 function sectionsOf(manifest: SnapshotManifest): readonly ArenaSection[] {
-  return manifest.format === 3 ? FORMAT_3_SECTIONS : ARENA_SECTIONS;
+  return manifest.format === 3 ? FORMAT_3_SECTIONS : manifest.format === 4 ? FORMAT_4_SECTIONS : ARENA_SECTIONS;
 }
 
 /** The file's path when it exists with the size the manifest names. */

@@ -25,6 +25,7 @@ import type { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { createError } from './errors.js';
 import { startWorker } from './threads.js';
+import type { Metadata } from './validate.js';
 
 export const DATABASE_FILE = 'quiver.db';
 export const LOCK_FILE = 'quiver.lock';
@@ -254,7 +255,7 @@ function acquireLock(file: string): BetterSqlite3.Database {
 
 /** A change newer than a snapshot: an upserted row, or a deleted label. */
 export type Change =
-  | { kind: 'upsert'; seq: number; label: number; id: string; vector: Float32Array; text: string | undefined }
+  | { kind: 'upsert'; seq: number; label: number; id: string; vector: Float32Array; text: string | undefined; metadata: Metadata | undefined }
   | { kind: 'delete'; seq: number; label: number; id: string };
 
 /** One collection's documents. Every write is one transaction that also bumps the collection version. */
@@ -305,7 +306,7 @@ export class DocumentTable {
     this.#metadataPage = db.prepare(`SELECT label, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`);
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
     this.#maxLabel = db.prepare(`SELECT coalesce(max(label), -1) AS n FROM ${table}`);
-    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, text FROM ${table} WHERE seq > ? ORDER BY seq`);
+    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE seq > ? ORDER BY seq`);
     this.#deletionsSince = db.prepare(`SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`);
     this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
   }
@@ -366,6 +367,12 @@ export class DocumentTable {
     return out;
   }
 
+  /** The metadata JSON of a label, or undefined when the label holds no document. */
+  metadataOfLabel(label: number): { metadata: string | null } | undefined {
+    const [row] = this.metadataPage(label, 1);
+    return row?.label === label ? row : undefined;
+  }
+
   /** The vector of a label as written, or undefined when the label holds no document. */
   vectorOf(label: number): Float32Array | undefined {
     const blob = this.#vectorByLabel.get(label) as Buffer | undefined;
@@ -400,10 +407,11 @@ export class DocumentTable {
 
   /** Upserts and deletions with seq > `since`, in seq order (upserts before deletions of equal seq never occur: one call writes one kind). */
   changesSince(since: number): Change[] {
-    const upserts = (this.#upsertsSince.all(since) as Omit<RawRow, 'metadata'>[]).map(
+    const upserts = (this.#upsertsSince.all(since) as RawRow[]).map(
       (raw): Change => ({
         kind: 'upsert', seq: raw.seq, label: raw.label, id: raw.id,
         vector: blobVector(raw.vector), text: raw.text ?? undefined,
+        metadata: raw.metadata === null ? undefined : (JSON.parse(raw.metadata) as Metadata),
       }),
     );
     const deletions = (this.#deletionsSince.all(since) as { seq: number; label: number; id: string }[]).map(

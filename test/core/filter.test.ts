@@ -404,6 +404,20 @@ describe('MetadataIndex', () => {
   });
 });
 
+describe('MetadataIndex.serialize', () => {
+  it('reads back an index that answers every filter alike, and refuses bytes it cannot read', () => {
+    const copy = MetadataIndex.deserialize(indexOf(DOCS).serialize());
+    for (const filter of [{ name: 'apple' }, { 'dims.w': { $gte: 2 } }, { tags: 'fruit' }, { added: { $lt: '2024-01-15T10:00:01Z' } }, { inStock: { $exists: false } }, { flags: false }]) {
+      expect(labelsOf(copy.evaluate(compileFilter(filter)).bitset)).toEqual(query(filter));
+    }
+    expect([copy.size, copy.labelBound]).toEqual([DOCS.length, DOCS.length]);
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    expect(() => MetadataIndex.deserialize(bytes('{"format":2,"labelBound":0}'))).toThrow('metadata index format 2');
+    expect(() => MetadataIndex.deserialize(bytes('{"format":1,"labelBound":1}\n[["a",0]]'))).toThrow('label 0 is malformed');
+    expect(() => MetadataIndex.deserialize(bytes('{"format":1,'))).toThrow();
+  });
+});
+
 describe('malformed filters', () => {
   const deep = (levels: number): unknown => {
     let filter: unknown = { a: 1 };
@@ -561,13 +575,15 @@ describe('MetadataIndex.evaluate agrees with matches (property)', () => {
     { weight: 1, arbitrary: fc.record({ label: fc.integer({ min: 0, max: 40 }), remove: fc.constant(true as const) }) },
     // Queries between writes exercise the lazy re-sort of range keys.
     { weight: 1, arbitrary: fc.constant({ verify: true as const }) },
+    // A snapshot's copy of the index (serialize, deserialize) goes on taking writes like the original.
+    { weight: 1, arbitrary: fc.constant({ roundTrip: true as const }) },
   );
 
-  type Step = { label: number; doc: Metadata | undefined } | { label: number; remove: true } | { verify: true };
+  type Step = { label: number; doc: Metadata | undefined } | { label: number; remove: true } | { verify: true } | { roundTrip: true };
 
   /** Applies `steps` to an index and to a Map model; at each `verify` step and at the end, every filter must agree. */
   function check(steps: readonly Step[], filters: readonly unknown[]): void {
-    const index = new MetadataIndex();
+    let index = new MetadataIndex();
     const model = new Map<number, Metadata | undefined>();
     const compiled = filters.map((f) => compileFilter(f));
     let bound = 0;
@@ -588,6 +604,8 @@ describe('MetadataIndex.evaluate agrees with matches (property)', () => {
     for (const s of steps) {
       if ('verify' in s) {
         verify();
+      } else if ('roundTrip' in s) {
+        index = MetadataIndex.deserialize(index.serialize());
       } else if ('remove' in s) {
         index.remove(s.label);
         model.delete(s.label);

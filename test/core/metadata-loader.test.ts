@@ -98,4 +98,41 @@ describe('MetadataLoader', () => {
     expect(loader.done).toBe(false);
     expect(loader.index.size).toBeLessThan(200_000);
   });
+
+  it('reads a snapshot\'s copy of the index a chunk at a time, then the labels replayed or written since from the store', async () => {
+    const store = fakeStore(60_000);
+    const bytes = new MetadataLoader(store.read).finish().serialize();
+    // Replayed since the snapshot: changed in the store before open.
+    const replayed = [5, 59_999];
+    store.rows.set(5, JSON.stringify({ group: 55 }));
+    store.rows.delete(59_999);
+    const readLabel = (label: number) => (store.rows.has(label) ? { metadata: store.rows.get(label)! } : undefined);
+    const loader = new MetadataLoader({ bytes, changed: replayed, readLabel });
+    const write = (label: number, group: number | null) => {
+      store.rows.set(label, group === null ? null : JSON.stringify({ group }));
+      if (loader.covers(label)) loader.index.add(label, group === null ? undefined : { group });
+      else loader.touched(label);
+    };
+    const remove = (label: number) => {
+      store.rows.delete(label);
+      if (loader.covers(label)) loader.index.remove(label);
+      else loader.touched(label);
+    };
+    const running = loader.run();
+    // Writes while the chunks are read, at both ends of the label range: none is applied until the end.
+    expect(loader.covers(0)).toBe(false);
+    write(0, 66);
+    remove(20_000);
+    await nextTurn();
+    write(25_000, null);
+    write(40_000, 66);
+    await running;
+    expect(loader.done).toBe(true);
+    write(1, 66);
+    const fresh = new MetadataLoader(store.read).finish();
+    expect(loader.index.size).toBe(fresh.size);
+    for (const group of [0, 3, 55, 66, 77]) expect(labelsWhere(loader.index, { group })).toEqual(labelsWhere(fresh, { group }));
+    expect(labelsWhere(loader.index, { group: { $exists: false } })).toEqual(labelsWhere(fresh, { group: { $exists: false } }));
+    expect(labelsWhere(loader.index, { group: 55 })).toEqual([5]);
+  });
 });

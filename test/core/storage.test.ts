@@ -185,6 +185,8 @@ describe('storage', () => {
     const filtered = { vector: vector(3), k: 5, filter: { group: 3 }, exact: false, include: ['metadata' as const] };
     const before = await docs.search(filtered);
     await db.close();
+    // A snapshot without the metadata index (format 4): the index is read from the store after open.
+    downgradeSnapshot(join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!), 4);
 
     const reopened = await openDatabase({ path: dir, workers: 0 });
     const again = reopened.collection('docs');
@@ -199,26 +201,53 @@ describe('storage', () => {
     await reopened.close();
   });
 
-  it('reads a snapshot of format 3 (f32 rows before int8 codes had sections of their own) without rebuilding', async () => {
-    const db = await openDatabase({ path: dir });
+  for (const format of [3, 4] as const) {
+    it(`reads a snapshot of format ${format} (${format === 3 ? 'f32 rows before int8 codes had sections of their own' : 'no metadata index: read from the store'}) without rebuilding`, async () => {
+      const db = await openDatabase({ path: dir });
+      const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
+      await fill(docs);
+      const before = await answers(docs);
+      await db.close();
+      downgradeSnapshot(join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!), format);
+
+      const { lines, logger } = recorder();
+      const reopened = await openDatabase({ path: dir, logger });
+      expect(await answers(reopened.collection('docs'))).toEqual(before);
+      expect(lines).toEqual([]);
+      await reopened.close();
+    });
+  }
+
+  it('keeps the metadata index in the snapshot: filters answer at once after open, with the writes replayed after it', async () => {
+    const db = await openDatabase({ path: dir, workers: 0 });
     const docs = await db.createCollection('docs', { dimension: DIM, metric: 'l2' });
     await fill(docs);
-    const before = await answers(docs);
+    await docs.snapshot();
+    // After the snapshot: a document changes group, one loses its metadata, one is deleted, one is new.
+    await docs.upsert([{ id: 'd1', vector: row(1), metadata: { group: 77, tags: ['a', 'b'] } }, { id: 'd2', vector: row(2) }, { id: 'n1', vector: row(3), metadata: { group: 77 } }]);
+    await docs.delete(['d4']);
+    const filters = [{ group: 77 }, { group: 4 }, { group: { $exists: false } }, { tags: 'b' }, { group: { $gte: 5, $lt: 8 } }];
+    const counts = await Promise.all(filters.map((filter) => docs.countWhere(filter)));
+    expect(counts[0]).toBe(2);
+    const crashed = `${dir}-crashed`;
+    cpSync(dir, crashed, { recursive: true });
     await db.close();
-    // An f32 snapshot of format 4 is one of format 3 with two empty sections and the encoding named.
-    const snapshots = join(dir, 'snapshots', readdirSync(join(dir, 'snapshots'))[0]!);
-    const manifest = JSON.parse(readFileSync(join(snapshots, 'manifest.json'), 'utf8')) as Record<string, unknown> & { sections: Record<string, { bytes: number }> };
-    expect([manifest.format, manifest.encoding, manifest.sections.norms!.bytes, manifest.sections.quantizer!.bytes]).toEqual([4, 'f32', 0, 0]);
-    delete manifest.encoding;
-    delete manifest.sections.norms;
-    delete manifest.sections.quantizer;
-    writeFileSync(join(snapshots, 'manifest.json'), JSON.stringify({ ...manifest, format: 3 }));
 
-    const { lines, logger } = recorder();
-    const reopened = await openDatabase({ path: dir, logger });
-    expect(await answers(reopened.collection('docs'))).toEqual(before);
-    expect(lines).toEqual([]);
-    await reopened.close();
+    const reopened = await openDatabase({ path: crashed, workers: 0 });
+    try {
+      const again = reopened.collection('docs');
+      // Answered in this turn: the index came with the snapshot, not from the store in the background.
+      const order: string[] = [];
+      const filtered = again.search({ vector: row(1), k: 3, exact: false, filter: { group: 77 } }).then((hits) => (order.push('filtered'), hits));
+      const plain = again.search({ vector: row(1), k: 3, exact: false }).then((hits) => (order.push('plain'), hits));
+      await Promise.all([filtered, plain]);
+      expect(order).toEqual(['filtered', 'plain']);
+      expect((await filtered).map((hit) => hit.id).sort()).toEqual(['d1', 'n1']);
+      expect(await Promise.all(filters.map((filter) => again.countWhere(filter)))).toEqual(counts);
+    } finally {
+      await reopened.close();
+      rmSync(crashed, { recursive: true, force: true });
+    }
   });
 
   it('replays writes made after the last snapshot (a crash before close)', async () => {
@@ -250,7 +279,8 @@ describe('storage', () => {
     ['a flipped byte in the graph file', (snap: string) => flipByte(join(snap, fileLike(snap, 'hnsw.')))],
     ['a truncated arena file', (snap: string) => truncateSync(join(snap, fileLike(snap, 'arena.')), 100)],
     ['a flipped byte in the vector rows', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), 100)],
-    ['a flipped byte in the keyword index section', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), -200)],
+    ['a flipped byte in the keyword index section', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), sectionByte(snap, 'keyword'))],
+    ['a flipped byte in the metadata index section', (snap: string) => flipByte(join(snap, fileLike(snap, 'arena.')), sectionByte(snap, 'metadata'))],
     ['a missing graph file', (snap: string) => rmSync(join(snap, fileLike(snap, 'hnsw.')))],
     ['a garbled manifest', (snap: string) => writeFileSync(join(snap, 'manifest.json'), '{"format": 1, "vers')],
     ['a manifest newer than the store', (snap: string) => bumpManifestVersion(snap)],
@@ -429,6 +459,40 @@ function flipByte(path: string, at?: number): void {
   const index = at === undefined ? Math.floor(bytes.length / 2) : at < 0 ? bytes.length + at : at;
   bytes[index] = bytes[index]! ^ 0xff;
   writeFileSync(path, bytes);
+}
+
+type Manifest = Record<string, unknown> & { format: number; sections: Record<string, { bytes: number }> };
+
+/** Offset in the arena file of `section`, plus `at` (a byte inside it). */
+function sectionByte(snap: string, section: string, at = 10): number {
+  const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as Manifest;
+  let offset = 0;
+  for (const [name, { bytes }] of Object.entries(manifest.sections)) {
+    if (name === section) return offset + at;
+    offset += bytes;
+  }
+  throw new Error(`no ${section} section`);
+}
+
+/**
+ * Rewrites the snapshot in `snap` as format 4 (no metadata index section:
+ * the arena file loses its last section) or format 3 (no encoding, norms or
+ * quantizer either, which an f32 snapshot holds empty).
+ */
+function downgradeSnapshot(snap: string, format: 3 | 4): void {
+  const path = join(snap, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest & { files: { arena: { name: string; bytes: number } } };
+  expect([manifest.format, manifest.encoding, manifest.sections.norms!.bytes, manifest.sections.quantizer!.bytes]).toEqual([5, 'f32', 0, 0]);
+  const arena = join(snap, manifest.files.arena.name);
+  manifest.files.arena.bytes -= manifest.sections.metadata!.bytes;
+  truncateSync(arena, manifest.files.arena.bytes);
+  delete manifest.sections.metadata;
+  if (format === 3) {
+    delete manifest.encoding;
+    delete manifest.sections.norms;
+    delete manifest.sections.quantizer;
+  }
+  writeFileSync(path, JSON.stringify({ ...manifest, format }));
 }
 
 function bumpManifestVersion(dir: string): void {
