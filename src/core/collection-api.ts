@@ -93,6 +93,8 @@ export interface Explain {
   ef: number | null;
   /** True when the request's `exact` chose the plan instead of the planner. */
   forced: boolean;
+  /** True when the planner ran its second choice to measure it again (one search in about 64 at most). */
+  explored: boolean;
   /** The planner's cost estimates in milliseconds. */
   estimates: { exact: number; hnsw: number };
   /** Milliseconds per stage. */

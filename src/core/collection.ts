@@ -519,8 +519,11 @@ export class Collection {
       ef: checked.ef ?? this.options.hnsw.ef,
       dimension: this.options.dimension,
     };
-    const plan = this.#planner.plan(input);
-    if (checked.exact !== undefined) plan.kind = checked.exact ? 'exact' : 'hnsw';
+    const plan = this.#planner.plan(input, learn);
+    if (checked.exact !== undefined) {
+      plan.kind = checked.exact ? 'exact' : 'hnsw';
+      plan.explored = false;
+    }
     // Right after open the rows stream in: an exact plan waits for them, a graph search does not.
     if (this.#rowsLoading !== undefined && (plan.kind !== 'hnsw' || this.#hnsw.backlog > 0)) {
       return this.#vectorSearchOnceRowsLoaded(query, checked, allowed, candidates);
@@ -548,6 +551,7 @@ export class Collection {
     }
     return graph.then(
       (hits) => {
+        if (lesson) lesson.searchNs = hits.searchNs;
         if (this.#version === sent) {
           return this.#afterGraph(this.#withPending(hits, pending, query, k, allowed, false), query, checked, allowed, candidates, plan, lesson);
         }
@@ -582,8 +586,11 @@ export class Collection {
     }
     this.#graphSearches--;
     const top = fallback ? this.#exact(query, k, allowed, checked.quantized) : approximate;
-    // A graph search that overlapped others waited for them too: its time would teach the planner wrong.
-    if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, (performance.now() - lesson.started) * 1e6);
+    // A graph search that overlapped others waited for them too: its time would teach the planner wrong. On worker
+    // threads the planner learns what the search took there: the round trip varies with how recently the workers
+    // searched (a sleeping one is slow to wake), and, learned from, it made the exact scan win for good after a few
+    // slow first searches, with the workers asleep for every graph search after that.
+    if (lesson?.alone && this.#graphSearches === 0 && !fallback) this.#planner.record(plan, lesson.input, lesson.searchNs ?? (performance.now() - lesson.started) * 1e6);
     return { top, plan, fallback, allowed };
   }
 
@@ -1461,6 +1468,8 @@ interface GraphLesson {
   started: number;
   /** No other graph search was running when it started. */
   alone: boolean;
+  /** What the search took on the worker threads (GraphHits.searchNs), when workers answered it. */
+  searchNs?: number;
 }
 
 /** When an explained search's stages ended, and what its filter left. */
@@ -1499,13 +1508,14 @@ interface VectorOutcome {
 
 /** What explain says of the plan: keyword (no vector side), the vector plan, or hybrid. */
 function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch): Omit<Explain, 'timings' | 'total' | 'candidates'> {
-  if (!vector) return { plan: 'keyword', fallback: false, ef: null, forced: false, estimates: { exact: 0, hnsw: 0 } };
+  if (!vector) return { plan: 'keyword', fallback: false, ef: null, forced: false, explored: false, estimates: { exact: 0, hnsw: 0 } };
   const { plan, fallback } = vector;
   const explain: Omit<Explain, 'timings' | 'total' | 'candidates'> = {
     plan: plan.kind,
     fallback,
     ef: plan.kind === 'hnsw' ? plan.ef : null,
     forced: checked.exact !== undefined,
+    explored: plan.explored,
     estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
   };
   if (checked.text === undefined) return explain;

@@ -29,6 +29,12 @@ export interface HnswParams {
 export interface GraphHits {
   labels: number[];
   scores: number[];
+  /**
+   * Nanoseconds the search took on the thread hosting the graph, for
+   * searches answered by a worker (the slowest segment's, once merged): what
+   * the planner learns the graph's cost from, without the round trip.
+   */
+  searchNs?: number;
 }
 
 export interface LoadedGraph {

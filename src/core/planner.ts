@@ -15,6 +15,14 @@
  * Qdrant and Weaviate make the same switch to brute force below a
  * cardinality threshold; here the threshold is the crossover of two measured
  * costs rather than a constant.
+ *
+ * A rate is learned only from the plan that runs, so an estimate that went
+ * wrong would never be measured again once the other plan wins (with the
+ * graph on worker threads, its first searches, before the workers linger,
+ * cost several times the later ones, and the exact scan then won for good
+ * at 20,000 x 128, at 0.26x raw hnswlib-node's speed against 0.5x). Every
+ * EXPLORE_EVERY-th plan the caller learns from therefore runs the other
+ * plan when its estimate is within EXPLORE_WITHIN of the chosen one's.
  */
 import { MAX_EF } from './options.js';
 
@@ -34,6 +42,8 @@ export interface PlanInput {
 
 export interface Plan {
   kind: PlanKind;
+  /** True when this plan is the planner's second choice, run to measure it again (see the file comment). */
+  explored: boolean;
   /** Search breadth handed to HNSW (raised for selective filters). */
   ef: number;
   /** Estimated costs in nanoseconds, for `explain`. */
@@ -53,21 +63,35 @@ const MIN_LEARN_GRAPH = 2_000;
 const MAX_DRIFT = 8;
 /** The filtered graph search keeps at most this multiple of the requested ef. */
 const MAX_FILTER_EF_BOOST = 8;
+/** One plan in this many that the caller learns from runs the second choice... */
+const EXPLORE_EVERY = 8;
+/** ...when its estimate is at most this multiple of the first choice's. */
+const EXPLORE_WITHIN = 3;
 
 export class Planner {
   #scanNsPerFloat = DEFAULT_SCAN_NS_PER_FLOAT;
   #hnswNsPerEf = DEFAULT_HNSW_NS_PER_EF;
   #filteredNsPerEf = DEFAULT_FILTERED_NS_PER_EF;
+  #learningPlans = 0;
 
-  plan(input: PlanInput): Plan {
+  /** `learning`: the caller will `record` what this plan cost, so it may be a second choice (see the file comment). */
+  plan(input: PlanInput, learning = false): Plan {
     const { total, candidates, filtered, k, dimension } = input;
     const selectivity = total === 0 ? 1 : Math.max(candidates / total, 1 / Math.max(total, 1));
     const ef = filtered ? filteredEf(input.ef, k, selectivity) : Math.max(input.ef, k);
     const exact = candidates * dimension * this.#scanNsPerFloat;
     const hnsw = filtered ? (ef / selectivity) * this.#filteredNsPerEf : ef * this.#hnswNsPerEf;
     // The graph cannot return k hits from fewer than k candidates: scan them.
-    const kind: PlanKind = candidates <= k || exact <= hnsw ? 'exact' : 'hnsw';
-    return { kind, ef, estimates: { exact, hnsw } };
+    let kind: PlanKind = candidates <= k || exact <= hnsw ? 'exact' : 'hnsw';
+    let explored = false;
+    if (learning && candidates > k && ++this.#learningPlans % EXPLORE_EVERY === 0) {
+      const [chosen, other] = kind === 'exact' ? [exact, hnsw] : [hnsw, exact];
+      if (other <= chosen * EXPLORE_WITHIN) {
+        kind = kind === 'exact' ? 'hnsw' : 'exact';
+        explored = true;
+      }
+    }
+    return { kind, explored, ef, estimates: { exact, hnsw } };
   }
 
   /** Feeds back what an executed plan cost, so later estimates track this machine. */

@@ -36,6 +36,8 @@ const ALLOW_WORDS = 6;
 /** Hits in the reply; -1 when it holds an error message. */
 const HITS = 7;
 const ERROR_BYTES = 8;
+/** Byte offset of the reply's searchNs (a Float64 after the Int32 fields). */
+const SEARCH_NS_AT = 48;
 const HEADER_BYTES = 64;
 const DATA_WORDS = (LANE_BYTES - HEADER_BYTES) / 4;
 
@@ -73,6 +75,7 @@ export class SearchLane {
   readonly #header: Int32Array;
   readonly #words: Int32Array;
   readonly #floats: Float32Array;
+  readonly #searchNs: Float64Array;
   #posted = false;
   #replyBefore = 0;
 
@@ -81,6 +84,7 @@ export class SearchLane {
     this.#header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     this.#words = new Int32Array(buffer, HEADER_BYTES, DATA_WORDS);
     this.#floats = new Float32Array(buffer, HEADER_BYTES, DATA_WORDS);
+    this.#searchNs = new Float64Array(buffer, SEARCH_NS_AT, 1);
   }
 
   /** True while a posted search has not been read back (`reply`). */
@@ -156,7 +160,7 @@ export class SearchLane {
       labels[i] = this.#words[i]!;
       scores[i] = this.#floats[n + i]!;
     }
-    return { labels, scores };
+    return { labels, scores, searchNs: this.#searchNs[0]! };
   }
 }
 
@@ -165,11 +169,13 @@ export class LaneWatch {
   readonly #header: Int32Array;
   readonly #words: Int32Array;
   readonly #floats: Float32Array;
+  readonly #searchNs: Float64Array;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     this.#words = new Int32Array(buffer, HEADER_BYTES, DATA_WORDS);
     this.#floats = new Float32Array(buffer, HEADER_BYTES, DATA_WORDS);
+    this.#searchNs = new Float64Array(buffer, SEARCH_NS_AT, 1);
   }
 
   /** Starts watching: callers may post from now on. */
@@ -204,7 +210,8 @@ export class LaneWatch {
       allow: allowWords < 0 ? undefined : new Uint32Array(this.#words.buffer, this.#words.byteOffset + queryWords * 4, allowWords),
     };
     try {
-      const { labels, scores } = search(request);
+      const { labels, scores, searchNs } = search(request);
+      this.#searchNs[0] = searchNs ?? 0;
       const n = labels.length;
       for (let i = 0; i < n; i++) {
         this.#words[i] = labels[i]!;

@@ -175,8 +175,11 @@ export class SegmentServer {
 
   /** Answers a search at once; writes yield to searches for a while after it (SEARCHING_MS). */
   search(request: Extract<SegmentRequest, { type: 'search' }>): GraphHits {
-    this.#lastSearch = performance.now();
-    return this.searchSegment(request.segment, request.query, request.k, request.ef, request.allow);
+    const started = performance.now();
+    this.#lastSearch = started;
+    const hits = this.searchSegment(request.segment, request.query, request.k, request.ef, request.allow);
+    hits.searchNs = (performance.now() - started) * 1e6;
+    return hits;
   }
 
   /** `search` without the request object: the calling-thread host's searches make none. */

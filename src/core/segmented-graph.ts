@@ -324,6 +324,8 @@ export class SegmentedGraph {
 
   #merge(replies: readonly GraphHits[], limit: number): GraphHits {
     if (replies.length === 1) return this.#liveHits(replies[0]!, limit);
+    let searchNs: number | undefined;
+    for (const reply of replies) if (reply.searchNs !== undefined) searchNs = Math.max(searchNs ?? 0, reply.searchNs);
     const order: { label: number; score: number }[] = [];
     for (const reply of replies) {
       for (let i = 0; i < reply.labels.length; i++) {
@@ -339,7 +341,7 @@ export class SegmentedGraph {
       labels[i] = order[i]!.label;
       scores[i] = order[i]!.score;
     }
-    return { labels, scores };
+    return searchNs === undefined ? { labels, scores } : { labels, scores, searchNs };
   }
 
   /** One segment's hits, already best first: the live ones, at most `limit`. */

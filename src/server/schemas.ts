@@ -307,6 +307,7 @@ const explain = {
     depth: { type: 'integer' },
     fallback: { type: 'boolean' },
     forced: { type: 'boolean' },
+    explored: { type: 'boolean' },
     total: { type: 'integer' },
     candidates: { type: 'integer' },
     ef: { type: ['integer', 'null'] },

@@ -33,4 +33,30 @@ describe('planner', () => {
     for (let i = 0; i < 200; i++) planner.record(before, input, before.estimates.exact * 4);
     expect(planner.plan(input).kind).toBe('exact');
   });
+
+  it('runs its second choice now and then, so an estimate gone stale is measured again', () => {
+    const planner = new Planner();
+    const input = { ...base, total: 20_000, candidates: 20_000, filtered: false };
+    // The first graph searches were slow (workers not lingering yet): the exact scan took over.
+    const first = planner.plan(input);
+    for (let i = 0; i < 200; i++) planner.record(first, input, first.estimates.exact * 2);
+    expect(planner.plan(input).kind).toBe('exact');
+    // In truth the graph costs a third of the scan. Only plans the caller learns from explore.
+    const exactNs = planner.plan(input).estimates.exact;
+    for (let i = 0; i < 100; i++) expect(planner.plan(input).explored).toBe(false);
+    let explored = 0;
+    let plans = 0;
+    while (planner.plan(input).kind === 'exact' && plans < 5_000) {
+      const plan = planner.plan(input, true);
+      plans++;
+      if (plan.explored) explored++;
+      planner.record(plan, input, plan.kind === 'exact' ? exactNs : exactNs / 3);
+    }
+    expect(planner.plan(input).kind).toBe('hnsw');
+    expect(explored).toBeGreaterThan(0);
+    expect(explored).toBeLessThanOrEqual(Math.ceil(plans / 8));
+    // A second choice estimated far worse is never run: a 1% filter never explores the graph.
+    const selective = { ...base, candidates: 1_000, filtered: true };
+    for (let i = 0; i < 100; i++) expect(planner.plan(selective, true)).toMatchObject({ kind: 'exact', explored: false });
+  });
 });

@@ -37,12 +37,13 @@ describe('search lane', () => {
     let seen: LaneSearch | undefined;
     watch.answer((request) => {
       seen = { ...request, query: request.query.slice(), allow: request.allow?.slice() };
-      return { labels: [9, 3], scores: [0.75, -2.5] };
+      return { labels: [9, 3], scores: [0.75, -2.5], searchNs: 1234.5 };
     });
     expect(seen).toEqual({ segment: 4, query, k: 2, ef: 16, allow });
     expect(lane.answered).toBe(true);
     expect(lane.waitUntil(performance.now() + 1, 0)).toBe(true);
-    expect(lane.reply()).toEqual({ labels: [9, 3], scores: [0.75, -2.5] });
+    // With what the search took on the worker, which the planner learns from.
+    expect(lane.reply()).toEqual({ labels: [9, 3], scores: [0.75, -2.5], searchNs: 1234.5 });
     expect(lane.busy).toBe(false);
     // Still watched after an answer: the next search goes through, unfiltered this time.
     expect(lane.post({ segment: 5, query, k: 1, ef: 4 })).toBe(true);
@@ -50,7 +51,7 @@ describe('search lane', () => {
       expect(request.allow).toBeUndefined();
       return { labels: [], scores: [] };
     });
-    expect(lane.reply()).toEqual({ labels: [], scores: [] });
+    expect(lane.reply()).toEqual({ labels: [], scores: [], searchNs: 0 });
   });
 
   it('carries a failed search back as an error', () => {

@@ -41,6 +41,8 @@ describe('SegmentServer', () => {
     expect(server.stats.queued).toBe(0);
     const done = server.search({ type: 'search', segment: 1, query, k: 1, ef: 32 });
     expect(Array.from(done.labels)).toEqual([0]);
+    // What the search took here travels with the hits: the planner learns the graph's cost from it.
+    expect(done.searchNs).toBeGreaterThan(0);
   });
 
   it('discards a dropped segment\'s queued writes, answers its late searches with nothing, and still runs a save queued before the drop', async () => {
