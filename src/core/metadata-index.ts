@@ -27,6 +27,11 @@
  * field's postings. Sorted key lists are rebuilt lazily, when a range query
  * finds new distinct values (or many removed ones), by merging the old list
  * with the sorted new keys: O(distinct + new log new), not O(n log n).
+ *
+ * Longer than most files (about 680 lines) because serialisation for
+ * snapshots (`serialize`, `deserializer`) rebuilds the postings and per-label
+ * records through the same private methods `add` uses; moved to a file of its
+ * own it would need them public. The posting itself is in posting.ts.
  */
 import { grow, popcount } from './bitset.js';
 import { createError } from './errors.js';
@@ -99,28 +104,39 @@ export class MetadataIndex {
   /** `add` with the values already sorted out per path. */
   #addValues(label: number, entries: readonly FieldValues[]): void {
     if (this.has(label)) this.remove(label);
+    this.#markLive(label);
+    if (entries.length === 0) return;
+    const record: LabelRecord = [];
+    for (const { path, strings, numbers, booleans } of entries) {
+      const field = this.#indexValues(path, label, strings, numbers, booleans);
+      record.push(field, booleans, strings.length, ...strings, numbers.length, ...numbers);
+    }
+    this.#records[label] = record.slice(); // exact length: push reserves spare slots
+  }
+
+  /** Sets `label` live and counts it (the caller removed any earlier state). */
+  #markLive(label: number): void {
     if (label >= this.#labelBound) this.#labelBound = label + 1;
     const word = label >>> 5;
     if (word >= this.#live.length) this.#live = grow(this.#live, word + 1);
     this.#live[word]! |= 1 << (label & 31);
     this.#size++;
-    if (entries.length === 0) return;
-    const bound = this.#labelBound;
-    const record: LabelRecord = [];
-    for (const { path, strings, numbers, booleans } of entries) {
-      let field = this.#fields.get(path);
-      if (field === undefined) {
-        field = new FieldIndex(path);
-        this.#fields.set(path, field);
-      }
-      field.exists.add(label, bound);
-      field.strings.add(strings, label, bound);
-      field.numbers.add(numbers, label, bound);
-      if (booleans & TRUE) field.trues.add(label, bound);
-      if (booleans & FALSE) field.falses.add(label, bound);
-      record.push(field, booleans, strings.length, ...strings, numbers.length, ...numbers);
+  }
+
+  /** Puts `label` in the postings of `path`'s values; returns the path's field. */
+  #indexValues(path: string, label: number, strings: readonly string[], numbers: readonly number[], booleans: number): FieldIndex {
+    let field = this.#fields.get(path);
+    if (field === undefined) {
+      field = new FieldIndex(path);
+      this.#fields.set(path, field);
     }
-    this.#records[label] = record.slice(); // exact length: push reserves spare slots
+    const bound = this.#labelBound;
+    field.exists.add(label, bound);
+    field.strings.add(strings, label, bound);
+    field.numbers.add(numbers, label, bound);
+    if (booleans & TRUE) field.trues.add(label, bound);
+    if (booleans & FALSE) field.falses.add(label, bound);
+    return field;
   }
 
   /**
@@ -189,11 +205,7 @@ export class MetadataIndex {
 
   /** Adds a serialised record (paths in place of fields) for a label not yet here; false when it is malformed. */
   #addRecord(label: number, entry: (string | number)[]): boolean {
-    if (label >= this.#labelBound) this.#labelBound = label + 1;
-    this.#live = label >>> 5 < this.#live.length ? this.#live : grow(this.#live, (label >>> 5) + 1);
-    this.#live[label >>> 5]! |= 1 << (label & 31);
-    this.#size++;
-    const bound = this.#labelBound;
+    this.#markLive(label);
     const record: LabelRecord = new Array(entry.length);
     let i = 0;
     while (i < entry.length) {
@@ -201,12 +213,6 @@ export class MetadataIndex {
       const booleans = entry[i + 1];
       const stringCount = entry[i + 2];
       if (typeof path !== 'string' || typeof booleans !== 'number' || typeof stringCount !== 'number') return false;
-      let field = this.#fields.get(path);
-      if (field === undefined) {
-        field = new FieldIndex(path);
-        this.#fields.set(path, field);
-      }
-      record[i] = field;
       record[i + 1] = booleans;
       record[i + 2] = stringCount;
       const strings = entry.slice(i + 3, i + 3 + stringCount) as string[];
@@ -215,11 +221,7 @@ export class MetadataIndex {
       if (typeof numberCount !== 'number' || numberAt + 1 + numberCount > entry.length) return false;
       const numbers = entry.slice(numberAt + 1, numberAt + 1 + numberCount) as number[];
       for (let j = i + 3; j <= numberAt + numberCount; j++) record[j] = entry[j]!;
-      field.exists.add(label, bound);
-      field.strings.add(strings, label, bound);
-      field.numbers.add(numbers, label, bound);
-      if (booleans & TRUE) field.trues.add(label, bound);
-      if (booleans & FALSE) field.falses.add(label, bound);
+      record[i] = this.#indexValues(path, label, strings, numbers, booleans);
       i = numberAt + 1 + numberCount;
     }
     this.#records[label] = record;
