@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Collection, type SearchRequest } from '../../src/index.js';
+import { openDatabase, type Collection, type Database, type SearchRequest } from '../../src/index.js';
 import { randomVectors, rng } from '../fixtures/random.js';
 
 const DIM = 16;
@@ -40,6 +40,20 @@ const probes: Omit<SearchRequest, 'vector'>[] = [
   { k: 10, filter: { group: 3 } },
   { k: 5, exact: false, filter: { group: { $lt: 5 } } },
 ];
+
+/** Documents in GROUPED: enough that reading the metadata index after open takes several turns. */
+const GROUPED = 20_000;
+const groupedVector = (i: number) => Float32Array.of(i % 7, i % 11, i % 13, 1);
+
+/** A database in `dir` (workers: 0) with GROUPED documents d<i>, metadata { group: i % 10 }. */
+async function groupedCollection(dir: string): Promise<{ db: Database; docs: Collection }> {
+  const db = await openDatabase({ path: dir, workers: 0 });
+  const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
+  for (let start = 0; start < GROUPED; start += 5000) {
+    await docs.upsert(Array.from({ length: 5000 }, (_, j) => ({ id: `d${start + j}`, vector: groupedVector(start + j), metadata: { group: (start + j) % 10 } })));
+  }
+  return { db, docs };
+}
 
 async function answers(collection: Collection) {
   // Graph inserts run on worker threads; until they finish, pending documents are scanned
@@ -132,13 +146,8 @@ describe('storage', () => {
   });
 
   it('reads the metadata index in the background after open; writes made meanwhile are in it', async () => {
-    const count = 20_000;
-    const vector = (i: number) => Float32Array.of(i % 7, i % 11, i % 13, 1);
-    const db = await openDatabase({ path: dir, workers: 0 });
-    const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
-    for (let start = 0; start < count; start += 5000) {
-      await docs.upsert(Array.from({ length: 5000 }, (_, j) => ({ id: `d${start + j}`, vector: vector(start + j), metadata: { group: (start + j) % 10 } })));
-    }
+    const count = GROUPED;
+    const { db, docs } = await groupedCollection(dir);
     await db.close();
 
     const reopened = await openDatabase({ path: dir, workers: 0 });
@@ -146,12 +155,12 @@ describe('storage', () => {
     const expected = new Map(Array.from({ length: count }, (_, i) => [`d${i}`, i % 10] as [string, number | undefined]));
     // Writes at both ends of the label range, one event-loop turn apart, while the index is read page by page.
     const steps: (() => Promise<unknown>)[] = [
-      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: vector(i), metadata: { group: 100 } }))),
-      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${count - 1 - i}`, vector: vector(i), metadata: { group: 100 } }))),
+      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: groupedVector(i), metadata: { group: 100 } }))),
+      () => again.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${count - 1 - i}`, vector: groupedVector(i), metadata: { group: 100 } }))),
       () => again.delete(Array.from({ length: 100 }, (_, i) => `d${100 + i}`)),
       () => again.delete(Array.from({ length: 100 }, (_, i) => `d${count - 200 + i}`)),
-      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `new${i}`, vector: vector(i) }))),
-      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `d${count / 2 + i}`, vector: vector(i), metadata: { group: 100 } }))),
+      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `new${i}`, vector: groupedVector(i) }))),
+      () => again.upsert(Array.from({ length: 50 }, (_, i) => ({ id: `d${count / 2 + i}`, vector: groupedVector(i), metadata: { group: 100 } }))),
     ];
     for (const step of steps) {
       await step();
@@ -175,14 +184,9 @@ describe('storage', () => {
   });
 
   it('answers a filtered search sent right after open once the metadata index is read, answering others meanwhile', async () => {
-    const count = 20_000;
-    const vector = (i: number) => Float32Array.of(i % 7, i % 11, i % 13, 1);
-    const db = await openDatabase({ path: dir, workers: 0 });
-    const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
-    for (let start = 0; start < count; start += 5000) {
-      await docs.upsert(Array.from({ length: 5000 }, (_, j) => ({ id: `d${start + j}`, vector: vector(start + j), metadata: { group: (start + j) % 10 } })));
-    }
-    const filtered = { vector: vector(3), k: 5, filter: { group: 3 }, exact: false, include: ['metadata' as const] };
+    const count = GROUPED;
+    const { db, docs } = await groupedCollection(dir);
+    const filtered = { vector: groupedVector(3), k: 5, filter: { group: 3 }, exact: false, include: ['metadata' as const] };
     const before = await docs.search(filtered);
     await db.close();
     // A snapshot without the metadata index (format 4): the index is read from the store after open.
@@ -193,7 +197,7 @@ describe('storage', () => {
     const order: string[] = [];
     const waiting = again.search(filtered).then((hits) => (order.push('filtered'), hits));
     // An unfiltered search sent after it is answered first: the filtered one waits for the index without blocking.
-    const plain = again.search({ vector: vector(3), k: 5, exact: false }).then((hits) => (order.push('plain'), hits));
+    const plain = again.search({ vector: groupedVector(3), k: 5, exact: false }).then((hits) => (order.push('plain'), hits));
     expect(await waiting).toEqual(before);
     await plain;
     expect(order).toEqual(['plain', 'filtered']);
