@@ -13,7 +13,7 @@ import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
 const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>] [--memory-limit <bytes>]
 
-Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS, QUIVER_MEMORY_LIMIT,
+Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS, QUIVER_MEMORY_LIMIT, QUIVER_FIELD_CACHE,
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS,
 QUIVER_CACHE_MAX_ENTRIES, QUIVER_CACHE_MAX_BYTES, QUIVER_CACHE_TTL_MS, QUIVER_BODY_LIMIT, REDIS_URL.
 Flags win over the environment.`;

@@ -11,7 +11,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 export async function serve(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = resolveServerConfig(env, argv);
-  const db = await openDatabase({ path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit });
+  const db = await openDatabase({ path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit, fieldCache: config.fieldCache });
   let secondLevelCache: RedisCache | undefined;
   if (config.redisUrl !== undefined) {
     secondLevelCache = new RedisCache(config.redisUrl);

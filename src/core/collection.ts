@@ -17,6 +17,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hasLabel, labelsOf } from './bitset.js';
 import { Bm25Index } from './bm25-index.js';
 import { createError, isQuiverError } from './errors.js';
+import type { FieldCache, FieldCacheScope, StoredFields } from './field-cache.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import { MetadataIndex } from './metadata-index.js';
 import { MetadataLoader } from './metadata-loader.js';
@@ -52,6 +53,8 @@ import type {
 export interface CollectionMemory {
   vectors: VectorMemory;
   budget: MemoryBudget;
+  /** Hits' text and metadata kept in memory, shared by the database's collections. */
+  fields: FieldCache;
 }
 
 /** Where and when a collection snapshots its derived state; see Database. */
@@ -132,6 +135,7 @@ export class Collection {
   readonly options: ResolvedCollectionOptions;
   readonly #table: DocumentTable;
   readonly #memory: CollectionMemory;
+  readonly #fieldCache: FieldCacheScope;
   readonly #cost: DocumentCost;
   /** Why the in-memory index could not be built, when it could not (see `info.state`). */
   #unavailable: string | undefined;
@@ -206,6 +210,7 @@ export class Collection {
     this.#version = version;
     this.#persistence = persistence;
     this.#memory = memory;
+    this.#fieldCache = memory.fields.scope();
     this.#flat = this.#emptyVectors();
     this.#cost = { vectors: this.#flat.rowBytes, graph: graphBytesPerNode(options.dimension, options.hnsw.m) };
     this.#hnsw = this.#emptyGraph(DEFAULT_INITIAL_CAPACITY);
@@ -376,6 +381,7 @@ export class Collection {
         this.#bm25.remove(label);
       }
       this.#touchedDuringCompaction?.add(label);
+      this.#fieldCache.forget(label);
       this.#metadataOf(label)?.remove(label);
       this.#labels.delete(this.#ids[label]!);
       this.#ids[label] = undefined;
@@ -742,13 +748,12 @@ export class Collection {
     const wantMetadata = include.includes('metadata');
     const wantText = include.includes('text');
     const wantVector = include.includes('vector');
-    // Without vectors, every hit's fields come from one statement.
-    const fields = !wantVector && (wantMetadata || wantText) ? this.#table.fieldsOf(labels) : undefined;
+    const fields = !wantVector && (wantMetadata || wantText) ? this.#storedFields(labels) : undefined;
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
       const hit: SearchHit = { id: this.#ids[label]!, score: scores[i]! };
       if (wantMetadata || wantText || wantVector) {
-        const row = wantVector ? this.#table.byLabel(label) : fields!.get(label);
+        const row = wantVector ? this.#table.byLabel(label) : fields![i];
         if (wantMetadata && row?.metadata) hit.metadata = JSON.parse(row.metadata) as Metadata;
         if (wantText && row?.text) hit.text = row.text;
         if (wantVector && row && 'vector' in row) hit.vector = row.vector;
@@ -756,6 +761,26 @@ export class Collection {
       hits[i] = hit;
     }
     return hits;
+  }
+
+  /** Text and metadata of each label, from the field cache where it has them, else from the store in one statement. */
+  #storedFields(labels: ArrayLike<number>): (StoredFields | undefined)[] {
+    const fields = new Array<StoredFields | undefined>(labels.length);
+    let missing: number[] | undefined;
+    for (let i = 0; i < labels.length; i++) {
+      fields[i] = this.#fieldCache.get(labels[i]!);
+      if (fields[i] === undefined) (missing ??= []).push(labels[i]!);
+    }
+    if (missing === undefined) return fields;
+    const read = this.#table.fieldsOf(missing);
+    for (let i = 0; i < labels.length; i++) {
+      if (fields[i] !== undefined) continue;
+      const row = read.get(labels[i]!);
+      if (row === undefined) continue;
+      fields[i] = row;
+      this.#fieldCache.set(labels[i]!, row);
+    }
+    return fields;
   }
 
   #document(label: number, include: readonly SearchField[]): Document {
@@ -768,6 +793,7 @@ export class Collection {
   }
 
   #apply(label: number, id: string, vector: Float32Array, text: string | undefined, metadata: Metadata | undefined): void {
+    this.#fieldCache.forget(label);
     const previous = this.#ids[label];
     if (previous !== undefined && previous !== id) this.#labels.delete(previous);
     this.#index(label, id, vector, text);

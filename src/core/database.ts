@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { CollectionInfo } from './collection-api.js';
 import { Collection, type CollectionMemory, type Logger, type Persistence } from './collection.js';
+import { FieldCache, type FieldCacheStats } from './field-cache.js';
 import { MemoryBudget } from './memory-budget.js';
 import { VectorMemory } from './vector/vector-memory.js';
 import { MAX_HEAP_BYTES } from './vector/wasm-heap.js';
@@ -14,6 +15,7 @@ import { createError, QuiverError } from './errors.js';
 import {
   COLLECTION_NAME_PATTERN,
   DEFAULT_COMPACT_AT,
+  DEFAULT_FIELD_CACHE_BYTES,
   DEFAULT_SNAPSHOT_AFTER,
   isIntegerIn,
   MAX_WORKERS,
@@ -22,6 +24,7 @@ import type { SegmentHosting } from './segmented-graph.js';
 import { localHost, sharedPool, type PoolStats } from './worker-pool.js';
 
 export type { PoolStats } from './worker-pool.js';
+export type { FieldCacheStats } from './field-cache.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
 import { Store, type CheckpointStats, type Durability, type StoredCollection } from './store.js';
 import { isPlainObject } from './validate.js';
@@ -67,6 +70,14 @@ export interface DatabaseOptions {
    * is added (default and most: 2 GiB less 64 KiB).
    */
   vectorMemory?: { chunkBytes?: number; heapBytes?: number };
+  /**
+   * Bytes of document text and metadata kept in memory for search hits, so
+   * a search's default `include` need not read the store (see
+   * field-cache.ts). Shared by all collections, least recently used out
+   * first; not counted in `memoryLimit`. Default DEFAULT_FIELD_CACHE_BYTES
+   * (64 MiB); 0 turns it off.
+   */
+  fieldCache?: number;
 }
 
 /** A collection that failed to open (its stored configuration is unreadable): it reports why, and can be dropped. */
@@ -110,6 +121,7 @@ export class Database {
     this.#memory = {
       vectors: new VectorMemory(memory.vectorMemory),
       budget: new MemoryBudget(memory.memoryLimit, () => this.#indexBytes()),
+      fields: new FieldCache(memory.fieldCache),
     };
     if (workers === 0) {
       const local = localHost();
@@ -136,6 +148,11 @@ export class Database {
     return bytes;
   }
 
+  /** Size and hit rate of the hits' field cache (see `fieldCache`). */
+  get fieldCacheStats(): FieldCacheStats {
+    return this.#memory.fields.stats;
+  }
+
   /** Queue depth and waiting time of the worker threads (undefined with `workers: 0`). */
   get workerStats(): PoolStats | undefined {
     return this.workers === 0 ? undefined : sharedPool(this.workers).stats;
@@ -146,7 +163,7 @@ export class Database {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
     const {
       path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, workers = availableParallelism(),
-      memoryLimit, vectorMemory, ...rest
+      memoryLimit, vectorMemory, fieldCache = DEFAULT_FIELD_CACHE_BYTES, ...rest
     } = options as Record<string, unknown>;
     const problems = Object.keys(rest).map((key) => `unknown option '${key}'`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) problems.push('path must be a non-empty string');
@@ -154,6 +171,7 @@ export class Database {
     if (!isIntegerIn(snapshotAfter, 1, Number.MAX_SAFE_INTEGER)) problems.push('snapshotAfter must be a positive integer');
     if (!isIntegerIn(workers, 0, MAX_WORKERS)) problems.push(`workers must be an integer from 0 to ${MAX_WORKERS}, got ${String(workers)}`);
     if (memoryLimit !== undefined && !isIntegerIn(memoryLimit, 1, Number.MAX_SAFE_INTEGER)) problems.push(`memoryLimit must be a positive integer of bytes, got ${String(memoryLimit)}`);
+    if (!isIntegerIn(fieldCache, 0, Number.MAX_SAFE_INTEGER)) problems.push(`fieldCache must be a non-negative integer of bytes, got ${String(fieldCache)}`);
     problems.push(...checkVectorMemory(vectorMemory));
     const log = logger as Logger;
     if (typeof log?.info !== 'function' || typeof log.warn !== 'function' || typeof log.error !== 'function') {
@@ -162,7 +180,11 @@ export class Database {
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
 
     const store = Store.open(path as string | undefined, durability as Durability);
-    const memory = { memoryLimit: memoryLimit as number | undefined, vectorMemory: vectorMemory as MemorySettings['vectorMemory'] };
+    const memory = {
+      memoryLimit: memoryLimit as number | undefined,
+      vectorMemory: vectorMemory as MemorySettings['vectorMemory'],
+      fieldCache: fieldCache as number,
+    };
     const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number, memory);
     for (const stored of store.collections()) {
       let collection: Collection | undefined;
@@ -299,6 +321,7 @@ export class Database {
 
 interface MemorySettings {
   memoryLimit: number | undefined;
+  fieldCache: number;
   vectorMemory: { chunkBytes?: number; heapBytes?: number } | undefined;
 }
 

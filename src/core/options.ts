@@ -75,6 +75,11 @@ export const MAX_EF = 10_000;
  * Snapshots also happen on close.
  */
 export const DEFAULT_SNAPSHOT_AFTER = 20_000;
+/**
+ * Bytes of hits' text and metadata a database keeps in memory (field-cache.ts):
+ * at 1 KiB of text a document, the 60,000 documents searches returned last.
+ */
+export const DEFAULT_FIELD_CACHE_BYTES = 64 * 2 ** 20;
 /** Compaction rebuilds the graph once tombstones pass this fraction of it (Qdrant uses 20%). */
 export const DEFAULT_COMPACT_AT = 0.2;
 /** Labels an empty HNSW graph has room for (it doubles when full), and the most rows a new chunk of vectors starts with. */

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createError } from '../core/errors.js';
-import { MAX_WORKERS } from '../core/options.js';
+import { DEFAULT_FIELD_CACHE_BYTES, MAX_WORKERS } from '../core/options.js';
 
 export interface ServerConfig {
   host: string;
@@ -17,6 +17,8 @@ export interface ServerConfig {
   workers: number;
   /** Bytes of index memory all collections may hold (see DatabaseOptions.memoryLimit); undefined: no limit but the machine's. */
   memoryLimit: number | undefined;
+  /** Bytes of hits' text and metadata kept in memory (see DatabaseOptions.fieldCache). */
+  fieldCache: number;
   /** Read-write key; when neither key is set, the API is open (fine on loopback, warned about elsewhere). */
   apiKey: string | undefined;
   /** Optional key that may only read. */
@@ -60,6 +62,7 @@ const FLAGS: Record<string, string> = {
   'log-level': 'QUIVER_LOG_LEVEL',
   workers: 'QUIVER_WORKERS',
   'memory-limit': 'QUIVER_MEMORY_LIMIT',
+  'field-cache': 'QUIVER_FIELD_CACHE',
 };
 
 export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
@@ -114,6 +117,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     durability: durability as ServerConfig['durability'],
     workers: integer('QUIVER_WORKERS', availableParallelism(), 0, MAX_WORKERS),
     memoryLimit: text('QUIVER_MEMORY_LIMIT') === undefined ? undefined : integer('QUIVER_MEMORY_LIMIT', 0, 1, Number.MAX_SAFE_INTEGER),
+    fieldCache: integer('QUIVER_FIELD_CACHE', DEFAULT_FIELD_CACHE_BYTES, 0, Number.MAX_SAFE_INTEGER),
     apiKey,
     readOnlyKey,
     rateLimitMax: integer('QUIVER_RATE_LIMIT_MAX', DEFAULT_RATE_LIMIT_MAX, 0, 1e9),

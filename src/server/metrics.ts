@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
 import type { ResultCache } from '../core/cache.js';
 import type { CollectionInfo } from '../core/collection-api.js';
-import type { Database, PoolStats } from '../core/database.js';
+import type { Database, FieldCacheStats, PoolStats } from '../core/database.js';
 
 export interface Metrics {
   registry: Registry;
@@ -183,6 +183,12 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
   workerGauge('quiver_worker_requests_total', 'Requests the workers answered.', (stats) => stats.requests);
   workerGauge('quiver_worker_lane_searches_total', 'Graph searches answered through a search lane (shared memory, one query at a time) instead of by message.', (stats) => stats.laneSearches);
   workerGauge('quiver_worker_wait_seconds_total', 'Seconds graph changes waited in worker queues before they started.', (stats) => stats.waitedSeconds);
+
+  const fieldCacheGauge = (name: string, help: string, read: (stats: FieldCacheStats) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read(db.fieldCacheStats)); } });
+  fieldCacheGauge('quiver_field_cache_bytes', 'Estimated bytes of hits\' text and metadata held in memory.', (stats) => stats.bytes);
+  fieldCacheGauge('quiver_field_cache_hits_total', 'Hits whose text and metadata came from memory.', (stats) => stats.hits);
+  fieldCacheGauge('quiver_field_cache_misses_total', 'Hits whose text and metadata were read from the store.', (stats) => stats.misses);
 
   app.addHook('onResponse', (request, reply, done) => {
     requestSeconds.series(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode).observe(reply.elapsedTime / 1000);

@@ -10,6 +10,13 @@ describe('server configuration', () => {
     expect(resolveServerConfig({}, ['--memory-limit=3000']).memoryLimit).toBe(3000);
   });
 
+  it('takes the field cache from QUIVER_FIELD_CACHE or --field-cache; 0 turns it off', () => {
+    expect(resolveServerConfig({}).fieldCache).toBe(64 * 2 ** 20);
+    expect(resolveServerConfig({ QUIVER_FIELD_CACHE: '0' }).fieldCache).toBe(0);
+    expect(resolveServerConfig({ QUIVER_FIELD_CACHE: '0' }, ['--field-cache=1024']).fieldCache).toBe(1024);
+    expect(() => resolveServerConfig({ QUIVER_FIELD_CACHE: '-5' })).toThrow(/QUIVER_FIELD_CACHE/);
+  });
+
   it('rejects a memory limit that is not a positive integer, with every problem in one error', () => {
     try {
       resolveServerConfig({ QUIVER_MEMORY_LIMIT: '8GB', QUIVER_PORT: '-1' });

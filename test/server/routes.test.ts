@@ -356,6 +356,22 @@ describe('health, metrics and docs', () => {
     await inline.close();
   });
 
+  it('/metrics reports the field cache: a repeated search reads its hits\' fields from memory', async () => {
+    const other = await makeApp({}, await openDatabase({ workers: 0 }));
+    try {
+      expectStatus(await send(other.app, 'POST', '/collections', { name: 'f', dimension: 2, metric: 'l2' }), 201);
+      expectStatus(await send(other.app, 'POST', '/collections/f/documents', { documents: [{ id: 'a', vector: [1, 2], text: 'hello' }] }), 200);
+      // Two different queries, so the second is not answered from the result cache.
+      for (const vector of [[1, 2], [1, 3]]) expectStatus(await send(other.app, 'POST', '/collections/f/search', { vector, k: 1 }), 200);
+      const text = expectStatus(await send(other.app, 'GET', '/metrics'), 200).body;
+      expect(metricValue(text, 'quiver_field_cache_misses_total')).toBe(1);
+      expect(metricValue(text, 'quiver_field_cache_hits_total')).toBe(1);
+      expect(metricValue(text, 'quiver_field_cache_bytes')).toBeGreaterThan('hello'.length);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('/openapi.json is an OpenAPI 3 document listing every route', async () => {
     const spec = expectStatus(await send(t.app, 'GET', '/openapi.json'), 200).json() as {
       openapi: string;
