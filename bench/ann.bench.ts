@@ -1679,8 +1679,8 @@ async function main(): Promise<void> {
   ]));
   printReport({ machine, load, builds: results.builds, sweep: results.sweep, filterRows, calibration, targets, notes, runtimeSeconds });
   for (const path of defaultPaths) {
-    console.log(formatTable(`Default path: ${path.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'recall@10', 'plan'],
-      path.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), fmt(r.recall, 3), r.plan ?? '-'])));
+    console.log(formatTable(`Default path: ${path.shape}`, ['configuration', 'QPS', 'x raw hnswlib', 'recall@10', 'build s', 'plan'],
+      path.rows.map((r) => [r.configuration, fmt(r.qps), fmt(r.vsRaw, 2), fmt(r.recall, 3), r.buildSeconds === null ? '-' : fmt(r.buildSeconds, 1), r.plan ?? '-'])));
   }
   console.log(`\nJSON: ${path}\nSVG:  bench/results/ann-recall-qps.svg`);
 }

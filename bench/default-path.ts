@@ -12,7 +12,12 @@
  * - Quiver defaults: `openDatabase()` (a worker per core, segments as many),
  *   `search({ vector, k })` with the default include (metadata and text);
  * - Quiver defaults with `include: []`;
+ * - Quiver with one segment (`hnsw.segments: 1`, the default workers): the
+ *   trade-off the defaults decline (see docs/DESIGN.md), measured beside them;
  * - Quiver `workers: 0`, default include and `include: []`.
+ * Each Quiver row also carries how long its collection took to build
+ * (batched upserts until `indexed()`), since segments trade build speed
+ * against query cost.
  * Each row carries its recall@10 against an exact float64 scan: a query
  * fans out to every segment, and equal ef is not equal accuracy.
  */
@@ -29,6 +34,8 @@ export interface DefaultPathRow {
   plan: string | null;
   /** Recall@10 over the query set, against an exact scan. */
   recall: number;
+  /** Seconds from the first upsert to `indexed()`, null for raw hnswlib (its build is not comparable: no store). */
+  buildSeconds: number | null;
 }
 
 export interface DefaultPathResult {
@@ -37,6 +44,8 @@ export interface DefaultPathResult {
   /** In bench:ann's target form (the value as text). */
   targets: { name: string; value: string; target: string; met: boolean }[];
 }
+
+type Variant = 'defaults' | 'oneSegment' | 'workers0';
 
 const QUERIES = 500;
 const K = 10;
@@ -76,7 +85,7 @@ async function recallOf(search: (q: number) => Promise<number[]> | number[], tru
 export async function defaultPathSection(options: { count: number; dim: number; targets: boolean; timing: TimingOptions; log(message: string): void }): Promise<DefaultPathResult> {
   const { count, dim: DIM, timing, log } = options;
   const shape = `${count.toLocaleString()} x ${DIM}, l2, m 16, efConstruction 200, ef ${EF}, k ${K}, sequential queries`;
-  log(`default path: ${shape}: building raw hnswlib and two Quiver databases`);
+  log(`default path: ${shape}: building raw hnswlib and three Quiver databases`);
   const model = embeddingModel({ dim: DIM, seed: 1 });
   const base = model.sample(count, 2);
   const queries = model.sample(QUERIES, 3);
@@ -91,17 +100,21 @@ export async function defaultPathSection(options: { count: number; dim: number; 
   const truth = groundTruth(base, queries, count, DIM);
 
   const open: Database[] = [];
-  const collections: Record<'defaults' | 'workers0', Collection> = {} as never;
-  for (const [name, settings] of [['defaults', {}], ['workers0', { workers: 0 }]] as const) {
+  const collections: Record<Variant, Collection> = {} as never;
+  const buildSeconds: Record<Variant, number> = {} as never;
+  const variants = [['defaults', {}, {}], ['oneSegment', {}, { segments: 1 }], ['workers0', { workers: 0 }, {}]] as const;
+  for (const [name, settings, hnsw] of variants) {
     const db = await openDatabase(settings);
     open.push(db);
-    const collection = await db.createCollection('default-path', { dimension: DIM, metric: 'l2' });
+    const collection = await db.createCollection('default-path', { dimension: DIM, metric: 'l2', hnsw });
+    const started = performance.now();
     for (let start = 0; start < count; start += 2000) {
       await collection.upsert(Array.from({ length: Math.min(2000, count - start) }, (_, j) => ({
         id: `d${start + j}`, vector: base.subarray((start + j) * DIM, (start + j + 1) * DIM), metadata: { group: (start + j) % 10 },
       })));
     }
     await collection.indexed();
+    buildSeconds[name] = (performance.now() - started) / 1000;
     collections[name] = collection;
   }
   try {
@@ -111,15 +124,19 @@ export async function defaultPathSection(options: { count: number; dim: number; 
       'raw hnswlib-node': (i: number) => raw.searchKnn(queryArrays[i % QUERIES]!, K),
       'Quiver defaults': (i: number) => collections.defaults.search({ vector: query(i), k: K }),
       'Quiver defaults, include []': (i: number) => collections.defaults.search({ vector: query(i), k: K, include: [] }),
+      'Quiver one segment': (i: number) => collections.oneSegment.search({ vector: query(i), k: K }),
+      'Quiver one segment, include []': (i: number) => collections.oneSegment.search({ vector: query(i), k: K, include: [] }),
       'Quiver workers 0': (i: number) => collections.workers0.search({ vector: query(i), k: K }),
       'Quiver workers 0, include []': (i: number) => collections.workers0.search({ vector: query(i), k: K, include: [] }),
     };
     const recalls: Record<string, number> = {
       'raw hnswlib-node': await recallOf((q) => raw.searchKnn(queryArrays[q]!, K).neighbors, truth),
       'Quiver defaults': await recallOf((q) => labelsOf(collections.defaults, q), truth),
+      'Quiver one segment': await recallOf((q) => labelsOf(collections.oneSegment, q), truth),
       'Quiver workers 0': await recallOf((q) => labelsOf(collections.workers0, q), truth),
     };
     recalls['Quiver defaults, include []'] = recalls['Quiver defaults']!;
+    recalls['Quiver one segment, include []'] = recalls['Quiver one segment']!;
     recalls['Quiver workers 0, include []'] = recalls['Quiver workers 0']!;
     log('default path: timing sequential queries (samples interleaved)');
     const timings = await measureInterleaved(configurations, timing);
@@ -128,19 +145,30 @@ export async function defaultPathSection(options: { count: number; dim: number; 
     const plans: Record<string, string | null> = {
       'Quiver defaults': await planOf(collections.defaults),
       'Quiver defaults, include []': await planOf(collections.defaults),
+      'Quiver one segment': await planOf(collections.oneSegment),
+      'Quiver one segment, include []': await planOf(collections.oneSegment),
       'Quiver workers 0': await planOf(collections.workers0),
       'Quiver workers 0, include []': await planOf(collections.workers0),
     };
+    const variantOf = (configuration: string): Variant | undefined =>
+      configuration.startsWith('Quiver defaults') ? 'defaults' : configuration.startsWith('Quiver one segment') ? 'oneSegment' : configuration.startsWith('Quiver workers 0') ? 'workers0' : undefined;
     const rows = Object.keys(configurations).map((configuration) => {
       const qps = 1e9 / timings[configuration]!.medianNs;
-      return { configuration, qps, vsRaw: qps / rawQps, plan: plans[configuration] ?? null, recall: recalls[configuration]! };
+      const variant = variantOf(configuration);
+      return {
+        configuration, qps, vsRaw: qps / rawQps, plan: plans[configuration] ?? null, recall: recalls[configuration]!,
+        buildSeconds: variant === undefined ? null : buildSeconds[variant],
+      };
     });
     const ratio = (name: string) => rows.find((r) => r.configuration === name)!.vsRaw;
     const targets = !options.targets ? [] : [
       { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults / raw hnswlib-node, sequential`, value: `${ratio('Quiver defaults').toFixed(2)}x`, target: '>= 0.8x', met: ratio('Quiver defaults') >= 0.8 },
       { name: `default path (${count.toLocaleString()} x ${DIM}): Quiver defaults, include [] / raw hnswlib-node`, value: `${ratio('Quiver defaults, include []').toFixed(2)}x`, target: '>= 0.9x', met: ratio('Quiver defaults, include []') >= 0.9 },
     ];
-    for (const row of rows) log(`default path: ${row.configuration}: ${Math.round(row.qps)} QPS, ${row.vsRaw.toFixed(2)}x raw, recall@10 ${row.recall.toFixed(3)}${row.plan ? ` (plan ${row.plan})` : ''}`);
+    for (const row of rows) {
+      const build = row.buildSeconds === null ? '' : `, built in ${row.buildSeconds.toFixed(1)} s`;
+      log(`default path: ${row.configuration}: ${Math.round(row.qps)} QPS, ${row.vsRaw.toFixed(2)}x raw, recall@10 ${row.recall.toFixed(3)}${build}${row.plan ? ` (plan ${row.plan})` : ''}`);
+    }
     return { shape, rows, targets };
   } finally {
     for (const db of open) await db.close();

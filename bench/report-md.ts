@@ -92,7 +92,7 @@ interface AnnJson {
 
 interface DefaultPathJson {
   shape: string;
-  rows: { configuration: string; qps: number; vsRaw: number; plan: string | null; recall?: number }[];
+  rows: { configuration: string; qps: number; vsRaw: number; plan: string | null; recall?: number; buildSeconds?: number | null }[];
 }
 
 /** The recall the ANN summary table reads each engine's QPS at. */
@@ -316,12 +316,15 @@ async function annSections(ctx: Context, ann: Loaded<AnnJson>): Promise<string> 
   for (const path of json.defaultPaths ?? (json.defaultPath ? [json.defaultPath] : [])) {
     out.push(`### The default path: ${path.shape}\n`);
     out.push(table(
-      ['configuration', 'QPS', 'x raw hnswlib-node', 'recall@10', 'plan'],
-      path.rows.map((r) => [r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.recall === undefined ? '-' : r.recall.toFixed(3), r.plan ?? '-']),
-      [false, true, true, true, false],
+      ['configuration', 'QPS', 'x raw hnswlib-node', 'recall@10', 'build s', 'plan'],
+      path.rows.map((r) => [
+        r.configuration, num(r.qps), `${num(r.vsRaw)}x`, r.recall === undefined ? '-' : r.recall.toFixed(3),
+        r.buildSeconds === undefined || r.buildSeconds === null ? '-' : r.buildSeconds.toFixed(1), r.plan ?? '-',
+      ]),
+      [false, true, true, true, true, false],
     ), '');
   }
-  if (json.defaultPath) out.push(source(file, '`defaultPaths[].rows` (`qps`, `vsRaw`, `recall`, `plan`)'), '');
+  if (json.defaultPath) out.push(source(file, '`defaultPaths[].rows` (`qps`, `vsRaw`, `recall`, `buildSeconds`, `plan`)'), '');
   return out.join('\n');
 }
 
