@@ -16,7 +16,7 @@ export const ERRORS = {
     `Dimension mismatch at ${where}: expected ${expected}, got ${actual}.`,
   INVALID_VECTOR: (where: string, problem: string) => `Invalid vector at ${where}: ${problem}.`,
   INVALID_ID: (where: string, actual: unknown) =>
-    `Invalid id at ${where}: expected a non-empty string of at most 512 bytes, got ${describe(actual)}.`,
+    `Invalid id at ${where}: expected a non-empty string of well-formed Unicode (no lone surrogates) of at most 512 UTF-8 bytes, got ${describe(actual)}.`,
   DUPLICATE_ID: (id: string, first: number, second: number) =>
     `Duplicate id '${id}' in one batch: at positions ${first} and ${second}.`,
   INVALID_DOCUMENT: (where: string, problem: string) => `Invalid document at ${where}: ${problem}.`,
@@ -80,6 +80,8 @@ export function isQuiverError(error: unknown): error is QuiverError {
 }
 
 function describe(value: unknown): string {
+  // A string that is not well-formed Unicode is shown escaped, so the message itself stays valid text.
+  if (typeof value === 'string' && /\p{Surrogate}/u.test(value)) return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'string') return value.length > 80 ? `'${value.slice(0, 77)}...'` : `'${value}'`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;

@@ -14,8 +14,13 @@ export function checkId(id: unknown, where: string): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_BYTES || (id.length * 3 > MAX_ID_BYTES && Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES)) {
     throw createError('INVALID_ID', where, id);
   }
+  // A lone surrogate has no UTF-8 form: the store would keep U+FFFD instead, and two such ids would become one.
+  if (LONE_SURROGATE.test(id)) throw createError('INVALID_ID', where, id);
   return id;
 }
+
+/** A UTF-16 surrogate not paired with its other half (in `u` mode a pair is one code point, not a surrogate). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * `vector` as a Float32Array after checking type, length and finiteness: a

@@ -130,6 +130,16 @@ describe('library API', () => {
     expect(db.collection('other').metric).toBe('cosine');
   });
 
+  it('refuses ids that are not well-formed Unicode, and keeps ids with surrogate pairs exactly', async () => {
+    for (const id of ['\ud800', 'a\udc00', '\udc00\ud800']) {
+      await expect(docs.upsert([{ id, vector: [1, 0, 0] }])).rejects.toMatchObject({ code: 'INVALID_ID' });
+      await expect(docs.get(id)).rejects.toMatchObject({ code: 'INVALID_ID' });
+    }
+    expect(docs.count).toBe(0);
+    await docs.upsert([{ id: '\ud83c\udf3b sunflower', vector: [1, 0, 0] }, { id: '\ud83c\udf3c blossom', vector: [0, 1, 0] }]);
+    expect((await docs.list({})).documents.map((doc) => doc.id).sort()).toEqual(['\ud83c\udf3b sunflower', '\ud83c\udf3c blossom']);
+  });
+
   it('metadata Dates are stored as ISO strings', async () => {
     await docs.upsert([{ id: 'a', vector: [1, 0, 0], metadata: { at: new Date(0) } }]);
     expect((await docs.get('a'))!.metadata).toEqual({ at: '1970-01-01T00:00:00.000Z' });

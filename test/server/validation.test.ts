@@ -122,6 +122,9 @@ const cases: Case[] = [
   },
   { name: 'duplicate ids in a batch', url: `${docs}/documents`, body: { documents: [good, { ...good, vector: [4, 3, 2, 1] }] }, code: 'DUPLICATE_ID' },
   { name: 'an id over 512 bytes', url: `${docs}/documents`, body: { documents: [good, { id: 'é'.repeat(257), vector: [1, 2, 3, 4] }] }, code: 'INVALID_ID' },
+  // JSON's \ud800 escape is a lone surrogate: no UTF-8 form, so the store would keep U+FFFD instead.
+  { name: 'an id with a lone surrogate', url: `${docs}/documents`, body: '{"documents":[{"id":"a\\ud800","vector":[1,2,3,4]}]}', code: 'INVALID_ID' },
+  { name: 'a delete of an id with a lone surrogate', url: `${docs}/documents/delete`, body: '{"ids":["\\udc00"]}', code: 'INVALID_ID' },
   { name: 'metadata nested too deep', url: `${docs}/documents`, body: `{"documents":[{"id":"d0","vector":[1,2,3,4],"metadata":${deep(40, '{"a":1}')}}]}`, code: 'INVALID_DOCUMENT' },
 
   // Oversized bodies.
