@@ -35,7 +35,8 @@ const filter = { type: 'object', additionalProperties: true, description: 'Metad
 export const vector = {
   oneOf: [
     { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: MAX_DIMENSION },
-    { type: 'string', minLength: 4, maxLength: Math.ceil((MAX_DIMENSION * 4) / 3) + 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+    // Base64 takes 4 characters for every 3 bytes, and a float32 is 4 bytes.
+    { type: 'string', minLength: 4, maxLength: 4 * Math.ceil((MAX_DIMENSION * 4) / 3), pattern: '^[A-Za-z0-9+/]*={0,2}$' },
   ],
 } as const;
 

@@ -10,6 +10,7 @@ import {
   RemoteCollection,
   type SearchResult,
 } from '../../src/client/index.js';
+import { MAX_DIMENSION } from '../../src/core/options.js';
 import { rng } from '../fixtures/random.js';
 import { recordingFetch, rejectionOf, startServer, type LiveServer } from './helpers.js';
 
@@ -167,6 +168,19 @@ describe('documents', () => {
     expect(hits[0]!.vector).toEqual(typed);
     expect(typeof (recorder.sent.at(-1)!.body as { vector: unknown }).vector).toBe('string');
     await remote.dropCollection('scratch');
+  });
+
+  it('vectors of every dimension up to the largest travel as base64 (3072-d embeddings and 8192)', async () => {
+    const next = rng(11);
+    for (const dimension of [2049, 3072, MAX_DIMENSION]) {
+      const wide = await client.createCollection(`wide${dimension}`, { dimension, metric: 'cosine' });
+      const vector = Float32Array.from({ length: dimension }, () => next() * 2 - 1);
+      expect(await wide.upsert([{ id: 'a', vector }])).toEqual({ upserted: 1, version: 1 });
+      const [hit] = await wide.search({ vector, k: 1, include: ['vector'] });
+      expect(hit).toMatchObject({ id: 'a' });
+      expect(hit!.vector).toEqual(vector);
+      await client.dropCollection(`wide${dimension}`);
+    }
   });
 
   it('ids that URLs would rewrite travel intact', async () => {
