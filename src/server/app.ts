@@ -11,7 +11,7 @@ import { ResultCache, type SecondLevelCache } from '../core/cache.js';
 import { createError } from '../core/errors.js';
 import { MAX_ID_BYTES } from '../core/options.js';
 import type { Database } from '../core/database.js';
-import { presentedKey, registerAuth } from './auth.js';
+import { keyChecker, registerAuth } from './auth.js';
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_CACHE_MAX_BYTES,
@@ -23,6 +23,7 @@ import {
 } from './config.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandler, sendError } from './error-handler.js';
+import { jsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
@@ -73,6 +74,8 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   const context: AppContext = { db, cache, metrics, draining: () => draining };
 
   registerErrorHandler(app, bodyLimit);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
   await app.register(swagger, {
     openapi: {
       info: { title: 'Quiver', description: 'Vector, keyword and hybrid search over HTTP.', version: '0.1.0' },
@@ -90,18 +93,31 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, readOnly: true };
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  registerAuth(app, { apiKey: options.apiKey, readOnlyKey: options.readOnlyKey });
+  const accessOf = keyChecker({ apiKey: options.apiKey, readOnlyKey: options.readOnlyKey });
   const rateLimitMax = options.rateLimitMax ?? DEFAULT_RATE_LIMIT_MAX;
   if (rateLimitMax > 0) {
     await app.register(rateLimit, {
+      // Not per route: the plugin's route hooks would run after auth's, so failed keys were never counted.
+      global: false,
       max: rateLimitMax,
       timeWindow: options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
-      // Per client: the API key when one is sent, else the address.
-      keyGenerator: (request) => presentedKey(request) ?? request.ip,
+      // Per client: a verified key's holders share one budget; anyone else (no keys configured, or a
+      // wrong key) is counted by address, so sending made-up keys never buys a fresh budget.
+      keyGenerator: (request) => {
+        const access = accessOf(request);
+        return access === 'read-write' || access === 'read-only' ? `key:${access}` : `address:${request.ip}`;
+      },
       errorResponseBuilder: (_request, context) =>
         Object.assign(createError('RATE_LIMITED', Math.ceil(context.ttl / 1000)), { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
     });
+    // Before auth (hooks run in the order added), and for unknown routes too: guessing keys or URLs is throttled.
+    const limit = app.rateLimit();
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config?.rateLimit === false) return;
+      await limit.call(app, request, reply);
+    });
   }
+  registerAuth(app, accessOf);
 
   healthRoutes(app, context);
   collectionRoutes(app, context);

@@ -129,6 +129,24 @@ describe('API keys', () => {
     expect(await digest(t.db)).toBe(before);
   });
 
+  it('the Bearer scheme is case-insensitive (RFC 9110), for both keys', async () => {
+    const route = ROUTES.find((r) => r.url === '/collections' && r.method === 'GET')!;
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      expect((await call(route, { authorization: `${scheme} ${KEY}` })).statusCode).toBe(200);
+      expect((await call(route, { authorization: `${scheme}  ${READ_ONLY_KEY}` })).statusCode).toBe(200);
+    }
+  });
+
+  it('an unknown route is 404 ROUTE_NOT_FOUND to either key, and 401 without one', async () => {
+    for (const key of [KEY, READ_ONLY_KEY]) {
+      for (const [method, url] of [['GET', '/nowhere'], ['POST', '/collections/x/nothing'], ['DELETE', '/collections/x/documents']] as const) {
+        const reply = await send(t.app, method, url, undefined, { 'x-api-key': key });
+        expect({ key, method, url, status: reply.statusCode, code: errorOf(reply).code }).toEqual({ key, method, url, status: 404, code: 'ROUTE_NOT_FOUND' });
+      }
+    }
+    expect(errorOf(await send(t.app, 'GET', '/nowhere')).code).toBe('UNAUTHORIZED');
+  });
+
   it('the read-write key can use every route, in both header forms', async () => {
     const forms = [(key: string) => ({ authorization: `Bearer ${key}` }), (key: string) => ({ 'x-api-key': key })];
     let i = 0;

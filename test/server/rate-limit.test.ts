@@ -1,7 +1,8 @@
 /**
  * Rate limits: past `rateLimitMax` requests in the window a client gets 429
  * RATE_LIMITED with Retry-After and the standard error body; health checks
- * are never limited; clients are counted apart (by key, else by address).
+ * are never limited; clients are counted apart (by a verified key, else by
+ * address), and failed keys count too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { COLLECTION, errorOf, makeApp, seedVector, send, type TestApp } from './helpers.js';
@@ -77,6 +78,23 @@ describe('rate limits', () => {
     expect((await byAddress('10.0.0.1')).statusCode).toBe(429);
     expect((await byAddress('10.0.0.2')).statusCode).toBe(200);
     await open.close();
+  });
+
+  it('made-up keys buy no fresh budget: without keys configured every request counts by address', async () => {
+    t = await makeApp({ rateLimitMax: 2 });
+    const get = (headers: Record<string, string>) => t!.app.inject({ method: 'GET', url: '/collections', headers, remoteAddress: '10.0.0.1' });
+    expect((await get({})).statusCode).toBe(200);
+    expect((await get({ 'x-api-key': 'made-up-1' })).statusCode).toBe(200);
+    for (let i = 2; i < 12; i++) expect((await get({ 'x-api-key': `made-up-${i}`, authorization: `Bearer other-${i}` })).statusCode).toBe(429);
+  });
+
+  it('wrong keys are counted and throttled, and do not use up the budget of the real key', async () => {
+    t = await makeApp({ rateLimitMax: 3, apiKey: KEY });
+    const get = (headers: Record<string, string>) => t!.app.inject({ method: 'GET', url: '/collections', headers, remoteAddress: '10.0.0.9' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await get({ 'x-api-key': `guess-${i}-0123456789` })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+    expect((await get({ 'x-api-key': KEY })).statusCode).toBe(200);
   });
 
   it('the window passes and requests are allowed again', async () => {

@@ -61,6 +61,33 @@ describe('collections', () => {
     expect(errorOf(expectStatus(await send(t.app, 'POST', '/collections/missing/optimize', {}), 404)).code).toBe('COLLECTION_NOT_FOUND');
   });
 
+  it('optimize needs no body: none, an empty one, or {}; another body is 400', async () => {
+    const url = `/collections/${COLLECTION}/optimize`;
+    expectStatus(await t.app.inject({ method: 'POST', url }), 200);
+    expectStatus(await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '' }), 200);
+    expectStatus(await send(t.app, 'POST', url, {}), 200);
+    expect(errorOf(expectStatus(await send(t.app, 'POST', url, { segments: 1 }), 400)).code).toBe('INVALID_REQUEST');
+  });
+
+  it('a body declared in a charset other than UTF-8 is 400 and changes nothing; an empty body where one is needed is 400', async () => {
+    const documents = `/collections/${COLLECTION}/documents`;
+    const body = JSON.stringify({ documents: [{ id: 'utf16', vector: seedVector(1) }] });
+    for (const charset of ['utf-16', 'UTF-16LE', 'latin1', '"iso-8859-1"']) {
+      const reply = await t.app.inject({ method: 'POST', url: documents, headers: { 'content-type': `application/json; charset=${charset}` }, payload: body });
+      expect({ charset, status: reply.statusCode, code: errorOf(reply).code }).toEqual({ charset, status: 400, code: 'INVALID_REQUEST' });
+      expect(errorOf(reply).message).toMatch(/UTF-8/);
+    }
+    const search = await t.app.inject({ method: 'POST', url: `/collections/${COLLECTION}/search`, headers: { 'content-type': 'application/json; charset=utf-16' }, payload: JSON.stringify({ vector: seedVector(1) }) });
+    expect(errorOf(search).code).toBe('INVALID_REQUEST');
+    expect(t.db.collection(COLLECTION).count).toBe(SEED_COUNT);
+    for (const charset of ['utf-8', 'UTF8']) {
+      const reply = await t.app.inject({ method: 'POST', url: documents, headers: { 'content-type': `application/json; charset=${charset}` }, payload: body });
+      expect({ charset, status: reply.statusCode }).toEqual({ charset, status: 200 });
+    }
+    const empty = await t.app.inject({ method: 'POST', url: documents, headers: { 'content-type': 'application/json' }, payload: '' });
+    expect({ status: empty.statusCode, code: errorOf(empty).code }).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+  });
+
   it('list shows every collection with its count and version', async () => {
     expectStatus(await send(t.app, 'POST', '/collections', { name: 'empty', dimension: 2 }), 201);
     const { collections } = expectStatus(await send(t.app, 'GET', '/collections'), 200).json() as { collections: { name: string; count: number; version: number; state: string }[] };

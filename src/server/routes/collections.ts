@@ -50,6 +50,10 @@ export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void
         body: optimizeBody,
         response: { 200: optimizeResult, ...errors },
       },
+      // It takes no arguments: a POST without a body (or with an empty one) is the usual call.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request) => db.collection(request.params.name).optimize(),
   );
