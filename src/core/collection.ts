@@ -436,7 +436,17 @@ export class Collection {
       throw error;
     }
     if (found instanceof Promise) {
-      return found.then((vector) => this.#answer(checked, vector.allowed, query, vector, clock)).finally(() => this.#giveBackUnitQuery(unit));
+      return found.then(
+        (vector) => {
+          // Dropped (or closed) while the workers searched: its store table may be gone.
+          this.#checkUsable();
+          return this.#answer(checked, vector.allowed, query, vector, clock);
+        },
+        (error: unknown) => {
+          this.#checkUsable();
+          throw error;
+        },
+      ).finally(() => this.#giveBackUnitQuery(unit));
     }
     try {
       return this.#answer(checked, allowed, query, found, clock);
@@ -908,7 +918,13 @@ export class Collection {
     await this.#compaction?.catch(() => false);
     await this.indexed();
     this.#checkUsable();
-    const relaid = await this.#hnsw.relayout(tmpdir());
+    let relaid: Awaited<ReturnType<SegmentedGraph['relayout']>>;
+    try {
+      relaid = await this.#hnsw.relayout(tmpdir());
+    } finally {
+      // A drop during the layout leaves segments that answered nothing.
+      this.#checkUsable();
+    }
     const bytes = relaid.reduce((sum, segment) => sum + segment.bytes, 0);
     return { segments: relaid.length, bytes, seconds: (performance.now() - started) / 1000 };
   }

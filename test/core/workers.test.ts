@@ -345,6 +345,27 @@ describe('HNSW segments on worker threads', () => {
     expect(workerExecArgv([])).toEqual([]);
   });
 
+  it('searches, optimize and writes racing a drop settle as done or COLLECTION_NOT_FOUND, never another error', async () => {
+    const db = await openDatabase({ workers: 2, logger: quiet });
+    open.push(db);
+    for (let round = 0; round < 4; round++) {
+      const col = await db.createCollection('race', { dimension: DIM, metric: 'cosine' });
+      await col.upsert(docs(0, 1_000).map((doc) => ({ ...doc, text: `text of ${doc.id}` })));
+      await col.indexed();
+      const pending: Promise<unknown>[] = [];
+      for (let q = 0; q < 30; q++) pending.push(col.search({ vector: query(q), k: 10, exact: false }));
+      pending.push(col.search({ vector: query(0), k: 10, exact: false, filter: { even: true } }));
+      pending.push(col.optimize());
+      pending.push(col.upsert(docs(1_000, 1_100)));
+      // The drop lands while the searches and the optimize wait for the workers (and, in later rounds, a turn after).
+      if (round % 2 === 1) await new Promise((resolve) => setImmediate(resolve));
+      await db.dropCollection('race');
+      const failures = (await Promise.allSettled(pending)).flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as { code?: string; message: string }] : []));
+      for (const failure of failures) expect({ round, code: failure.code, message: failure.message }).toMatchObject({ round, code: 'COLLECTION_NOT_FOUND' });
+    }
+    expect(db.hasCollection('race')).toBe(false);
+  });
+
   it('rejects a bad workers option and a bad segments option with their codes', async () => {
     await expect(openDatabase({ workers: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(openDatabase({ workers: 1.5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
