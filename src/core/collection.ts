@@ -1151,7 +1151,13 @@ export class Collection {
    * fails leaves it degraded.
    */
   async #loadRows(vectors: ArenaVectors): Promise<void> {
-    const problem = await this.#readRows(vectors);
+    let problem: string | undefined;
+    try {
+      problem = await this.#readRows(vectors);
+    } catch (error) {
+      // Nobody awaits this load at open: whatever it throws must end here, as a rebuild, never uncaught.
+      problem = `vector rows unreadable (${messageOf(error)})`;
+    }
     this.#rowsLoading = undefined;
     if (problem === undefined || !this.#open) return;
     this.#persistence.log.warn(`collection '${this.name}': ${problem}; rebuilding from the store (${this.#table.count()} documents)`);

@@ -26,6 +26,7 @@ export const ERRORS = {
     `The data directory ${path} is in use by another open database (this or another process); close it first.`,
   COLLECTION_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' could not be opened: ${reason}. Other collections are unaffected.`,
+  DATA_DAMAGED: (file: string, problem: string, remedy: string) => `The data file ${file} is damaged (${problem}): ${remedy}.`,
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
   OUT_OF_MEMORY: (what: string) => `Out of memory: ${what}.`,
   INDEX_UNAVAILABLE: (name: string, reason: string) =>

@@ -42,6 +42,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { VectorSnapshot } from './vector/flat-index.js';
+import { isPlainObject } from './validate.js';
 
 export const SNAPSHOT_FORMAT = 5;
 /** Older formats this one still reads. */
@@ -244,7 +245,11 @@ export function readSnapshot(
   } catch (error) {
     return { problem: `unreadable manifest (${(error as Error).message})` };
   }
+  if (!isPlainObject(manifest)) return { problem: 'the manifest is not an object' };
   if (!READABLE_FORMATS.has(manifest.format)) return { problem: `snapshot format ${manifest.format}, expected ${SNAPSHOT_FORMAT}` };
+  if (!Number.isSafeInteger(manifest.version) || manifest.version < 0) return { problem: `snapshot version ${String(manifest.version)}` };
+  if (!Number.isSafeInteger(manifest.highWater) || manifest.highWater < 0) return { problem: `snapshot row count ${String(manifest.highWater)}` };
+  if (!isPlainObject(manifest.sections) || !isPlainObject(manifest.files)) return { problem: 'the manifest lists no sections or files' };
   if (manifest.format === 3) manifest.sections = { ...manifest.sections, norms: { bytes: 0, crc32: 0 }, quantizer: { bytes: 0, crc32: 0 } };
   if (manifest.format <= 4) manifest.sections = { ...manifest.sections, metadata: { bytes: 0, crc32: 0 } };
   const encoding = manifest.encoding ?? 'f32';
@@ -259,6 +264,11 @@ export function readSnapshot(
   const total = sectionsOf(manifest).reduce((sum, name) => sum + (sections[name]?.bytes ?? Number.NaN), 0);
   if (total !== manifest.files.arena.bytes) {
     return { problem: 'arena sections do not add up to the file size' };
+  }
+  // The row count sizes what open allocates: it must be the one the rows section holds.
+  const rowBytes = expected.dimension * (encoding === 'int8' ? 1 : 4);
+  if (sections.rows?.bytes !== manifest.highWater * rowBytes) {
+    return { problem: `snapshot row count ${manifest.highWater} does not match its rows section (${String(sections.rows?.bytes)} bytes)` };
   }
   if (!Array.isArray(manifest.files.hnsw) || manifest.files.hnsw.length === 0) return { problem: 'manifest names no graph segments' };
   const graphFiles: string[] = [];

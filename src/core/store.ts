@@ -112,6 +112,10 @@ export class Store {
         db.pragma(`synchronous = ${synchronousFor(durability)}`);
       } catch (error) {
         lock.close();
+        const code = (error as { code?: string }).code;
+        if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+          throw createError('DATA_DAMAGED', join(path, DATABASE_FILE), (error as Error).message, 'it is the store of record and cannot be rebuilt; restore the data directory from a backup');
+        }
         throw error;
       }
     }
@@ -247,7 +251,12 @@ function acquireLock(file: string): BetterSqlite3.Database {
     lock.exec('COMMIT');
   } catch (error) {
     lock.close();
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw createError('DATABASE_LOCKED', dirname(file));
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_BUSY') throw createError('DATABASE_LOCKED', dirname(file));
+    // Not deleted here: two processes finding it damaged at once could each lock a file of their own.
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw createError('DATA_DAMAGED', file, (error as Error).message, 'it holds no data, only the lock; delete it once no Quiver process uses this directory, then start again');
+    }
     throw error;
   }
   return lock;

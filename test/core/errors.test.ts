@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -73,6 +73,16 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
       return await reopened.collection('docs').search({ vector: [1, 2, 3] });
     } finally {
       await reopened.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  },
+  DATA_DAMAGED: async () => {
+    // The lock file holds no data, but deleting it while another process might use it is not Quiver's call.
+    const path = mkdtempSync(join(tmpdir(), 'quiver-damaged-'));
+    writeFileSync(join(path, 'quiver.lock'), 'not a database, only bytes that no SQLite file begins with');
+    try {
+      return await openDatabase({ path });
+    } finally {
       rmSync(path, { recursive: true, force: true });
     }
   },

@@ -288,6 +288,13 @@ describe('storage', () => {
     ['a missing graph file', (snap: string) => rmSync(join(snap, fileLike(snap, 'hnsw.')))],
     ['a garbled manifest', (snap: string) => writeFileSync(join(snap, 'manifest.json'), '{"format": 1, "vers')],
     ['a manifest newer than the store', (snap: string) => bumpManifestVersion(snap)],
+    ['a manifest holding null', (snap: string) => writeFileSync(join(snap, 'manifest.json'), 'null')],
+    ['a manifest holding an array', (snap: string) => writeFileSync(join(snap, 'manifest.json'), '[5]')],
+    ['a manifest whose highWater is 1e12', (snap: string) => editManifest(snap, (manifest) => ({ ...manifest, highWater: 1e12 }))],
+    ['a manifest whose highWater is negative', (snap: string) => editManifest(snap, (manifest) => ({ ...manifest, highWater: -3 }))],
+    ['a manifest whose highWater is a string', (snap: string) => editManifest(snap, (manifest) => ({ ...manifest, highWater: '10' }))],
+    ['a manifest without sections', (snap: string) => editManifest(snap, (manifest) => ({ ...manifest, sections: null }))],
+    ['a manifest whose version is not a number', (snap: string) => editManifest(snap, (manifest) => ({ ...manifest, version: 'x' }))],
   ] as const) {
     it(`rebuilds from the store, with a warning, after ${damage}`, async () => {
       const db = await openDatabase({ path: dir });
@@ -497,6 +504,12 @@ function downgradeSnapshot(snap: string, format: 3 | 4): void {
     delete manifest.sections.quantizer;
   }
   writeFileSync(path, JSON.stringify({ ...manifest, format }));
+}
+
+/** Rewrites a snapshot's manifest through `edit` (a damaged file's stand-in). */
+function editManifest(dir: string, edit: (manifest: Record<string, unknown>) => unknown): void {
+  const path = join(dir, 'manifest.json');
+  writeFileSync(path, JSON.stringify(edit(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
 }
 
 function bumpManifestVersion(dir: string): void {

@@ -104,6 +104,7 @@ describe('core codes that reach HTTP', () => {
       schemaCatches: () => send(t.app, 'POST', '/collections', { name: 'bad name!', dimension: 2 }),
     },
     DATABASE_LOCKED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
+    DATA_DAMAGED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
     KERNEL_ABORT: { unreachable: 'needs a kernel called with output buffers too small for it, which the engine never does' },
     OUT_OF_MEMORY: async () => {
       const small = await makeApp({}, await openDatabase({ logger: silent, memoryLimit: 64 * 1024 }));
