@@ -352,15 +352,17 @@ describe('HNSW segments on worker threads', () => {
       const col = await db.createCollection('race', { dimension: DIM, metric: 'cosine' });
       await col.upsert(docs(0, 1_000).map((doc) => ({ ...doc, text: `text of ${doc.id}` })));
       await col.indexed();
-      const pending: Promise<unknown>[] = [];
-      for (let q = 0; q < 30; q++) pending.push(col.search({ vector: query(q), k: 10, exact: false }));
-      pending.push(col.search({ vector: query(0), k: 10, exact: false, filter: { even: true } }));
-      pending.push(col.optimize());
-      pending.push(col.upsert(docs(1_000, 1_100)));
+      // Each call's outcome is taken as it settles (an error, or undefined): none is left unhandled while the drop runs.
+      const pending: Promise<{ code?: string; message: string } | undefined>[] = [];
+      const settle = (call: Promise<unknown>) => pending.push(call.then(() => undefined, (error: { code?: string; message: string }) => error));
+      for (let q = 0; q < 30; q++) settle(col.search({ vector: query(q), k: 10, exact: false }));
+      settle(col.search({ vector: query(0), k: 10, exact: false, filter: { even: true } }));
+      settle(col.optimize());
+      settle(col.upsert(docs(1_000, 1_100)));
       // The drop lands while the searches and the optimize wait for the workers (and, in later rounds, a turn after).
       if (round % 2 === 1) await new Promise((resolve) => setImmediate(resolve));
       await db.dropCollection('race');
-      const failures = (await Promise.allSettled(pending)).flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as { code?: string; message: string }] : []));
+      const failures = (await Promise.all(pending)).filter((failure) => failure !== undefined);
       for (const failure of failures) expect({ round, code: failure.code, message: failure.message }).toMatchObject({ round, code: 'COLLECTION_NOT_FOUND' });
     }
     expect(db.hasCollection('race')).toBe(false);
@@ -380,13 +382,16 @@ describe('HNSW segments on worker threads', () => {
     const { db, col } = await loaded(2, 2);
     // Inserts still queued on the workers, and searches sent just before close: ending the process while
     // a worker is inside a graph call would abort it, so close waits for all of them.
-    const searches = Array.from({ length: 40 }, (_, q) => col.search({ vector: query(q % 30), k: 5, exact: false }));
+    // Each outcome is taken as it settles (hits, or the error's code), so none is unhandled while close runs.
+    const searches = Array.from({ length: 40 }, (_, q) =>
+      col.search({ vector: query(q % 30), k: 5, exact: false }).then((hits) => hits.length, (error: { code?: string }) => error.code));
     expect(db.workerStats!.inFlight).toBeGreaterThan(0);
     await db.close();
     expect(db.workerStats!.inFlight).toBe(0);
-    // Each search either answered or reported the closed collection; none is left hanging.
-    const outcomes = await Promise.allSettled(searches);
+    // Each search either answered or reported the closed database; none is left hanging.
+    const outcomes = await Promise.all(searches);
     expect(outcomes).toHaveLength(40);
+    for (const outcome of outcomes) expect([5, 'DATABASE_CLOSED']).toContain(outcome);
   });
 });
 
