@@ -112,11 +112,7 @@ export class Store {
         db.pragma(`synchronous = ${synchronousFor(durability)}`);
       } catch (error) {
         lock.close();
-        const code = (error as { code?: string }).code;
-        if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-          throw createError('DATA_DAMAGED', join(path, DATABASE_FILE), (error as Error).message, 'it is the store of record and cannot be rebuilt; restore the data directory from a backup');
-        }
-        throw error;
+        throw asDamaged(error, join(path, DATABASE_FILE), 'it is the store of record and cannot be rebuilt; restore the data directory from a backup');
       }
     }
     db.pragma('busy_timeout = 5000');
@@ -251,15 +247,17 @@ function acquireLock(file: string): BetterSqlite3.Database {
     lock.exec('COMMIT');
   } catch (error) {
     lock.close();
-    const code = (error as { code?: string }).code;
-    if (code === 'SQLITE_BUSY') throw createError('DATABASE_LOCKED', dirname(file));
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw createError('DATABASE_LOCKED', dirname(file));
     // Not deleted here: two processes finding it damaged at once could each lock a file of their own.
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw createError('DATA_DAMAGED', file, (error as Error).message, 'it holds no data, only the lock; delete it once no Quiver process uses this directory, then start again');
-    }
-    throw error;
+    throw asDamaged(error, file, 'it holds no data, only the lock; delete it once no Quiver process uses this directory, then start again');
   }
   return lock;
+}
+
+/** SQLite's "not a database" and "corrupt" errors as DATA_DAMAGED naming `file` and what to do; any other error as it is. */
+function asDamaged(error: unknown, file: string, remedy: string): unknown {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' ? createError('DATA_DAMAGED', file, (error as Error).message, remedy) : error;
 }
 
 /** A change newer than a snapshot: an upserted row, or a deleted label. */

@@ -15,22 +15,18 @@ function charsetOf(request: FastifyRequest): string | undefined {
   return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
 }
 
-/** Throws INVALID_REQUEST when the body is declared in a charset other than UTF-8. */
-export function checkCharset(request: FastifyRequest): void {
+/** Whether the body is UTF-8 as declared: no charset, or utf-8. */
+export function isUtf8Body(request: FastifyRequest): boolean {
   const charset = charsetOf(request);
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw createError('INVALID_REQUEST', `request bodies are read as UTF-8 JSON; charset=${charset} is not supported`);
-  }
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 
 /** A content-type parser for `application/json` bodies read as strings (see the header). */
 export function jsonBodyParser(app: FastifyInstance): (request: FastifyRequest, body: string | Buffer, done: Done) => void {
   const parse = app.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
-    try {
-      checkCharset(request);
-    } catch (error) {
-      done(error as Error, undefined);
+    if (!isUtf8Body(request)) {
+      done(createError('INVALID_REQUEST', `request bodies are read as UTF-8 JSON; charset=${charsetOf(request)} is not supported`), undefined);
       return;
     }
     const text = typeof body === 'string' ? body : body.toString();

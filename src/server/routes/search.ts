@@ -6,7 +6,7 @@
  * encoding canonicalise to the same key), so a write makes older entries
  * unreachable. Replies say `cached: true|false` and carry `x-cache`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { canonicalJson, ResultCache } from '../../core/cache.js';
 import { createError } from '../../core/errors.js';
 import type { SearchHit, SearchResult } from '../../core/collection-api.js';
@@ -25,7 +25,7 @@ import {
   type SearchBody,
   type SearchQuery,
 } from '../schemas.js';
-import { checkCharset, jsonBodyParser } from '../json-body.js';
+import { isUtf8Body, jsonBodyParser } from '../json-body.js';
 import { decodeVector } from '../vectors.js';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
@@ -125,16 +125,6 @@ declare module 'fastify' {
 }
 
 /** The collection a search names, when it exists and is usable; undefined otherwise (the route then answers the error). */
-/** Whether the body is UTF-8 as declared (the cache holds only bodies read as UTF-8). */
-function isUtf8Declared(request: FastifyRequest): boolean {
-  try {
-    checkCharset(request);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function aliasedCollection(context: AppContext, params: unknown): Collection | undefined {
   const name = (params as { name?: string }).name;
   return name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
@@ -159,7 +149,8 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
-    if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search' && isUtf8Declared(request)) {
+    // Only bodies read as UTF-8 are looked up: any other is refused by parseJson below.
+    if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search' && isUtf8Body(request)) {
       request.quiverRawBody = raw;
       const collection = aliasedCollection(context, request.params);
       const cached = collection && context.cache.getByAlias(collection.uid, collection.version, raw);
