@@ -23,6 +23,7 @@ export type {
   DocumentInput,
   Explain,
   ListPage,
+  GetOptions,
   ListRequest,
   OptimizeResult,
   SearchResult,

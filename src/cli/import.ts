@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 import type { CollectionOptions, DocumentInput, Metric } from '../index.js';
 import { resolveCollectionOptions } from '../core/collection-options.js';
 import { isQuiverError } from '../core/errors.js';
-import { COLLECTION_NAME_PATTERN, DEFAULT_METRIC, MAX_BATCH_SIZE, MAX_DIMENSION, MAX_EF, MAX_HNSW_M, MAX_SEGMENTS, METRICS, QUANTIZATIONS } from '../core/options.js';
+import { COLLECTION_NAME_PATTERN, DEFAULT_METRIC, MAX_BATCH_SIZE, MAX_DIMENSION, MAX_GET_IDS, MAX_EF, MAX_HNSW_M, MAX_SEGMENTS, METRICS, QUANTIZATIONS } from '../core/options.js';
 import { checkId, checkMetadata, checkText, checkVector } from '../core/validate.js';
 import {
   DEFAULT_FIELDS,
@@ -287,8 +287,8 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
     const pending = batch.splice(0);
     batchIds.clear();
     const target = await open();
-    const stored = await target.getMany(pending.map((entry) => entry.document.id));
-    const missing = pending.filter((_, i) => stored[i] == null);
+    const stored = await whichStored(target, pending.map((entry) => entry.document.id));
+    const missing = pending.filter((_, i) => !stored[i]);
     skipped += pending.length - missing.length;
     const stop = await write(target, missing);
     hooks.onProgress?.({ position: source.position, documents: read });
@@ -475,4 +475,13 @@ function inferDimension(vector: unknown): number | undefined {
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** Which of `ids` the collection holds, asked MAX_GET_IDS at a time and without their fields. */
+async function whichStored(target: TargetCollection, ids: readonly string[]): Promise<boolean[]> {
+  const stored: boolean[] = [];
+  for (let from = 0; from < ids.length; from += MAX_GET_IDS) {
+    for (const document of await target.getMany(ids.slice(from, from + MAX_GET_IDS), { include: [] })) stored.push(document !== null);
+  }
+  return stored;
 }

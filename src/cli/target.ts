@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuiverClient } from '../client/index.js';
 import { openDatabase } from '../index.js';
-import type { CollectionOptions, CollectionStatus, Document, DocumentInput, Logger, SearchHit, SearchRequest } from '../index.js';
+import type { CollectionOptions, CollectionStatus, Document, DocumentInput, GetOptions, Logger, SearchHit, SearchRequest } from '../index.js';
 import { isQuiverError } from '../core/errors.js';
 import { DATABASE_FILE } from '../core/store.js';
 import { CliError, type TargetFlags } from './args.js';
@@ -17,7 +17,7 @@ import { CliError, type TargetFlags } from './args.js';
 export interface TargetCollection {
   upsert(documents: readonly DocumentInput[]): Promise<unknown>;
   /** Documents by id in the order asked; null where an id is not stored. */
-  getMany(ids: readonly string[]): Promise<(Document | null)[]>;
+  getMany(ids: readonly string[], options?: GetOptions): Promise<(Document | null)[]>;
   search(request: SearchRequest): Promise<SearchHit[]>;
 }
 

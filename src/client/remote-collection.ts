@@ -8,6 +8,7 @@ import type {
   CollectionInfo,
   Document,
   DocumentInput,
+  GetOptions,
   ListPage,
   ListRequest,
   OptimizeResult,
@@ -64,10 +65,10 @@ export class RemoteCollection implements PortableCollection {
     return document ?? null;
   }
 
-  /** Documents by id, in the order asked; null where an id does not exist. */
-  async getMany(ids: readonly string[]): Promise<(Document | null)[]> {
+  /** Documents by id, in the order asked; null where an id does not exist. `options.signal` is not sent. */
+  async getMany(ids: readonly string[], options: GetOptions = {}): Promise<(Document | null)[]> {
     if (Array.isArray(ids) && ids.length === 0) return [];
-    const { json } = await this.#transport.send('getMany', this.name, { ids });
+    const { json } = await this.#transport.send('getMany', this.name, { ids, ...withoutSignal(options) });
     const byId = new Map<string, Document>();
     for (const document of (json as { documents: Record<string, unknown>[] }).documents) {
       const decoded = decodeDocument(document);
@@ -131,7 +132,7 @@ export class RemoteCollection implements PortableCollection {
 
   /** Documents matching the filter, in label order, a page at a time. */
   async list(request: ListRequest = {}): Promise<ListPage> {
-    const { json } = await this.#transport.send('list', this.name, request);
+    const { json } = await this.#transport.send('list', this.name, withoutSignal(request));
     const page = json as { documents: Record<string, unknown>[]; next: string | null };
     return { documents: page.documents.map(decodeDocument), next: page.next };
   }
@@ -143,8 +144,16 @@ function encodeDocument(document: DocumentInput): unknown {
 }
 
 function encodeSearch(request: SearchRequest): unknown {
-  if (typeof request !== 'object' || request === null || request.vector === undefined) return request;
-  return { ...request, vector: encodeVector(request.vector) };
+  if (typeof request !== 'object' || request === null) return request;
+  const body = withoutSignal(request);
+  return body.vector === undefined ? body : { ...body, vector: encodeVector(body.vector) };
+}
+
+/** A request without its AbortSignal, which stays on this side (the server stops a request's work when its connection closes). */
+function withoutSignal<T extends { signal?: AbortSignal }>(request: T): Omit<T, 'signal'> {
+  if (typeof request !== 'object' || request === null || !('signal' in request)) return request;
+  const { signal: _signal, ...rest } = request;
+  return rest;
 }
 
 function decodeDocument<T extends Record<string, unknown>>(json: T): Document {

@@ -55,6 +55,16 @@ export interface SearchRequest {
   quantized?: boolean;
   /** Fields to return with each hit; default metadata and text. */
   include?: readonly SearchField[];
+  /** Aborting it stops a search that returns many hits between two slices of its work (REQUEST_ABORTED). */
+  signal?: AbortSignal;
+}
+
+/** Options of `getMany`. */
+export interface GetOptions {
+  /** Fields to return besides the id; default all (metadata, text and vector). */
+  include?: readonly SearchField[];
+  /** Aborting it stops a long read between two slices (REQUEST_ABORTED). */
+  signal?: AbortSignal;
 }
 
 export type SearchField = 'metadata' | 'text' | 'vector';
@@ -112,7 +122,10 @@ export interface ListRequest {
   limit?: number;
   /** The `next` cursor of the previous page. */
   after?: string;
+  /** Fields to return besides the id; default metadata and text. */
   include?: readonly SearchField[];
+  /** Aborting it stops a long page between two slices (REQUEST_ABORTED). */
+  signal?: AbortSignal;
 }
 
 export interface ListPage {

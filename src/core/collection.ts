@@ -36,9 +36,13 @@ import {
   MAX_EF,
   MAX_K,
   MAX_LIST_LIMIT,
+  MAX_GET_IDS,
+  MAX_QUERY_TERMS,
   MAX_QUERY_TEXT_LENGTH,
+  READ_SLICE,
   isIntegerIn,
 } from './options.js';
+import { checkSignal, checkVectorValues, FieldBudget, nextSlice, throwIfAborted } from './read-budget.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph, writeSnapshot, type ArenaVectors } from './snapshot.js';
@@ -46,7 +50,7 @@ import { SegmentedGraph, type SegmentHosting } from './segmented-graph.js';
 import type { Change, DocumentRow, DocumentTable, RowWrite } from './store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from './validate.js';
 import type {
-  CollectionInfo, Document, DocumentInput, Explain, FusionMethod, ListPage, ListRequest, OptimizeResult, SearchField, SearchHit, SearchRequest, SearchResult,
+  CollectionInfo, Document, DocumentInput, Explain, FusionMethod, GetOptions, ListPage, ListRequest, OptimizeResult, SearchField, SearchHit, SearchRequest, SearchResult,
 } from './collection-api.js';
 
 /** The memory a collection's indexes take: WebAssembly memory for the vectors, and admission of writes (memory-budget.ts). */
@@ -113,14 +117,17 @@ const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
 const SEARCH_FLAGS = ['exact', 'explain', 'quantized'] as const;
 /** Unit-length query buffers kept for reuse: as many searches as usually overlap. */
 const MAX_POOLED_QUERIES = 16;
-const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include']);
+const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include', 'signal']);
 const FUSIONS = new Set<FusionMethod>(['relativeScore', 'rrf']);
 /**
  * Each side of a hybrid search fetches at least this many candidates, so the
  * fused top k is the same for every k up to it (more for larger k).
  */
 export const HYBRID_DEPTH = 100;
-const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include']);
+const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include', 'signal']);
+const GET_KEYS = new Set(['include', 'signal']);
+/** What getMany returns when no include is given: the whole document. */
+const ALL_FIELDS: readonly SearchField[] = ['metadata', 'text', 'vector'];
 const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
 const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
 
@@ -328,16 +335,35 @@ export class Collection {
     return row ? toDocument(row) : null;
   }
 
-  /** Documents by id, in the order asked; null where an id does not exist. */
-  async getMany(ids: readonly string[]): Promise<(Document | null)[]> {
+  /**
+   * Documents by id, in the order asked; null where an id does not exist.
+   * `include` picks the fields besides the id (default: all of them); at
+   * most MAX_GET_IDS ids, and the reply's bounds of read-budget.ts.
+   */
+  async getMany(ids: readonly string[], options: GetOptions = {}): Promise<(Document | null)[]> {
     this.#checkUsable();
     if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
-    checkBatchSize(ids.length);
+    if (!isPlainObject(options)) throw createError('INVALID_ARGUMENT', 'getMany options', 'an object', options);
+    for (const key of Object.keys(options)) {
+      if (!GET_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `getMany option '${key}'`, [...GET_KEYS].join(', '), key);
+    }
+    if (ids.length > MAX_GET_IDS) {
+      throw createError('LIMIT_EXCEEDED', 'MAX_GET_IDS', 'the number of ids', ids.length, MAX_GET_IDS, 'ask in several calls, or page through list');
+    }
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
-    return ids.map((id) => {
-      const row = this.#table.byId(id);
-      return row ? toDocument(row) : null;
-    });
+    const include = options.include === undefined ? ALL_FIELDS : checkInclude(options.include);
+    const signal = checkSignal(options.signal);
+    if (include.includes('vector')) checkVectorValues(ids.length, this.options.dimension, 'the number of ids');
+    const budget = new FieldBudget();
+    const documents: (Document | null)[] = [];
+    for (let from = 0; from < ids.length; from += READ_SLICE) {
+      if (from > 0) await this.#nextSlice(signal);
+      for (const id of ids.slice(from, from + READ_SLICE)) {
+        const row = this.#table.byId(id);
+        documents.push(row ? this.#withFields(row, include, budget) : null);
+      }
+    }
+    return documents;
   }
 
   /** Deletes documents by id; ids that do not exist are skipped. Returns how many were deleted. */
@@ -448,11 +474,17 @@ export class Collection {
         },
       ).finally(() => this.#giveBackUnitQuery(unit));
     }
+    let answer: SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult>;
     try {
-      return this.#answer(checked, allowed, query, found, clock);
-    } finally {
+      answer = this.#answer(checked, allowed, query, found, clock);
+    } catch (error) {
       this.#giveBackUnitQuery(unit);
+      throw error;
     }
+    // A search answered in slices goes on scoring with the query after this returns.
+    if (answer instanceof Promise) return answer.finally(() => this.#giveBackUnitQuery(unit));
+    this.#giveBackUnitQuery(unit);
+    return answer;
   }
 
   /**
@@ -465,24 +497,94 @@ export class Collection {
     query: Float32Array | undefined,
     vector: VectorOutcome | undefined,
     clock: SearchClock | undefined,
-  ): SearchHit[] | SearchResult {
+  ): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
+    if (checked.sliced) return this.#answerInSlices(checked, allowed, query, vector, clock);
     const { k, include } = checked;
     let labels: ArrayLike<number>;
     let scores: ArrayLike<number>;
-    let parts: { vector: Map<number, number>; keyword: Map<number, number> } | undefined;
+    let parts: FusedParts | undefined;
     if (vector === undefined) {
-      ({ labels, scores } = this.#bm25.search(checked.text!, k, allowed?.bitset));
+      ({ labels, scores } = this.#bm25.searchTokens(checked.terms!, k, allowed?.bitset));
     } else if (checked.text === undefined) {
       ({ labels, scores } = vector.top);
     } else {
-      const keyword = this.#bm25.search(checked.text, checked.depth, allowed?.bitset);
-      const fused = this.#fuse(query!, checked, vector.top, keyword);
+      const keyword = this.#bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+      const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
+      const scored = this.#scoreUnion(query!, checked.terms!, union);
+      const fused = this.#fuse(checked, vector.top, keyword, union, scored);
       labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
       scores = fused.scores;
       parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
     }
     const searched = clock ? performance.now() : 0;
-    const hits = this.#hits(labels, scores, include);
+    const hits = this.#hits(labels, scores, include, new FieldBudget());
+    return this.#finishAnswer(hits, labels, parts, checked, vector, clock, searched);
+  }
+
+  /**
+   * `#answer` for a search that returns many hits with fields, or fuses
+   * many candidates (see READ_SLICE): the same stages, a slice at a time,
+   * with a turn of the event loop between slices, stopping when the
+   * collection is dropped or the caller aborts.
+   */
+  async #answerInSlices(
+    checked: CheckedSearch,
+    allowed: { bitset: Uint32Array; count: number } | undefined,
+    query: Float32Array | undefined,
+    vector: VectorOutcome | undefined,
+    clock: SearchClock | undefined,
+  ): Promise<SearchHit[] | SearchResult> {
+    const { k, include, signal } = checked;
+    let labels: ArrayLike<number>;
+    let scores: ArrayLike<number>;
+    let parts: FusedParts | undefined;
+    if (vector === undefined) {
+      ({ labels, scores } = this.#bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+    } else if (checked.text === undefined) {
+      ({ labels, scores } = vector.top);
+    } else {
+      await this.#nextSlice(signal);
+      const keyword = this.#bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+      const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
+      const scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
+      for (let from = 0; from < union.length; from += READ_SLICE) {
+        await this.#nextSlice(signal);
+        const slice = this.#scoreUnion(query!, checked.terms!, union.subarray(from, from + READ_SLICE));
+        scored.vector.set(slice.vector, from);
+        scored.keyword.set(slice.keyword, from);
+      }
+      const fused = this.#fuse(checked, vector.top, keyword, union, scored);
+      labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+      scores = fused.scores;
+      parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
+    }
+    const searched = clock ? performance.now() : 0;
+    const budget = new FieldBudget();
+    const hits: SearchHit[] = [];
+    for (let from = 0; from < labels.length; from += READ_SLICE) {
+      await this.#nextSlice(signal);
+      const to = Math.min(labels.length, from + READ_SLICE);
+      hits.push(...this.#hits(sliceOf(labels, from, to), sliceOf(scores, from, to), include, budget));
+    }
+    return this.#finishAnswer(hits, labels, parts, checked, vector, clock, searched);
+  }
+
+  /** A turn of the event loop between two slices of a read; throws if the caller aborted it or the collection went away. */
+  async #nextSlice(signal: AbortSignal | undefined): Promise<void> {
+    await nextSlice(signal, 'read');
+    this.#checkUsable();
+  }
+
+  /** The hits with their fused parts, and with explain when the search was timed. */
+  #finishAnswer(
+    hits: SearchHit[],
+    labels: ArrayLike<number>,
+    parts: FusedParts | undefined,
+    checked: CheckedSearch,
+    vector: VectorOutcome | undefined,
+    clock: SearchClock | undefined,
+    searched: number,
+  ): SearchHit[] | SearchResult {
     if (parts) {
       hits.forEach((hit, i) => {
         hit.vectorScore = parts.vector.get(labels[i]!)!;
@@ -681,33 +783,35 @@ export class Collection {
   }
 
   /**
-   * Fuses the two candidate lists. Every candidate gets both scores: the
-   * vector score exactly (the SIMD kernel over the union), the BM25 score
-   * from the keyword index, so a document found by one side only is still
-   * ranked on both.
+   * Fuses the two candidate lists. Every candidate of their `union` comes
+   * `scored` on both sides (#scoreUnion), so a document found by one side
+   * only is still ranked on both.
    */
-  #fuse(query: Float32Array, checked: CheckedSearch, vector: Ranked, keyword: TopK) {
-    const union = Int32Array.from(new Set([...vector.labels, ...keyword.labels]));
-    const exact = this.#vectors.search(query, union.length, { candidates: union });
+  #fuse(checked: CheckedSearch, vector: Ranked, keyword: TopK, union: Int32Array, scored: { vector: Float32Array; keyword: Float32Array }) {
     const vectorScores = new Map<number, number>();
-    exact.labels.forEach((label, i) => vectorScores.set(label, exact.scores[i]!));
-    const bm25 = this.#bm25.score(checked.text!, union);
     const keywordScores = new Map<number, number>();
-    union.forEach((label, i) => keywordScores.set(label, bm25[i]!));
+    union.forEach((label, i) => {
+      vectorScores.set(label, scored.vector[i]!);
+      keywordScores.set(label, scored.keyword[i]!);
+    });
     let fused: Fused;
     if (checked.fusion === 'rrf') {
       fused = reciprocalRankFusion([vector.labels, keyword.labels], DEFAULT_RRF_K, [2 * checked.alpha, 2 * (1 - checked.alpha)]);
     } else {
       fused = relativeScoreFusion(
-        {
-          labels: union,
-          vectorScores: Float32Array.from(union, (label) => vectorScores.get(label)!),
-          keywordScores: Float32Array.from(union, (label) => keywordScores.get(label)!),
-        },
+        { labels: union, vectorScores: scored.vector, keywordScores: scored.keyword },
         checked.alpha,
       );
     }
     return { labels: fused.labels, scores: Float32Array.from(fused.scores), vectorScores, keywordScores };
+  }
+
+  /** Both scores of each label of `union`, in its order: the vector score exactly (the SIMD kernel), the BM25 score from the keyword index. */
+  #scoreUnion(query: Float32Array, terms: readonly string[], union: Int32Array): { vector: Float32Array; keyword: Float32Array } {
+    const exact = this.#vectors.search(query, union.length, { candidates: union });
+    const at = new Map<number, number>();
+    exact.labels.forEach((label, i) => at.set(label, exact.scores[i]!));
+    return { vector: Float32Array.from(union, (label) => at.get(label)!), keyword: this.#bm25.scoreTokens(terms, union) };
   }
 
   /** Number of documents matching `filter` (all documents without one). */
@@ -731,12 +835,19 @@ export class Collection {
     const after = request.after === undefined ? -1 : Number(request.after);
     if (!Number.isInteger(after) || after < -1) throw createError('INVALID_ARGUMENT', 'after', 'a cursor returned as next', request.after);
     const include = checkInclude(request.include);
+    const signal = checkSignal(request.signal);
+    if (include.includes('vector')) checkVectorValues(limit, this.options.dimension, 'limit');
     const labels = request.filter === undefined
       ? Int32Array.from(this.#labels.values()).sort()
       : labelsOf(this.#metadataIndex().evaluate(compileFilter(request.filter)).bitset);
     const start = lowerBound(labels, after + 1);
     const page = labels.subarray(start, start + limit);
-    const documents = Array.from(page, (label) => this.#document(label, include));
+    const budget = new FieldBudget();
+    const documents: Document[] = [];
+    for (let from = 0; from < page.length; from += READ_SLICE) {
+      if (from > 0) await this.#nextSlice(signal);
+      for (const label of page.subarray(from, from + READ_SLICE)) documents.push(this.#withFields(this.#table.byLabel(label)!, include, budget));
+    }
     const next = start + limit < labels.length ? String(page[page.length - 1]) : null;
     return { documents, next };
   }
@@ -749,7 +860,7 @@ export class Collection {
     return this.#vectors.search(query, k, { candidates, quantized });
   }
 
-  #hits(labels: ArrayLike<number>, scores: ArrayLike<number>, include: readonly SearchField[]): SearchHit[] {
+  #hits(labels: ArrayLike<number>, scores: ArrayLike<number>, include: readonly SearchField[], budget: FieldBudget): SearchHit[] {
     const hits: SearchHit[] = new Array(labels.length);
     if (include.length === 0) {
       for (let i = 0; i < labels.length; i++) hits[i] = { id: this.#ids[labels[i]!]!, score: scores[i]! };
@@ -764,6 +875,7 @@ export class Collection {
       const hit: SearchHit = { id: this.#ids[label]!, score: scores[i]! };
       if (wantMetadata || wantText || wantVector) {
         const row = wantVector ? this.#table.byLabel(label) : fields![i];
+        budget.add(wantText ? row?.text : undefined, wantMetadata ? row?.metadata : undefined);
         if (wantMetadata && row?.metadata) hit.metadata = JSON.parse(row.metadata) as Metadata;
         if (wantText && row?.text) hit.text = row.text;
         if (wantVector && row && 'vector' in row) hit.vector = row.vector;
@@ -793,12 +905,15 @@ export class Collection {
     return fields;
   }
 
-  #document(label: number, include: readonly SearchField[]): Document {
-    const row = this.#table.byLabel(label)!;
-    const document = toDocument(row);
-    if (!include.includes('vector')) delete (document as Partial<Document>).vector;
-    if (!include.includes('text')) delete document.text;
-    if (!include.includes('metadata')) delete document.metadata;
+  /** A stored row as a document with the fields `include` names, counted against the read's `budget`. */
+  #withFields(row: DocumentRow, include: readonly SearchField[], budget: FieldBudget): Document {
+    const wantText = include.includes('text');
+    const wantMetadata = include.includes('metadata');
+    budget.add(wantText ? row.text : undefined, wantMetadata ? row.metadata : undefined);
+    const document = { id: row.id } as Document;
+    if (include.includes('vector')) document.vector = row.vector;
+    if (wantText && row.text !== undefined) document.text = row.text;
+    if (wantMetadata && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
     return document;
   }
 
@@ -1414,6 +1529,16 @@ export class Collection {
     return { rows, metadata: values, freeLeft };
   }
 
+  /** The terms of a keyword query, repeats kept (they weigh in BM25); LIMIT_EXCEEDED past MAX_QUERY_TERMS distinct ones. */
+  #queryTerms(text: string): string[] {
+    const terms = this.#bm25.tokenize(text);
+    const distinct = new Set(terms).size;
+    if (distinct > MAX_QUERY_TERMS) {
+      throw createError('LIMIT_EXCEEDED', 'MAX_QUERY_TERMS', 'the distinct terms of the keyword query', distinct, MAX_QUERY_TERMS, 'shorten the query text');
+    }
+    return terms;
+  }
+
   #checkSearch(request: SearchRequest): CheckedSearch {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
     for (const key in request) {
@@ -1440,13 +1565,18 @@ export class Collection {
     if (!FUSIONS.has(fusion)) throw createError('INVALID_ARGUMENT', 'fusion', [...FUSIONS].join(' or '), fusion);
     // 0 is a valid alpha (pure keyword), never "unset".
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw createError('INVALID_ARGUMENT', 'alpha', 'a number from 0 to 1', alpha);
+    const signal = checkSignal(request.signal);
+    if (include.includes('vector')) checkVectorValues(k, this.options.dimension, 'k');
     const vector = request.vector === undefined
       ? undefined
       : checkVector(request.vector, this.options.dimension, 'query vector', normalizesAtInsert(this.options.metric), false);
+    const terms = text === undefined ? undefined : this.#queryTerms(text);
     const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
+    throwIfAborted(signal, 'search');
+    const depth = vector === undefined || text === undefined ? k : Math.max(k, HYBRID_DEPTH);
     return {
-      vector, text, fusion, alpha, k, include, filter,
-      depth: vector === undefined || text === undefined ? k : Math.max(k, HYBRID_DEPTH),
+      vector, text, terms, fusion, alpha, k, include, filter, depth, signal,
+      sliced: (include.length > 0 && k > READ_SLICE) || (vector !== undefined && text !== undefined && depth > READ_SLICE),
       ef: request.ef,
       exact: request.exact as boolean | undefined,
       explain: request.explain === true,
@@ -1458,6 +1588,8 @@ export class Collection {
 interface CheckedSearch {
   vector: Float32Array | undefined;
   text: string | undefined;
+  /** The keyword query's terms, tokenized once. */
+  terms: readonly string[] | undefined;
   fusion: FusionMethod;
   alpha: number;
   k: number;
@@ -1469,6 +1601,9 @@ interface CheckedSearch {
   exact: boolean | undefined;
   explain: boolean;
   quantized: boolean | undefined;
+  signal: AbortSignal | undefined;
+  /** Many hits with fields, or many candidates to fuse: answered a slice at a time (#answerInSlices). */
+  sliced: boolean;
 }
 
 function isSearchField(field: unknown): boolean {
@@ -1530,6 +1665,17 @@ interface SearchClock {
 
 /** Hits best first: a kernel's typed arrays, or a graph's plain ones. */
 type Ranked = TopK | GraphHits;
+
+/** Each fused hit's vector and keyword scores, by label. */
+interface FusedParts {
+  vector: Map<number, number>;
+  keyword: Map<number, number>;
+}
+
+/** Elements `from` to `to` of a typed array (a view) or an array (a copy). */
+function sliceOf(values: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  return ArrayBuffer.isView(values) ? (values as Int32Array).subarray(from, to) : Array.prototype.slice.call(values, from, to);
+}
 
 /** The first `k` hits of a best-first list, each label once (a repeat sorts next to its first copy). */
 function withoutRepeats(top: TopK, k: number): TopK {

@@ -29,6 +29,9 @@ export const ERRORS = {
   DATA_DAMAGED: (file: string, problem: string, remedy: string) => `The data file ${file} is damaged (${problem}): ${remedy}.`,
   KERNEL_ABORT: (message: string) => `WebAssembly kernel aborted: ${message}.`,
   OUT_OF_MEMORY: (what: string) => `Out of memory: ${what}.`,
+  LIMIT_EXCEEDED: (limit: string, what: string, actual: number, max: number, advice: string) =>
+    `Limit ${limit} exceeded: ${what} is ${actual}, at most ${max} (${advice}).`,
+  REQUEST_ABORTED: (what: string) => `The ${what} was aborted by its caller.`,
   INDEX_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' cannot be searched or written: its in-memory index could not be built (${reason}). ` +
     'Its documents can still be read (get, list) and deleted; free memory (or raise memoryLimit) and reopen the database to search it.',
@@ -39,6 +42,7 @@ export const ERRORS = {
   UNAUTHORIZED: () => 'Missing or invalid API key: send it as "Authorization: Bearer <key>" or "x-api-key".',
   FORBIDDEN: (what: string) => `The read-only API key cannot ${what}.`,
   RATE_LIMITED: (retryAfterSeconds: number) => `Too many requests: retry after ${retryAfterSeconds} s.`,
+  SERVER_BUSY: (what: string, retryAfterSeconds: number) => `The server is busy: ${what}; retry after ${retryAfterSeconds} s.`,
   ROUTE_NOT_FOUND: (method: string, url: string) => `No route ${method} ${url}.`,
   DOCUMENT_NOT_FOUND: (collection: string, id: string) => `Document '${id}' does not exist in collection '${collection}'.`,
   INTERNAL_ERROR: () => 'Internal error; it was logged on the server.',
@@ -51,6 +55,7 @@ export const HTTP_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'RATE_LIMITED',
+  'SERVER_BUSY',
   'ROUTE_NOT_FOUND',
   'DOCUMENT_NOT_FOUND',
   'INTERNAL_ERROR',

@@ -20,6 +20,28 @@ export const MAX_K = 10_000;
 /** Documents per page of `list` when no limit is given, and the most one page may hold. */
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 10_000;
+/**
+ * Bounds on the work and the reply of one read (search, list, getMany), so
+ * that no request, however large, holds the server or its memory: each
+ * check fails with LIMIT_EXCEEDED, naming the limit, before the work.
+ * Most ids one `getMany` reads (as many as one search or list page returns).
+ */
+export const MAX_GET_IDS = 10_000;
+/**
+ * Most vector components one read returns: hits (or documents) times the
+ * dimension, when `include` has `vector`. As JSON (about 20 bytes each)
+ * that is a reply of about 20 MB: 256 hits at 4096 dimensions, 682 at 1536,
+ * 2,730 at 384.
+ */
+export const MAX_RESULT_VECTOR_VALUES = 2 ** 20;
+/** Most bytes of text and metadata (UTF-16 code units, as stored) one read returns. */
+export const MAX_RESULT_FIELD_BYTES = 32 * 2 ** 20;
+/**
+ * A read returning more hits or documents than this fetches and checks
+ * them a slice at a time, giving the event loop a turn between slices, and
+ * stops when its `signal` is aborted.
+ */
+export const READ_SLICE = 512;
 /** Largest number of documents in one upsert or delete call. */
 export const MAX_BATCH_SIZE = 100_000;
 /** Longest document id, in UTF-8 bytes. */
@@ -131,5 +153,11 @@ export const MAX_BM25_K1 = 10;
  * term frequency fully by length / average length. Default 0.75.
  */
 export const DEFAULT_BM25_B = 0.75;
-/** Most distinct terms one keyword query may hold; further terms are ignored. */
-export const MAX_QUERY_TERMS = 1024;
+/**
+ * Most distinct terms one keyword query may hold after tokenizing (a
+ * collection's search refuses more with LIMIT_EXCEEDED; the index alone
+ * ignores further terms): the BM25 search and a hybrid search's scoring
+ * cost grow with the terms times the candidates, and run on the calling
+ * thread. Sixty-four is a long paragraph without its stopwords.
+ */
+export const MAX_QUERY_TERMS = 64;

@@ -17,14 +17,17 @@ import {
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_CACHE_MAX_ENTRIES,
   DEFAULT_CACHE_TTL_MS,
+  DEFAULT_PENDING_REPLY_BYTES,
   DEFAULT_RATE_LIMIT_MAX,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type ServerConfig,
 } from './config.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandler, sendError } from './error-handler.js';
 import { jsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
+import { boundPendingReplies } from './reply-memory.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,7 +36,7 @@ import { searchRoutes } from './routes/search.js';
 export type AppOptions = Partial<
   Pick<
     ServerConfig,
-    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'logLevel'
+    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'requestTimeoutMs' | 'pendingReplyBytes' | 'logLevel'
   >
 > & {
   /** Shared second cache level (RedisCache in production). */
@@ -47,10 +50,18 @@ export interface QuiverApp {
   drain(): void;
 }
 
+/** How often the HTTP server looks for requests past their timeout. */
+const CONNECTIONS_CHECK_MS = 1_000;
+
 export async function buildApp(db: Database, options: AppOptions = {}): Promise<QuiverApp> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     bodyLimit,
+    // Fastify's default is no limit: connections that sent half a body and stopped stayed open for good.
+    requestTimeout,
+    // Node looks for requests past their timeout every 30 s by default: a late body waited up to that much longer.
+    http: { connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
     // Fastify 5.12 deprecates the top-level disableRequestLogging (FSTDEP023) in favour of a LogController.
     logController: new LogController({ disableRequestLogging: true }),
     // Ids of up to MAX_ID_BYTES bytes travel in paths percent-encoded: 3 characters a byte (Fastify's default allows 100).
@@ -63,6 +74,8 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
   });
+  // Node enforces requestTimeout only when the headers' timeout is not longer (it defaults to 60 s when the server is made).
+  if (requestTimeout > 0) app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout);
   const cache = new ResultCache({
     maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
     maxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
@@ -74,6 +87,7 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   const context: AppContext = { db, cache, metrics, draining: () => draining };
 
   registerErrorHandler(app, bodyLimit);
+  boundPendingReplies(app, options.pendingReplyBytes ?? DEFAULT_PENDING_REPLY_BYTES);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
   await app.register(swagger, {

@@ -33,6 +33,10 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Longest a client may take to send a whole request, headers and body, in ms (Node's requestTimeout); 0: no limit. */
+  requestTimeoutMs: number;
+  /** Characters of large replies that may wait for their clients to read them (see reply-memory.ts). */
+  pendingReplyBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -50,6 +54,10 @@ export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 /** 32 MiB: a batch of 10,000 documents of dimension 768 as JSON fits. */
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+/** A full body of DEFAULT_BODY_LIMIT arrives in this time at 5 Mbit/s; a client that sends half a body and stops is cut off. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** 256 MiB: several of the largest replies one read may give (src/core/read-budget.ts), waiting to be read at once. */
+export const DEFAULT_PENDING_REPLY_BYTES = 256 * 1024 * 1024;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -127,6 +135,8 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     cacheTtlMs: integer('QUIVER_CACHE_TTL_MS', DEFAULT_CACHE_TTL_MS, 1, 86_400_000 * 30),
     redisUrl,
     bodyLimit: integer('QUIVER_BODY_LIMIT', DEFAULT_BODY_LIMIT, 1024, 2 ** 31 - 1),
+    requestTimeoutMs: integer('QUIVER_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 0, 86_400_000),
+    pendingReplyBytes: integer('QUIVER_PENDING_REPLY_BYTES', DEFAULT_PENDING_REPLY_BYTES, 2 ** 20, 2 ** 40),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
   if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);

@@ -26,12 +26,15 @@ export const STATUS: Record<ErrorCode, number> = {
   DATA_DAMAGED: 500,
   KERNEL_ABORT: 500,
   OUT_OF_MEMORY: 507,
+  LIMIT_EXCEEDED: 400,
+  REQUEST_ABORTED: 499,
   INDEX_UNAVAILABLE: 503,
   INVALID_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
+  SERVER_BUSY: 503,
   ROUTE_NOT_FOUND: 404,
   DOCUMENT_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
@@ -46,6 +49,7 @@ const REASONS: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
@@ -107,7 +111,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const known = toQuiverError(error, bodyLimit);
   if (!known) request.log.error({ err: error }, 'unhandled error');
   const body = errorBody(known ?? createError('INTERNAL_ERROR'));
-  if (body.code === 'RATE_LIMITED') void reply.header('retry-after', String(retryAfterOf(error)));
+  if (body.code === 'RATE_LIMITED' || body.code === 'SERVER_BUSY') void reply.header('retry-after', String(retryAfterOf(error)));
   return reply.status(body.statusCode).send(body);
 }
 

@@ -15,7 +15,11 @@ import {
   MAX_ID_BYTES,
   MAX_K,
   MAX_LIST_LIMIT,
+  MAX_GET_IDS,
+  MAX_QUERY_TERMS,
   MAX_QUERY_TEXT_LENGTH,
+  MAX_RESULT_FIELD_BYTES,
+  MAX_RESULT_VECTOR_VALUES,
   MAX_RERANK,
   MAX_TEXT_LENGTH,
   METRICS,
@@ -25,6 +29,8 @@ import {
 
 /** Most searches in one batch request. */
 export const MAX_BATCH_SEARCHES = 100;
+/** Most bytes of JSON one batch search reply may carry: a few single replies at their largest (see READ_LIMITS). */
+export const MAX_BATCH_REPLY_BYTES = 64 * 2 ** 20;
 
 const name = { type: 'string', pattern: COLLECTION_NAME_PATTERN.source } as const;
 const id = { type: 'string', minLength: 1, maxLength: MAX_ID_BYTES } as const;
@@ -40,11 +46,16 @@ export const vector = {
   ],
 } as const;
 
+/** The bounds of one read (src/core/read-budget.ts), said once for every read's description. */
+const READ_LIMITS =
+  `One reply carries at most ${MAX_RESULT_VECTOR_VALUES} vector components (hits x dimension, with vector in include) ` +
+  `and ${MAX_RESULT_FIELD_BYTES} characters of text and metadata; past either the request fails with LIMIT_EXCEEDED.`;
+
 const include = {
   type: 'array',
   items: { type: 'string', enum: ['metadata', 'text', 'vector'] },
   uniqueItems: true,
-  description: 'Fields returned with each hit; default metadata and text.',
+  description: `Fields returned with each hit or document besides the id; default metadata and text. ${READ_LIMITS}`,
 } as const;
 
 export const collectionParams = {
@@ -190,7 +201,10 @@ export const documentOut = {
 
 export const getBody = {
   type: 'object',
-  properties: { ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE } },
+  properties: {
+    ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE, description: `At most ${MAX_GET_IDS} (LIMIT_EXCEEDED past that).` },
+    include: { ...include, description: `Fields returned besides the id; default all three. ${READ_LIMITS}` },
+  },
   required: ['ids'],
   additionalProperties: false,
 } as const satisfies JSONSchema;
@@ -270,7 +284,12 @@ export const searchBody = {
   description: 'A vector, a text query, or both (hybrid).',
   properties: {
     vector,
-    text: { type: 'string', minLength: 1, maxLength: MAX_QUERY_TEXT_LENGTH, description: 'Keyword query (BM25).' },
+    text: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_QUERY_TEXT_LENGTH,
+      description: `Keyword query (BM25), of at most ${MAX_QUERY_TERMS} distinct terms once tokenized (LIMIT_EXCEEDED past that).`,
+    },
     fusion: { type: 'string', enum: ['relativeScore', 'rrf'], description: 'Hybrid fusion; default relativeScore.' },
     alpha: { type: 'number', minimum: 0, maximum: 1, description: 'relativeScore weight of the vector side; default 0.5.' },
     k: { type: 'integer', minimum: 1, maximum: MAX_K },
@@ -365,7 +384,15 @@ export const searchQuery = {
 
 export const batchSearchBody = {
   type: 'object',
-  properties: { searches: { type: 'array', items: searchBody, minItems: 1, maxItems: MAX_BATCH_SEARCHES } },
+  properties: {
+    searches: {
+      type: 'array',
+      items: searchBody,
+      minItems: 1,
+      maxItems: MAX_BATCH_SEARCHES,
+      description: `Run one after another; the whole reply carries at most ${MAX_BATCH_REPLY_BYTES} bytes of JSON (LIMIT_EXCEEDED past that).`,
+    },
+  },
   required: ['searches'],
   additionalProperties: false,
 } as const satisfies JSONSchema;

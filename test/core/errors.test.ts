@@ -49,6 +49,8 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
     const { compileFilter } = await import('../../src/core/filter.js');
     return compileFilter({ price: { $unknown: 1 } });
   },
+  LIMIT_EXCEEDED: async () => (await fixture()).docs.search({ text: Array.from({ length: 65 }, (_, i) => `word${i}x`).join(' ') }),
+  REQUEST_ABORTED: async () => (await fixture()).docs.search({ vector: [1, 2, 3], signal: AbortSignal.abort() }),
   DATABASE_CLOSED: async () => {
     const { db } = await fixture();
     await db.close();

@@ -103,6 +103,19 @@ describe('core codes that reach HTTP', () => {
       unreachable: 'the schemas check names in bodies and paths first (INVALID_REQUEST)',
       schemaCatches: () => send(t.app, 'POST', '/collections', { name: 'bad name!', dimension: 2 }),
     },
+    LIMIT_EXCEEDED: () => send(t.app, 'POST', `/collections/${COLLECTION}/search`, { text: Array.from({ length: 65 }, (_, i) => `word${i}x`).join(' ') }),
+    // Its client is gone when it is raised (see reads.test.ts); a route that throws it shows the status a proxy would log.
+    REQUEST_ABORTED: async () => {
+      const app = await makeApp();
+      app.app.get('/aborted', async () => {
+        throw new QuiverError('REQUEST_ABORTED', ERRORS.REQUEST_ABORTED('read'));
+      });
+      try {
+        return await send(app.app, 'GET', '/aborted');
+      } finally {
+        await app.close();
+      }
+    },
     DATABASE_LOCKED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
     DATA_DAMAGED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
     KERNEL_ABORT: { unreachable: 'needs a kernel called with output buffers too small for it, which the engine never does' },
@@ -262,6 +275,22 @@ describe('HTTP codes', () => {
         return await send(limited.app, 'GET', '/collections');
       } finally {
         await limited.close();
+      }
+    },
+    SERVER_BUSY: async () => {
+      // Replies of a megabyte or more wait for their clients within pendingReplyBytes: this one alone is over it.
+      const small = await makeApp({ pendingReplyBytes: 2 ** 20 });
+      try {
+        await send(small.app, 'POST', '/collections', { name: 'long', dimension: 2 });
+        const documents = Array.from({ length: 3_000 }, (_, i) => ({ id: `d${i}`, vector: [1, i], text: 'x'.repeat(500) }));
+        await send(small.app, 'POST', '/collections/long/documents', { documents });
+        const reply = await send(small.app, 'POST', '/collections/long/documents/list', { limit: 3_000, include: ['text'] });
+        expect(reply.headers['retry-after']).toBe('1');
+        // A smaller page still goes through.
+        expect((await send(small.app, 'POST', '/collections/long/documents/list', { limit: 100, include: ['text'] })).statusCode).toBe(200);
+        return reply;
+      } finally {
+        await small.close();
       }
     },
     ROUTE_NOT_FOUND: () => send(t.app, 'GET', '/nowhere?x=1'),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Document } from '../../core/collection-api.js';
+import type { Document, ListRequest, SearchField } from '../../core/collection-api.js';
 import { createError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import {
@@ -25,6 +25,11 @@ import {
   type UpsertBody,
 } from '../schemas.js';
 import { decodeVector } from '../vectors.js';
+import { jsonArray } from '../json-slices.js';
+import { requestSignal } from '../request-signal.js';
+
+/** Replies written here as JSON text carry the charset, as Fastify's own do. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 503: errorReply };
 
@@ -75,12 +80,15 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
       config: { readOnly: true },
       schema: { tags: ['documents'], summary: 'Documents by ids; ids that do not exist are listed as missing.', params: collectionParams, body: getBody, response: { 200: getResult, ...errors } },
     },
-    async (request) => {
-      const found = await db.collection(request.params.name).getMany(request.body.ids);
-      const documents: Record<string, unknown>[] = [];
+    async (request, reply) => {
+      const { ids, include } = request.body;
+      const signal = requestSignal(request, reply);
+      const found = await db.collection(request.params.name).getMany(ids, { include: include as SearchField[] | undefined, signal });
+      const documents: Document[] = [];
       const missing: string[] = [];
-      found.forEach((document, i) => (document ? documents.push(documentJson(document)) : missing.push(request.body.ids[i]!)));
-      return { documents, missing };
+      found.forEach((document, i) => (document ? documents.push(document) : missing.push(ids[i]!)));
+      const json = `{"documents":${await jsonArray(documents, documentJson, signal)},"missing":${JSON.stringify(missing)}}`;
+      return reply.type(JSON_TYPE).send(json);
     },
   );
 
@@ -102,9 +110,10 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
       config: { readOnly: true },
       schema: { tags: ['documents'], summary: 'Documents matching an optional filter, a page at a time.', params: collectionParams, body: listBody, response: { 200: listResult, ...errors } },
     },
-    async (request) => {
-      const page = await db.collection(request.params.name).list(request.body);
-      return { documents: page.documents.map(documentJson), next: page.next };
+    async (request, reply) => {
+      const signal = requestSignal(request, reply);
+      const page = await db.collection(request.params.name).list({ ...(request.body as ListRequest), signal });
+      return reply.type(JSON_TYPE).send(`{"documents":${await jsonArray(page.documents, documentJson, signal)},"next":${JSON.stringify(page.next)}}`);
     },
   );
 

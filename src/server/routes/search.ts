@@ -15,6 +15,7 @@ import type { AppContext } from '../context.js';
 import {
   batchSearchBody,
   batchSearchResult,
+  MAX_BATCH_REPLY_BYTES,
   collectionParams,
   errorReply,
   searchBody,
@@ -27,6 +28,9 @@ import {
 } from '../schemas.js';
 import { isUtf8Body, jsonBodyParser } from '../json-body.js';
 import { decodeVector } from '../vectors.js';
+import { jsonArray } from '../json-slices.js';
+import { requestSignal } from '../request-signal.js';
+import { nextSlice } from '../../core/read-budget.js';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
 
@@ -35,6 +39,7 @@ async function search(
   context: AppContext,
   collection: Collection,
   body: SearchBody,
+  signal: AbortSignal,
 ): Promise<{ json: string; cached: boolean; key: string | undefined }> {
   const { vector: encoded, explain = false, ...rest } = body;
   const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
@@ -55,9 +60,10 @@ async function search(
 
   // No await between reading the version and searching: the key names exactly the data searched.
   const key = canonical === undefined ? undefined : ResultCache.key(collection.uid, collection.version, 'search', canonical);
-  const result: SearchResult = await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain: true });
+  const result: SearchResult = await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain: true, signal });
   context.metrics.searchSeconds.observe({ plan: result.explain.plan }, result.explain.timings.search / 1000);
-  const json = JSON.stringify({ hits: result.hits.map(hitJson), ...(explain ? { explain: result.explain } : {}) });
+  const hits = await jsonArray(result.hits, hitJson, signal);
+  const json = `{"hits":${hits}${explain ? `,"explain":${JSON.stringify(result.explain)}` : ''}}`;
   if (key !== undefined) await context.cache.set(key, json);
   return { json, cached: false, key };
 }
@@ -191,7 +197,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
       const version = collection.version;
-      const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query));
+      const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query), requestSignal(request, reply));
       rememberAlias(context, collection, version, Buffer.from(request.url), key, json);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
@@ -212,7 +218,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
       const version = collection.version;
-      const { json, cached, key } = await search(context, collection, request.body);
+      const { json, cached, key } = await search(context, collection, request.body, requestSignal(request, reply));
       if (request.quiverRawBody !== undefined) rememberAlias(context, collection, version, request.quiverRawBody, key, json);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
@@ -232,9 +238,18 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     },
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
+      const signal = requestSignal(request, reply);
       const parts: string[] = [];
-      for (const body of request.body.searches) {
-        const { json, cached } = await search(context, collection, body);
+      let size = 0;
+      for (const [i, body] of request.body.searches.entries()) {
+        // A turn for other requests between searches; none after the client went away.
+        if (i > 0) await nextSlice(signal, 'batch search');
+        const { json, cached } = await search(context, collection, body, signal);
+        size += json.length;
+        if (size > MAX_BATCH_REPLY_BYTES) {
+          throw createError('LIMIT_EXCEEDED', 'MAX_BATCH_REPLY_BYTES', `the reply to the first ${i + 1} searches, in bytes of JSON,`, size, MAX_BATCH_REPLY_BYTES,
+            'send fewer searches at a time, or ask each for fewer hits or fields');
+        }
         parts.push(withCached(json, cached));
       }
       return reply.type(JSON_TYPE).send(`{"results":[${parts.join(',')}]}`);
