@@ -1,7 +1,8 @@
 /**
  * A collection: documents in the store of record, their vectors in the
  * exact index, and the id <-> label maps. Every write is validated whole,
- * committed to the store in one transaction, then applied in memory; a
+ * admitted by memory, then written to the store and applied in memory in
+ * one transaction that commits only once the apply succeeded (#commit); a
  * rejected batch changes nothing. Every write bumps `version`.
  *
  * Still long (about 1,500 lines) because the class holds several jobs that
@@ -24,8 +25,8 @@ import { MetadataLoader } from './metadata-loader.js';
 import { FlatIndex, type TopK } from './vector/flat-index.js';
 import type { VectorMemory } from './vector/vector-memory.js';
 import { DEFAULT_ALPHA, DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from './fusion.js';
-import { graphBytesPerNode, type GraphHits } from './hnsw-index.js';
-import type { DocumentCost, MemoryBudget } from './memory-budget.js';
+import { GRAPH_FIXED_BYTES, graphBytesPerNode, type GraphHits } from './hnsw-index.js';
+import { COLLECTION_BASE_BYTES, type DocumentCost, type MemoryBudget } from './memory-budget.js';
 import { normalize, normalizesAtInsert } from './metric.js';
 import {
   DEFAULT_INITIAL_CAPACITY,
@@ -253,15 +254,21 @@ export class Collection {
       name: this.name, dimension, metric, quantization, hnsw, text, bm25,
       count: this.count, version: this.#version, tombstones: this.#hnsw.tombstones, indexingBacklog: this.#hnsw.backlog,
       state: this.#unavailable === undefined ? 'ready' : 'degraded',
-      memory: { vectors: this.#flat.memoryBytes, graph: (this.#hnsw.size + this.#hnsw.tombstones) * this.#cost.graph },
+      memory: { vectors: this.#flat.memoryBytes, graph: (this.#hnsw.size + this.#hnsw.tombstones) * this.#cost.graph + this.#hnsw.fixedBytes },
     };
     if (this.#unavailable !== undefined) info.reason = this.#unavailable;
     return info;
   }
 
-  /** Estimated bytes of the in-memory indexes: what a database's memoryLimit counts (none while degraded). */
+  /**
+   * Estimated bytes held in memory: what a database's memoryLimit counts.
+   * An empty collection's bookkeeping, plus its indexes (none while
+   * degraded): each document's vectors and graph node, and the graph's
+   * segments' fixed cost once it has any (none while it is empty).
+   */
   get memoryBytes(): number {
-    return this.#unavailable === undefined ? this.count * (this.#cost.vectors + this.#cost.graph) : 0;
+    if (this.#unavailable !== undefined) return COLLECTION_BASE_BYTES;
+    return COLLECTION_BASE_BYTES + this.count * (this.#cost.vectors + this.#cost.graph) + this.#hnsw.fixedBytes;
   }
 
   /**
@@ -281,9 +288,10 @@ export class Collection {
       // Memory first, the store after: a batch that does not fit is rejected with nothing stored.
       this.#makeRoom(rows);
       const version = this.#version + 1;
-      this.#table.put(rows, version);
+      this.#commit(rows.map((row) => row.label), (apply) => this.#table.put(rows, version, apply), () => {
+        rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, row.text, metadata[i]));
+      });
       this.#freeLabels.length = freeLeft;
-      rows.forEach((row, i) => this.#apply(row.label, row.id, row.vector, row.text, metadata[i]));
       this.#version = version;
       this.#changedSinceSnapshot += rows.length;
       this.#afterWrite();
@@ -303,7 +311,9 @@ export class Collection {
       if (!row.replaces) added++;
       if (row.label >= bound) bound = row.label + 1;
     }
-    this.#memory.budget.admit(this.name, added, this.#cost, 'write');
+    // The first document makes the graph's segments, each with hnswlib's fixed cost (SegmentedGraph.fixedBytes).
+    const segments = added > 0 && this.#hnsw.fixedBytes === 0 ? this.options.hnsw.segments * GRAPH_FIXED_BYTES : 0;
+    this.#memory.budget.admit(this.name, added, this.#cost, 'write', segments);
     try {
       this.#vectors.prepare(bound, rows.map((row) => row.vector));
     } catch (error) {
@@ -399,22 +409,10 @@ export class Collection {
   #removeLabels(labels: readonly number[]): { deleted: number; version: number } {
     if (labels.length === 0) return { deleted: 0, version: this.#version };
     const version = this.#version + 1;
-    this.#table.remove(labels, version);
-    // Without an index (a degraded collection) the store and the id maps are all there is to change.
-    const indexed = this.#unavailable === undefined;
-    for (const label of labels) {
-      if (indexed) {
-        this.#vectors.remove(label);
-        this.#hnsw.remove(label);
-        this.#bm25.remove(label);
-      }
-      this.#touchedDuringCompaction?.add(label);
-      this.#fieldCache.forget(label);
-      this.#metadataOf(label)?.remove(label);
-      this.#labels.delete(this.#ids[label]!);
-      this.#ids[label] = undefined;
-      this.#freeLabels.push(label);
-    }
+    this.#commit(labels, (apply) => this.#table.remove(labels, version, apply), () => {
+      for (const label of labels) this.#unindex(label);
+    });
+    for (const label of labels) this.#freeLabels.push(label);
     this.#version = version;
     this.#changedSinceSnapshot += labels.length;
     this.#afterWrite();
@@ -935,9 +933,107 @@ export class Collection {
     this.#fieldCache.forget(label);
     const previous = this.#ids[label];
     if (previous !== undefined && previous !== id) this.#labels.delete(previous);
-    this.#index(label, id, vector, text);
+    // Without an index (a degraded collection: only a failed write's undo gets here) the id maps are all there is.
+    if (this.#unavailable === undefined) this.#index(label, id, vector, text);
+    else this.#map(label, id);
     this.#touchedDuringCompaction?.add(label);
     this.#metadataOf(label)?.add(label, metadata);
+  }
+
+  /** Takes a document out of memory: the indexes (when built), the metadata index, the id maps. */
+  #unindex(label: number): void {
+    if (this.#unavailable === undefined) {
+      this.#vectors.remove(label);
+      this.#hnsw.remove(label);
+      this.#bm25.remove(label);
+    }
+    this.#touchedDuringCompaction?.add(label);
+    this.#fieldCache.forget(label);
+    this.#metadataOf(label)?.remove(label);
+    this.#unmap(label);
+  }
+
+  /**
+   * Commits a write all or nothing. `write` runs the store's transaction and
+   * calls `apply` (this write's in-memory changes to `labels`) inside it,
+   * before the commit. Should anything throw there (an index, the graph, a
+   * bug) or the commit itself fail, SQLite rolls back, and every label the
+   * write touched is put back as the store holds it now, read from the
+   * store: what memory holds then equals the store whatever point the write
+   * failed at, and the caller, which moves the version only after this
+   * returns, leaves it where it was. The batch is rejected and changed
+   * nothing anyone can see.
+   *
+   * Why not commit first and apply after, as the store of record would
+   * allow: a batch answered with an error would then be stored and half
+   * applied (issue 23: count 512 with 11 of 250 ids listed and an unchanged
+   * version, all 250 back after a restart). Why not an undo log of the old
+   * values: reading the touched labels back from the rolled-back store is
+   * the same undo, exact by construction, and costs nothing on success. If
+   * putting them back fails too, the collection rebuilds its indexes from the
+   * store (opening degraded if even that fails), so memory never drifts from
+   * the store.
+   */
+  #commit(labels: readonly number[], write: (apply: () => void) => void, apply: () => void): void {
+    const idsLength = this.#ids.length;
+    let applying = false;
+    try {
+      write(() => {
+        applying = true;
+        apply();
+      });
+    } catch (error) {
+      if (applying) this.#restoreLabels(labels, idsLength, error);
+      throw error;
+    }
+  }
+
+  /** After a failed write: puts `labels` back as the store holds them (see #commit). */
+  #restoreLabels(labels: readonly number[], idsLength: number, cause: unknown): void {
+    try {
+      for (const label of labels) {
+        const row = this.#table.byLabel(label);
+        if (row === undefined) {
+          this.#unindex(label);
+          continue;
+        }
+        const held = this.#labels.get(row.id);
+        if (held !== undefined && held !== label) this.#unmap(held);
+        const metadata = row.metadata === undefined ? undefined : (JSON.parse(row.metadata) as Metadata);
+        this.#apply(label, row.id, row.vector, row.text, metadata);
+      }
+      // Labels the write took past the end are unused again, and the free labels are those the ids leave.
+      while (this.#ids.length > idsLength && this.#ids[this.#ids.length - 1] === undefined) this.#ids.length--;
+      this.#collectFreeLabels();
+      // A commit that failed may still have landed (SQLite cannot always tell): the version is the store's.
+      this.#version = this.#table.version();
+      this.#persistence.log.warn(`collection '${this.name}': a write failed (${messageOf(cause)}) and was undone`);
+    } catch (error) {
+      this.#persistence.log.error(`collection '${this.name}': a write failed (${messageOf(cause)}) and could not be undone ` +
+        `(${messageOf(error)}); rebuilding the collection's indexes from the store`);
+      this.#rebuildAfterFailure();
+    }
+  }
+
+  /**
+   * Rebuilds every in-memory index from the store (a degraded collection: its
+   * id maps); degrades, search unavailable, if that fails too.
+   */
+  #rebuildAfterFailure(): void {
+    this.#metadataLoad?.stop();
+    this.#metadataLoad = undefined;
+    this.#metadata = undefined;
+    try {
+      this.#version = this.#table.version();
+      if (this.#unavailable !== undefined) throw new Error(this.#unavailable);
+      this.#reset();
+      this.#rebuildFromStore();
+      this.#snapshotVersion = 0;
+    } catch (error) {
+      this.#degrade(messageOf(error));
+      return;
+    }
+    this.#loadMetadataInBackground();
   }
 
   /** The metadata index a write to `label` must update now, if any (see #metadataLoad). */
@@ -1081,7 +1177,8 @@ export class Collection {
    */
   async load(): Promise<void> {
     try {
-      this.#memory.budget.admit(this.name, this.#table.count(), this.#cost, 'open');
+      const count = this.#table.count();
+      this.#memory.budget.admit(this.name, count, this.#cost, 'open', count > 0 ? this.options.hnsw.segments * GRAPH_FIXED_BYTES : 0);
       await this.#build();
     } catch (error) {
       this.#degrade(messageOf(error));
@@ -1231,6 +1328,11 @@ export class Collection {
     const id = this.#ids[label];
     if (id !== undefined && this.#labels.get(id) === label) this.#labels.delete(id);
     this.#ids[label] = undefined;
+  }
+
+  #map(label: number, id: string): void {
+    this.#labels.set(id, label);
+    this.#ids[label] = id;
   }
 
   #collectFreeLabels(): void {

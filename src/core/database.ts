@@ -56,7 +56,9 @@ export interface DatabaseOptions {
   /**
    * Bytes the in-memory indexes of all collections may hold: vectors (f32
    * rows, or int8 codes) and HNSW graphs, estimated per document (see
-   * `info.memory`). A write that would pass it is rejected whole with
+   * `info.memory`), plus each graph's fixed cost once it holds a document
+   * (2.5 MiB a segment) and each collection's bookkeeping (128 KiB). A
+   * write or a createCollection that would pass it is rejected whole with
    * OUT_OF_MEMORY, nothing stored; a collection that does not fit on open
    * opens degraded (readable, not searchable). Default: no limit but the
    * machine's (writes are also rejected when they would leave the machine
@@ -141,6 +143,14 @@ export class Database {
     return this.#memory.vectors.bytes;
   }
 
+  /**
+   * The estimated bytes every collection holds in memory (see
+   * `memoryLimit`): what a write or a new collection is admitted against.
+   */
+  get memoryBytes(): number {
+    return this.#indexBytes();
+  }
+
   /** The estimated bytes of every collection's in-memory indexes: what `memoryLimit` counts. */
   #indexBytes(): number {
     let bytes = 0;
@@ -192,6 +202,7 @@ export class Database {
         // Collections created before segments existed have one.
         const resolved = resolveCollectionOptions(JSON.parse(stored.config), 1);
         collection = db.#makeCollection(stored, resolved);
+        db.#collections.set(stored.name, { id: stored.id, collection });
         await collection.load();
       } catch (error) {
         collection?.dispose();
@@ -204,13 +215,34 @@ export class Database {
     return db;
   }
 
+  /**
+   * Creates an empty collection, all or nothing: admitted by memory first
+   * (OUT_OF_MEMORY past `memoryLimit`), then made in memory inside the
+   * store's transaction, so a failure anywhere leaves neither a row in the
+   * store nor an entry here. An empty collection holds no graph or vector
+   * memory until its first document (see `COLLECTION_BASE_BYTES`).
+   */
   async createCollection(name: string, options: CollectionOptions): Promise<Collection> {
     this.#assertOpen();
     checkName(name);
     const resolved = resolveCollectionOptions(options, Math.max(1, this.workers));
     if (this.#collections.has(name)) throw createError('COLLECTION_EXISTS', name);
-    const stored = this.#store.createCollection(name, JSON.stringify(resolved));
-    return this.#makeCollection(stored, resolved);
+    this.#memory.budget.admitCollection(name);
+    let made: { id: number; collection: Collection } | undefined;
+    try {
+      made = this.#store.createCollection(name, JSON.stringify(resolved), (stored) => {
+        // Files left by a dropped collection that had this id (a drop that could not remove them) are not this one's.
+        const dir = this.#snapshotDir(stored.id);
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+        made = { id: stored.id, collection: this.#makeCollection(stored, resolved) };
+        return made;
+      });
+    } catch (error) {
+      made?.collection.dispose();
+      throw error;
+    }
+    this.#collections.set(name, made);
+    return made.collection;
   }
 
   /**
@@ -239,6 +271,14 @@ export class Database {
     );
   }
 
+  /**
+   * Drops a collection, all or nothing: the store drops it in one
+   * transaction first, so if that fails the collection is untouched and
+   * usable; once it succeeds the collection is gone, and what follows
+   * (freeing its memory, removing its snapshot files) cannot bring it back.
+   * Files that cannot be removed are logged and removed when a new collection
+   * takes the same id.
+   */
   async dropCollection(name: string): Promise<void> {
     this.#assertOpen();
     const entry = this.#collections.get(name);
@@ -246,12 +286,20 @@ export class Database {
     this.#store.dropCollection(entry.id);
     this.#collections.delete(name);
     if ('collection' in entry) {
-      entry.collection.dispose();
+      try {
+        entry.collection.dispose();
+      } catch (error) {
+        this.#log.error(`collection '${name}': freeing its memory after the drop failed: ${String(error)}`);
+      }
       // Saves still writing into the snapshot directory finish before it is removed.
       await entry.collection.settled();
     }
     const dir = this.#snapshotDir(entry.id);
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    try {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      this.#log.warn(`collection '${name}' was dropped, but its snapshot files in ${dir} could not be removed: ${String(error)}`);
+    }
   }
 
   /** Snapshots every collection that changed since its last snapshot (data directories only). */
@@ -297,6 +345,7 @@ export class Database {
     return this.#closed;
   }
 
+  /** The collection over a stored one; the caller registers it. */
   #makeCollection({ id, uid, name, version }: StoredCollection, options: ResolvedCollectionOptions): Collection {
     const persistence: Persistence = {
       dir: this.#snapshotDir(id),
@@ -305,9 +354,7 @@ export class Database {
       log: this.#log,
       hosting: this.#hosting,
     };
-    const collection = new Collection(name, uid, options, this.#store.documents(id), version, persistence, this.#memory, () => this.#assertOpen());
-    this.#collections.set(name, { id, collection });
-    return collection;
+    return new Collection(name, uid, options, this.#store.documents(id), version, persistence, this.#memory, () => this.#assertOpen());
   }
 
   #snapshotDir(id: number): string | undefined {

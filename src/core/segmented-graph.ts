@@ -13,9 +13,12 @@
  *   that many more to make up for them.
  * - `backlog` (pending labels) lets writers slow down to the pace of the
  *   graph builders instead of queueing without bound.
+ * - A new graph allocates nothing on its hosts until its first change:
+ *   every hnswlib graph holds GRAPH_FIXED_BYTES (2.5 MiB) however empty, so
+ *   empty collections would otherwise cost that much per segment.
  */
 import { join } from 'node:path';
-import type { GraphHits } from './hnsw-index.js';
+import { GRAPH_FIXED_BYTES, type GraphHits } from './hnsw-index.js';
 import { LabelStates, LIVE } from './label-states.js';
 import type { RelaidSegment, SavedSegment, SegmentRequest, SegmentSpec } from './segment-server.js';
 import type { SegmentHost } from './worker-pool.js';
@@ -59,6 +62,9 @@ export class SegmentedGraph {
   /** Callers waiting for the segments to catch up; #wake resolves each once `ready` holds. */
   #waiters: { ready: () => boolean; resolve: () => void }[] = [];
   #failure: Error | undefined;
+  /** Segments' room (labels each) to create them with at the first change; undefined once they exist on their hosts. */
+  #uncreated: number | undefined;
+  #dropped = false;
 
   private constructor(spec: SegmentSpec, hosting: SegmentHosting, segments: number, onError: (error: Error) => void) {
     this.spec = spec;
@@ -70,12 +76,32 @@ export class SegmentedGraph {
     this.#outbox = this.#ids.map(() => []);
   }
 
-  /** An empty graph of `segments` segments with room for `capacity` labels in all. */
+  /**
+   * An empty graph of `segments` segments with room for `capacity` labels in
+   * all. Its segments are made on their hosts at the first change (or save),
+   * not now: see `fixedBytes`.
+   */
   static create(spec: SegmentSpec, hosting: SegmentHosting, segments: number, capacity: number, onError: (error: Error) => void): SegmentedGraph {
     const graph = new SegmentedGraph(spec, hosting, segments, onError);
-    const each = Math.ceil(capacity / segments);
-    graph.#ids.forEach((segment, i) => graph.#track(graph.#hosts[i]!.call({ type: 'create', segment, spec, capacity: each })));
+    graph.#uncreated = Math.ceil(capacity / segments);
     return graph;
+  }
+
+  /**
+   * Bytes the segments hold however few nodes they have (hnswlib's per-graph
+   * cost, GRAPH_FIXED_BYTES each), once they exist; 0 before the first change.
+   */
+  get fixedBytes(): number {
+    return this.#uncreated === undefined && !this.#dropped ? this.#ids.length * GRAPH_FIXED_BYTES : 0;
+  }
+
+  /** Makes the segments on their hosts, if not yet: before the first message that needs them. */
+  #ensureCreated(): void {
+    const capacity = this.#uncreated;
+    if (capacity === undefined) return;
+    this.#uncreated = undefined;
+    const { spec } = this;
+    this.#ids.forEach((segment, i) => this.#track(this.#hosts[i]!.call({ type: 'create', segment, spec, capacity })));
   }
 
   /**
@@ -160,6 +186,8 @@ export class SegmentedGraph {
    * deleted here are dropped; pending labels are the caller's to scan.
    */
   search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): GraphHits | Promise<GraphHits> {
+    // Never changed: nothing to find, and no segment on the hosts to ask.
+    if (this.#uncreated !== undefined) return { labels: [], scores: [] };
     if (this.#flushScheduled) this.flush();
     const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
     // Hosts in this thread answer at once: the result comes back synchronously, with no promise on the hot path.
@@ -220,6 +248,8 @@ export class SegmentedGraph {
    * as of this call).
    */
   async save(files: readonly string[]): Promise<SavedSegment[]> {
+    // A snapshot holds a file per segment, so an unchanged graph is made now (empty) to be written.
+    this.#ensureCreated();
     this.flush();
     return Promise.all(this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'save', segment, file: files[i]! }) as Promise<SavedSegment>));
   }
@@ -231,6 +261,7 @@ export class SegmentedGraph {
    * leaves the segment as it was. Resolves to each segment's file size.
    */
   async relayout(dir: string): Promise<RelaidSegment[]> {
+    if (this.#uncreated !== undefined) return [];
     this.flush();
     const calls = this.#ids.map((segment, i) => this.#hosts[i]!.call({ type: 'relayout', segment, file: join(dir, `relayout-${process.pid}-${segment}.hnsw`) }) as Promise<RelaidSegment>);
     // Counted like changes, so close waits for it, but a failure does not fail the graph.
@@ -247,6 +278,9 @@ export class SegmentedGraph {
   /** Frees the segments' memory on their hosts. */
   drop(): void {
     this.#outbox.forEach((ops) => (ops.length = 0));
+    // Segments never made are not made now; the drop still goes to their hosts, so that any late request is a no-op there.
+    this.#uncreated = undefined;
+    this.#dropped = true;
     this.#ids.forEach((segment, i) => this.#track(this.#hosts[i]!.call({ type: 'drop', segment })));
   }
 
@@ -304,6 +338,7 @@ export class SegmentedGraph {
   }
 
   #enqueue(label: number, type: Op['type']): Op {
+    this.#ensureCreated();
     const ops = this.#outbox[label % this.#ids.length]!;
     const last = ops[ops.length - 1];
     if (last && last.type === type && last.labels.length < WRITE_CHUNK) return last;

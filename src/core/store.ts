@@ -11,7 +11,10 @@
  * `seq` is the collection version of the write that produced a row, so the
  * rows and deletions newer than a snapshot's version are exactly what must
  * be replayed on top of it. One upsert or delete call is one transaction,
- * and it is acknowledged only after it commits.
+ * and it is acknowledged only after it commits. A write's transaction also
+ * runs the caller's in-memory apply (`put`, `remove`, `createCollection`
+ * take it): a failure there rolls the store back, so the store never holds
+ * what memory could not take.
  *
  * Durability: in WAL mode a commit is appended to the WAL with write(2)
  * before the call returns, so it survives a process crash (kill -9) with
@@ -177,29 +180,49 @@ export class Store {
     return this.#db.prepare('SELECT id, uid, name, config, version FROM collections ORDER BY id').all() as StoredCollection[];
   }
 
-  createCollection(name: string, config: string): StoredCollection {
-    return this.#db.transaction(() => {
-      const uid = randomUUID();
-      const { lastInsertRowid } = this.#db.prepare('INSERT INTO collections (uid, name, config) VALUES (?, ?, ?)').run(uid, name, config);
-      const id = Number(lastInsertRowid);
-      // The vector last: SQLite reads a row's columns in order, and a 1536-d vector (6 KiB) spills into
-      // overflow pages that a read of the text and metadata after it had to walk (a search's hits read
-      // those). Statements name their columns, so tables made before this, vector third, work alike.
-      this.#db.exec(`
-        CREATE TABLE ${tableName(id)} (
-          label INTEGER PRIMARY KEY,
-          id TEXT NOT NULL UNIQUE,
-          seq INTEGER NOT NULL,
-          text TEXT,
-          metadata TEXT,
-          vector BLOB NOT NULL
-        );
-        CREATE INDEX ${tableName(id)}_seq ON ${tableName(id)} (seq);
-        CREATE TABLE ${deletionsName(id)} (seq INTEGER NOT NULL, label INTEGER NOT NULL, id TEXT NOT NULL);
-        CREATE INDEX ${deletionsName(id)}_seq ON ${deletionsName(id)} (seq);
-      `);
-      return { id, uid, name, config, version: 0 };
-    })();
+  /**
+   * Adds a collection's row and tables, and runs `open` on it before the
+   * commit: if `open` throws, or the commit fails, nothing of the collection
+   * is left in the store (and the caller must undo what `open` made).
+   */
+  createCollection(name: string, config: string): StoredCollection;
+  createCollection<T>(name: string, config: string, open: (stored: StoredCollection) => T): T;
+  createCollection(name: string, config: string, open: (stored: StoredCollection) => unknown = (stored) => stored): unknown {
+    let id: number | undefined;
+    try {
+      return this.#db.transaction(() => {
+        const stored = this.#addCollection(name, config);
+        id = stored.id;
+        return open(stored);
+      })();
+    } catch (error) {
+      // A rolled-back id is handed out again: its cached statements name tables that no longer exist.
+      if (id !== undefined) this.#tables.delete(id);
+      throw error;
+    }
+  }
+
+  #addCollection(name: string, config: string): StoredCollection {
+    const uid = randomUUID();
+    const { lastInsertRowid } = this.#db.prepare('INSERT INTO collections (uid, name, config) VALUES (?, ?, ?)').run(uid, name, config);
+    const id = Number(lastInsertRowid);
+    // The vector last: SQLite reads a row's columns in order, and a 1536-d vector (6 KiB) spills into
+    // overflow pages that a read of the text and metadata after it had to walk (a search's hits read
+    // those). Statements name their columns, so tables made before this, vector third, work alike.
+    this.#db.exec(`
+      CREATE TABLE ${tableName(id)} (
+        label INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        seq INTEGER NOT NULL,
+        text TEXT,
+        metadata TEXT,
+        vector BLOB NOT NULL
+      );
+      CREATE INDEX ${tableName(id)}_seq ON ${tableName(id)} (seq);
+      CREATE TABLE ${deletionsName(id)} (seq INTEGER NOT NULL, label INTEGER NOT NULL, id TEXT NOT NULL);
+      CREATE INDEX ${deletionsName(id)}_seq ON ${deletionsName(id)} (seq);
+    `);
+    return { id, uid, name, config, version: 0 };
   }
 
   dropCollection(id: number): void {
@@ -271,85 +294,83 @@ const FIELDS_BATCH = 100;
 
 export class DocumentTable {
   readonly #db: BetterSqlite3.Database;
-  readonly #insert: BetterSqlite3.Statement;
-  readonly #replace: BetterSqlite3.Statement;
-  readonly #delete: BetterSqlite3.Statement;
-  readonly #logDeletion: BetterSqlite3.Statement;
-  readonly #setVersion: BetterSqlite3.Statement;
-  readonly #byId: BetterSqlite3.Statement;
-  readonly #byLabel: BetterSqlite3.Statement;
+  readonly #table: string;
+  readonly #deletions: string;
+  readonly #id: number;
+  /**
+   * Prepared statements, each made at its first use: the 17 a collection
+   * uses took 44 KiB of SQLite memory per collection, most of an empty
+   * collection's cost, when all were prepared at creation.
+   */
+  readonly #statements: Partial<Record<StatementName, BetterSqlite3.Statement>> = {};
   /** `SELECT ... WHERE label IN (?, ...)` by the number of labels, made when first needed. */
   readonly #fieldsOfLabels = new Map<number, BetterSqlite3.Statement>();
-  readonly #table: string;
-  readonly #vectorByLabel: BetterSqlite3.Statement;
-  readonly #ids: BetterSqlite3.Statement;
-  readonly #all: BetterSqlite3.Statement;
-  readonly #metadataPage: BetterSqlite3.Statement;
-  readonly #count: BetterSqlite3.Statement;
-  readonly #maxLabel: BetterSqlite3.Statement;
-  readonly #upsertsSince: BetterSqlite3.Statement;
-  readonly #deletionsSince: BetterSqlite3.Statement;
-  readonly #pruneDeletions: BetterSqlite3.Statement;
-  readonly #id: number;
 
   constructor(db: BetterSqlite3.Database, collectionId: number) {
-    const table = tableName(collectionId);
-    const deletions = deletionsName(collectionId);
-    this.#table = table;
+    this.#table = tableName(collectionId);
+    this.#deletions = deletionsName(collectionId);
     this.#db = db;
     this.#id = collectionId;
-    // A new document's label and id have no row (freed labels lost theirs when deleted), so it needs
-    // no conflict handling: a plain INSERT costs about a fifth less than INSERT OR REPLACE.
-    this.#insert = db.prepare(`INSERT INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
-    this.#replace = db.prepare(`INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`);
-    this.#delete = db.prepare(`DELETE FROM ${table} WHERE label = ? RETURNING id`);
-    this.#logDeletion = db.prepare(`INSERT INTO ${deletions} (seq, label, id) VALUES (?, ?, ?)`);
-    this.#setVersion = db.prepare('UPDATE collections SET version = ? WHERE id = ?');
-    this.#byId = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`);
-    this.#byLabel = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`);
-    this.#vectorByLabel = db.prepare(`SELECT vector FROM ${table} WHERE label = ?`).pluck();
-    this.#ids = db.prepare(`SELECT label, id FROM ${table} ORDER BY label`);
-    this.#all = db.prepare(`SELECT label, id, vector, text FROM ${table} ORDER BY label`);
-    this.#metadataPage = db.prepare(`SELECT label, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`);
-    this.#count = db.prepare(`SELECT count(*) AS n FROM ${table}`);
-    this.#maxLabel = db.prepare(`SELECT coalesce(max(label), -1) AS n FROM ${table}`);
-    this.#upsertsSince = db.prepare(`SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE seq > ? ORDER BY seq`);
-    this.#deletionsSince = db.prepare(`SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`);
-    this.#pruneDeletions = db.prepare(`DELETE FROM ${deletions} WHERE seq <= ?`);
+  }
+
+  #statement(name: StatementName): BetterSqlite3.Statement {
+    let statement = this.#statements[name];
+    if (statement === undefined) {
+      statement = this.#db.prepare(statementSql(name, this.#table, this.#deletions));
+      if (name === 'vectorByLabel' || name === 'version') statement.pluck();
+      this.#statements[name] = statement;
+    }
+    return statement;
   }
 
   /**
-   * Writes rows and sets the version, atomically. A row that `replaces`
-   * replaces the one at its label; any other must find its label and id
-   * unused (a conflict fails the whole write).
+   * Writes rows and sets the version, atomically, then runs `apply` (the
+   * caller's in-memory apply) before the commit: if `apply` throws, nothing
+   * is stored. A row that `replaces` replaces the one at its label; any
+   * other must find its label and id unused (a conflict fails the whole
+   * write).
    */
-  put(rows: readonly RowWrite[], version: number): void {
+  put(rows: readonly RowWrite[], version: number, apply: () => void = noop): void {
     this.#db.transaction(() => {
+      const insert = this.#statement('insert');
+      const replace = this.#statement('replace');
       for (const row of rows) {
-        (row.replaces ? this.#replace : this.#insert).run(row.label, row.id, version, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
+        (row.replaces ? replace : insert).run(row.label, row.id, version, vectorBlob(row.vector), row.text ?? null, row.metadata ?? null);
       }
-      this.#setVersion.run(version, this.#id);
+      this.#statement('setVersion').run(version, this.#id);
+      apply();
     })();
   }
 
-  /** Removes rows by label, logs the deletions for snapshot replay, and sets the version, atomically. */
-  remove(labels: readonly number[], version: number): void {
+  /**
+   * Removes rows by label, logs the deletions for snapshot replay, and sets
+   * the version, atomically, running `apply` before the commit as `put` does.
+   */
+  remove(labels: readonly number[], version: number, apply: () => void = noop): void {
     this.#db.transaction(() => {
+      const remove = this.#statement('delete');
+      const log = this.#statement('logDeletion');
       for (const label of labels) {
-        const removed = this.#delete.get(label) as { id: string } | undefined;
-        if (removed) this.#logDeletion.run(version, label, removed.id);
+        const removed = remove.get(label) as { id: string } | undefined;
+        if (removed) log.run(version, label, removed.id);
       }
-      this.#setVersion.run(version, this.#id);
+      this.#statement('setVersion').run(version, this.#id);
+      apply();
     })();
+  }
+
+  /** The collection's version as the store holds it. */
+  version(): number {
+    return (this.#statement('version').get(this.#id) as number | undefined) ?? 0;
   }
 
   byId(id: string): DocumentRow | undefined {
-    const raw = this.#byId.get(id) as RawRow | undefined;
+    const raw = this.#statement('byId').get(id) as RawRow | undefined;
     return raw && toRow(raw);
   }
 
   byLabel(label: number): DocumentRow | undefined {
-    const raw = this.#byLabel.get(label) as RawRow | undefined;
+    const raw = this.#statement('byLabel').get(label) as RawRow | undefined;
     return raw && toRow(raw);
   }
 
@@ -382,46 +403,46 @@ export class DocumentTable {
 
   /** The vector of a label as written, or undefined when the label holds no document. */
   vectorOf(label: number): Float32Array | undefined {
-    const blob = this.#vectorByLabel.get(label) as Buffer | undefined;
+    const blob = this.#statement('vectorByLabel').get(label) as Buffer | undefined;
     return blob && blobVector(blob);
   }
 
   /** Every row's label and id in label order: what a collection needs to serve reads without its indexes. */
   ids(): IterableIterator<{ label: number; id: string }> {
-    return this.#ids.iterate() as IterableIterator<{ label: number; id: string }>;
+    return this.#statement('ids').iterate() as IterableIterator<{ label: number; id: string }>;
   }
 
   /** Every row's label, id, vector and text in label order, for rebuilding in-memory indexes. */
   *scan(): IterableIterator<{ label: number; id: string; vector: Float32Array; text: string | undefined }> {
-    for (const raw of this.#all.iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector' | 'text'>>) {
+    for (const raw of this.#statement('all').iterate() as IterableIterator<Pick<RawRow, 'label' | 'id' | 'vector' | 'text'>>) {
       yield { label: raw.label, id: raw.id, vector: blobVector(raw.vector), text: raw.text ?? undefined };
     }
   }
 
   /** Label and metadata JSON (null: none) of at most `limit` rows from label `from` on, in label order. */
   metadataPage(from: number, limit: number): { label: number; metadata: string | null }[] {
-    return this.#metadataPage.all(from, limit) as { label: number; metadata: string | null }[];
+    return this.#statement('metadataPage').all(from, limit) as { label: number; metadata: string | null }[];
   }
 
   count(): number {
-    return (this.#count.get() as { n: number }).n;
+    return (this.#statement('count').get() as { n: number }).n;
   }
 
   /** The highest label in use, or -1 when empty. */
   maxLabel(): number {
-    return (this.#maxLabel.get() as { n: number }).n;
+    return (this.#statement('maxLabel').get() as { n: number }).n;
   }
 
   /** Upserts and deletions with seq > `since`, in seq order (upserts before deletions of equal seq never occur: one call writes one kind). */
   changesSince(since: number): Change[] {
-    const upserts = (this.#upsertsSince.all(since) as RawRow[]).map(
+    const upserts = (this.#statement('upsertsSince').all(since) as RawRow[]).map(
       (raw): Change => ({
         kind: 'upsert', seq: raw.seq, label: raw.label, id: raw.id,
         vector: blobVector(raw.vector), text: raw.text ?? undefined,
         metadata: raw.metadata === null ? undefined : (JSON.parse(raw.metadata) as Metadata),
       }),
     );
-    const deletions = (this.#deletionsSince.all(since) as { seq: number; label: number; id: string }[]).map(
+    const deletions = (this.#statement('deletionsSince').all(since) as { seq: number; label: number; id: string }[]).map(
       (raw): Change => ({ kind: 'delete', ...raw }),
     );
     return [...upserts, ...deletions].sort((a, b) => a.seq - b.seq);
@@ -429,9 +450,40 @@ export class DocumentTable {
 
   /** Forgets deletions a snapshot at `seq` already reflects. */
   pruneDeletions(seq: number): void {
-    this.#pruneDeletions.run(seq);
+    this.#statement('pruneDeletions').run(seq);
   }
 }
+
+type StatementName =
+  | 'insert' | 'replace' | 'delete' | 'logDeletion' | 'setVersion' | 'version' | 'byId' | 'byLabel' | 'vectorByLabel'
+  | 'ids' | 'all' | 'metadataPage' | 'count' | 'maxLabel' | 'upsertsSince' | 'deletionsSince' | 'pruneDeletions';
+
+/** The SQL of a DocumentTable statement over `table` and its `deletions` log. */
+function statementSql(name: StatementName, table: string, deletions: string): string {
+  switch (name) {
+    // A new document's label and id have no row (freed labels lost theirs when deleted), so it needs
+    // no conflict handling: a plain INSERT costs about a fifth less than INSERT OR REPLACE.
+    case 'insert': return `INSERT INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`;
+    case 'replace': return `INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`;
+    case 'delete': return `DELETE FROM ${table} WHERE label = ? RETURNING id`;
+    case 'logDeletion': return `INSERT INTO ${deletions} (seq, label, id) VALUES (?, ?, ?)`;
+    case 'setVersion': return 'UPDATE collections SET version = ? WHERE id = ?';
+    case 'version': return 'SELECT version FROM collections WHERE id = ?';
+    case 'byId': return `SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE id = ?`;
+    case 'byLabel': return `SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label = ?`;
+    case 'vectorByLabel': return `SELECT vector FROM ${table} WHERE label = ?`;
+    case 'ids': return `SELECT label, id FROM ${table} ORDER BY label`;
+    case 'all': return `SELECT label, id, vector, text FROM ${table} ORDER BY label`;
+    case 'metadataPage': return `SELECT label, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`;
+    case 'count': return `SELECT count(*) AS n FROM ${table}`;
+    case 'maxLabel': return `SELECT coalesce(max(label), -1) AS n FROM ${table}`;
+    case 'upsertsSince': return `SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE seq > ? ORDER BY seq`;
+    case 'deletionsSince': return `SELECT seq, label, id FROM ${deletions} WHERE seq > ? ORDER BY seq`;
+    case 'pruneDeletions': return `DELETE FROM ${deletions} WHERE seq <= ?`;
+  }
+}
+
+function noop(): void {}
 
 function tableName(collectionId: number): string {
   if (!Number.isSafeInteger(collectionId)) throw new TypeError(`collection id ${collectionId}`);

@@ -59,7 +59,7 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
   // An int8 scan given output buffers too small for its selection buffer refuses to write past them.
   KERNEL_ABORT: async () => new WasmHeap().raw.topkScanI8(0, 64, 64, 40, 16, 1, 0, 0, 0, 10, 128, 168, 10, 0, -Infinity, 0),
   OUT_OF_MEMORY: async () => {
-    const db = await openDatabase({ memoryLimit: 64 * 1024 });
+    const db = await openDatabase({ memoryLimit: 1024 * 1024 });
     const docs = await db.createCollection('docs', { dimension: 128 });
     return docs.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: Array.from({ length: 128 }, (_, d) => (d === i % 128 ? 1 : 0.5)) })));
   },

@@ -3,13 +3,17 @@
  * whole with nothing stored; a collection whose index cannot be built opens
  * degraded, its documents still readable; a collection spread over several
  * WebAssembly memories answers and reopens as one in a single memory does;
- * an int8 collection keeps codes only, across a reopen.
+ * an int8 collection keeps codes only, across a reopen; an empty collection
+ * holds next to nothing, and creating one is admitted like a write.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GRAPH_FIXED_BYTES } from '../../src/core/hnsw-index.js';
+import { COLLECTION_BASE_BYTES } from '../../src/core/memory-budget.js';
 import { INT8_FIT_SAMPLE } from '../../src/core/options.js';
+import { SegmentServer, type SegmentRequest } from '../../src/core/segment-server.js';
 import { openDatabase, QuiverError, type DocumentInput } from '../../src/index.js';
 import { randomVectors } from '../fixtures/random.js';
 
@@ -23,6 +27,7 @@ function tempDir(): string {
 }
 
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -46,8 +51,9 @@ describe('a write that does not fit in memory', () => {
     const dim = 32;
     const data = randomVectors(3000, dim, 1);
     const path = tempDir();
-    // Room for about 1,500 documents of dim 32 (graph included).
-    const db = await openDatabase({ path, logger: silent, memoryLimit: 1500 * (32 * 4 + 400) });
+    // Room for the collection and its two graph segments, and about 1,500 documents of dim 32 (graph included).
+    const fixed = COLLECTION_BASE_BYTES + 2 * GRAPH_FIXED_BYTES;
+    const db = await openDatabase({ path, logger: silent, workers: 2, memoryLimit: fixed + 1500 * (32 * 4 + 400) });
     const docs = await db.createCollection('docs', { dimension: dim, hnsw: { m: 8 } });
     await docs.upsert(documents(data, dim, 0, 1000));
     const before = { count: docs.count, version: docs.version, hits: await docs.search({ vector: data.subarray(0, dim), k: 5 }) };
@@ -85,12 +91,12 @@ describe('a collection whose index cannot be built on open', () => {
     const data = randomVectors(600, dim, 2);
     const path = tempDir();
     const db = await openDatabase({ path, logger: silent });
-    await (await db.createCollection('big', { dimension: dim })).upsert(documents(data, dim, 0, 600));
-    await (await db.createCollection('small', { dimension: 2 })).upsert([{ id: 's', vector: [1, 0] }]);
+    await (await db.createCollection('big', { dimension: dim, hnsw: { segments: 2 } })).upsert(documents(data, dim, 0, 600));
+    await (await db.createCollection('small', { dimension: 2, hnsw: { segments: 2 } })).upsert([{ id: 's', vector: [1, 0] }]);
     await db.close();
 
-    // Room for `small`, not for `big`.
-    const tight = await openDatabase({ path, logger: silent, memoryLimit: 50_000 });
+    // Room for both collections, for `small`'s graph segments and documents, not for `big`'s.
+    const tight = await openDatabase({ path, logger: silent, memoryLimit: 2 * COLLECTION_BASE_BYTES + 2 * GRAPH_FIXED_BYTES + 50_000 });
     const big = tight.collection('big');
     expect(big.info).toMatchObject({ state: 'degraded', count: 600, reason: expect.stringMatching(/needs .* to load its 600 documents.*memoryLimit/) });
     expect(tight.listCollections().map((c) => [c.name, c.state])).toEqual([['big', 'degraded'], ['small', 'ready']]);
@@ -207,5 +213,68 @@ describe('an int8 collection', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('empty collections', () => {
+  it('hold no graph and no vector memory until their first document: 200 of dimension 8192 cost COLLECTION_BASE_BYTES each', async () => {
+    // Before, each made its hnswlib graphs at once: 2.5 MiB of resident memory per segment (hnswlib's label locks),
+    // 200 collections 545 MiB of RSS with 2 workers, with 16 MiB of untouched node storage per segment at dimension 8192.
+    const graphs: SegmentRequest['type'][] = [];
+    const handle = SegmentServer.prototype.handle;
+    vi.spyOn(SegmentServer.prototype, 'handle').mockImplementation(function (this: SegmentServer, request: SegmentRequest) {
+      if (request.type === 'create' || request.type === 'load') graphs.push(request.type);
+      return handle.call(this, request);
+    });
+    const db = await openDatabase({ logger: silent, workers: 0 });
+    const collections = [];
+    for (let i = 0; i < 200; i++) collections.push(await db.createCollection(`empty${i}`, { dimension: 8192 }));
+    expect(graphs).toEqual([]);
+    expect(db.wasmMemoryBytes).toBe(0);
+    expect(db.memoryBytes).toBe(200 * COLLECTION_BASE_BYTES);
+    expect(collections[7]!.info.memory).toEqual({ vectors: 0, graph: 0 });
+    // They answer as empty collections do.
+    const query = new Float32Array(8192).fill(1);
+    expect(await collections[7]!.search({ vector: query, k: 3 })).toEqual([]);
+    expect(await collections[7]!.search({ vector: query, k: 3, exact: false })).toEqual([]);
+    expect((await collections[7]!.optimize()).segments).toBe(0);
+
+    // The first document makes the graph, and the graph's fixed cost is counted from then on.
+    await collections[0]!.upsert([{ id: 'a', vector: query }]);
+    expect(graphs).toEqual(['create']);
+    const { memory } = collections[0]!.info;
+    expect(memory.graph).toBeGreaterThan(GRAPH_FIXED_BYTES);
+    expect(db.memoryBytes).toBe(200 * COLLECTION_BASE_BYTES + memory.graph + 8192 * 4);
+    expect(db.wasmMemoryBytes).toBeGreaterThan(0);
+    await db.close();
+  });
+
+  it('are admitted by memoryLimit: past it, createCollection is OUT_OF_MEMORY with nothing stored, and the others go on', async () => {
+    const path = tempDir();
+    // Room for ten empty collections, one graph segment, and about 16 documents of dimension 1536.
+    const db = await openDatabase({ path, logger: silent, workers: 0, memoryLimit: 10 * COLLECTION_BASE_BYTES + GRAPH_FIXED_BYTES + 200_000 });
+    for (let i = 0; i < 10; i++) await db.createCollection(`c${i}`, { dimension: 1536 });
+    // A collection's first document brings its graph's fixed cost: one segment fits, with its documents, not two.
+    const c0 = db.collection('c0');
+    await c0.upsert(Array.from({ length: 10 }, (_, i) => ({ id: `d${i}`, vector: new Float32Array(1536).fill(i + 1) })));
+    const second = await rejection(db.collection('c1').upsert([{ id: 'x', vector: new Float32Array(1536).fill(1) }]));
+    expect(second.code).toBe('OUT_OF_MEMORY');
+    expect(second.message).toMatch(/for its HNSW graph's segments.*memoryLimit.*the batch was not stored/);
+
+    const refused = await rejection(db.createCollection('one-too-many', { dimension: 8 }));
+    expect(refused.code).toBe('OUT_OF_MEMORY');
+    expect(refused.message).toMatch(/creating collection 'one-too-many' needs 128(\.0)? KiB.*memoryLimit.*the collection was not created/);
+    expect(db.hasCollection('one-too-many')).toBe(false);
+
+    // Dropping one makes room for another.
+    await db.dropCollection('c9');
+    await db.createCollection('one-too-many', { dimension: 8 });
+    await db.close();
+
+    const reopened = await openDatabase({ path, logger: silent });
+    expect(reopened.listCollections().map((c) => c.name).sort()).toEqual([...Array.from({ length: 9 }, (_, i) => `c${i}`), 'one-too-many'].sort());
+    expect(reopened.collection('c0').count).toBe(10);
+    expect(reopened.collection('c1').count).toBe(0);
+    await reopened.close();
   });
 });

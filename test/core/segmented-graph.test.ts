@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SegmentReply, SegmentRequest } from '../../src/core/segment-server.js';
+import { GRAPH_FIXED_BYTES } from '../../src/core/hnsw-index.js';
 import { SegmentedGraph, type SegmentHosting } from '../../src/core/segmented-graph.js';
 
 const DIM = 8;
@@ -27,9 +28,12 @@ function recordingHosting(): { hosting: SegmentHosting; searches: Extract<Segmen
 
 function graph(hosting: SegmentHosting): SegmentedGraph {
   const spec = { dimension: DIM, metric: 'l2' as const, params: { m: 8, efConstruction: 16, ef: 16 } };
-  return SegmentedGraph.create(spec, hosting, 2, 100, (error) => {
+  const made = SegmentedGraph.create(spec, hosting, 2, 100, (error) => {
     throw error;
   });
+  // A graph never written to has no segments on its hosts to ask (see the next describe).
+  made.add(0, new Float32Array(DIM));
+  return made;
 }
 
 describe('SegmentedGraph on worker hosts', () => {
@@ -55,5 +59,37 @@ describe('SegmentedGraph on worker hosts', () => {
     await graph(hosting).search(query, 5, 16);
     expect(searches.map((sent) => sent.query)).toEqual([query, query]);
     expect(searches[0]!.query).toBe(query);
+  });
+});
+
+describe('a graph never written to', () => {
+  it('makes no segment on its hosts until its first write: an empty collection holds no hnswlib graph (2.5 MiB each)', async () => {
+    const requests: SegmentRequest['type'][] = [];
+    const host = {
+      call(request: SegmentRequest): Promise<SegmentReply> {
+        requests.push(request.type);
+        return Promise.resolve(request.type === 'search' ? { labels: [], scores: [] } : null);
+      },
+    };
+    const spec = { dimension: DIM, metric: 'l2' as const, params: { m: 8, efConstruction: 16, ef: 16 } };
+    const empty = SegmentedGraph.create(spec, { host: () => host, inline: false }, 2, 100, (error) => {
+      throw error;
+    });
+    expect(await empty.search(new Float32Array(DIM), 5, 16)).toEqual({ labels: [], scores: [] });
+    expect(await empty.relayout('/nonexistent')).toEqual([]);
+    empty.remove(3);
+    await empty.idle();
+    expect({ requests, fixedBytes: empty.fixedBytes }).toEqual({ requests: [], fixedBytes: 0 });
+
+    empty.add(1, new Float32Array(DIM));
+    await empty.idle();
+    expect(requests).toEqual(['create', 'create', 'write']);
+    expect(empty.fixedBytes).toBe(2 * GRAPH_FIXED_BYTES);
+
+    // A snapshot needs a file per segment: saving an unwritten graph makes its (empty) segments first.
+    const saved = SegmentedGraph.create(spec, { host: () => host, inline: false }, 2, 100, () => {});
+    requests.length = 0;
+    await saved.save(['a', 'b']);
+    expect(requests).toEqual(['create', 'create', 'save', 'save']);
   });
 });

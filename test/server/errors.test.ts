@@ -120,7 +120,7 @@ describe('core codes that reach HTTP', () => {
     DATA_DAMAGED: { unreachable: 'raised by openDatabase when the server starts, before any request' },
     KERNEL_ABORT: { unreachable: 'needs a kernel called with output buffers too small for it, which the engine never does' },
     OUT_OF_MEMORY: async () => {
-      const small = await makeApp({}, await openDatabase({ logger: silent, memoryLimit: 64 * 1024 }));
+      const small = await makeApp({}, await openDatabase({ logger: silent, memoryLimit: 1024 * 1024 }));
       try {
         expect((await send(small.app, 'POST', '/collections', { name: 'big', dimension: 128 })).statusCode).toBe(201);
         const documents = Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, vector: Array.from({ length: 128 }, (_, d) => (d === i % 128 ? 1 : 0.5)) }));
