@@ -73,6 +73,22 @@ export function graphBytesPerNode(dimension: number, m: number): number {
  */
 export const GRAPH_FIXED_BYTES = 65_536 * 40;
 
+/** Fewest labels a graph has room for: hnswlib cannot grow one from none (see roomOf). */
+const MIN_CAPACITY = 16;
+
+/**
+ * The labels a graph read back from a file has room for, made at least
+ * MIN_CAPACITY: hnswlib reads a graph with room for exactly its nodes, none
+ * for an empty one, and resizing from none frees its node storage, reports
+ * it unallocated, then frees it again on the next resize (an abort).
+ */
+function roomOf(index: hnswlib.HierarchicalNSW): number {
+  const capacity = index.getMaxElements();
+  if (capacity >= MIN_CAPACITY) return capacity;
+  index.resizeIndex(MIN_CAPACITY);
+  return MIN_CAPACITY;
+}
+
 export class HnswIndex {
   readonly dimension: number;
   readonly params: HnswParams;
@@ -94,12 +110,12 @@ export class HnswIndex {
     this.#metric = metric;
     if (loaded) {
       this.#index = loaded.index;
-      this.#capacity = this.#index.getMaxElements();
+      this.#capacity = roomOf(loaded.index);
       this.#states = new LabelStates(loaded.states);
     } else {
       this.#states = new LabelStates();
       this.#index = newGraph(metric, dimension);
-      this.#capacity = Math.max(16, initialCapacity);
+      this.#capacity = Math.max(MIN_CAPACITY, initialCapacity);
       this.#index.initIndex({ maxElements: this.#capacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
     }
     // hnswlib's default ef is 10 and is not saved with the graph: set it wherever a graph is made.
@@ -153,7 +169,7 @@ export class HnswIndex {
     fresh.setEf(this.#currentEf);
     const old = this.#index;
     this.#index = fresh;
-    this.#capacity = fresh.getMaxElements();
+    this.#capacity = roomOf(fresh);
     this.#release(old);
     return { bytes };
   }
@@ -234,7 +250,7 @@ export class HnswIndex {
   }
 
   #grow(): void {
-    this.#capacity = Math.ceil(this.#capacity * GROWTH);
+    this.#capacity = Math.max(MIN_CAPACITY, Math.ceil(this.#capacity * GROWTH));
     this.#index.resizeIndex(this.#capacity);
   }
 

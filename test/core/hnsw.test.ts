@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HnswIndex } from '../../src/core/hnsw-index.js';
 import { readFvecs, readIvecs } from '../../src/core/io/vecs.js';
 import { openDatabase, type Collection, type Database } from '../../src/index.js';
 import { rng } from '../fixtures/random.js';
@@ -127,5 +131,45 @@ describe('HNSW delete and replace', () => {
     expect(again!.id).toBe('fresh');
     expect(docs.info.tombstones).toBe(299);
     await db.close();
+  });
+});
+
+describe('HNSW graphs read back empty', () => {
+  // Found by `npm run bench:fuzz`: hnswlib reads a graph back with room for none, and growing from none
+  // freed its node storage twice ("double free or corruption"), aborting the whole process.
+  it('an empty graph saved and read back, or laid out afresh, takes new labels', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-empty-graph-'));
+    try {
+      const params = { m: 16, efConstruction: 50, ef: 10 };
+      await new HnswIndex(4, 'l2', params, 64).save(join(dir, 'empty.bin'));
+      const read = new HnswIndex(4, 'l2', params, 0, { index: await HnswIndex.read(join(dir, 'empty.bin'), 4, 'l2'), states: new Uint8Array(0) });
+      const relaid = new HnswIndex(4, 'l2', params, 64);
+      await relaid.relayout(join(dir, 'relaid.bin'));
+      for (const graph of [read, relaid]) {
+        for (let label = 0; label < 40; label++) graph.add(label, Float32Array.from([label, 1, 2, 3]));
+        expect(graph.search(Float32Array.from([7, 1, 2, 3]), 1, 10).labels).toEqual([7]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a collection emptied, optimized and reopened takes documents again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-emptied-'));
+    try {
+      const db = await openDatabase({ path: dir });
+      const docs = await db.createCollection('docs', { dimension: 4, metric: 'l2' });
+      await docs.upsert([{ id: 'a', vector: [1, 2, 3, 4] }]);
+      await docs.delete(['a']);
+      await docs.optimize();
+      await db.close();
+      const reopened = await openDatabase({ path: dir });
+      const again = reopened.collection('docs');
+      await again.upsert(Array.from({ length: 40 }, (_, i) => ({ id: `d${i}`, vector: [i, 1, 2, 3] })));
+      expect((await again.search({ vector: [7, 1, 2, 3], k: 1, exact: false, include: [] }))[0]!.id).toBe('d7');
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
