@@ -525,7 +525,11 @@ export class Collection {
    * `#answer` for a search that returns many hits with fields, or fuses
    * many candidates (see READ_SLICE): the same stages, a slice at a time,
    * with a turn of the event loop between slices, stopping when the
-   * collection is dropped or the caller aborts.
+   * collection is dropped or the caller aborts. Writes may land during
+   * those turns: a candidate whose label no longer holds the document it
+   * held when the search began (deleted, or reused by another id), or that
+   * no longer passes the filter, is left out, so every hit is a current
+   * document (the answer may then hold fewer than k).
    */
   async #answerInSlices(
     checked: CheckedSearch,
@@ -535,25 +539,37 @@ export class Collection {
     clock: SearchClock | undefined,
   ): Promise<SearchHit[] | SearchResult> {
     const { k, include, signal } = checked;
+    const current = new CurrentLabels(this.#ids, this.#version);
     let labels: ArrayLike<number>;
     let scores: ArrayLike<number>;
     let parts: FusedParts | undefined;
     if (vector === undefined) {
       ({ labels, scores } = this.#bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+      current.remember(labels);
     } else if (checked.text === undefined) {
       ({ labels, scores } = vector.top);
+      current.remember(labels);
     } else {
-      await this.#nextSlice(signal);
       const keyword = this.#bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
-      const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
-      const scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
+      let union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
+      current.remember(union);
+      let scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
       for (let from = 0; from < union.length; from += READ_SLICE) {
         await this.#nextSlice(signal);
         const slice = this.#scoreUnion(query!, checked.terms!, union.subarray(from, from + READ_SLICE));
         scored.vector.set(slice.vector, from);
         scored.keyword.set(slice.keyword, from);
       }
-      const fused = this.#fuse(checked, vector.top, keyword, union, scored);
+      let sides: [Ranked, TopK] = [vector.top, keyword];
+      if (current.changedSince(this.#version)) {
+        // A candidate deleted during the turns was scored as nothing: it leaves the fusion, not only the hits.
+        const keep = current.keep(this.#allowedBy(checked.filter));
+        const at = keptAt(union, keep);
+        union = Int32Array.from(at, (i) => union[i]!);
+        scored = { vector: Float32Array.from(at, (i) => scored.vector[i]!), keyword: Float32Array.from(at, (i) => scored.keyword[i]!) };
+        sides = [keptRanked(vector.top, keep), keptRanked(keyword, keep)];
+      }
+      const fused = this.#fuse(checked, sides[0], sides[1], union, scored);
       labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
       scores = fused.scores;
       parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
@@ -561,12 +577,22 @@ export class Collection {
     const searched = clock ? performance.now() : 0;
     const budget = new FieldBudget();
     const hits: SearchHit[] = [];
+    const hitLabels: number[] = [];
     for (let from = 0; from < labels.length; from += READ_SLICE) {
       await this.#nextSlice(signal);
       const to = Math.min(labels.length, from + READ_SLICE);
-      hits.push(...this.#hits(sliceOf(labels, from, to), sliceOf(scores, from, to), include, budget));
+      let sliceLabels = sliceOf(labels, from, to);
+      let sliceScores = sliceOf(scores, from, to);
+      if (current.changedSince(this.#version)) {
+        const keep = current.keep(this.#allowedBy(checked.filter));
+        const at = keptAt(sliceLabels, keep);
+        sliceLabels = at.map((i) => sliceLabels[i]!);
+        sliceScores = at.map((i) => sliceScores[i]!);
+      }
+      hits.push(...this.#hits(sliceLabels, sliceScores, include, budget));
+      for (let i = 0; i < sliceLabels.length; i++) hitLabels.push(sliceLabels[i]!);
     }
-    return this.#finishAnswer(hits, labels, parts, checked, vector, clock, searched);
+    return this.#finishAnswer(hits, hitLabels, parts, checked, vector, clock, searched);
   }
 
   /** A turn of the event loop between two slices of a read; throws if the caller aborted it or the collection went away. */
@@ -844,9 +870,16 @@ export class Collection {
     const page = labels.subarray(start, start + limit);
     const budget = new FieldBudget();
     const documents: Document[] = [];
+    // A page read in slices leaves out what writes during its turns took away (see #answerInSlices).
+    const current = new CurrentLabels(this.#ids, this.#version);
+    current.remember(page);
     for (let from = 0; from < page.length; from += READ_SLICE) {
       if (from > 0) await this.#nextSlice(signal);
-      for (const label of page.subarray(from, from + READ_SLICE)) documents.push(this.#withFields(this.#table.byLabel(label)!, include, budget));
+      const keep = current.changedSince(this.#version) ? current.keep(request.filter === undefined ? undefined : this.#allowedBy(compileFilter(request.filter))) : undefined;
+      for (const label of page.subarray(from, from + READ_SLICE)) {
+        if (keep && !keep(label)) continue;
+        documents.push(this.#withFields(this.#table.byLabel(label)!, include, budget));
+      }
     }
     const next = start + limit < labels.length ? String(page[page.length - 1]) : null;
     return { documents, next };
@@ -1550,6 +1583,11 @@ export class Collection {
       }
       // The new graph is built in the background (on the workers); searches use the old one meanwhile.
       await fresh.idle();
+      // Closed or dropped meanwhile: its vectors are gone.
+      if (!this.#open) {
+        fresh.drop();
+        return false;
+      }
       // Catch up with writes made during the rebuild, synchronously, then swap.
       for (const label of touched) {
         const vector = this.#vectors.vector(label);
@@ -1782,6 +1820,51 @@ interface SearchClock {
 
 /** Hits best first: a kernel's typed arrays, or a graph's plain ones. */
 type Ranked = TopK | GraphHits;
+
+/**
+ * The ids labels held when a read began, to tell after a turn of the event
+ * loop (see Collection.#answerInSlices) which still hold the same document.
+ */
+class CurrentLabels {
+  readonly #ids: (string | undefined)[];
+  readonly #held = new Map<number, string | undefined>();
+  readonly #version: number;
+
+  constructor(ids: (string | undefined)[], version: number) {
+    this.#ids = ids;
+    this.#version = version;
+  }
+
+  remember(labels: ArrayLike<number>): void {
+    for (let i = 0; i < labels.length; i++) this.#held.set(labels[i]!, this.#ids[labels[i]!]);
+  }
+
+  /** True when writes landed since the read began. */
+  changedSince(version: number): boolean {
+    return version !== this.#version;
+  }
+
+  /** Whether a label still holds its document and, given the filter's `allowed` labels now, passes it. */
+  keep(allowed: { bitset: Uint32Array } | undefined): (label: number) => boolean {
+    return (label) => {
+      const id = this.#held.get(label);
+      return id !== undefined && this.#ids[label] === id && (allowed === undefined || hasLabel(allowed.bitset, label));
+    };
+  }
+}
+
+/** The positions of the labels `keep` accepts. */
+function keptAt(labels: ArrayLike<number>, keep: (label: number) => boolean): number[] {
+  const at: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (keep(labels[i]!)) at.push(i);
+  return at;
+}
+
+/** `ranked` without the labels `keep` refuses, in the same order. */
+function keptRanked(ranked: Ranked, keep: (label: number) => boolean): TopK {
+  const at = keptAt(ranked.labels, keep);
+  return { labels: Int32Array.from(at, (i) => ranked.labels[i]!), scores: Float32Array.from(at, (i) => ranked.scores[i]!) };
+}
 
 /** Each fused hit's vector and keyword scores, by label. */
 interface FusedParts {
