@@ -10,7 +10,8 @@
  *     a get of 10,000 documents with vectors (refused: LIMIT_EXCEEDED);
  *   - the largest such reads allowed: a search of 256 hits with their
  *     4096-d vectors, a list page and a get of 10,000 text documents;
- *   - a keyword and a hybrid query of 64 common terms with k 10,000, and a
+ *   - a keyword and a hybrid query of MAX_QUERY_TERMS common terms with k
+ *     10,000, and a
  *     batch of ten such keyword queries;
  *   - a batch of 100 heavy searches whose client gives up after a second;
  *   - a search of 5,000 hits whose reply is never read (the socket stays
@@ -27,6 +28,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_QUERY_TERMS } from '../src/core/options.js';
 import { rng } from '../test/fixtures/random.js';
 import { createProgress, fmt, formatTable, machineInfo, writeResults } from './report.js';
 import { latencyOf, memoryOf, startServer, stopServer, type Latency } from './server-process.js';
@@ -127,15 +129,16 @@ interface Heavy {
   send(base: string, next: () => number): Promise<Reply>;
 }
 
-/** The 63 most common words: with one more, a query of MAX_QUERY_TERMS (64) distinct terms. */
-const commonTerms = words.slice(0, 63).join(' ');
+/** The most common words but one: with one more, a query of MAX_QUERY_TERMS distinct terms, the most allowed. */
+const COMMON = MAX_QUERY_TERMS - 1;
+const commonTerms = words.slice(0, COMMON).join(' ');
 const wideQuery = (next: () => number) => base64(Float32Array.from({ length: WIDE_DIM }, () => next() - 0.5));
 const allIds = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
 /** Sends a search of 5,000 hits on a raw socket and never reads the reply; the socket closes after ten seconds. */
 function unreadSearch(base: string, next: () => number): Promise<Reply> {
   const url = new URL(base);
-  const body = JSON.stringify({ text: `${commonTerms} ${words[63 + Math.floor(next() * 1000)]}`, k: 5_000, include: ['metadata', 'text'] });
+  const body = JSON.stringify({ text: `${commonTerms} ${words[COMMON + Math.floor(next() * 1000)]}`, k: 5_000, include: ['metadata', 'text'] });
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname, () => {
       socket.write(`POST /collections/texts/search HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -157,15 +160,15 @@ const HEAVY: Heavy[] = [
   { kind: 'get 10000 ids + vectors (4096-d)', send: (b) => request(b, 'POST', '/collections/wide/documents/get', { ids: allIds('w', 10_000) }) },
   { kind: 'list 10000 texts', send: (b) => request(b, 'POST', '/collections/texts/documents/list', { limit: 10_000 }) },
   { kind: 'get 10000 texts', send: (b) => request(b, 'POST', '/collections/texts/documents/get', { ids: allIds('t', 10_000), include: ['metadata', 'text'] }) },
-  { kind: 'keyword 64 terms k 10000', send: (b, n) => request(b, 'POST', '/collections/texts/search', { text: `${commonTerms} ${words[63 + Math.floor(n() * 100)]}`, k: 10_000 }) },
+  { kind: `keyword ${MAX_QUERY_TERMS} terms k 10000`, send: (b, n) => request(b, 'POST', '/collections/texts/search', { text: `${commonTerms} ${words[COMMON + Math.floor(n() * 100)]}`, k: 10_000 }) },
   {
-    kind: 'hybrid 64 terms k 10000',
+    kind: `hybrid ${MAX_QUERY_TERMS} terms k 10000`,
     send: (b, n) => request(b, 'POST', '/collections/texts/search', { text: commonTerms, vector: Array.from({ length: 8 }, () => n() - 0.5), k: 10_000 }),
   },
   {
     kind: 'batch 10 x keyword k 10000',
     send: (b, n) => request(b, 'POST', '/collections/texts/search/batch', {
-      searches: Array.from({ length: 10 }, () => ({ text: `${commonTerms} ${words[63 + Math.floor(n() * 1000)]}`, k: 10_000, include: [] })),
+      searches: Array.from({ length: 10 }, () => ({ text: `${commonTerms} ${words[COMMON + Math.floor(n() * 1000)]}`, k: 10_000, include: [] })),
     }),
   },
   {

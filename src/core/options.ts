@@ -158,6 +158,7 @@ export const DEFAULT_BM25_B = 0.75;
  * collection's search refuses more with LIMIT_EXCEEDED; the index alone
  * ignores further terms): the BM25 search and a hybrid search's scoring
  * cost grow with the terms times the candidates, and run on the calling
- * thread. Sixty-four is a long paragraph without its stopwords.
+ * thread in one piece. A question, or a paragraph without its stopwords,
+ * fits. Why 32 and not 64: bench/README.md, "Heavy requests".
  */
-export const MAX_QUERY_TERMS = 64;
+export const MAX_QUERY_TERMS = 32;
