@@ -14,7 +14,11 @@
 export { QuiverClient, type PortableDatabase } from './client.js';
 export { RemoteCollection, MAX_BATCH_SEARCHES, type PortableCollection } from './remote-collection.js';
 export {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
   DEFAULT_TIMEOUT_MS,
+  MAX_RETRIES,
+  MAX_RETRY_WAIT_MS,
   MAX_TIMEOUT_MS,
   QuiverClientError,
   QuiverHttpError,

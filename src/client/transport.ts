@@ -12,6 +12,13 @@ import { ROUTES, type RouteName } from './routes.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Largest `timeoutMs`: the timer limit of 2^31 - 1 ms (about 24.8 days). */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
+/** Retries of a request the server turned away for now (RATE_LIMITED, SERVER_BUSY) or that never reached it. */
+export const DEFAULT_RETRIES = 3;
+export const MAX_RETRIES = 10;
+/** First wait before a retry without Retry-After; it doubles each time, with jitter. */
+export const DEFAULT_RETRY_DELAY_MS = 250;
+/** Longest wait before one retry, Retry-After included: a longer one fails at once instead. */
+export const MAX_RETRY_WAIT_MS = 30_000;
 
 export interface QuiverClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080`; a path prefix (behind a proxy) is kept. */
@@ -22,12 +29,22 @@ export interface QuiverClientOptions {
   fetch?: typeof fetch;
   /** Per request, 1 to MAX_TIMEOUT_MS. Default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /**
+   * Times a request is sent again, 0 to MAX_RETRIES (default DEFAULT_RETRIES),
+   * when the server answered RATE_LIMITED (429) or SERVER_BUSY (503), after
+   * its Retry-After, or when the connection was refused (nothing was sent):
+   * those are safe for every call. A request that may have reached the
+   * server (a reset, a timeout) is not sent again.
+   */
+  retries?: number;
+  /** First wait before a retry without Retry-After, in ms (default DEFAULT_RETRY_DELAY_MS); doubles each time, with jitter. */
+  retryDelayMs?: number;
 }
 
 /** A QuiverError the server replied with: its stable `code` and message, and the HTTP status. */
 export class QuiverHttpError extends QuiverError {
   readonly status: number;
-  /** From `retry-after` on RATE_LIMITED replies. */
+  /** From `retry-after` on RATE_LIMITED and SERVER_BUSY replies. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, status: number, retryAfterSeconds?: number) {
@@ -57,7 +74,9 @@ export class QuiverClientError extends Error {
   }
 }
 
-const OPTION_KEYS = new Set(['url', 'apiKey', 'fetch', 'timeoutMs']);
+const OPTION_KEYS = new Set(['url', 'apiKey', 'fetch', 'timeoutMs', 'retries', 'retryDelayMs']);
+/** Codes the server answers when it turns a request away for now: nothing was done, sending it again is safe. */
+const RETRIED_CODES: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SERVER_BUSY']);
 
 export class Transport {
   /** The base URL without a trailing slash. */
@@ -65,11 +84,13 @@ export class Transport {
   readonly #fetch: typeof fetch;
   readonly #apiKey: string | undefined;
   readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
   #closed = false;
 
   constructor(options: QuiverClientOptions) {
     if (typeof options !== 'object' || options === null) throw createError('INVALID_OPTIONS', ['client options must be an object']);
-    const { url, apiKey, fetch: fetchOption, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+    const { url, apiKey, fetch: fetchOption, timeoutMs = DEFAULT_TIMEOUT_MS, retries = DEFAULT_RETRIES, retryDelayMs = DEFAULT_RETRY_DELAY_MS } = options;
     const problems = Object.keys(options).filter((key) => !OPTION_KEYS.has(key)).map((key) => `unknown option '${key}'`);
     const base = parseBaseUrl(url, problems);
     if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.length === 0 || /[\r\n]/.test(apiKey))) {
@@ -79,6 +100,10 @@ export class Transport {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
       problems.push(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
     }
+    if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) problems.push(`retries must be an integer from 0 to ${MAX_RETRIES}, got ${String(retries)}`);
+    if (!Number.isInteger(retryDelayMs) || retryDelayMs < 0 || retryDelayMs > MAX_RETRY_WAIT_MS) {
+      problems.push(`retryDelayMs must be an integer from 0 to ${MAX_RETRY_WAIT_MS}, got ${String(retryDelayMs)}`);
+    }
     const fetchFunction = fetchOption ?? globalThis.fetch;
     if (typeof fetchFunction !== 'function') problems.push('no global fetch: pass options.fetch');
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
@@ -86,6 +111,8 @@ export class Transport {
     this.#fetch = fetchFunction;
     this.#apiKey = apiKey;
     this.#timeoutMs = timeoutMs;
+    this.#retries = retries;
+    this.#retryDelayMs = retryDelayMs;
   }
 
   get closed(): boolean {
@@ -102,6 +129,31 @@ export class Transport {
    * outside 2xx throw, unless listed in `allow`.
    */
   async send(route: RouteName, name: string | undefined, body?: unknown, allow: readonly number[] = []): Promise<{ status: number; json: unknown }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#sendOnce(route, name, body, allow);
+      } catch (error) {
+        const wait = attempt < this.#retries ? this.#retryWait(error, attempt) : undefined;
+        if (wait === undefined || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /**
+   * How long to wait before sending again after `error`, or undefined when
+   * it must not be sent again: the server's Retry-After, else the delay
+   * doubling per attempt with full jitter (as AWS's clients), at most MAX_RETRY_WAIT_MS.
+   */
+  #retryWait(error: unknown, attempt: number): number | undefined {
+    const turnedAway = error instanceof QuiverHttpError && RETRIED_CODES.has(error.code);
+    if (!turnedAway && !(error instanceof QuiverClientError && error.code === 'NETWORK_ERROR' && neverSent(error))) return undefined;
+    const told = turnedAway ? error.retryAfterSeconds : undefined;
+    const wait = told !== undefined ? told * 1000 : Math.random() * this.#retryDelayMs * 2 ** attempt;
+    return wait <= MAX_RETRY_WAIT_MS ? wait : undefined;
+  }
+
+  async #sendOnce(route: RouteName, name: string | undefined, body: unknown, allow: readonly number[]): Promise<{ status: number; json: unknown }> {
     if (this.#closed) throw createError('DATABASE_CLOSED');
     const { method, path } = ROUTES[route];
     const url = this.url + (name === undefined ? path : path.replace('{name}', encodeURIComponent(name)));
@@ -144,6 +196,17 @@ export class Transport {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new QuiverClientError('NETWORK_ERROR', `${request}: the server could not be reached (${reason}).`, { cause: error });
   }
+}
+
+/** A failed connection attempt (refused, no route): the request never left this process. */
+function neverSent(error: QuiverClientError): boolean {
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && depth < 4; depth++) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return true;
+    cause = (cause as { cause?: unknown } | null)?.cause;
+  }
+  return false;
 }
 
 const BAD_JSON = Symbol('bad JSON');

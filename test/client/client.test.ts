@@ -330,13 +330,64 @@ describe('errors from the server keep their code, message and status', () => {
   });
 });
 
+describe('retries', () => {
+  /** A fetch answering `replies` in turn (then the last one again), counting its calls. */
+  function scripted(...replies: (() => Response | Promise<Response>)[]): { fetch: typeof fetch; calls: () => number } {
+    let calls = 0;
+    const fetchFunction = (async () => replies[Math.min(calls++, replies.length - 1)]!()) as typeof fetch;
+    return { fetch: fetchFunction, calls: () => calls };
+  }
+  const busy = () => new Response(JSON.stringify({ statusCode: 503, code: 'SERVER_BUSY', error: 'Service Unavailable', message: 'busy' }), {
+    status: 503,
+    headers: { 'content-type': 'application/json', 'retry-after': '0' },
+  });
+  const ok = () => new Response(JSON.stringify({ collections: [] }), { status: 200, headers: { 'content-type': 'application/json' } });
+  const refused = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
+  const reset = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }));
+
+  it('sends again after RATE_LIMITED, waiting the Retry-After the server gave', async () => {
+    const limited = await startServer({ rateLimitMax: 1, rateLimitWindowMs: 1_000 });
+    try {
+      const remote = new QuiverClient({ url: limited.url });
+      await remote.listCollections();
+      const started = performance.now();
+      expect(await remote.listCollections()).toEqual([]);
+      expect(performance.now() - started).toBeGreaterThan(500);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('sends again after SERVER_BUSY and a refused connection, up to `retries` times', async () => {
+    const twiceBusy = scripted(busy, busy, ok);
+    expect(await new QuiverClient({ url: 'http://quiver.invalid', fetch: twiceBusy.fetch }).listCollections()).toEqual([]);
+    expect(twiceBusy.calls()).toBe(3);
+    const down = scripted(refused);
+    const error = await rejectionOf(new QuiverClient({ url: 'http://quiver.invalid', fetch: down.fetch, retries: 2, retryDelayMs: 1 }).listCollections());
+    expect([error.code, down.calls()]).toEqual(['NETWORK_ERROR', 3]);
+    const stillBusy = scripted(busy);
+    const busyError = await rejectionOf(new QuiverClient({ url: 'http://quiver.invalid', fetch: stillBusy.fetch, retries: 0 }).listCollections());
+    expect([busyError.code, stillBusy.calls()]).toEqual(['SERVER_BUSY', 1]);
+  });
+
+  it('never sends again what may have reached the server, nor what it refused for good', async () => {
+    const dropped = scripted(reset, ok);
+    const error = await rejectionOf(new QuiverClient({ url: 'http://quiver.invalid', fetch: dropped.fetch, retryDelayMs: 1 }).createCollection('x', { dimension: 2 }));
+    expect([error.code, dropped.calls()]).toEqual(['NETWORK_ERROR', 1]);
+    const invalid = scripted(() => new Response(JSON.stringify({ statusCode: 400, code: 'INVALID_REQUEST', error: 'Bad Request', message: 'no' }), { status: 400 }), ok);
+    const refusedError = await rejectionOf(new QuiverClient({ url: 'http://quiver.invalid', fetch: invalid.fetch }).listCollections());
+    expect([refusedError.code, invalid.calls()]).toEqual(['INVALID_REQUEST', 1]);
+    expect(() => new QuiverClient({ url: 'http://quiver.invalid', retries: 11 })).toThrow(/retries must be an integer from 0 to 10/);
+  });
+});
+
 describe('failures without a Quiver reply', () => {
   it('NETWORK_ERROR when nothing listens', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
-    const error = await rejectionOf(new QuiverClient({ url: `http://127.0.0.1:${port}` }).health());
+    const error = await rejectionOf(new QuiverClient({ url: `http://127.0.0.1:${port}`, retries: 0 }).health());
     expect(error).toBeInstanceOf(QuiverClientError);
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.message).toContain(`127.0.0.1:${port}`);
