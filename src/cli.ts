@@ -7,11 +7,11 @@
  */
 import { isQuiverError } from './core/errors.js';
 import { serve } from './main.js';
-import { EXIT_INTERRUPTED } from './cli/args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './cli/args.js';
 import { runBench } from './cli/bench.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
-const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>] [--memory-limit <bytes>]
+const SERVE_USAGE = `usage: quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--durability process|fsync] [--log-level info] [--workers <cores>] [--memory-limit <bytes>] [--field-cache <bytes>]
 
 Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_DURABILITY, QUIVER_LOG_LEVEL, QUIVER_WORKERS, QUIVER_MEMORY_LIMIT, QUIVER_FIELD_CACHE,
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS,
@@ -33,6 +33,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   switch (command) {
     case 'serve':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(`${SERVE_USAGE}\n`);
+        return;
+      }
       return serve(rest);
     case 'bench':
       process.exitCode = runBench(rest, process.stderr);
@@ -61,6 +65,9 @@ function interruptSignal(): AbortSignal {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`quiver: ${isQuiverError(error) ? `${error.code}: ${error.message}` : String(error)}\n`);
-  process.exit(1);
+  // Bad flags or variables of serve: nothing was started, and the usage says what it takes (as the other commands do).
+  const usage = isQuiverError(error) && error.code === 'INVALID_OPTIONS' && process.argv[2] === 'serve';
+  const message = isQuiverError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`quiver: ${message}\n${usage ? `${SERVE_USAGE}\n` : ''}`);
+  process.exit(usage ? EXIT_USAGE : EXIT_FAILED);
 });

@@ -2,6 +2,7 @@
  * Wiring: configuration -> database -> app -> listen, and graceful shutdown.
  * The only module with side effects at run time (started by cli.ts).
  */
+import { createServer } from 'node:net';
 import { openDatabase } from './index.js';
 import { RedisCache } from './core/redis-cache.js';
 import { buildApp } from './server/app.js';
@@ -9,8 +10,26 @@ import { resolveServerConfig } from './server/config.js';
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
+/** Fails with a message that says what to do when another process listens on `port` (0: any free port, never in use). */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host, port, exclusive: true }, resolve);
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    throw new Error(`port ${port} on ${host} is in use (another quiver serve?): stop that process, or pass another --port (or QUIVER_PORT)`);
+  }
+  await new Promise((resolve) => probe.close(resolve));
+}
+
 export async function serve(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = resolveServerConfig(env, argv);
+  // Before the data directory is made or opened: a port in use must leave nothing behind.
+  await checkPortFree(config.host, config.port);
   const db = await openDatabase({ path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit, fieldCache: config.fieldCache });
   let secondLevelCache: RedisCache | undefined;
   if (config.redisUrl !== undefined) {

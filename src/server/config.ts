@@ -4,6 +4,7 @@
  * error. Each default is declared here once.
  */
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { createError } from '../core/errors.js';
 import { DEFAULT_FIELD_CACHE_BYTES, MAX_WORKERS } from '../core/options.js';
 
@@ -73,28 +74,34 @@ const FLAGS: Record<string, string> = {
   'field-cache': 'QUIVER_FIELD_CACHE',
 };
 
+const FLAG_OPTIONS = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<string, { type: 'string' }>;
+
 export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
   const problems: string[] = [];
   const values: Record<string, string | undefined> = { ...env };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    const name = match?.[1];
-    if (!match || name === undefined || !(name in FLAGS)) {
-      problems.push(`unknown argument '${arg}' (flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
-      continue;
-    }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) problems.push(`--${name} needs a value`);
-    else values[FLAGS[name]!] = value;
+  // Where each value came from, for the messages: a bad flag is named as the flag, not as its variable.
+  const source: Record<string, string> = {};
+  let flags: Record<string, string | boolean | undefined> = {};
+  try {
+    ({ values: flags } = parseArgs({ args: [...argv], options: FLAG_OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    // Node's message runs over several lines and suggests '--', which serve does not take.
+    problems.push(`${(error as Error).message.replace(/\s*\n\s*/g, ' ').replace(/ To specify a positional argument.*$/, '')} (flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
   }
+  for (const [flag, variable] of Object.entries(FLAGS)) {
+    const value = flags[flag];
+    if (typeof value !== 'string') continue;
+    values[variable] = value;
+    source[variable] = `--${flag}`;
+  }
+  const named = (name: string) => source[name] ?? name;
 
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = values[name];
     if (raw === undefined || raw === '') return fallback;
     const parsed = Number(raw);
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      problems.push(`${named(name)} must be an integer from ${min} to ${max}, got '${raw}'`);
       return fallback;
     }
     return parsed;
@@ -105,9 +112,9 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
   };
 
   const durability = text('QUIVER_DURABILITY') ?? 'process';
-  if (durability !== 'process' && durability !== 'fsync') problems.push(`QUIVER_DURABILITY must be 'process' or 'fsync', got '${durability}'`);
+  if (durability !== 'process' && durability !== 'fsync') problems.push(`${named('QUIVER_DURABILITY')} must be 'process' or 'fsync', got '${durability}'`);
   const logLevel = text('QUIVER_LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`QUIVER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`${named('QUIVER_LOG_LEVEL')} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   const apiKey = text('QUIVER_API_KEY');
   const readOnlyKey = text('QUIVER_READ_ONLY_KEY');
   if (readOnlyKey !== undefined && apiKey === undefined) problems.push('QUIVER_READ_ONLY_KEY needs QUIVER_API_KEY too');

@@ -1,6 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { QuiverError } from '../../src/core/errors.js';
 import { resolveServerConfig } from '../../src/server/config.js';
+
+/** `quiver serve` as a user runs it (dist, built by `npm test`'s pretest), with no QUIVER_* variables. */
+function serve(args: readonly string[]): { status: number | null; stderr: string } {
+  const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('QUIVER_')));
+  const run = spawnSync(process.execPath, [cli, 'serve', ...args], { encoding: 'utf8', env, timeout: 30_000 });
+  return { status: run.status, stderr: run.stderr };
+}
 
 describe('server configuration', () => {
   it('takes the memory limit from QUIVER_MEMORY_LIMIT or --memory-limit (the flag wins); unset means none', () => {
@@ -25,6 +39,36 @@ describe('server configuration', () => {
       expect(error).toBeInstanceOf(QuiverError);
       expect((error as QuiverError).code).toBe('INVALID_OPTIONS');
       expect((error as Error).message).toMatch(/QUIVER_PORT.*QUIVER_MEMORY_LIMIT|QUIVER_MEMORY_LIMIT.*QUIVER_PORT/);
+    }
+  });
+
+  it('names a bad flag as the flag, and an unknown one, in one error', () => {
+    expect(() => resolveServerConfig({}, ['--port', '99999', '--workers=-1'])).toThrow(/--port must be an integer from 0 to 65535, got '99999'.*--workers must be/);
+    expect(() => resolveServerConfig({ QUIVER_PORT: 'x' })).toThrow(/QUIVER_PORT must be/);
+    expect(() => resolveServerConfig({}, ['--prot', '8081'])).toThrow(/Unknown option '--prot'.*--port/);
+  });
+});
+
+describe('quiver serve from the command line', () => {
+  it('exits 2 with its usage for a bad flag, and starts nothing', () => {
+    const run = serve(['--prot', '8081']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/INVALID_OPTIONS: .*--prot[\s\S]*usage: quiver serve/);
+  });
+
+  it('says a port in use is in use, and makes no data directory', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-port-'));
+    try {
+      const data = join(dir, 'data');
+      const run = serve(['--port', String((taken.address() as AddressInfo).port), '--data', data]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/port \d+ on 127\.0\.0\.1 is in use.*--port/);
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
