@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isPlainObject } from '../validate.js';
+import { decodeFloat32Base64 } from '../float32-base64.js';
 import { kindOf, recordToItem, type FieldNames, type SourceItem, type VectorParse } from './fields.js';
 
 export interface TextReadOptions {
@@ -94,15 +95,7 @@ export function openText(path: string): { input: Readable; bytesRead: () => numb
 
 function jsonVector(value: unknown): VectorParse {
   if (Array.isArray(value)) return { vector: value };
-  if (typeof value === 'string') return decodeBase64Float32(value);
+  if (typeof value === 'string') return decodeFloat32Base64(value);
   return { problem: `expected an array of numbers or base64 float32, got ${kindOf(value)}` };
 }
 
-export function decodeBase64Float32(value: string): VectorParse {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return { problem: 'a string vector must be base64 of little-endian float32' };
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.length % 4 !== 0) return { problem: `base64 vector decodes to ${bytes.length} bytes, not a whole number of float32` };
-  const vector = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
-  return { vector };
-}
