@@ -38,8 +38,10 @@ export function checkVector(vector: unknown, dimension: number, where: string, r
       if (typeof x !== 'number') throw createError('INVALID_VECTOR', where, `element ${i} is ${typeof x}, expected a number`);
       values[i] = x;
     }
+  } else if (vector === undefined || vector === null) {
+    throw createError('INVALID_VECTOR', where, `it is missing: expected ${dimension} numbers (a Float32Array or an array)`);
   } else {
-    throw createError('INVALID_VECTOR', where, 'expected a Float32Array or an array of numbers');
+    throw createError('INVALID_VECTOR', where, `expected a Float32Array or an array of ${dimension} numbers, got ${vector instanceof Object ? vector.constructor.name : typeof vector}`);
   }
   if (values.length !== dimension) throw createError('DIMENSION_MISMATCH', where, dimension, values.length);
   // x - x is NaN for NaN and ±Infinity and 0 otherwise, and x * x > 0 for every non-zero float32 (in double

@@ -191,6 +191,19 @@ describe('quiver import: malformed input', () => {
     await db.close();
   });
 
+  it('fails with status 1 at the first JSONL record without the vector field, once, naming its fields', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ _id: `d${i}`, title: 't', text: 'words' }));
+    const result = await quiver(['import', 'docs', writeLines(join(dir, 'corpus.jsonl'), lines), '--data', join(dir, 'data')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/corpus\.jsonl: the first record \(line 1\) has no field 'vector' \(its fields: _id, title, text\); name the vector field with --vector-field$/m);
+    // A later record without it is one rejected line, as any bad line.
+    const mixed = writeLines(join(dir, 'mixed.jsonl'), [JSON.stringify({ id: 'a', vector: [1, 2] }), JSON.stringify({ id: 'b' })]);
+    const later = await quiver(['import', 'docs', mixed, '--data', join(dir, 'data')]);
+    expect([later.code, later.stderr]).toEqual([3, expect.stringMatching(/line 2, field 'vector': missing vector/) as unknown]);
+  });
+
   it('fails with status 1 for a CSV header without the vector column, naming the columns', async () => {
     const dir = tempDir();
     const file = writeLines(join(dir, 'docs.csv'), ['id,emb', 'a,1 2']);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { QuiverError } from '../../src/core/errors.js';
 import { checkVector } from '../../src/core/validate.js';
+import { openDatabase, type DocumentInput } from '../../src/index.js';
 
 function rejection(vector: ArrayLike<number>, rejectZero = false): QuiverError {
   try {
@@ -30,6 +31,19 @@ describe('checkVector', () => {
       }
     }
   }
+
+  it('says a missing vector is missing, and names what came instead', async () => {
+    const db = await openDatabase();
+    try {
+      const docs = await db.createCollection('docs', { dimension: 3 });
+      const missing = await docs.upsert([{ id: 'a' } as unknown as DocumentInput]).catch((error: unknown) => error as QuiverError);
+      expect([missing.code, missing.message]).toEqual(['INVALID_VECTOR', 'Invalid vector at documents[0].vector: it is missing: expected 3 numbers (a Float32Array or an array).']);
+      const text = await docs.upsert([{ id: 'a', vector: 'abc' } as unknown as DocumentInput]).catch((error: unknown) => error as QuiverError);
+      expect(text.message).toContain('expected a Float32Array or an array of 3 numbers, got string');
+    } finally {
+      await db.close();
+    }
+  });
 
   it('rejects a number that overflows float32, naming the number given', () => {
     expect(rejection([1, 2, 1e39]).message).toContain('element 2 is 1e+39');

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isPlainObject } from '../validate.js';
 import { decodeFloat32Base64 } from '../float32-base64.js';
-import { kindOf, recordToItem, type FieldNames, type SourceItem, type VectorParse } from './fields.js';
+import { kindOf, recordToItem, SourceError, type FieldNames, type SourceItem, type VectorParse } from './fields.js';
 
 export interface TextReadOptions {
   fields: FieldNames;
@@ -22,6 +22,7 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
   const { input, bytesRead, close } = openText(path);
   try {
     let line = 0;
+    let records = 0;
     for await (const raw of readLines(input)) {
       line++;
       options.progress(bytesRead());
@@ -37,6 +38,14 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
       if (!isPlainObject(value)) {
         yield { kind: 'rejected', at: { line }, problem: `expected a JSON object, got ${kindOf(value)}` };
         continue;
+      }
+      // A first record without the vector field at all names a file of another shape, not one bad line: stop
+      // there, once, rather than reject every line alike (SciFact's corpus gave 5,183 rejections).
+      if (records++ === 0 && !Object.hasOwn(value, options.fields.vector)) {
+        throw new SourceError(
+          `the first record (line ${line}) has no field '${options.fields.vector}' (its fields: ${Object.keys(value).slice(0, 12).join(', ') || 'none'}); ` +
+            'name the vector field with --vector-field',
+        );
       }
       yield recordToItem(value, line, {
         fields: options.fields,
