@@ -50,6 +50,15 @@ describe('server configuration', () => {
 });
 
 describe('quiver serve from the command line', () => {
+  it('quiver --help is one usage block naming every command; serve --help lists every variable', () => {
+    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout;
+    expect(help.match(/usage:/g)).toHaveLength(1);
+    for (const command of ['serve', 'import', 'search', 'collections', 'stats', 'bench']) expect(help).toContain(`quiver ${command} `);
+    const serveHelp = spawnSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' }).stdout;
+    for (const variable of ['QUIVER_PORT', 'QUIVER_REQUEST_TIMEOUT_MS', 'QUIVER_PENDING_REPLY_BYTES', 'REDIS_URL']) expect(serveHelp).toContain(variable);
+  });
+
   it('exits 2 with its usage for a bad flag, and starts nothing', () => {
     const run = serve(['--prot', '8081']);
     expect(run.status).toBe(2);
