@@ -36,9 +36,10 @@ describe('checkVector', () => {
     const db = await openDatabase();
     try {
       const docs = await db.createCollection('docs', { dimension: 3 });
-      const missing = await docs.upsert([{ id: 'a' } as unknown as DocumentInput]).catch((error: unknown) => error as QuiverError);
+      const rejected = (write: Promise<unknown>) => write.then(() => expect.unreachable('the upsert was accepted'), (error: unknown) => error as QuiverError);
+      const missing = await rejected(docs.upsert([{ id: 'a' } as unknown as DocumentInput]));
       expect([missing.code, missing.message]).toEqual(['INVALID_VECTOR', 'Invalid vector at documents[0].vector: it is missing: expected 3 numbers (a Float32Array or an array).']);
-      const text = await docs.upsert([{ id: 'a', vector: 'abc' } as unknown as DocumentInput]).catch((error: unknown) => error as QuiverError);
+      const text = await rejected(docs.upsert([{ id: 'a', vector: 'abc' } as unknown as DocumentInput]));
       expect(text.message).toContain('expected a Float32Array or an array of 3 numbers, got string');
     } finally {
       await db.close();
