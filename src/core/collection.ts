@@ -5,9 +5,10 @@
  * one transaction that commits only once the apply succeeded (#commit); a
  * rejected batch changes nothing. Every write bumps `version`.
  *
- * Still long (about 1,500 lines) because the class holds several jobs that
+ * Still long (about 1,900 lines) because the class holds several jobs that
  * share its private state: request checks, the id/label maps, the write
- * queue, the search pipeline, snapshot restore and scheduling, compaction.
+ * queue and its all-or-nothing commit, the search pipeline (with its path
+ * in slices for large reads), snapshot restore and scheduling, compaction.
  * Splitting them apart means passing that state between files; issue 18
  * (the layout) does it, one verb per file. Its public types already live in
  * collection-api.ts, the metadata index's background read in
@@ -44,6 +45,7 @@ import {
   isIntegerIn,
 } from './options.js';
 import { checkSignal, checkVectorValues, FieldBudget, nextSlice, throwIfAborted } from './read-budget.js';
+import { CurrentLabels, keptAt, keptRanked } from './current-labels.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner, type Plan, type PlanInput, type PlanKind } from './planner.js';
 import { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph, writeSnapshot, type ArenaVectors } from './snapshot.js';
@@ -539,7 +541,7 @@ export class Collection {
     clock: SearchClock | undefined,
   ): Promise<SearchHit[] | SearchResult> {
     const { k, include, signal } = checked;
-    const current = new CurrentLabels(this.#ids, this.#version);
+    const current = new CurrentLabels(this.#ids, this.#version, () => this.#allowedBy(checked.filter));
     let labels: ArrayLike<number>;
     let scores: ArrayLike<number>;
     let parts: FusedParts | undefined;
@@ -561,9 +563,9 @@ export class Collection {
         scored.keyword.set(slice.keyword, from);
       }
       let sides: [Ranked, TopK] = [vector.top, keyword];
-      if (current.changedSince(this.#version)) {
+      const keep = current.keeper(this.#version);
+      if (keep) {
         // A candidate deleted during the turns was scored as nothing: it leaves the fusion, not only the hits.
-        const keep = current.keep(this.#allowedBy(checked.filter));
         const at = keptAt(union, keep);
         union = Int32Array.from(at, (i) => union[i]!);
         scored = { vector: Float32Array.from(at, (i) => scored.vector[i]!), keyword: Float32Array.from(at, (i) => scored.keyword[i]!) };
@@ -583,8 +585,8 @@ export class Collection {
       const to = Math.min(labels.length, from + READ_SLICE);
       let sliceLabels = sliceOf(labels, from, to);
       let sliceScores = sliceOf(scores, from, to);
-      if (current.changedSince(this.#version)) {
-        const keep = current.keep(this.#allowedBy(checked.filter));
+      const keep = current.keeper(this.#version);
+      if (keep) {
         const at = keptAt(sliceLabels, keep);
         sliceLabels = at.map((i) => sliceLabels[i]!);
         sliceScores = at.map((i) => sliceScores[i]!);
@@ -863,19 +865,18 @@ export class Collection {
     const include = checkInclude(request.include);
     const signal = checkSignal(request.signal);
     if (include.includes('vector')) checkVectorValues(limit, this.options.dimension, 'limit');
-    const labels = request.filter === undefined
-      ? this.#sortedLabels()
-      : labelsOf(this.#metadataIndex().evaluate(compileFilter(request.filter)).bitset);
+    const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
+    const labels = filter === undefined ? this.#sortedLabels() : labelsOf(this.#metadataIndex().evaluate(filter).bitset);
     const start = lowerBound(labels, after + 1);
     const page = labels.subarray(start, start + limit);
     const budget = new FieldBudget();
     const documents: Document[] = [];
     // A page read in slices leaves out what writes during its turns took away (see #answerInSlices).
-    const current = new CurrentLabels(this.#ids, this.#version);
+    const current = new CurrentLabels(this.#ids, this.#version, () => this.#allowedBy(filter));
     current.remember(page);
     for (let from = 0; from < page.length; from += READ_SLICE) {
       if (from > 0) await this.#nextSlice(signal);
-      const keep = current.changedSince(this.#version) ? current.keep(request.filter === undefined ? undefined : this.#allowedBy(compileFilter(request.filter))) : undefined;
+      const keep = current.keeper(this.#version);
       for (const label of page.subarray(from, from + READ_SLICE)) {
         if (keep && !keep(label)) continue;
         documents.push(this.#withFields(this.#table.byLabel(label)!, include, budget));
@@ -1820,51 +1821,6 @@ interface SearchClock {
 
 /** Hits best first: a kernel's typed arrays, or a graph's plain ones. */
 type Ranked = TopK | GraphHits;
-
-/**
- * The ids labels held when a read began, to tell after a turn of the event
- * loop (see Collection.#answerInSlices) which still hold the same document.
- */
-class CurrentLabels {
-  readonly #ids: (string | undefined)[];
-  readonly #held = new Map<number, string | undefined>();
-  readonly #version: number;
-
-  constructor(ids: (string | undefined)[], version: number) {
-    this.#ids = ids;
-    this.#version = version;
-  }
-
-  remember(labels: ArrayLike<number>): void {
-    for (let i = 0; i < labels.length; i++) this.#held.set(labels[i]!, this.#ids[labels[i]!]);
-  }
-
-  /** True when writes landed since the read began. */
-  changedSince(version: number): boolean {
-    return version !== this.#version;
-  }
-
-  /** Whether a label still holds its document and, given the filter's `allowed` labels now, passes it. */
-  keep(allowed: { bitset: Uint32Array } | undefined): (label: number) => boolean {
-    return (label) => {
-      const id = this.#held.get(label);
-      return id !== undefined && this.#ids[label] === id && (allowed === undefined || hasLabel(allowed.bitset, label));
-    };
-  }
-}
-
-/** The positions of the labels `keep` accepts. */
-function keptAt(labels: ArrayLike<number>, keep: (label: number) => boolean): number[] {
-  const at: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (keep(labels[i]!)) at.push(i);
-  return at;
-}
-
-/** `ranked` without the labels `keep` refuses, in the same order. */
-function keptRanked(ranked: Ranked, keep: (label: number) => boolean): TopK {
-  const at = keptAt(ranked.labels, keep);
-  return { labels: Int32Array.from(at, (i) => ranked.labels[i]!), scores: Float32Array.from(at, (i) => ranked.scores[i]!) };
-}
 
 /** Each fused hit's vector and keyword scores, by label. */
 interface FusedParts {
