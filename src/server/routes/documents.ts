@@ -38,11 +38,6 @@ export function documentJson(document: Document): Record<string, unknown> {
   return document.vector === undefined ? { ...document } : { ...document, vector: Array.from(document.vector) };
 }
 
-/** What one document weighs as JSON, in values (see jsonArray): its vector's components, when it carries one. */
-function valuesPerDocument(documents: readonly Document[]): number {
-  return 64 + (documents[0]?.vector?.length ?? 0);
-}
-
 export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
   app.post<{ Params: CollectionParams; Body: UpsertBody }>(
     '/collections/:name/documents',
@@ -92,7 +87,7 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
       const documents: Document[] = [];
       const missing: string[] = [];
       found.forEach((document, i) => (document ? documents.push(document) : missing.push(ids[i]!)));
-      const json = `{"documents":${await jsonArray(documents, documentJson, signal, valuesPerDocument(documents))},"missing":${JSON.stringify(missing)}}`;
+      const json = `{"documents":${await jsonArray(documents, documentJson, signal)},"missing":${JSON.stringify(missing)}}`;
       return reply.type(JSON_TYPE).send(json);
     },
   );
@@ -118,7 +113,7 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
     async (request, reply) => {
       const signal = requestSignal(request, reply);
       const page = await db.collection(request.params.name).list({ ...(request.body as ListRequest), signal });
-      const documents = await jsonArray(page.documents, documentJson, signal, valuesPerDocument(page.documents));
+      const documents = await jsonArray(page.documents, documentJson, signal);
       return reply.type(JSON_TYPE).send(`{"documents":${documents},"next":${JSON.stringify(page.next)}}`);
     },
   );

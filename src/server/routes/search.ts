@@ -62,7 +62,7 @@ async function search(
   const key = canonical === undefined ? undefined : ResultCache.key(collection.uid, collection.version, 'search', canonical);
   const result: SearchResult = await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain: true, signal });
   context.metrics.searchSeconds.observe({ plan: result.explain.plan }, result.explain.timings.search / 1000);
-  const hits = await jsonArray(result.hits, hitJson, signal, valuesPerHit(result.hits, collection.dimension));
+  const hits = await jsonArray(result.hits, hitJson, signal);
   const json = `{"hits":${hits}${explain ? `,"explain":${JSON.stringify(result.explain)}` : ''}}`;
   if (key !== undefined) await context.cache.set(key, json);
   return { json, cached: false, key };
@@ -98,11 +98,6 @@ function safeCollection(context: AppContext, name: string): Collection | undefin
   } catch {
     return undefined;
   }
-}
-
-/** What one hit weighs as JSON, in values (see jsonArray): its vector's components, when it carries one. */
-function valuesPerHit(hits: readonly SearchHit[], dimension: number): number {
-  return hits[0]?.vector === undefined ? 64 : 64 + dimension;
 }
 
 function hitJson(hit: SearchHit): Record<string, unknown> {
