@@ -155,6 +155,28 @@ describe('quiver import: malformed input', () => {
     expect([...(await storedDocuments(data, 'docs')).keys()].sort()).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
   });
 
+  it.each([
+    ['JSONL', 'docs.jsonl', (i: number) => (i === 2 ? '{oops' : JSON.stringify({ id: `d${i}`, vector: vectorOf(i, DIMENSION) })), []],
+    ['CSV', 'docs.csv', (i: number) => `d${i},${i === 2 ? '1 two' : vectorOf(i, DIMENSION).join(' ')}`, ['id,vector']],
+  ])('%s progress counts the lines read, not what the stream read ahead: a --strict stop near the start is not the whole file', async (_format, name, line, header) => {
+    const dir = tempDir();
+    // The third record is bad.
+    const file = writeLines(join(dir, name), [...header, ...Array.from({ length: 200 }, (_, i) => line(i))]);
+    const db = await openDatabase({ path: join(dir, 'data'), logger: silent });
+    const size = readFileSync(file).length;
+    const positions: number[] = [];
+    const summary = await importFile(db, { collection: 'docs', file, batch: 2, strict: true }, { onProgress: ({ position }) => positions.push(position) });
+    await db.close();
+    expect(summary.stopped).toBe('strict');
+    expect(summary.imported).toBe(2);
+    // Two or three short lines of two hundred: a few percent of the file, never all of it.
+    expect(positions.length).toBeGreaterThan(0);
+    for (const position of positions) {
+      expect(position).toBeGreaterThan(0);
+      expect(position / size).toBeLessThan(0.05);
+    }
+  });
+
   it('reports a CSV row with a bad vector cell and keeps the rest', async () => {
     const dir = tempDir();
     const data = join(dir, 'data');

@@ -19,7 +19,7 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 export async function* readCsv(path: string, options: CsvReadOptions): AsyncGenerator<SourceItem> {
   const { fields } = options;
-  const { input, bytesRead, close } = openText(path);
+  const { input, position, close } = openText(path);
   let header: string[] | undefined;
   // csv-parse reports skipped rows through a callback while it parses ahead of
   // the consumer; they are queued and yielded in line order among the records.
@@ -54,14 +54,14 @@ export async function* readCsv(path: string, options: CsvReadOptions): AsyncGene
 
   try {
     let checked = false;
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; bytes: number } }>) {
       if (!checked) {
         checkHeader(header ?? [], options);
         checked = true;
       }
       const line = info.lines;
       yield* rejections(line);
-      options.progress(bytesRead());
+      options.progress(position(info.bytes));
       yield recordToItem(record, line, {
         fields,
         rowId: options.rowIds ? String(line - 2) : undefined,

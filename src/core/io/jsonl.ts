@@ -14,18 +14,23 @@ import { kindOf, recordToItem, SourceError, type FieldNames, type SourceItem, ty
 export interface TextReadOptions {
   fields: FieldNames;
   rowIds: boolean;
-  /** Told the bytes of the file consumed so far. */
+  /**
+   * Told the bytes of the file consumed so far: up to the end of the line
+   * just read (not what the stream read ahead), so a stop at line 2 is not
+   * reported as the whole file; in compressed bytes read for `.gz`.
+   */
   progress: (bytes: number) => void;
 }
 
 export async function* readJsonl(path: string, options: TextReadOptions): AsyncGenerator<SourceItem> {
-  const { input, bytesRead, close } = openText(path);
+  const { input, position, close } = openText(path);
+  const consumed = { bytes: 0 };
   try {
     let line = 0;
     let records = 0;
-    for await (const raw of readLines(input)) {
+    for await (const raw of readLines(input, consumed)) {
       line++;
-      options.progress(bytesRead());
+      options.progress(position(consumed.bytes));
       const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
       let value: unknown;
@@ -59,8 +64,12 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
   }
 }
 
-/** Lines of a UTF-8 stream without their `\n` or `\r\n`; backpressure comes from pulling chunks. */
-export async function* readLines(input: Readable): AsyncGenerator<string> {
+/**
+ * Lines of a UTF-8 stream without their `\n` or `\r\n`; backpressure comes
+ * from pulling chunks. `consumed.bytes` counts the bytes up to the end of
+ * the line last yielded, newline included.
+ */
+export async function* readLines(input: Readable, consumed: { bytes: number } = { bytes: 0 }): AsyncGenerator<string> {
   const pending: Buffer[] = [];
   for await (const chunk of input as AsyncIterable<Buffer>) {
     let start = 0;
@@ -72,6 +81,7 @@ export async function* readLines(input: Readable): AsyncGenerator<string> {
         line = Buffer.concat([...pending, line]);
         pending.length = 0;
       }
+      consumed.bytes += line.length + 1;
       yield line.toString('utf8', 0, line.length > 0 && line[line.length - 1] === 13 ? line.length - 1 : line.length);
       start = newline + 1;
       newline = chunk.indexOf(10, start);
@@ -80,21 +90,26 @@ export async function* readLines(input: Readable): AsyncGenerator<string> {
   }
   if (pending.length > 0) {
     const line = Buffer.concat(pending);
+    consumed.bytes += line.length;
     yield line.toString('utf8', 0, line[line.length - 1] === 13 ? line.length - 1 : line.length);
   }
 }
 
-/** The file as a text stream (gunzipped for `.gz`), reporting raw bytes read. */
-export function openText(path: string): { input: Readable; bytesRead: () => number; close: () => void } {
+/**
+ * The file as a text stream (gunzipped for `.gz`), with the file position of
+ * a count of text bytes consumed: the count itself for a plain file; for a
+ * compressed one, the compressed bytes read (the stream's read-ahead, up to
+ * a megabyte, included), since compressed and text bytes do not map.
+ */
+export function openText(path: string): { input: Readable; position: (consumed: number) => number; close: () => void } {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const bytesRead = () => file.bytesRead;
-  if (!path.toLowerCase().endsWith('.gz')) return { input: file, bytesRead, close: () => file.destroy() };
+  if (!path.toLowerCase().endsWith('.gz')) return { input: file, position: (consumed) => consumed, close: () => file.destroy() };
   const gunzip = createGunzip();
   file.on('error', (error) => gunzip.destroy(error));
   file.pipe(gunzip);
   return {
     input: gunzip,
-    bytesRead,
+    position: () => file.bytesRead,
     close: () => {
       file.destroy();
       gunzip.destroy();
