@@ -15,7 +15,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return Database.open(options);
 }
 
-export type { CollectionStatus, Database, DatabaseOptions, UnavailableCollection } from './core/database.js';
+export type { CollectionDiskUsage, CollectionStatus, Database, DatabaseOptions, UnavailableCollection } from './core/database.js';
 export type { Collection, Logger } from './core/collection.js';
 export type {
   CollectionInfo,

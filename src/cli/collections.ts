@@ -5,6 +5,7 @@
  * with the reason.
  */
 import type { CollectionStatus } from '../index.js';
+import { Database, type CollectionDiskUsage } from '../core/database.js';
 import { createError } from '../core/errors.js';
 import { DEFAULT_COMPACT_AT } from '../core/options.js';
 import { EXIT_OK, parseCommand, resolveTargetFlags, TARGET_OPTIONS, TARGET_USAGE } from './args.js';
@@ -21,7 +22,8 @@ export const STATS_USAGE = `usage: quiver stats [<collection>] [--json]
 
 A collection's settings, document count and index state (HNSW settings, tombstones,
 write version); without a name, totals over every collection. For a local data directory,
-also its size on disk (the store and the snapshots).
+also the size on disk: the collection's own (its rows in the store file and its
+snapshots) and the whole directory's.
 
 ${TARGET_USAGE}`;
 
@@ -48,19 +50,26 @@ export async function runStats(argv: readonly string[], io: CliIo): Promise<numb
     return EXIT_OK;
   }
   const { db, dataPath } = await openTarget(resolveTargetFlags(values, io.env), io, { create: false });
+  const name = positionals[0];
   let collections: CollectionStatus[];
+  let own: CollectionDiskUsage | undefined;
   try {
     collections = await db.listCollections();
+    if (name !== undefined && db instanceof Database && collections.some((entry) => entry.name === name)) {
+      // The snapshots closing would write, written first, so they are part of the size.
+      await db.snapshot();
+      own = db.diskUsage(name);
+    }
   } finally {
     await db.close();
   }
-  // Measured after close: the snapshots written on close are part of the size.
+  // Measured after close, for the same reason.
   const disk = dataPath === undefined ? undefined : diskUsage(dataPath);
-  const name = positionals[0];
   if (name !== undefined) {
     const status = collections.find((entry) => entry.name === name);
     if (status === undefined) throw createError('COLLECTION_NOT_FOUND', name);
-    io.stdout.write(values.json ? `${JSON.stringify({ ...status, ...(disk ? { disk } : {}) })}\n` : `${collectionFields(status, disk)}\n`);
+    const sizes = { ...(own ? { disk: collectionDisk(own) } : {}), ...(disk ? { dataDirectory: disk } : {}) };
+    io.stdout.write(values.json ? `${JSON.stringify({ ...status, ...sizes })}\n` : `${collectionFields(status, own, disk)}\n`);
     return EXIT_OK;
   }
   const documents = collections.reduce((sum, entry) => sum + (entry.state === 'ready' ? entry.count : 0), 0);
@@ -103,7 +112,12 @@ function collectionTable(collections: readonly CollectionStatus[], detailed = fa
   ]);
 }
 
-function collectionFields(status: CollectionStatus, disk: DiskUsage | undefined): string {
+/** A collection's own bytes on disk, as `stats --json` reports them. */
+function collectionDisk({ store, snapshots, total }: CollectionDiskUsage): { store: number; snapshots: number; total: number } {
+  return { store, snapshots, total };
+}
+
+function collectionFields(status: CollectionStatus, own: CollectionDiskUsage | undefined, disk: DiskUsage | undefined): string {
   if (status.state === 'unavailable') return fields([['collection', status.name], ['state', `unavailable: ${status.reason}`]]);
   const graph = status.count + status.tombstones;
   const pairs: [string, string][] = [
@@ -120,7 +134,7 @@ function collectionFields(status: CollectionStatus, disk: DiskUsage | undefined)
     ['text', `language ${status.text.language}, stemming ${onOff(status.text.stemming)}, stopwords ${onOff(status.text.stopwords)}, cjk ${status.text.cjk}`],
     ['bm25', `k1 ${status.bm25.k1}, b ${status.bm25.b}`],
   ];
-  // Collections share the store file, so the size is the whole directory's.
+  if (own) pairs.push(['on disk', `${formatBytes(own.total)} (rows in the store ${formatBytes(own.store)}, snapshots ${formatBytes(own.snapshots)})`]);
   if (disk) pairs.push(['data directory', describeDisk(disk)]);
   return fields(pairs);
 }

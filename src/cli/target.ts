@@ -4,13 +4,14 @@
  * commands see only the small interface below, a part of what the library's
  * Database and the client's PortableDatabase both provide.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuiverClient } from '../client/index.js';
 import { openDatabase } from '../index.js';
 import type { CollectionOptions, CollectionStatus, Document, DocumentInput, GetOptions, Logger, SearchHit, SearchRequest } from '../index.js';
 import { isQuiverError } from '../core/errors.js';
 import { DATABASE_FILE } from '../core/store.js';
+import { fileBytes, treeBytes } from '../core/disk-usage.js';
 import { CliError, type TargetFlags } from './args.js';
 
 /** What the commands need of a collection. */
@@ -91,30 +92,7 @@ export interface DiskUsage {
 }
 
 export function diskUsage(path: string): DiskUsage {
-  const store = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].reduce((sum, name) => sum + fileSize(join(path, name)), 0);
-  const snapshots = treeSize(join(path, 'snapshots'));
-  return { path, store, snapshots, total: treeSize(path) };
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function treeSize(path: string): number {
-  let entries;
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch {
-    return fileSize(path);
-  }
-  let total = 0;
-  for (const entry of entries) {
-    const child = join(path, entry.name);
-    total += entry.isDirectory() ? treeSize(child) : entry.isFile() ? fileSize(child) : 0;
-  }
-  return total;
+  const store = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].reduce((sum, name) => sum + fileBytes(join(path, name)), 0);
+  const snapshots = treeBytes(join(path, 'snapshots'));
+  return { path, store, snapshots, total: treeBytes(path) };
 }

@@ -3,6 +3,7 @@
  * library exports and the server calls.
  */
 import { rmSync } from 'node:fs';
+import { treeBytes } from './disk-usage.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { CollectionInfo } from './collection-api.js';
@@ -91,6 +92,16 @@ export interface UnavailableCollection {
 
 /** A collection's info (`state` ready or degraded), or why it could not be opened at all. */
 export type CollectionStatus = CollectionInfo | UnavailableCollection;
+
+/** Bytes one collection takes on disk (Database.diskUsage). */
+export interface CollectionDiskUsage {
+  /** Its tables and indexes in the store file, which all collections share. */
+  store: number;
+  /** Its snapshot files. */
+  snapshots: number;
+  total: number;
+  snapshotDir: string;
+}
 
 type Entry = { id: number; collection: Collection } | { id: number; unavailable: string };
 
@@ -300,6 +311,22 @@ export class Database {
     } catch (error) {
       this.#log.warn(`collection '${name}' was dropped, but its snapshot files in ${dir} could not be removed: ${String(error)}`);
     }
+  }
+
+  /**
+   * What one collection takes on disk: its rows in the shared store file
+   * (tables and indexes) and its snapshot files. Undefined for an in-memory
+   * database. The store part reads every page of the collection's tables.
+   */
+  diskUsage(name: string): CollectionDiskUsage | undefined {
+    this.#assertOpen();
+    const entry = this.#collections.get(name);
+    if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
+    const snapshotDir = this.#snapshotDir(entry.id);
+    if (snapshotDir === undefined) return undefined;
+    const store = this.#store.documents(entry.id).diskBytes();
+    const snapshots = treeBytes(snapshotDir);
+    return { store, snapshots, total: store + snapshots, snapshotDir };
   }
 
   /** Snapshots every collection that changed since its last snapshot (data directories only). */

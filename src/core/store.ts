@@ -359,6 +359,20 @@ export class DocumentTable {
     })();
   }
 
+  /**
+   * Bytes this collection's tables and their indexes take in the store
+   * file, from SQLite's dbstat (which visits every page: its cost grows
+   * with the collection, so this is for `stats`, not for a request path).
+   */
+  diskBytes(): number {
+    const names = this.#db
+      .prepare('SELECT name FROM sqlite_schema WHERE tbl_name IN (?, ?)')
+      .pluck()
+      .all(this.#table, this.#deletions) as string[];
+    const pages = this.#db.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE').pluck();
+    return names.reduce((sum, name) => sum + (pages.get(name) as number), 0);
+  }
+
   /** The collection's version as the store holds it. */
   version(): number {
     return (this.#statement('version').get(this.#id) as number | undefined) ?? 0;

@@ -155,7 +155,7 @@ describe('quiver collections and stats', () => {
     ]);
   });
 
-  it('describes one collection: settings, index state and size on disk', async () => {
+  it('describes one collection: settings, index state, its own size on disk and the directory\'s', async () => {
     const human = await quiver(['stats', 'docs', '--data', data]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^collection:\s+docs$/m);
@@ -163,10 +163,20 @@ describe('quiver collections and stats', () => {
     expect(human.stdout).toMatch(/^hnsw:\s+m 16, efConstruction 200, ef 64, \d+ segments?$/m);
     expect(human.stdout).toMatch(/^indexing backlog:\s+\d+ documents awaiting/m);
     expect(human.stdout).toMatch(/^tombstones:\s+0 \(0\.0% of the graph/m);
+    expect(human.stdout).toMatch(/^on disk:\s+[\d.]+ (B|KiB|MiB) \(rows in the store [\d.]+ (B|KiB|MiB), snapshots [\d.]+ (B|KiB|MiB)\)$/m);
     expect(human.stdout).toMatch(/^data directory:\s+[\d.]+ (KiB|MiB) in .*data \(store [\d.]+ (KiB|MiB), snapshots/m);
-    const json = JSON.parse((await quiver(['stats', 'docs', '--data', data, '--json'])).stdout) as Record<string, unknown>;
+    type Sizes = { store: number; snapshots: number; total: number };
+    const stats = async (name: string) => JSON.parse((await quiver(['stats', name, '--data', data, '--json'])).stdout) as Record<string, unknown> & { disk: Sizes; dataDirectory: Sizes };
+    const json = await stats('docs');
     expect(json).toMatchObject({ name: 'docs', state: 'ready', count: 40, dimension: 6, metric: 'cosine', tombstones: 0 });
-    expect((json.disk as { total: number; store: number }).total).toBeGreaterThan((json.disk as { store: number }).store);
+    // disk is the collection's own: its rows and snapshots, part of the directory, more than the two-document collection's.
+    expect(json.disk.store).toBeGreaterThan(0);
+    expect(json.disk.snapshots).toBeGreaterThan(0);
+    expect(json.disk.total).toBe(json.disk.store + json.disk.snapshots);
+    expect(json.disk.total).toBeLessThan(json.dataDirectory.total);
+    const small = await stats('vecs');
+    expect(small.disk.total).toBeLessThan(json.disk.total);
+    expect(small.dataDirectory.total).toBe(json.dataDirectory.total);
   });
 
   it('sums every collection without a name, and fails for an unknown one', async () => {
