@@ -17,7 +17,7 @@ export interface SecondLevelCache {
 }
 
 export interface CacheOptions {
-  /** Most entries kept. */
+  /** Most entries kept; 0 turns the cache off (nothing is kept, every lookup misses). */
   maxEntries: number;
   /** Most bytes kept (entries are measured as UTF-16 JSON length x 2). */
   maxBytes: number;
@@ -80,6 +80,8 @@ function aliasHash(collectionUid: string, version: number, bytes: Uint8Array): n
 }
 
 export class ResultCache {
+  /** False when made with maxEntries 0. */
+  readonly enabled: boolean;
   readonly #lru: LRUCache<string, string>;
   readonly #aliases: LRUCache<number, Alias>;
   readonly #secondLevel: SecondLevelCache | undefined;
@@ -91,10 +93,12 @@ export class ResultCache {
   #secondLevelErrors = 0;
 
   constructor(options: CacheOptions) {
+    this.enabled = options.maxEntries > 0;
     this.#ttlMs = options.ttlMs;
-    this.#secondLevel = options.secondLevel;
+    this.#secondLevel = this.enabled ? options.secondLevel : undefined;
     this.#lru = new LRUCache<string, string>({
-      max: options.maxEntries,
+      // lru-cache needs a bound of at least 1; a disabled cache never stores (set, alias).
+      max: Math.max(1, options.maxEntries),
       maxSize: options.maxBytes,
       sizeCalculation: (value, key) => (value.length + key.length) * 2,
       ttl: options.ttlMs,
@@ -103,7 +107,7 @@ export class ResultCache {
       },
     });
     this.#aliases = new LRUCache<number, Alias>({
-      max: options.maxEntries,
+      max: Math.max(1, options.maxEntries),
       maxSize: Math.max(1024, Math.floor(options.maxBytes / 4)),
       sizeCalculation: (alias) => alias.request.length + alias.reply.length + alias.key.length * 2 + ALIAS_OVERHEAD_BYTES,
       ttl: options.ttlMs,
@@ -159,6 +163,7 @@ export class ResultCache {
    * aliases have their own small LRU (a quarter of the byte budget).
    */
   alias(collectionUid: string, version: number, request: Uint8Array, key: string, reply: Buffer): void {
+    if (!this.enabled) return;
     const ttl = this.#lru.getRemainingTTL(key);
     if (ttl <= 0) return;
     const alias: Alias = { collectionUid, version, request: Buffer.from(request), key, reply };
@@ -166,6 +171,7 @@ export class ResultCache {
   }
 
   async set(key: string, json: string): Promise<void> {
+    if (!this.enabled) return;
     this.#lru.set(key, json);
     if (this.#secondLevel) {
       try {

@@ -6,7 +6,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ResultCache, type SecondLevelCache } from '../core/cache.js';
 import { createError } from '../core/errors.js';
 import { MAX_ID_BYTES } from '../core/options.js';
@@ -19,6 +19,7 @@ import {
   DEFAULT_CACHE_TTL_MS,
   DEFAULT_PENDING_REPLY_BYTES,
   DEFAULT_RATE_LIMIT_MAX,
+  DEFAULT_AUTH_FAILURE_LIMIT,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type ServerConfig,
@@ -36,7 +37,7 @@ import { searchRoutes } from './routes/search.js';
 export type AppOptions = Partial<
   Pick<
     ServerConfig,
-    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'requestTimeoutMs' | 'pendingReplyBytes' | 'logLevel'
+    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'authFailureLimit' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'requestTimeoutMs' | 'pendingReplyBytes' | 'logLevel'
   >
 > & {
   /** Shared second cache level (RedisCache in production). */
@@ -109,25 +110,34 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const accessOf = keyChecker({ apiKey: options.apiKey, readOnlyKey: options.readOnlyKey });
   const rateLimitMax = options.rateLimitMax ?? DEFAULT_RATE_LIMIT_MAX;
-  if (rateLimitMax > 0) {
+  const authFailureLimit = options.apiKey === undefined ? 0 : (options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  if (rateLimitMax > 0 || authFailureLimit > 0) {
+    const timeWindow = options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS;
     await app.register(rateLimit, {
       // Not per route: the plugin's route hooks would run after auth's, so failed keys were never counted.
       global: false,
-      max: rateLimitMax,
-      timeWindow: options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
-      // Per client: a verified key's holders share one budget; anyone else (no keys configured, or a
-      // wrong key) is counted by address, so sending made-up keys never buys a fresh budget.
-      keyGenerator: (request) => {
-        const access = accessOf(request);
-        return access === 'read-write' || access === 'read-only' ? `key:${access}` : `address:${request.ip}`;
-      },
+      timeWindow,
       errorResponseBuilder: (_request, context) =>
         Object.assign(createError('RATE_LIMITED', Math.ceil(context.ttl / 1000)), { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
     });
+    // Which budget a request draws on. With keys on, a request without a valid key draws on its address's
+    // budget for guesses (QUIVER_AUTH_FAILURE_LIMIT), apart from the clients' own. Otherwise per client: a
+    // verified key's holders share one budget; anyone else is counted by address, so sending made-up keys
+    // never buys a fresh budget. Undefined: not limited.
+    const budgetOf = (request: FastifyRequest): { key: string; max: number } | undefined => {
+      const access = accessOf(request);
+      if (access === 'none' && authFailureLimit > 0 && !request.routeOptions.config?.public) return { key: `guess:${request.ip}`, max: authFailureLimit };
+      if (rateLimitMax === 0) return undefined;
+      return { key: access === 'read-write' || access === 'read-only' ? `key:${access}` : `address:${request.ip}`, max: rateLimitMax };
+    };
+    const limit = app.rateLimit({
+      timeWindow,
+      keyGenerator: (request) => budgetOf(request)!.key,
+      max: (request) => budgetOf(request)!.max,
+    });
     // Before auth (hooks run in the order added), and for unknown routes too: guessing keys or URLs is throttled.
-    const limit = app.rateLimit();
     app.addHook('onRequest', async (request, reply) => {
-      if (request.routeOptions.config?.rateLimit === false) return;
+      if (request.routeOptions.config?.rateLimit === false || budgetOf(request) === undefined) return;
       await limit.call(app, request, reply);
     });
   }

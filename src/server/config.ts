@@ -25,8 +25,12 @@ export interface ServerConfig {
   /** Optional key that may only read. */
   readOnlyKey: string | undefined;
   /** Requests per client per window; 0 turns rate limiting off. */
+  /** Requests a client may make per window; 0: no limit. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /** Requests without a valid key an address may make per window, when keys are on; 0: no limit. */
+  authFailureLimit: number;
+  /** Search results kept; 0 turns the result cache off. */
   cacheMaxEntries: number;
   cacheMaxBytes: number;
   cacheTtlMs: number;
@@ -45,9 +49,18 @@ export interface ServerConfig {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_DATA = './data';
-/** 6,000 requests a minute per client (100/s on average, bursts allowed). */
-export const DEFAULT_RATE_LIMIT_MAX = 6_000;
+/**
+ * No per-client request limit by default (as Qdrant and Chroma ship): a
+ * pipeline or a benchmark on loopback is not throttled. Set one to share a
+ * server between clients.
+ */
+export const DEFAULT_RATE_LIMIT_MAX = 0;
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
+/**
+ * With API keys on, requests without a valid key are limited per address
+ * whatever QUIVER_RATE_LIMIT_MAX says: a key cannot be guessed at speed.
+ */
+export const DEFAULT_AUTH_FAILURE_LIMIT = 100;
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 /** 64 MiB of cached results. */
 export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -137,7 +150,8 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     readOnlyKey,
     rateLimitMax: integer('QUIVER_RATE_LIMIT_MAX', DEFAULT_RATE_LIMIT_MAX, 0, 1e9),
     rateLimitWindowMs: integer('QUIVER_RATE_LIMIT_WINDOW_MS', DEFAULT_RATE_LIMIT_WINDOW_MS, 1, 86_400_000),
-    cacheMaxEntries: integer('QUIVER_CACHE_MAX_ENTRIES', DEFAULT_CACHE_MAX_ENTRIES, 1, 1e9),
+    authFailureLimit: integer('QUIVER_AUTH_FAILURE_LIMIT', DEFAULT_AUTH_FAILURE_LIMIT, 0, 1e9),
+    cacheMaxEntries: integer('QUIVER_CACHE_MAX_ENTRIES', DEFAULT_CACHE_MAX_ENTRIES, 0, 1e9),
     cacheMaxBytes: integer('QUIVER_CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 1024, 2 ** 40),
     cacheTtlMs: integer('QUIVER_CACHE_TTL_MS', DEFAULT_CACHE_TTL_MS, 1, 86_400_000 * 30),
     redisUrl,

@@ -22,8 +22,8 @@ interface SearchReply {
   hits: { id: string; score: number; vector?: number[] }[];
 }
 
-async function search(body: Record<string, unknown>, name = COLLECTION): Promise<SearchReply & { header: string | undefined; contentType: unknown }> {
-  const reply = expectStatus(await send(t.app, 'POST', `/collections/${name}/search`, body), 200);
+async function search(body: Record<string, unknown>, name = COLLECTION, headers: Record<string, string> = {}): Promise<SearchReply & { header: string | undefined; contentType: unknown }> {
+  const reply = expectStatus(await send(t.app, 'POST', `/collections/${name}/search`, body, headers), 200);
   const json = reply.json() as SearchReply;
   const header = reply.headers['x-cache'] as string | undefined;
   // The flag and the header always agree.
@@ -96,6 +96,34 @@ describe('the result cache', () => {
     // A different request is a different entry.
     expect((await search({ ...query, k: 4 })).cached).toBe(false);
     expect((await search({ ...query, explain: true })).cached).toBe(false);
+  });
+
+  it('Cache-Control: no-cache searches afresh, by body and by URL, and stores the fresh result', async () => {
+    await search(query);
+    expect((await search(query)).cached).toBe(true);
+    for (const headers of [{ 'cache-control': 'no-cache' }, { 'cache-control': 'max-age=0, No-Cache' }, { pragma: 'no-cache' }]) {
+      expect((await search(query, COLLECTION, headers)).cached).toBe(false);
+    }
+    expect((await search(query)).cached).toBe(true);
+    const url = `/collections/${COLLECTION}/search?text=document&k=3`;
+    expect((expectStatus(await send(t.app, 'GET', url), 200).json() as SearchReply).cached).toBe(false);
+    expect((expectStatus(await send(t.app, 'GET', url), 200).json() as SearchReply).cached).toBe(true);
+    expect((expectStatus(await send(t.app, 'GET', url, undefined, { 'cache-control': 'no-cache' }), 200).json() as SearchReply).cached).toBe(false);
+    // Other directives do not bypass it.
+    expect((await search(query, COLLECTION, { 'cache-control': 'max-age=60' })).cached).toBe(true);
+  });
+
+  it('cacheMaxEntries 0 turns the cache off: every search is searched, nothing is kept', async () => {
+    const off = await makeApp({ cacheMaxEntries: 0 });
+    await seed(off.app);
+    for (let i = 0; i < 3; i++) {
+      const reply = expectStatus(await send(off.app, 'POST', `/collections/${COLLECTION}/search`, query), 200);
+      expect([reply.json().cached, reply.headers['x-cache']]).toEqual([false, 'MISS']);
+      const byUrl = expectStatus(await send(off.app, 'GET', `/collections/${COLLECTION}/search?text=document&k=3`), 200);
+      expect(byUrl.json().cached).toBe(false);
+    }
+    expect(off.cache.stats.entries).toBe(0);
+    await off.close();
   });
 
   it('an upsert invalidates: the next identical search misses and sees the new document', async () => {

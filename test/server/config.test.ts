@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,14 @@ describe('quiver serve from the command line', () => {
     expect(help.match(/usage:/g)).toHaveLength(1);
     for (const command of ['serve', 'import', 'search', 'collections', 'stats', 'bench']) expect(help).toContain(`quiver ${command} `);
     const serveHelp = spawnSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' }).stdout;
-    for (const variable of ['QUIVER_PORT', 'QUIVER_REQUEST_TIMEOUT_MS', 'QUIVER_PENDING_REPLY_BYTES', 'REDIS_URL']) expect(serveHelp).toContain(variable);
+    // Every variable the configuration reads, and the README's table, name the same set.
+    const read = new Set(readFileSync(fileURLToPath(new URL('../../src/server/config.ts', import.meta.url)), 'utf8').match(/'(QUIVER_[A-Z_]+|REDIS_URL)'/g)!.map((name) => name.slice(1, -1)));
+    expect(read.size).toBeGreaterThan(15);
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    for (const variable of read) {
+      expect(serveHelp, variable).toContain(variable);
+      expect(readme, variable).toContain(`| \`${variable}\` |`);
+    }
   });
 
   it('exits 2 with its usage for a bad flag, and starts nothing', () => {

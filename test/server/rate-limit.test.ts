@@ -2,9 +2,11 @@
  * Rate limits: past `rateLimitMax` requests in the window a client gets 429
  * RATE_LIMITED with Retry-After and the standard error body; health checks
  * are never limited; clients are counted apart (by a verified key, else by
- * address), and failed keys count too.
+ * address), and failed keys count too. By default nothing is limited but
+ * requests without a valid key when keys are on (issue 24, item 11).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '../../src/server/config.js';
 import { COLLECTION, errorOf, makeApp, seedVector, send, type TestApp } from './helpers.js';
 
 const KEY = 'read-write-key-0123456789';
@@ -88,8 +90,28 @@ describe('rate limits', () => {
     for (let i = 2; i < 12; i++) expect((await get({ 'x-api-key': `made-up-${i}`, authorization: `Bearer other-${i}` })).statusCode).toBe(429);
   });
 
+  it('by default one client is never limited: a pipeline or a benchmark on loopback is not throttled', async () => {
+    t = await makeApp({ rateLimitMax: undefined });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) statuses.add((await send(t.app, 'GET', '/collections')).statusCode);
+    expect([...statuses]).toEqual([200]);
+  });
+
+  it('by default, with keys on, guesses are limited per address and the real key at that address is not', async () => {
+    t = await makeApp({ rateLimitMax: undefined, apiKey: KEY });
+    const get = (headers: Record<string, string>) => t!.app.inject({ method: 'GET', url: '/collections', headers, remoteAddress: '10.0.0.7' });
+    const guesses: number[] = [];
+    for (let i = 0; i < DEFAULT_AUTH_FAILURE_LIMIT + 5; i++) guesses.push((await get({ 'x-api-key': `guess-${i}-0123456789` })).statusCode);
+    expect(guesses.slice(0, DEFAULT_AUTH_FAILURE_LIMIT).every((status) => status === 401)).toBe(true);
+    expect(guesses.slice(DEFAULT_AUTH_FAILURE_LIMIT)).toEqual([429, 429, 429, 429, 429]);
+    for (let i = 0; i < DEFAULT_AUTH_FAILURE_LIMIT + 5; i++) expect((await get({ 'x-api-key': KEY })).statusCode).toBe(200);
+    // Health checks need no key and are never limited.
+    expect((await get({})).statusCode).toBe(429);
+    expect((await t.app.inject({ method: 'GET', url: '/health', remoteAddress: '10.0.0.7' })).statusCode).toBe(200);
+  });
+
   it('wrong keys are counted and throttled, and do not use up the budget of the real key', async () => {
-    t = await makeApp({ rateLimitMax: 3, apiKey: KEY });
+    t = await makeApp({ rateLimitMax: 0, authFailureLimit: 3, apiKey: KEY });
     const get = (headers: Record<string, string>) => t!.app.inject({ method: 'GET', url: '/collections', headers, remoteAddress: '10.0.0.9' });
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await get({ 'x-api-key': `guess-${i}-0123456789` })).statusCode);

@@ -4,9 +4,11 @@
  * predecessor's entries, even through a shared Redis), its write version
  * and the canonical request (vectors in any
  * encoding canonicalise to the same key), so a write makes older entries
- * unreachable. Replies say `cached: true|false` and carry `x-cache`.
+ * unreachable. Replies say `cached: true|false` and carry `x-cache`. A
+ * request with `Cache-Control: no-cache` is searched afresh (its result is
+ * still stored), as HTTP caches do: how a benchmark measures the engine.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson, ResultCache } from '../../core/cache.js';
 import { createError } from '../../core/errors.js';
 import type { SearchHit, SearchResult } from '../../core/collection-api.js';
@@ -40,6 +42,7 @@ async function search(
   collection: Collection,
   body: SearchBody,
   signal: AbortSignal,
+  fresh: boolean,
 ): Promise<{ json: string; cached: boolean; key: string | undefined }> {
   const { vector: encoded, explain = false, ...rest } = body;
   const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
@@ -52,7 +55,7 @@ async function search(
     // JSON.stringify overflows the stack on a filter nested thousands deep; the engine rejects it (INVALID_FILTER).
     if (!(error instanceof RangeError)) throw error;
   }
-  if (canonical !== undefined) {
+  if (canonical !== undefined && !fresh) {
     const key = ResultCache.key(collection.uid, collection.version, 'search', canonical);
     const stored = await context.cache.get(key);
     if (stored !== undefined) return { json: stored, cached: true, key };
@@ -89,6 +92,13 @@ function bodyFromQuery(query: SearchQuery): SearchBody {
     }
   }
   return body as SearchBody;
+}
+
+/** Whether the client asked for a fresh search: `Cache-Control: no-cache`, or `Pragma: no-cache`. */
+function wantsFresh(request: FastifyRequest): boolean {
+  const control = request.headers['cache-control'];
+  if (typeof control === 'string' && /(^|[\s,])no-cache($|[\s,=])/i.test(control)) return true;
+  return request.headers.pragma === 'no-cache';
 }
 
 /** The collection, or undefined when it is unavailable (the route then answers the error). */
@@ -156,7 +166,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
     // Only bodies read as UTF-8 are looked up: any other is refused by parseJson below.
-    if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search' && isUtf8Body(request)) {
+    if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search' && isUtf8Body(request) && !wantsFresh(request)) {
       request.quiverRawBody = raw;
       const collection = aliasedCollection(context, request.params);
       const cached = collection && context.cache.getByAlias(collection.uid, collection.version, raw);
@@ -189,6 +199,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       },
       // A URL seen before is an alias of its cached reply: answered before the query string is even validated.
       onRequest: async (request, reply) => {
+        if (wantsFresh(request)) return;
         const collection = aliasedCollection(context, request.params);
         const cached = collection && context.cache.getByAlias(collection.uid, collection.version, Buffer.from(request.url));
         if (cached !== undefined) return reply.header('x-cache', 'HIT').type(JSON_TYPE).send(cached);
@@ -197,7 +208,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
       const version = collection.version;
-      const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query), requestSignal(request, reply));
+      const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query), requestSignal(request, reply), wantsFresh(request));
       rememberAlias(context, collection, version, Buffer.from(request.url), key, json);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
@@ -218,7 +229,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     async (request, reply) => {
       const collection = context.db.collection(request.params.name);
       const version = collection.version;
-      const { json, cached, key } = await search(context, collection, request.body, requestSignal(request, reply));
+      const { json, cached, key } = await search(context, collection, request.body, requestSignal(request, reply), wantsFresh(request));
       if (request.quiverRawBody !== undefined) rememberAlias(context, collection, version, request.quiverRawBody, key, json);
       return reply.header('x-cache', cached ? 'HIT' : 'MISS').type(JSON_TYPE).send(withCached(json, cached));
     },
@@ -244,7 +255,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       for (const [i, body] of request.body.searches.entries()) {
         // A turn for other requests between searches; none after the client went away.
         if (i > 0) await nextSlice(signal, 'batch search');
-        const { json, cached } = await search(context, collection, body, signal);
+        const { json, cached } = await search(context, collection, body, signal, wantsFresh(request));
         size += json.length;
         if (size > MAX_BATCH_REPLY_BYTES) {
           throw createError('LIMIT_EXCEEDED', 'MAX_BATCH_REPLY_BYTES', `the reply to the first ${i + 1} searches, in bytes of JSON,`, size, MAX_BATCH_REPLY_BYTES,
