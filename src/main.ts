@@ -7,6 +7,7 @@ import { openDatabase } from './index.js';
 import { RedisCache } from './core/redis-cache.js';
 import { buildApp } from './server/app.js';
 import { resolveServerConfig } from './server/config.js';
+import { createServerLogger, engineLogger } from './server/logger.js';
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
@@ -27,16 +28,20 @@ async function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 export async function serve(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<void> {
-  const config = resolveServerConfig(env, argv);
+  const config = resolveServerConfig(env, argv, process.stdout.isTTY === true);
   // Before the data directory is made or opened: a port in use must leave nothing behind.
   await checkPortFree(config.host, config.port);
-  const db = await openDatabase({ path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit, fieldCache: config.fieldCache });
+  const log = createServerLogger(config);
+  const db = await openDatabase({
+    path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit, fieldCache: config.fieldCache,
+    logger: engineLogger(log),
+  });
   let secondLevelCache: RedisCache | undefined;
   if (config.redisUrl !== undefined) {
     secondLevelCache = new RedisCache(config.redisUrl);
     await secondLevelCache.ready();
   }
-  const { app, drain } = await buildApp(db, { ...config, secondLevelCache });
+  const { app, drain } = await buildApp(db, { ...config, secondLevelCache, logger: log });
   if (config.apiKey === undefined && !LOOPBACK.test(config.host)) {
     app.log.warn(`no QUIVER_API_KEY is set and the API listens on ${config.host}: anyone who can reach it can read and write`);
   }
@@ -59,9 +64,8 @@ export async function serve(argv: readonly string[], env: Record<string, string 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // One plain line even with logging off, so scripts and people know where it is.
-  process.stdout.write(`quiver listening on http://${config.host}:${port} (data: ${config.data})\n`);
+  const listening = (address: string) => `quiver listening on ${address} (data: ${config.data})`;
+  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: listening });
+  // Logged at info; with the log set quieter, still one plain line, so scripts and people know where it is.
+  if (!log.isLevelEnabled('info')) process.stdout.write(`${listening(address)}\n`);
 }

@@ -6,7 +6,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ResultCache, type SecondLevelCache } from '../core/cache.js';
 import { createError } from '../core/errors.js';
 import { MAX_ID_BYTES } from '../core/options.js';
@@ -42,6 +42,8 @@ export type AppOptions = Partial<
 > & {
   /** Shared second cache level (RedisCache in production). */
   secondLevelCache?: SecondLevelCache;
+  /** The server's logger (server/logger.ts); without one, `logLevel` makes Fastify's default JSON logger. */
+  logger?: FastifyBaseLogger;
 };
 
 export interface QuiverApp {
@@ -69,7 +71,9 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
     routerOptions: { maxParamLength: 3 * MAX_ID_BYTES },
     // Malformed URLs and over-long path parameters fail before routing: give them the standard error body too.
     frameworkErrors: (error, request, reply) => sendError(error, request, reply, bodyLimit),
-    logger: options.logLevel === undefined || options.logLevel === 'silent' ? false : { level: options.logLevel },
+    ...(options.logger !== undefined
+      ? { loggerInstance: options.logger }
+      : { logger: options.logLevel === undefined || options.logLevel === 'silent' ? false : { level: options.logLevel } }),
     ajv: {
       // Unknown fields are errors, not silently dropped; types are never coerced.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
@@ -93,7 +97,13 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Quiver', description: 'Vector, keyword and hybrid search over HTTP.', version: '0.1.0' },
+      info: {
+        title: 'Quiver',
+        description:
+          'Vector, keyword and hybrid search over HTTP. When the server has API keys, every route but /health needs one ' +
+          '(Authorization: Bearer <key> or x-api-key), this document and the /docs page included: the read-only key is enough to read them.',
+        version: '0.1.0',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },

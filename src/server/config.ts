@@ -43,6 +43,8 @@ export interface ServerConfig {
   /** Characters of large replies that may wait for their clients to read them (see reply-memory.ts). */
   pendingReplyBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json` lines, or `text` lines for a person; by default text on a terminal, JSON otherwise. */
+  logFormat: 'json' | 'text';
 }
 
 /** Listens on loopback by default: exposing the API is a deliberate choice. */
@@ -82,6 +84,7 @@ const FLAGS: Record<string, string> = {
   data: 'QUIVER_DATA',
   durability: 'QUIVER_DURABILITY',
   'log-level': 'QUIVER_LOG_LEVEL',
+  'log-format': 'QUIVER_LOG_FORMAT',
   workers: 'QUIVER_WORKERS',
   'memory-limit': 'QUIVER_MEMORY_LIMIT',
   'field-cache': 'QUIVER_FIELD_CACHE',
@@ -89,7 +92,8 @@ const FLAGS: Record<string, string> = {
 
 const FLAG_OPTIONS = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<string, { type: 'string' }>;
 
-export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
+/** `terminal`: whether the log goes to a terminal (it picks the default log format). */
+export function resolveServerConfig(env: Record<string, string | undefined>, argv: readonly string[] = [], terminal = false): ServerConfig {
   const problems: string[] = [];
   const values: Record<string, string | undefined> = { ...env };
   // Where each value came from, for the messages: a bad flag is named as the flag, not as its variable.
@@ -128,6 +132,8 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
   if (durability !== 'process' && durability !== 'fsync') problems.push(`${named('QUIVER_DURABILITY')} must be 'process' or 'fsync', got '${durability}'`);
   const logLevel = text('QUIVER_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`${named('QUIVER_LOG_LEVEL')} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  const logFormat = text('QUIVER_LOG_FORMAT') ?? (terminal ? 'text' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'text') problems.push(`${named('QUIVER_LOG_FORMAT')} must be 'json' or 'text', got '${logFormat}'`);
   const apiKey = text('QUIVER_API_KEY');
   const readOnlyKey = text('QUIVER_READ_ONLY_KEY');
   if (readOnlyKey !== undefined && apiKey === undefined) problems.push('QUIVER_READ_ONLY_KEY needs QUIVER_API_KEY too');
@@ -159,6 +165,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     requestTimeoutMs: integer('QUIVER_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 0, 86_400_000),
     pendingReplyBytes: integer('QUIVER_PENDING_REPLY_BYTES', DEFAULT_PENDING_REPLY_BYTES, 2 ** 20, 2 ** 40),
     logLevel: logLevel as ServerConfig['logLevel'],
+    logFormat: logFormat as ServerConfig['logFormat'],
   };
   if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
   return Object.freeze(config);

@@ -101,7 +101,8 @@ describe('the result cache', () => {
   it('Cache-Control: no-cache searches afresh, by body and by URL, and stores the fresh result', async () => {
     await search(query);
     expect((await search(query)).cached).toBe(true);
-    for (const headers of [{ 'cache-control': 'no-cache' }, { 'cache-control': 'max-age=0, No-Cache' }, { pragma: 'no-cache' }]) {
+    const fresh: Record<string, string>[] = [{ 'cache-control': 'no-cache' }, { 'cache-control': 'max-age=0, No-Cache' }, { pragma: 'no-cache' }];
+    for (const headers of fresh) {
       expect((await search(query, COLLECTION, headers)).cached).toBe(false);
     }
     expect((await search(query)).cached).toBe(true);

@@ -410,6 +410,10 @@ describe('health, metrics and docs', () => {
     expect(typeof spec.info.title).toBe('string');
     expect(typeof spec.info.version).toBe('string');
     expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
+    // The search route's summary names all three kinds of search, and the document says it needs a key when keys are on.
+    const summary = (spec.paths['/collections/{name}/search'] as Record<string, { summary?: string }>).post!.summary!;
+    for (const kind of ['vector', 'keywords', 'hybrid']) expect(summary).toContain(kind);
+    expect((spec.info as { description?: string }).description).toMatch(/needs one.*this document and the \/docs page included/);
 
     const operations = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(

@@ -192,7 +192,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       config: { readOnly: true },
       schema: {
         tags: ['search'],
-        summary: 'Search with the parameters in the query string (vector as base64 float32); answered from the cache by URL.',
+        summary: 'The same search with its parameters in the query string (a vector as base64 float32, text, filter as JSON); answered from the cache by URL.',
         params: collectionParams,
         querystring: searchQuery,
         response: { 200: searchResult, ...errors },
@@ -220,7 +220,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       config: { readOnly: true },
       schema: {
         tags: ['search'],
-        summary: 'Nearest documents to a vector, optionally filtered by metadata.',
+        summary: 'Search by vector, by keywords (BM25) or both fused (hybrid), optionally filtered by metadata.',
         params: collectionParams,
         body: searchBody,
         response: { 200: searchResult, ...errors },
