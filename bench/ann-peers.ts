@@ -2,17 +2,19 @@
  * Peer vector engines for bench/ann.bench.ts, beside the built-in Quiver /
  * raw hnswlib-node / usearch comparison: hnswlib-wasm (HNSW compiled with
  * emscripten for browsers), @orama/orama (vector property, brute force) and
- * vectra (LocalIndex, file-backed brute force). Each is installed as a
- * devDependency for the benchmark only and loaded with a dynamic import, so
- * one that cannot load or build is reported as failed, with the reason,
- * instead of stopping the benchmark.
+ * vectra (LocalIndex, file-backed brute force). Each is loaded from
+ * bench/peers (bench/peers/js-peers.ts) when it is built, so one that cannot
+ * load or build is reported as failed, with the reason, instead of stopping
+ * the benchmark.
  *
- * Engines users pick most, installed on demand into bench/peers (`npm run
- * bench:peers`; never dependencies of Quiver) and defined in
- * bench/peers/vector-peers.ts: LanceDB (IVF_HNSW_SQ, with and without
- * refine) and Chroma (its server in a child process). When bench/peers is
- * not installed they are reported as skipped ("not installed: run npm run
- * bench:peers"), never as failures.
+ * Engines users pick most, defined in bench/peers/vector-peers.ts: LanceDB
+ * (IVF_HNSW_SQ, with and without refine) and Chroma (its server in a child
+ * process).
+ *
+ * All of them are installed on demand into bench/peers (`npm run
+ * bench:peers`; never dependencies of Quiver). When bench/peers lacks one it
+ * is reported as skipped ("not installed: run npm run bench:peers"), never
+ * as a failure.
  *
  * A peer gets the same rows (labels 0..N-1) and queries as the other
  * engines; `search(q)` returns the top-k labels of query q. Queries are
@@ -20,7 +22,8 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PeerUnavailable } from './peers/load.js';
+import { importHnswlibWasm, loadOrama, loadVectra, type WasmLibrary } from './peers/js-peers.js';
+import { missingPeers, PeerUnavailable, peerVersion } from './peers/load.js';
 import { VECTOR_PEERS } from './peers/vector-peers.js';
 
 /** The part of a data set a peer needs (bench/ann.bench.ts `Dataset`). */
@@ -90,7 +93,7 @@ export interface Peer {
   metrics: readonly ('l2' | 'cosine')[];
   /** Why the engine cannot run here (e.g. bench/peers not installed), or null: it is then skipped with that reason. */
   unavailable?(): string | null;
-  /** Its package's version, when the package is not in the project's node_modules. */
+  /** Its package's version (read from bench/peers/node_modules). */
   version?(): string | null;
   build(ds: PeerDataset, options: PeerBuildOptions): Promise<PeerIndex>;
 }
@@ -130,17 +133,6 @@ async function quietly<T>(fn: () => Promise<T>): Promise<{ result: T; printed: s
 
 // ------------------------------------------------------------ hnswlib-wasm
 
-interface WasmHnsw {
-  initIndex(maxElements: number, m: number, efConstruction: number, randomSeed: number): void;
-  addPoint(point: Float32Array, label: number, replaceDeleted: boolean): void;
-  setEfSearch(ef: number): void;
-  searchKnn(query: Float32Array, k: number, filter: undefined): { neighbors: number[]; distances: number[] };
-}
-
-interface WasmLibrary {
-  HierarchicalNSW: new (space: string, dim: number, autoSaveFilename: string) => WasmHnsw;
-}
-
 let wasmLibrary: { library: WasmLibrary; printed: string[] } | null = null;
 
 /**
@@ -156,7 +148,7 @@ async function loadWasmHnswlib(): Promise<{ library: WasmLibrary; printed: strin
   const g = globalThis as { window?: unknown };
   g.window ??= globalThis;
   const { result, printed } = await quietly(async () => {
-    const module = (await import('hnswlib-wasm/dist/hnswlib.js')) as unknown as { loadHnswlib(): Promise<WasmLibrary> };
+    const module = await importHnswlibWasm();
     return module.loadHnswlib();
   });
   wasmLibrary = { library: result, printed };
@@ -169,6 +161,8 @@ const hnswlibWasm: Peer = {
   kind: 'hnsw',
   index: 'HNSW (hnswlib C++ compiled to WebAssembly by emscripten), same M / efConstruction / seed',
   metrics: ['l2', 'cosine'],
+  unavailable: () => missingPeers(['hnswlib-wasm']),
+  version: () => peerVersion('hnswlib-wasm'),
   async build(ds, options) {
     const { library, printed } = await loadWasmHnswlib();
     const index = new library.HierarchicalNSW(ds.metric === 'l2' ? 'l2' : 'cosine', ds.dim, '');
@@ -201,9 +195,11 @@ const orama: Peer = {
   kind: 'exact',
   index: 'brute force: cosine against every stored vector (VectorIndex.find), then a sort of all those above the similarity threshold',
   metrics: ['cosine'],
+  unavailable: () => missingPeers(['@orama/orama']),
+  version: () => peerVersion('@orama/orama'),
   async build(ds, options) {
-    const { create, insertMultiple, search } = await import('@orama/orama');
-    const db = create({ schema: { v: `vector[${ds.dim}]` } as const });
+    const { create, insertMultiple, search } = await loadOrama();
+    const db = create({ schema: { v: `vector[${ds.dim}]` } });
     const progress = tenthsLogger(ds.count, `${ds.name}: orama insert`, options.log);
     const batch = 1000;
     for (let s = 0; s < ds.count; s += batch) {
@@ -236,8 +232,10 @@ const vectra: Peer = {
   kind: 'exact',
   index: 'brute force: cosine over every item (number[] vectors held in memory after loading index.json), then a sort of all N',
   metrics: ['cosine'],
+  unavailable: () => missingPeers(['vectra']),
+  version: () => peerVersion('vectra'),
   async build(ds, options) {
-    const { LocalIndex } = await import('vectra');
+    const { LocalIndex } = await loadVectra();
     const folder = join(options.tmp, `vectra-${ds.name}`);
     const index = new LocalIndex(folder);
     await index.createIndex({ version: 1, deleteIfExists: true });
@@ -257,7 +255,7 @@ const vectra: Peer = {
   },
 };
 
-/** The peers in the order they are built and plotted: the project's devDependencies, then those of bench/peers. */
+/** The peers in the order they are built and plotted (all from bench/peers). */
 export const PEERS: readonly Peer[] = [hnswlibWasm, orama, vectra, ...VECTOR_PEERS];
 
 /** Whether an error means "cannot run here" (skipped) rather than "failed". */

@@ -6,7 +6,9 @@
  *    cosine; 20k with --quick; ground truth by a float64 brute force, cross-
  *    checked against Quiver's `exact: true`). Side by side on the same data
  *    with the same M, efConstruction and ef: Quiver through the library API,
- *    raw hnswlib-node HierarchicalNSW, and usearch (f32). Build time and
+ *    raw hnswlib-node HierarchicalNSW, and usearch (f32; installed in
+ *    bench/peers with the other peers, and skipped with the reason without
+ *    it, as they are). Build time and
  *    memory per engine. Raw hnswlib-node is built twice, before and after
  *    Quiver: identical graphs in different memory search up to 10% apart
  *    (at 100k rows), so the QPS target is held against both copies' mean
@@ -64,10 +66,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
-import { Index, MetricKind, ScalarKind } from 'usearch';
 import { defaultPathSection, type DefaultPathResult } from './default-path.js';
 import { quiverReopen } from './quiver-reopen.js';
 import { PEERS, isUnavailable, metricNote, reasonOf, type Peer, type PeerDataset, type PeerIndex, type Reopened } from './ann-peers.js';
+import { loadUsearch, type UsearchIndex, type UsearchModule } from './peers/js-peers.js';
+import { missingPeers } from './peers/load.js';
 import {
   DEFAULT_FILTERED_NS_PER_EF,
   DEFAULT_HNSW_NS_PER_EF,
@@ -157,6 +160,10 @@ const log = progress.log;
 const notes: string[] = [];
 /** Keeps results observable so no timed work can be optimised away. */
 let sink = 0;
+/** usearch, loaded from bench/peers at the start of main (null when it cannot load: see `usearchStatus`). */
+let usearch: UsearchModule | null = null;
+/** Why usearch is not in this run (skipped: not installed; failed: it did not load), or null when it is. */
+let usearchStatus: { status: 'skipped' | 'failed'; reason: string } | null = null;
 
 
 // ============================================================ data & ground truth
@@ -305,15 +312,16 @@ interface Engines {
    * steady within a process: Quiver's ratio is taken against both copies.
    */
   hnswCopy: hnswlib.HierarchicalNSW;
-  usearchFile: string;
+  /** usearch's saved index, or null when usearch is not in this run. */
+  usearchFile: string | null;
   builds: BuildRow[];
 }
 
-function makeUsearch(ds: Dataset, ef: number): Index {
-  return new Index({
+function makeUsearch(us: UsearchModule, ds: Dataset, ef: number): UsearchIndex {
+  return new us.Index({
     dimensions: ds.dim,
-    metric: ds.metric === 'l2' ? MetricKind.L2sq : MetricKind.Cos,
-    quantization: ScalarKind.F32,
+    metric: ds.metric === 'l2' ? us.MetricKind.L2sq : us.MetricKind.Cos,
+    quantization: us.ScalarKind.F32,
     connectivity: CONFIG.hnsw.m,
     expansion_add: CONFIG.hnsw.efConstruction,
     expansion_search: ef,
@@ -337,13 +345,13 @@ async function buildEngines(db: Database, ds: Dataset, tmp: string, metadata: bo
 
   // usearch: single-threaded like the other two, so build times compare.
   // Its JS API has no setter for expansion_search: the index is saved here and each ef loads it into an Index built with that ef.
-  const usearchFile = join(tmp, `${ds.name}.usearch`);
-  {
+  const usearchFile = usearch ? join(tmp, `${ds.name}.usearch`) : null;
+  if (usearch && usearchFile) {
     const what = `${ds.name}: usearch build (${CONFIG.threads} thread)`;
     const before = memory();
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
-    const index = makeUsearch(ds, 64);
+    const index = makeUsearch(usearch, ds, 64);
     const keys = new BigUint64Array(count);
     for (let i = 0; i < count; i++) keys[i] = BigInt(i);
     const chunk = Math.ceil(count / 10);
@@ -557,8 +565,9 @@ function ints(values: readonly (number | null)[]): string[] {
 interface SweepRow {
   dataset: string;
   ef: number;
-  recall: { quiver: number; hnswlib: number; usearch: number };
-  qps: { quiver: number; hnswlib: number; usearch: number; hnswlibCopy: number };
+  /** usearch: null when it is not in this run (engines says why). */
+  recall: { quiver: number; hnswlib: number; usearch: number | null };
+  qps: { quiver: number; hnswlib: number; usearch: number | null; hnswlibCopy: number };
   /** Quiver QPS / raw hnswlib QPS (by CPU time; see measurePasses). */
   ratio: number;
   /** The second raw copy's QPS / the first's: how far identical graphs differ by where they sit in memory. */
@@ -574,9 +583,9 @@ interface SweepRow {
   /** Median `explain.timings.filter` (validation, normalisation, filter evaluation), µs. */
   quiverFilterStageUs: number;
   quiverPlans: string;
-  spreads: { quiver: number; hnswlib: number; usearch: number };
+  spreads: { quiver: number; hnswlib: number; usearch: number | null };
   cpuShare: number;
-  timings: Record<'quiver' | 'hnswlib' | 'usearch', PassTiming>;
+  timings: { quiver: PassTiming; hnswlib: PassTiming; usearch: PassTiming | null };
   /** HNSW peers (bench/ann-peers.ts) timed in the same interleaved samples, by engine name. */
   peers: Record<string, PeerPoint>;
 }
@@ -790,8 +799,11 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
     const { quiver, hnsw, hnswCopy } = engines;
     hnsw.setEf(ef);
     hnswCopy.setEf(ef);
-    const us = makeUsearch(ds, ef);
-    us.load(engines.usearchFile);
+    let us: UsearchIndex | null = null;
+    if (usearch && engines.usearchFile) {
+      us = makeUsearch(usearch, ds, ef);
+      us.load(engines.usearchFile);
+    }
     // Peers that cannot search at this ef have no point here (their notes say why).
     const atEf: BuiltPeer[] = [];
     for (const p of tunable) {
@@ -809,8 +821,8 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       }
     }
     const peerFns = Object.fromEntries(atEf.map((p) => [p.peer.engine, (q: number) => p.index.search(q)]));
-    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib, usearch${atEf.map((p) => `, ${p.peer.engine}`).join('')} (${nq} queries rotating, samples interleaved)`);
-    const core = {
+    log(`${ds.name} ef=${ef}: timing Quiver, hnswlib${us ? ', usearch' : ''}${atEf.map((p) => `, ${p.peer.engine}`).join('')} (${nq} queries rotating, samples interleaved)`);
+    const core: Record<string, (q: number) => unknown> = {
       quiver: (q: number) => quiver.search({ vector: ds.queries[q]!, k, ef, exact: false, include: [] }),
       hnswlib: (q: number) => {
         sink += hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
@@ -818,19 +830,22 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       hnswlibCopy: (q: number) => {
         sink += hnswCopy.searchKnn(ds.queryArrays[q]!, k).neighbors[0]!;
       },
-      usearch: (q: number) => {
-        sink += us.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
-      },
     };
+    if (us) {
+      const index = us;
+      core.usearch = (q: number) => {
+        sink += index.search(ds.queries[q]!, k, CONFIG.threads).distances[0]!;
+      };
+    }
     const serverPeers = new Set(atEf.filter((p) => p.index.qpsClock === 'wall').map((p) => p.peer.engine));
     const measured = await measurePasses<string>(`${ds.name} ef=${ef}`, { ...core, ...peerFns }, nq, CONFIG.timing, serverPeers);
     const { cpuShare } = measured;
-    const timings = { quiver: measured.timings.quiver!, hnswlib: measured.timings.hnswlib!, usearch: measured.timings.usearch! };
+    const timings = { quiver: measured.timings.quiver!, hnswlib: measured.timings.hnswlib!, usearch: measured.timings.usearch ?? null };
     const copyQps = qps(measured.timings.hnswlibCopy!);
     if (ef === CONFIG.latencyEf) {
       log(`${ds.name} ef=${ef}: per-query latency, ${CONFIG.latencyPasses} pass(es) over ${nq} queries, engines rotating`);
       latencyRows.push(...await latencyPercentiles(ds, ef, {
-        Quiver: core.quiver, hnswlib: core.hnswlib, usearch: core.usearch, ...peerFns,
+        Quiver: core.quiver!, hnswlib: core.hnswlib!, ...(core.usearch ? { usearch: core.usearch } : {}), ...peerFns,
       }, nq, CONFIG.latencyPasses));
     }
     // Recall passes after the timing, one engine at a time (so each runs warm, as it was timed). Quiver runs
@@ -853,7 +868,7 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       }
     }
     for (let q = 0; q < nq; q++) recalls.hnswlib.push(recallOf(hnsw.searchKnn(ds.queryArrays[q]!, k).neighbors, ds.truth[q]!));
-    for (let q = 0; q < nq; q++) {
+    for (let q = 0; q < nq && us; q++) {
       recalls.usearch.push(recallOf(Array.from(us.search(ds.queries[q]!, k, CONFIG.threads).keys, Number), ds.truth[q]!));
     }
     const peers: Record<string, PeerPoint> = {};
@@ -870,8 +885,8 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
     const row: SweepRow = {
       dataset: ds.name,
       ef,
-      recall: { quiver: mean(recalls.quiver), hnswlib: mean(recalls.hnswlib), usearch: mean(recalls.usearch) },
-      qps: { quiver: qps(timings.quiver), hnswlib: qps(timings.hnswlib), usearch: qps(timings.usearch), hnswlibCopy: copyQps },
+      recall: { quiver: mean(recalls.quiver), hnswlib: mean(recalls.hnswlib), usearch: timings.usearch ? mean(recalls.usearch) : null },
+      qps: { quiver: qps(timings.quiver), hnswlib: qps(timings.hnswlib), usearch: timings.usearch ? qps(timings.usearch) : null, hnswlibCopy: copyQps },
       ratio: timings.hnswlib.medianNs / timings.quiver.medianNs,
       copyRatio: copyQps / qps(timings.hnswlib),
       ratioVsCopies: qps(timings.quiver) / ((qps(timings.hnswlib) + copyQps) / 2),
@@ -880,14 +895,14 @@ async function sweep(ds: Dataset, engines: Engines, tunable: BuiltPeer[]): Promi
       quiverSearchStageUs: median(stage) * 1e3,
       quiverFilterStageUs: median(filterStage) * 1e3,
       quiverPlans: [...plans].map(([p, n]) => `${p} ${n}/${nq}`).join(', '),
-      spreads: { quiver: spread(timings.quiver), hnswlib: spread(timings.hnswlib), usearch: spread(timings.usearch) },
+      spreads: { quiver: spread(timings.quiver), hnswlib: spread(timings.hnswlib), usearch: timings.usearch ? spread(timings.usearch) : null },
       cpuShare,
       timings,
       peers,
     };
     log(
-      `${ds.name} ef=${ef}: recall Q ${row.recall.quiver.toFixed(4)} / H ${row.recall.hnswlib.toFixed(4)} / U ${row.recall.usearch.toFixed(4)}; ` +
-        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / H copy ${fmt(row.qps.hnswlibCopy)} / U ${fmt(row.qps.usearch)}; ` +
+      `${ds.name} ef=${ef}: recall Q ${row.recall.quiver.toFixed(4)} / H ${row.recall.hnswlib.toFixed(4)} / U ${row.recall.usearch?.toFixed(4) ?? '-'}; ` +
+        `QPS Q ${fmt(row.qps.quiver)} / H ${fmt(row.qps.hnswlib)} / H copy ${fmt(row.qps.hnswlibCopy)} / U ${row.qps.usearch === null ? '-' : fmt(row.qps.usearch)}; ` +
         `Q/H ${row.ratio.toFixed(2)}x, H copy/H ${row.copyRatio.toFixed(2)}x, Q/both H ${row.ratioVsCopies.toFixed(2)}x` +
         Object.entries(peers).map(([name, p]) => `; ${name} recall ${p.recall.toFixed(4)}, ${fmt(p.qps)} QPS`).join(''),
     );
@@ -953,10 +968,15 @@ function curvesOf(sweepRows: SweepRow[], exactRows: ExactRow[]): Curve[] {
   for (const dataset of [...new Set([...sweepRows.map((r) => r.dataset), ...exactRows.map((r) => r.dataset)])]) {
     const rows = sweepRows.filter((r) => r.dataset === dataset);
     for (const [engine, key] of [['Quiver', 'quiver'], ['hnswlib', 'hnswlib'], ['usearch', 'usearch']] as const) {
-      curves.push({
-        dataset, engine, kind: 'hnsw',
-        points: rows.map((r) => ({ ef: r.ef, recall: r.recall[key], qps: r.qps[key], wallQps: 1e9 / r.timings[key].wallMedianNs })),
-      });
+      const points: Curve['points'] = [];
+      for (const r of rows) {
+        const recall = r.recall[key];
+        const qpsValue = r.qps[key];
+        const timing = r.timings[key];
+        if (recall !== null && qpsValue !== null && timing !== null) points.push({ ef: r.ef, recall, qps: qpsValue, wallQps: 1e9 / timing.wallMedianNs });
+      }
+      // usearch has no curve when it is not in this run (its engines row says why).
+      if (points.length > 0) curves.push({ dataset, engine, kind: 'hnsw', points });
     }
     for (const engine of [...new Set(rows.flatMap((r) => Object.keys(r.peers)))]) {
       curves.push({
@@ -1435,7 +1455,11 @@ interface Target {
   met: boolean;
 }
 
-/** Quiver, raw hnswlib and usearch run on every data set (the benchmark stops if they cannot). */
+/**
+ * Quiver and raw hnswlib run on every data set (the benchmark stops if they
+ * cannot); usearch too, unless bench/peers lacks it (skipped) or it did not
+ * load (failed), as `usearchStatus` says.
+ */
 function coreStatuses(ds: Dataset, machine: ReturnType<typeof machineInfo>): void {
   const hnswIndex = `HNSW, M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}`;
   const core: [string, string | null, 'hnsw' | 'exact', string][] = [
@@ -1445,9 +1469,10 @@ function coreStatuses(ds: Dataset, machine: ReturnType<typeof machineInfo>): voi
     ['Quiver (exact)', null, 'exact', 'exact: true: WASM SIMD scan of the f32 arena'],
   ];
   for (const [engine, pkg, kind, index] of core) {
+    const off = engine === 'usearch' ? usearchStatus : null;
     engineStatuses.push({
       dataset: ds.name, engine, package: pkg, version: pkg ? machine.packages[pkg] ?? null : null,
-      status: 'ok', reason: null, kind, index, notes: [],
+      status: off?.status ?? 'ok', reason: off?.reason ?? null, kind, index, notes: [],
     });
   }
 }
@@ -1455,6 +1480,16 @@ function coreStatuses(ds: Dataset, machine: ReturnType<typeof machineInfo>): voi
 async function main(): Promise<void> {
   const machine = machineInfo(['hnswlib-node', 'usearch', ...PEERS.map((p) => p.package), 'assemblyscript', 'better-sqlite3', 'tsx', 'typescript']);
   log(`Quiver ANN benchmark${SMOKE ? ' (smoke)' : QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+  const usearchMissing = missingPeers(['usearch']);
+  if (usearchMissing) usearchStatus = { status: 'skipped', reason: usearchMissing };
+  else {
+    try {
+      usearch = await loadUsearch();
+    } catch (error) {
+      usearchStatus = { status: isUnavailable(error) ? 'skipped' : 'failed', reason: reasonOf(error) };
+    }
+  }
+  if (usearchStatus) log(`usearch ${usearchStatus.status === 'skipped' ? 'skipped' : 'FAILED to load'}: ${usearchStatus.reason}`);
   const { k } = CONFIG;
   const loadAverageAtStart = loadavg();
   const cpuPressureAtStart = cpuPressure();
@@ -1669,9 +1704,14 @@ async function main(): Promise<void> {
   };
   const path = writeResults('ann.json', results);
   const svgPath = join(RESULTS_DIR, 'ann-recall-qps.svg');
-  const seriesOf = (rows: SweepRow[]): Series[] => (['quiver', 'hnswlib', 'usearch'] as const).map((engine) => {
+  const seriesOf = (rows: SweepRow[]): Series[] => (['quiver', 'hnswlib', 'usearch'] as const).flatMap((engine) => {
     const name = engine === 'quiver' ? 'Quiver' : engine;
-    return { name, color: COLORS[name], points: rows.map((r) => ({ recall: r.recall[engine], qps: r.qps[engine], ef: r.ef })) };
+    const points = rows.flatMap((r) => {
+      const recall = r.recall[engine];
+      const qpsValue = r.qps[engine];
+      return recall === null || qpsValue === null ? [] : [{ recall, qps: qpsValue, ef: r.ef }];
+    });
+    return points.length > 0 ? [{ name, color: COLORS[name], points }] : [];
   });
   writeFileSync(svgPath, recallQpsSvg(`Recall@10 vs QPS, M=${CONFIG.hnsw.m}, efConstruction=${CONFIG.hnsw.efConstruction}, ef ${CONFIG.efs.join('/')} (${machine.cpuModel}, 1 thread)`, [
     ...(siftDs ? [{ title: `siftsmall 10k x 128, l2, ${siftDs.queries.length} queries`, series: seriesOf(siftSweep) }] : []),
@@ -1701,7 +1741,7 @@ function printReport(r: {
   const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
   console.log(
     `\n# Quiver ANN benchmark${QUICK ? ' (--quick)' : ''}\n` +
-      `${m.date} | ${m.cpuModel} | ${m.cores} cores | ${m.totalMemoryGiB} GiB | Node ${m.node} | hnswlib-node ${m.packages['hnswlib-node']} | usearch ${m.packages.usearch} | ` +
+      `${m.date} | ${m.cpuModel} | ${m.cores} cores | ${m.totalMemoryGiB} GiB | Node ${m.node} | hnswlib-node ${m.packages['hnswlib-node']} | usearch ${m.packages.usearch ?? '-'} | ` +
       `commit ${m.git.commit?.slice(0, 10) ?? '?'}${m.git.dirty ? ' (dirty)' : ''} | ${r.runtimeSeconds.toFixed(0)} s | ` +
       `load average at start ${r.load.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, lowest CPU share in a timed section ${pct(r.load.lowestCpuShare)}`,
   );
@@ -1722,9 +1762,9 @@ function printReport(r: {
         'overhead = Quiver - hnswlib µs/query; stage = Quiver explain search stage µs; spread = (max - min) / median; CPU = share of wall time this process ran)',
       ['ef', 'Quiver recall', 'hnswlib recall', 'usearch recall', 'Quiver QPS', 'hnswlib QPS', 'usearch QPS', 'Quiver/hnswlib', '(wall)', 'copy/hnswlib', 'Quiver/both', 'overhead µs', 'stage µs', 'spread Q/H/U', 'CPU', 'target'],
       rows.map((s, i): Cell[] => [
-        efs[i], s.recall.quiver.toFixed(4), s.recall.hnswlib.toFixed(4), s.recall.usearch.toFixed(4), s.qps.quiver, s.qps.hnswlib, s.qps.usearch, x(s.ratio), x(s.wallRatio), x(s.copyRatio), x(s.ratioVsCopies),
+        efs[i], s.recall.quiver.toFixed(4), s.recall.hnswlib.toFixed(4), s.recall.usearch?.toFixed(4) ?? '-', s.qps.quiver, s.qps.hnswlib, s.qps.usearch ?? '-', x(s.ratio), x(s.wallRatio), x(s.copyRatio), x(s.ratioVsCopies),
         s.quiverOverheadUs, s.quiverSearchStageUs,
-        `${(s.spreads.quiver * 100).toFixed(0)}/${(s.spreads.hnswlib * 100).toFixed(0)}/${(s.spreads.usearch * 100).toFixed(0)}%`, pct(s.cpuShare),
+        `${(s.spreads.quiver * 100).toFixed(0)}/${(s.spreads.hnswlib * 100).toFixed(0)}/${s.spreads.usearch === null ? '-' : (s.spreads.usearch * 100).toFixed(0)}%`, pct(s.cpuShare),
         s.ratioVsCopies >= CONFIG.targets.qpsRatio && s.recall.quiver >= s.recall.hnswlib - CONFIG.targets.recallTolerance ? 'PASS' : 'FAIL',
       ]),
     ));

@@ -33,6 +33,10 @@
  *   Quiver measured again at that size beside it. If Orama cannot load or
  *   build, the JSON says why (`engines`) and the rest runs.
  *
+ *   minisearch and Orama are installed in bench/peers with the engines
+ *   below (`npm run bench:peers`); without them they are skipped with the
+ *   reason.
+ *
  * - LanceDB full text and PostgreSQL full text (bench/peers, installed on
  *   demand with `npm run bench:peers`; skipped with the reason when not
  *   installed, or when no PostgreSQL server binaries are found), at
@@ -69,12 +73,12 @@
  * (bm25-quick.json with --quick).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import MiniSearch from 'minisearch';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bm25Index } from '../src/core/bm25-index.js';
 import { buildTextTableInChild, folderBytes, LANCEDB_PACKAGES, textSearch } from './peers/lancedb.js';
+import { loadMiniSearch, loadOrama } from './peers/js-peers.js';
 import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';
 import { lexemeSearchSql, loadTextTable, PG_RANK, postgresUnavailable, searchIds, startPostgres, type Postgres } from './peers/postgres.js';
 import { rng } from '../test/fixtures/random.js';
@@ -325,8 +329,28 @@ async function main(): Promise<void> {
   };
   progress.log('maintenance measured');
 
+  // Engines that did not run say why (JSON `engines`).
+  const engines: { engine: string; status: 'ok' | 'failed' | 'skipped'; reason: string | null; docs: number; version?: string | null }[] = [
+    { engine: 'Quiver', status: 'ok', reason: null, docs: DOCS },
+    { engine: 'SQLite FTS5', status: 'ok', reason: null, docs: DOCS },
+  ];
+  // A peer bench/peers lacks reads "not installed: run npm run bench:peers (...)", as LanceDB's and PostgreSQL's below.
+  const offReason = (error: unknown) =>
+    (isPeerUnavailable(error) ? (error as Error).message : error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
+
   // Phase 2: minisearch, with Quiver again at its size (the 1M engines are gone, so neither pays for their memory).
+  const miniStatus: (typeof engines)[number] = { engine: 'minisearch', status: 'ok', reason: null, docs: MINISEARCH_DOCS };
+  engines.push(miniStatus);
+  let MiniSearch: Awaited<ReturnType<typeof loadMiniSearch>> | null = null;
   if (MINISEARCH_DOCS > 0) {
+    try {
+      MiniSearch = await loadMiniSearch();
+    } catch (error) {
+      Object.assign(miniStatus, { status: isPeerUnavailable(error) ? 'skipped' : 'failed', reason: offReason(error) });
+      progress.log(`minisearch ${miniStatus.status === 'skipped' ? 'skipped' : 'FAILED'}: ${miniStatus.reason}`);
+    }
+  }
+  if (MiniSearch) {
     const miniBefore = memoryNow();
     started = performance.now();
     const mini = new MiniSearch<{ id: number; body: string }>({ fields: ['body'], storeFields: [] });
@@ -343,17 +367,12 @@ async function main(): Promise<void> {
   }
 
   // Phase 3: Orama full text, alone with its own Quiver (as minisearch).
-  const engines: { engine: string; status: 'ok' | 'failed' | 'skipped'; reason: string | null; docs: number; version?: string | null }[] = [
-    { engine: 'Quiver', status: 'ok', reason: null, docs: DOCS },
-    { engine: 'SQLite FTS5', status: 'ok', reason: null, docs: DOCS },
-    { engine: 'minisearch', status: 'ok', reason: null, docs: MINISEARCH_DOCS },
-  ];
   if (ORAMA_DOCS > 0) {
     try {
-      const { create, insertMultiple, search } = await import('@orama/orama');
+      const { create, insertMultiple, search } = await loadOrama();
       const oramaBefore = memoryNow();
       started = performance.now();
-      const orama = create({ schema: { body: 'string' } as const });
+      const orama = create({ schema: { body: 'string' } });
       const batch = 1000;
       for (let s = 0; s < ORAMA_DOCS; s += batch) {
         const docs = [];
@@ -378,9 +397,9 @@ async function main(): Promise<void> {
       ], queries, corpus.df, DOCS, progress.log));
       engines.push({ engine: 'orama', status: 'ok', reason: null, docs: ORAMA_DOCS });
     } catch (error) {
-      const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!;
-      engines.push({ engine: 'orama', status: 'failed', reason, docs: ORAMA_DOCS });
-      progress.log(`orama FAILED: ${reason}`);
+      const status = isPeerUnavailable(error) ? 'skipped' : 'failed';
+      engines.push({ engine: 'orama', status, reason: offReason(error), docs: ORAMA_DOCS });
+      progress.log(`orama ${status === 'skipped' ? 'skipped' : 'FAILED'}: ${offReason(error)}`);
     }
   }
 

@@ -274,7 +274,7 @@ export interface MachineInfo {
   git: { commit: string | null; dirty: boolean | null };
 }
 
-/** Hardware, runtime and the installed versions of `packages` (read from node_modules). */
+/** Hardware, runtime and the installed versions of `packages` (read from node_modules, or bench/peers/node_modules for the peer engines). */
 export function machineInfo(packages: readonly string[] = []): MachineInfo {
   const cpuList = cpus();
   return {
@@ -293,13 +293,17 @@ export function machineInfo(packages: readonly string[] = []): MachineInfo {
   };
 }
 
+/** The installed version of `name`: the project's node_modules, else bench/peers/node_modules (the benchmarks' peer engines), else null. */
 function packageVersion(name: string): string | null {
-  try {
-    const json = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
-    return json.version ?? null;
-  } catch {
-    return null;
+  for (const modules of [join(REPO_ROOT, 'node_modules'), join(REPO_ROOT, 'bench', 'peers', 'node_modules')]) {
+    try {
+      const json = JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as { version?: string };
+      return json.version ?? null;
+    } catch {
+      // not installed there
+    }
   }
+  return null;
 }
 
 function gitState(): MachineInfo['git'] {

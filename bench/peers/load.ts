@@ -1,9 +1,12 @@
 /**
  * Shared plumbing for the peer engines installed on demand in bench/peers/
  * (`npm run bench:peers`, i.e. `npm install --prefix bench/peers`): LanceDB,
- * Chroma's server and the `pg` client for PostgreSQL. None of them is a
- * dependency of Quiver; they are loaded from bench/peers/node_modules by
- * `createRequire`, never from the project's own node_modules.
+ * Chroma's server, the `pg` client for PostgreSQL, and the in-process
+ * engines of js-peers.ts (usearch, hnswlib-wasm, @orama/orama, vectra,
+ * minisearch). None of them is a dependency of Quiver; they are loaded from
+ * bench/peers/node_modules by `createRequire` (`requirePeer`) or by
+ * `import()` of a file URL (`importPeer`), never from the project's own
+ * node_modules.
  *
  * When bench/peers/node_modules lacks a package, `requirePeer` throws a
  * `PeerUnavailable` whose message starts "not installed: run npm run
@@ -19,7 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** bench/peers: its own package.json, .npmrc and node_modules. */
 export const PEERS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +77,15 @@ export function peerFile(name: string, file: string): string {
   const missing = missingPeers([name]);
   if (missing) throw new PeerUnavailable(missing);
   return resolve(PEERS_MODULES, name, file);
+}
+
+/**
+ * `import()` of an ES module inside an installed peer package, by its file
+ * (an ESM-only package, or the ESM build a package's `exports` gives to
+ * `import`): bare specifiers would resolve from the project's node_modules.
+ */
+export async function importPeer<T>(name: string, file: string): Promise<T> {
+  return (await import(pathToFileURL(peerFile(name, file)).href)) as T;
 }
 
 // ------------------------------------------------------------ child processes
