@@ -63,8 +63,8 @@ describe('importing quiver/client', () => {
     expect(server.resolved.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
   });
 
-  it('is the package subpath quiver/client', () => {
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('quiver/client'))"], { cwd: ROOT, encoding: 'utf8' });
+  it('is the package subpath quiverdb/client', () => {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('quiverdb/client'))"], { cwd: ROOT, encoding: 'utf8' });
     expect(run.stdout).toBe(pathToFileURL(CLIENT_ENTRY).href);
   });
 });
