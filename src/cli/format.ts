@@ -1,7 +1,9 @@
 /**
  * Human-readable output: aligned tables, counts, sizes and durations.
  * Everything here returns strings; the commands decide where they go.
+ * Widths are terminal columns (string-width): a CJK character takes two.
  */
+import stringWidth from 'string-width';
 
 export interface Column<T> {
   header: string;
@@ -13,7 +15,7 @@ export interface Column<T> {
 /** Rows under a header, columns padded to their widest cell and separated by two spaces. */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
-  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => width(line[i]!))));
+  const widths = columns.map((column, i) => Math.max(stringWidth(column.header), ...cells.map((line) => stringWidth(line[i]!))));
   const render = (line: readonly string[]) =>
     line
       .map((cell, i) => (columns[i]!.align === 'right' ? pad(cell, widths[i]!, 'left') : i === line.length - 1 ? cell : pad(cell, widths[i]!, 'right')))
@@ -24,7 +26,7 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
 
 /** "label: value" lines with the values aligned. */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
-  const labelWidth = Math.max(...pairs.map(([label]) => label.length)) + 1;
+  const labelWidth = Math.max(...pairs.map(([label]) => stringWidth(label))) + 1;
   return pairs.map(([label, value]) => `${pad(`${label}:`, labelWidth + 1, 'right')}${value}`).join('\n');
 }
 
@@ -51,17 +53,25 @@ export function formatScore(score: number): string {
   return magnitude !== 0 && magnitude < 1e-3 ? score.toPrecision(4) : score.toFixed(4);
 }
 
-/** One line of at most `max` characters: newlines become spaces, an ellipsis marks a cut. */
+/** One line at most `max` columns wide: newlines become spaces, an ellipsis marks a cut. */
 export function truncate(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
-  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+  if (stringWidth(line) <= max) return line;
+  let kept = '';
+  let width = 0;
+  // By grapheme, so a cut never splits an emoji sequence or a combining mark from its letter.
+  for (const { segment } of graphemes.segment(line)) {
+    const next = stringWidth(segment);
+    if (width + next > max - 1) break;
+    kept += segment;
+    width += next;
+  }
+  return `${kept}…`;
 }
 
-function width(text: string): number {
-  return [...text].length;
-}
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 function pad(text: string, to: number, side: 'left' | 'right'): string {
-  const fill = ' '.repeat(Math.max(0, to - width(text)));
+  const fill = ' '.repeat(Math.max(0, to - stringWidth(text)));
   return side === 'left' ? fill + text : text + fill;
 }
