@@ -4,12 +4,15 @@
  * `npx quiver --help`, start the server with `npx quiver serve`, send every
  * command of the README's walkthrough (taken from the README itself, so the
  * two cannot drift apart), check each reply, and stop the server as an
- * operator would. Fails, naming the step, on any error. `.ci/run` runs it.
+ * operator would; then run the README's library example in a project of its
+ * own that has this clone installed as `quiverdb` (as `npm install
+ * <path to the clone>` does). Fails, naming the step, on any error.
+ * `.ci/run` runs it.
  *
  *   node scripts/first-run.mjs
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +54,41 @@ function walkthrough() {
   });
 }
 
+/** The README's library example: the first ```ts block under "## Use it as a library". */
+function libraryExample() {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it as a library'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) fail('README.md has no ```ts block under "## Use it as a library"');
+  return block;
+}
+
+/** Runs the library example as a user's own module, with this clone installed as its `quiverdb`. */
+function runLibraryExample() {
+  step('the README library example');
+  const project = mkdtempSync(join(tmpdir(), 'quiver-first-run-app-'));
+  try {
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(root, join(project, 'node_modules', 'quiverdb'), 'dir');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'first-run-app', private: true, type: 'module' }));
+    writeFileSync(join(project, 'example.mjs'), libraryExample());
+    let output;
+    try {
+      output = execFileSync(process.execPath, ['example.mjs'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      fail(`the README library example failed:\n${error.stderr || error.message}`);
+    }
+    // Its first search, by vector, finds a first.
+    if (!/^\[\s*\{\s*id: 'a'/.test(output)) fail(`the README library example's first search did not find a first:\n${output}`);
+    if (!output.includes("plan: 'exact'")) fail(`the README library example's explain shows no plan:\n${output}`);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
 async function main() {
+  runLibraryExample();
+
   step('npx quiver --help');
   const help = execFileSync('npx', ['quiver', '--help'], { cwd: root, encoding: 'utf8' });
   if (!help.includes('usage: quiver serve')) fail(`npx quiver --help printed no usage:\n${help}`);
