@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * What a newcomer does on a fresh clone, after `npm ci` (issue 24): run
- * `npx quiver --help`, start the server with `npx quiver serve`, send every
+ * What a newcomer does on a fresh clone (issue 24): install (`npm ci`, with
+ * --install; CI's first step), run `npx quiver --help`, start the server with `npx quiver serve`, send every
  * command of the README's walkthrough (taken from the README itself, so the
  * two cannot drift apart), check each reply, and stop the server as an
  * operator would; then run the README's library example in a project of its
@@ -9,7 +9,7 @@
  * <path to the clone>` does). Fails, naming the step, on any error.
  * `.ci/run` runs it.
  *
- *   node scripts/first-run.mjs
+ *   node scripts/first-run.mjs [--install]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -86,7 +86,20 @@ function runLibraryExample() {
   }
 }
 
+/** `npm ci`, as the Quick start says; its warnings are shown, its failure ends the run. */
+function install() {
+  step('npm ci');
+  const started = Date.now();
+  try {
+    execFileSync('npm', ['ci'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    fail('npm ci failed (its output is above)');
+  }
+  step(`npm ci took ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 async function main() {
+  if (process.argv.includes('--install')) install();
   runLibraryExample();
 
   step('npx quiver --help');
