@@ -77,7 +77,7 @@ import {
   DEFAULT_SCAN_NS_PER_FLOAT,
   Planner,
   filteredEf,
-} from '../src/core/planner.js';
+} from '../src/core/query/planner.js';
 import { openDatabase, type Collection, type Database } from '../src/index.js';
 import { embeddingModel, loadSiftsmall, rowsOf } from './datasets.js';
 import {
@@ -1663,7 +1663,7 @@ async function main(): Promise<void> {
     `Filtered: bucket = i % ${CONFIG.buckets}, independent of the vectors; filter { bucket: { $lt: x } }. Raw hnswlib: setEf(${CONFIG.filteredEf}), searchKnn(q, 10, (label) => allowed[label] === 1). ` +
       `Quiver: search({ vector, k: 10, ef: ${CONFIG.filteredEf}, filter, include: [] }) with no exact, so the planner chooses; its plan is read from explain in a separate pass after timing.`,
     'The collection\'s planner learns from every executed search (forced ones included, EWMA weight 0.05), so by section 2 it has adapted to this machine; ' +
-      '"default planner" is a fresh Planner with the defaults in src/core/planner.ts, "suggested" applies the rates measured here.',
+      '"default planner" is a fresh Planner with the defaults in src/core/query/planner.ts, "suggested" applies the rates measured here.',
   );
 
   const lowestCpuShare = Math.min(...contention.map((c) => c.cpuShare));
@@ -1807,7 +1807,7 @@ function printReport(r: {
     ]),
   ));
   console.log(formatTable(
-    `3d. Planner rates: defaults (src/core/planner.ts), what the collection had learnt by the end (read back from explain.estimates), and measured here (suggested defaults; ${c.suggested.basis})`,
+    `3d. Planner rates: defaults (src/core/query/planner.ts), what the collection had learnt by the end (read back from explain.estimates), and measured here (suggested defaults; ${c.suggested.basis})`,
     ['rate', 'default', 'learnt by the end', 'measured'],
     [
       ['scan ns/float', c.defaults.scanNsPerFloat.toFixed(3), c.adapted.scanNsPerFloat.toFixed(3), c.suggested.scanNsPerFloat.toFixed(3)],

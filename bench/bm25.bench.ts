@@ -76,7 +76,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bm25Index } from '../src/core/bm25-index.js';
+import { Bm25Index } from '../src/core/keyword/bm25-index.js';
 import { buildTextTableInChild, folderBytes, LANCEDB_PACKAGES, textSearch } from './peers/lancedb.js';
 import { loadMiniSearch, loadOrama } from './peers/js-peers.js';
 import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';

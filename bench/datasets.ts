@@ -12,7 +12,7 @@
  * - `loadSiftsmall`: TEXMEX siftsmall (10k x 128, l2) with its published
  *   ground truth, from ../shared/data.
  */
-import { readFvecs, readIvecs } from '../src/core/io/vecs.js';
+import { readFvecs, readIvecs } from '../src/io/vecs.js';
 import { sharedData } from '../test/fixtures/shared-data.js';
 import { rng } from '../test/fixtures/random.js';
 

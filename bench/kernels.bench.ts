@@ -26,7 +26,7 @@ import { KERNEL_DOT, KERNEL_L2, WasmHeap, type KernelMetric } from '../src/core/
 
 /** One WebAssembly instance and memory for the kernel-level benchmarks. */
 const heap = new WasmHeap();
-import { readFvecs, readIvecs } from '../src/core/io/vecs.js';
+import { readFvecs, readIvecs } from '../src/io/vecs.js';
 import { openDatabase, type Collection, type Database, type Metric } from '../src/index.js';
 import { randomVectors } from '../test/fixtures/random.js';
 import { sharedData } from '../test/fixtures/shared-data.js';

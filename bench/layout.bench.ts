@@ -17,8 +17,8 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HnswIndex } from '../src/core/hnsw-index.js';
-import { normalize } from '../src/core/metric.js';
+import { HnswIndex } from '../src/core/graph/hnsw-index.js';
+import { normalize } from '../src/core/vector/metric.js';
 import { embeddingModel } from './datasets.js';
 import { createProgress, fmt, machineInfo, median, printTable, quickMode, SMOKE, writeResults } from './report.js';
 

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { DocumentInput, Durability, Logger } from '../src/index.js';
-import type { RowWrite } from '../src/core/store.js';
+import type { RowWrite } from '../src/core/storage/store.js';
 import {
   REPO_ROOT,
   collectGarbage,
@@ -317,13 +317,13 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
  * reads and CRCs inside `readSnapshot`.
  */
 async function openInPhases(path: string): Promise<ChildResult> {
-  const { Store } = await import('../src/core/store.js');
-  const { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph } = await import('../src/core/snapshot.js');
+  const { Store } = await import('../src/core/storage/store.js');
+  const { readArenaMeta, readArenaVectors, readSnapshot, verifyGraph } = await import('../src/core/storage/snapshot.js');
   const { FlatIndex } = await import('../src/core/vector/flat-index.js');
   const { VectorMemory } = await import('../src/core/vector/vector-memory.js');
-  const { HnswIndex } = await import('../src/core/hnsw-index.js');
-  const { MetadataLoader } = await import('../src/core/metadata-loader.js');
-  const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
+  const { HnswIndex } = await import('../src/core/graph/hnsw-index.js');
+  const { MetadataLoader } = await import('../src/core/filter/metadata-loader.js');
+  const { resolveCollectionOptions } = await import('../src/core/collection/collection-options.js');
   const vectorMemory = new VectorMemory();
   vectorMemory.anyHeap();
   const phases: Record<string, number> = {};
@@ -567,12 +567,12 @@ async function ingestComponents(
   root: string,
 ): Promise<ComponentRow[]> {
   const { checkId, checkVector, checkText, checkMetadata } = await import('../src/core/validate.js');
-  const { normalize } = await import('../src/core/metric.js');
+  const { normalize } = await import('../src/core/vector/metric.js');
   const { FlatIndex } = await import('../src/core/vector/flat-index.js');
   const { VectorMemory } = await import('../src/core/vector/vector-memory.js');
-  const { MetadataIndex } = await import('../src/core/metadata-index.js');
-  const { resolveCollectionOptions } = await import('../src/core/collection-options.js');
-  const { Store } = await import('../src/core/store.js');
+  const { MetadataIndex } = await import('../src/core/filter/metadata-index.js');
+  const { resolveCollectionOptions } = await import('../src/core/collection/collection-options.js');
+  const { Store } = await import('../src/core/storage/store.js');
   const options = resolveCollectionOptions({ dimension: CONFIG.dim, metric: CONFIG.metric });
   const storeRows = (fields: boolean): RowWrite[][] =>
     fieldBatches.map((batch) =>

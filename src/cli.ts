@@ -6,7 +6,7 @@
  *   quiver bench [--quick] [--only a,b] ... (bench/suite.ts, from a source checkout)
  */
 import { isQuiverError } from './core/errors.js';
-import { serve } from './main.js';
+import { serve } from './cli/serve.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './cli/args.js';
 import { runBench } from './cli/bench.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';

@@ -15,10 +15,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return Database.open(options);
 }
 
-export type { CollectionDiskUsage, CollectionStatus, Database, DatabaseOptions, UnavailableCollection } from './core/database.js';
-export type { Collection, Logger } from './core/collection.js';
+export type { Database, DatabaseOptions } from './core/database.js';
+export type { Collection } from './core/collection/collection.js';
 export type {
+  CollectionDiskUsage,
   CollectionInfo,
+  CollectionStatus,
   Document,
   DocumentInput,
   Explain,
@@ -30,10 +32,12 @@ export type {
   SearchField,
   SearchHit,
   SearchRequest,
-} from './core/collection-api.js';
-export type { CollectionOptions } from './core/collection-options.js';
+  Logger,
+  UnavailableCollection,
+} from './core/api.js';
+export type { CollectionOptions } from './core/collection/collection-options.js';
 export type { Metric, Quantization } from './core/options.js';
-export type { Durability } from './core/store.js';
+export type { Durability } from './core/storage/store.js';
 export type { Metadata } from './core/validate.js';
 /** Every error Quiver throws on purpose is a QuiverError with a stable `code`. */
 export { QuiverError, isQuiverError, ERRORS, type ErrorCode } from './core/errors.js';

@@ -5,7 +5,8 @@
  * with the reason.
  */
 import type { CollectionStatus } from '../index.js';
-import { Database, type CollectionDiskUsage } from '../core/database.js';
+import type { CollectionDiskUsage } from '../core/api.js';
+import { Database } from '../core/database.js';
 import { createError } from '../core/errors.js';
 import { DEFAULT_COMPACT_AT } from '../core/options.js';
 import { EXIT_OK, parseCommand, resolveTargetFlags, TARGET_OPTIONS, TARGET_USAGE } from './args.js';

@@ -11,7 +11,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CollectionOptions, DocumentInput, Metric } from '../index.js';
-import { resolveCollectionOptions } from '../core/collection-options.js';
+import { resolveCollectionOptions } from '../core/collection/collection-options.js';
 import { isQuiverError } from '../core/errors.js';
 import { COLLECTION_NAME_PATTERN, DEFAULT_METRIC, MAX_BATCH_SIZE, MAX_DIMENSION, MAX_GET_IDS, MAX_EF, MAX_HNSW_M, MAX_SEGMENTS, METRICS, QUANTIZATIONS } from '../core/options.js';
 import { checkId, checkMetadata, checkText, checkVector } from '../core/validate.js';
@@ -28,7 +28,7 @@ import {
   type SourceFormat,
   type SourceItem,
   type SourceOptions,
-} from '../core/io/source.js';
+} from '../io/source.js';
 import {
   Checks,
   CliError,

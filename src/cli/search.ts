@@ -6,9 +6,9 @@
  */
 import type { SearchField, SearchHit, SearchRequest } from '../index.js';
 import { MAX_EF, MAX_K, MAX_QUERY_TEXT_LENGTH, DEFAULT_K } from '../core/options.js';
-import { parseVectorCell } from '../core/io/csv.js';
-import { readRow, readRows, MATRIX_FORMATS, type MatrixFormat } from '../core/io/matrix.js';
-import { formatOf, openMatrix, SourceError } from '../core/io/source.js';
+import { parseVectorCell } from '../io/csv.js';
+import { readRow, readRows, MATRIX_FORMATS, type MatrixFormat } from '../io/matrix.js';
+import { formatOf, openMatrix, SourceError } from '../io/source.js';
 import { Checks, CliError, EXIT_INTERRUPTED, EXIT_OK, parseCommand, resolveTargetFlags, TARGET_OPTIONS, TARGET_USAGE } from './args.js';
 import { formatDuration, formatScore, table, truncate, type Column } from './format.js';
 import { openTarget, type CliIo, type TargetCollection } from './target.js';

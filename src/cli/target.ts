@@ -10,8 +10,8 @@ import { QuiverClient } from '../client/index.js';
 import { openDatabase } from '../index.js';
 import type { CollectionOptions, CollectionStatus, Document, DocumentInput, GetOptions, Logger, SearchHit, SearchRequest } from '../index.js';
 import { isQuiverError } from '../core/errors.js';
-import { DATABASE_FILE } from '../core/store.js';
-import { fileBytes, treeBytes } from '../core/disk-usage.js';
+import { DATABASE_FILE } from '../core/storage/store.js';
+import { fileBytes, treeBytes } from '../core/storage/disk-usage.js';
 import { CliError, type TargetFlags } from './args.js';
 
 /** What the commands need of a collection. */

@@ -3,8 +3,8 @@
  * against PortableDatabase runs on `await openDatabase()` or on
  * `new QuiverClient({ url })` alike.
  */
-import type { CollectionOptions } from '../core/collection-options.js';
-import type { CollectionStatus } from '../core/database.js';
+import type { CollectionOptions } from '../core/collection/collection-options.js';
+import type { CollectionStatus } from '../core/api.js';
 import { isQuiverError } from '../core/errors.js';
 import { RemoteCollection, type PortableCollection } from './remote-collection.js';
 import { Transport, type QuiverClientOptions } from './transport.js';

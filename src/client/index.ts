@@ -28,7 +28,7 @@ export {
 export { ROUTES, type Route, type RouteName } from './routes.js';
 /** Server errors are QuiverErrors, the library's own class: one catch serves both. */
 export { QuiverError, isQuiverError, type ErrorCode } from '../core/errors.js';
-export type { CollectionStatus } from '../core/database.js';
+export type { CollectionStatus } from '../core/api.js';
 export type {
   CollectionInfo,
   Document,
@@ -41,7 +41,7 @@ export type {
   SearchHit,
   SearchRequest,
   SearchResult,
-} from '../core/collection-api.js';
-export type { CollectionOptions } from '../core/collection-options.js';
+} from '../core/api.js';
+export type { CollectionOptions } from '../core/collection/collection-options.js';
 export type { Metric, Quantization } from '../core/options.js';
 export type { Metadata } from '../core/validate.js';

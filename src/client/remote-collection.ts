@@ -3,7 +3,7 @@
  * names, arguments and results: code written against PortableCollection
  * runs on either.
  */
-import type { Collection } from '../core/collection.js';
+import type { Collection } from '../core/collection/collection.js';
 import type {
   CollectionInfo,
   Document,
@@ -15,7 +15,7 @@ import type {
   SearchHit,
   SearchRequest,
   SearchResult,
-} from '../core/collection-api.js';
+} from '../core/api.js';
 import type { Transport } from './transport.js';
 import { decodeVector, encodeVector } from './vectors.js';
 

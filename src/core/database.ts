@@ -3,13 +3,13 @@
  * library exports and the server calls.
  */
 import { rmSync } from 'node:fs';
-import { treeBytes } from './disk-usage.js';
+import { treeBytes } from './storage/disk-usage.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionInfo } from './collection-api.js';
-import { Collection, type CollectionMemory, type Logger, type Persistence } from './collection.js';
-import { FieldCache, type FieldCacheStats } from './field-cache.js';
-import { MemoryBudget } from './memory-budget.js';
+import type { CollectionDiskUsage, CollectionStatus, Logger } from './api.js';
+import { Collection, type CollectionMemory, type Persistence } from './collection/collection.js';
+import { FieldCache, type FieldCacheStats } from './storage/field-cache.js';
+import { MemoryBudget } from './collection/memory-budget.js';
 import { VectorMemory } from './vector/vector-memory.js';
 import { MAX_HEAP_BYTES } from './vector/wasm-heap.js';
 import { createError, QuiverError } from './errors.js';
@@ -21,13 +21,13 @@ import {
   isIntegerIn,
   MAX_WORKERS,
 } from './options.js';
-import type { SegmentHosting } from './segmented-graph.js';
-import { localHost, sharedPool, type PoolStats } from './worker-pool.js';
+import type { SegmentHosting } from './graph/segmented-graph.js';
+import { localHost, sharedPool, type PoolStats } from './graph/hosting/worker-pool.js';
 
-export type { PoolStats } from './worker-pool.js';
-export type { FieldCacheStats } from './field-cache.js';
-import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection-options.js';
-import { Store, type CheckpointStats, type Durability, type StoredCollection } from './store.js';
+export type { PoolStats } from './graph/hosting/worker-pool.js';
+export type { FieldCacheStats } from './storage/field-cache.js';
+import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection/collection-options.js';
+import { Store, type CheckpointStats, type Durability, type StoredCollection } from './storage/store.js';
 import { isPlainObject } from './validate.js';
 
 export interface DatabaseOptions {
@@ -83,25 +83,7 @@ export interface DatabaseOptions {
   fieldCache?: number;
 }
 
-/** A collection that failed to open (its stored configuration is unreadable): it reports why, and can be dropped. */
-export interface UnavailableCollection {
-  name: string;
-  state: 'unavailable';
-  reason: string;
-}
 
-/** A collection's info (`state` ready or degraded), or why it could not be opened at all. */
-export type CollectionStatus = CollectionInfo | UnavailableCollection;
-
-/** Bytes one collection takes on disk (Database.diskUsage). */
-export interface CollectionDiskUsage {
-  /** Its tables and indexes in the store file, which all collections share. */
-  store: number;
-  /** Its snapshot files. */
-  snapshots: number;
-  total: number;
-  snapshotDir: string;
-}
 
 type Entry = { id: number; collection: Collection } | { id: number; unavailable: string };
 

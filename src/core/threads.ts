@@ -9,15 +9,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Starts the worker whose entry is `<name>.js` beside this file (compiled),
- * or, when running from TypeScript sources (tests, `tsx`), `<name>.ts`
- * loaded through tsx's loader.
+ * Starts the worker whose compiled entry is `entry` (`new URL('./x.js',
+ * import.meta.url)` in the caller's module), or, when running from
+ * TypeScript sources (tests, `tsx`), the `.ts` file beside it loaded
+ * through tsx's loader.
  */
-export function startWorker(name: string, workerData?: unknown): Worker {
+export function startWorker(entry: URL, workerData?: unknown): Worker {
   const execArgv = workerExecArgv(process.execArgv);
-  const compiled = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData, execArgv });
-  const source = new URL(`./${name}.ts`, import.meta.url).href;
+  if (existsSync(fileURLToPath(entry))) return new Worker(entry, { workerData, execArgv });
+  const source = entry.href.replace(/\.js$/, '.ts');
   // require.resolve names tsx's CommonJS build of the API; the ES module build sits beside it.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;

@@ -1,13 +1,13 @@
 /**
  * buildApp(db, options) -> a Fastify instance with every route, never
- * listening (main.ts listens; tests use app.inject). The server is a thin
+ * listening (cli/serve.ts listens; tests use app.inject). The server is a thin
  * layer over the library API: validated input -> engine -> reply.
  */
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { ResultCache, type SecondLevelCache } from '../core/cache.js';
+import { ResultCache, type SecondLevelCache } from './cache/result-cache.js';
 import { createError } from '../core/errors.js';
 import { MAX_ID_BYTES } from '../core/options.js';
 import type { Database } from '../core/database.js';

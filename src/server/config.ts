@@ -72,7 +72,7 @@ export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 /** A full body of DEFAULT_BODY_LIMIT arrives in this time at 5 Mbit/s; a client that sends half a body and stops is cut off. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** 256 MiB: several of the largest replies one read may give (src/core/read-budget.ts), waiting to be read at once. */
+/** 256 MiB: several of the largest replies one read may give (src/core/query/read-budget.ts), waiting to be read at once. */
 export const DEFAULT_PENDING_REPLY_BYTES = 256 * 1024 * 1024;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

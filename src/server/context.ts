@@ -1,5 +1,5 @@
 /** What route plugins share: the engine facade, the result cache and the metrics. */
-import type { ResultCache } from '../core/cache.js';
+import type { ResultCache } from './cache/result-cache.js';
 import type { Database } from '../core/database.js';
 import type { Metrics } from './metrics.js';
 

@@ -3,7 +3,7 @@
  * loop between slices, so one large reply (thousands of hits, vectors
  * included) never holds the server for the whole of its serialisation.
  */
-import { nextSlice } from '../core/read-budget.js';
+import { nextSlice } from '../core/query/read-budget.js';
 
 /** Values per slice (a hit's fields, or each component of its vector): about a millisecond of JSON.stringify. */
 const SLICE_VALUES = 16_384;

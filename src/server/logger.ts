@@ -6,7 +6,7 @@
  * is one of them.
  */
 import pino, { type Logger as PinoLogger } from 'pino';
-import type { Logger } from '../core/collection.js';
+import type { Logger } from '../core/api.js';
 import type { ServerConfig } from './config.js';
 
 export type LogFormat = 'json' | 'text';

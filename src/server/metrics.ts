@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
-import type { ResultCache } from '../core/cache.js';
-import type { CollectionInfo } from '../core/collection-api.js';
+import type { ResultCache } from './cache/result-cache.js';
+import type { CollectionInfo } from '../core/api.js';
 import type { Database, FieldCacheStats, PoolStats } from '../core/database.js';
 
 export interface Metrics {

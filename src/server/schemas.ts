@@ -46,7 +46,7 @@ export const vector = {
   ],
 } as const;
 
-/** The bounds of one read (src/core/read-budget.ts), said once for every read's description. */
+/** The bounds of one read (src/core/query/read-budget.ts), said once for every read's description. */
 const READ_LIMITS =
   `One reply carries at most ${MAX_RESULT_VECTOR_VALUES} vector components (hits x dimension, with vector in include) ` +
   `and ${MAX_RESULT_FIELD_BYTES} characters of text and metadata; past either the request fails with LIMIT_EXCEEDED.`;

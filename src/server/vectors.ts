@@ -3,7 +3,7 @@
  * float32 bytes (core/float32-base64.ts).
  */
 import { createError } from '../core/errors.js';
-import { decodeFloat32Base64 } from '../core/float32-base64.js';
+import { decodeFloat32Base64 } from '../core/vector/float32-base64.js';
 
 export function decodeVector(value: string | readonly number[], where: string): Float32Array | readonly number[] {
   if (typeof value !== 'string') return value;

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRow, readRows } from '../../src/core/io/matrix.js';
-import { formatOf, openMatrix, openSource, SourceError, type SourceItem, type SourceOptions } from '../../src/core/io/source.js';
-import { readFvecs } from '../../src/core/io/vecs.js';
+import { readRow, readRows } from '../../src/io/matrix.js';
+import { formatOf, openMatrix, openSource, SourceError, type SourceItem, type SourceOptions } from '../../src/io/source.js';
+import { readFvecs } from '../../src/io/vecs.js';
 import { sharedData } from '../fixtures/shared-data.js';
 import { npyBytes, tempDir, writeLines, writeNpy, writeVecs } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { readIvecs } from '../../src/core/io/vecs.js';
+import { readIvecs } from '../../src/io/vecs.js';
 import { sharedData } from '../fixtures/shared-data.js';
 import { jsonLines, quiver, tempDir } from './helpers.js';
 

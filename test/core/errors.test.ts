@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { WasmHeap } from '../../src/core/vector/wasm-heap.js';
 import { HTTP_ERROR_CODES } from '../../src/core/errors.js';
-import { resolveCollectionOptions } from '../../src/core/collection-options.js';
+import { resolveCollectionOptions } from '../../src/core/collection/collection-options.js';
 import { ERRORS, openDatabase, type ErrorCode, QuiverError } from '../../src/index.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -46,7 +46,7 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
     ]),
   INVALID_DOCUMENT: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2, 3], text: 5 as unknown as string }]),
   INVALID_FILTER: async () => {
-    const { compileFilter } = await import('../../src/core/filter.js');
+    const { compileFilter } = await import('../../src/core/filter/filter.js');
     return compileFilter({ price: { $unknown: 1 } });
   },
   LIMIT_EXCEEDED: async () => (await fixture()).docs.search({ text: Array.from({ length: 65 }, (_, i) => `word${i}x`).join(' ') }),

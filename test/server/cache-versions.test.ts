@@ -10,7 +10,7 @@
  * whose lookups leave room for writes to land in between.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SecondLevelCache } from '../../src/core/cache.js';
+import type { SecondLevelCache } from '../../src/server/cache/result-cache.js';
 import { expectStatus, makeApp, send, type TestApp } from './helpers.js';
 
 const NAME = 'live';

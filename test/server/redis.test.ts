@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCache } from '../../src/core/redis-cache.js';
+import { RedisCache } from '../../src/server/cache/redis-cache.js';
 import { openDatabase } from '../../src/index.js';
 import { COLLECTION, expectStatus, makeApp, seed, seedVector, send, silent, type TestApp } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Document, ListRequest, SearchField } from '../../core/collection-api.js';
+import type { Document, ListRequest, SearchField } from '../../core/api.js';
 import { createError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import {

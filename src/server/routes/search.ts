@@ -9,10 +9,10 @@
  * still stored), as HTTP caches do: how a benchmark measures the engine.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { canonicalJson, ResultCache } from '../../core/cache.js';
+import { canonicalJson, ResultCache } from '../cache/result-cache.js';
 import { createError } from '../../core/errors.js';
-import type { SearchHit, SearchResult } from '../../core/collection-api.js';
-import type { Collection } from '../../core/collection.js';
+import type { SearchHit, SearchResult } from '../../core/api.js';
+import type { Collection } from '../../core/collection/collection.js';
 import type { AppContext } from '../context.js';
 import {
   batchSearchBody,
@@ -32,7 +32,7 @@ import { isUtf8Body, jsonBodyParser } from '../json-body.js';
 import { decodeVector } from '../vectors.js';
 import { jsonArray } from '../json-slices.js';
 import { requestSignal } from '../request-signal.js';
-import { nextSlice } from '../../core/read-budget.js';
+import { nextSlice } from '../../core/query/read-budget.js';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 413: errorReply, 429: errorReply, 503: errorReply };
 

@@ -1,0 +1,199 @@
+/**
+ * The public types of the API: documents, search and list requests and
+ * results, `explain`, collection info and status, the logger. The library
+ * entry, the REST server and the remote client all take them from here; they
+ * live apart from the classes so that the client's types come from a file of
+ * types.
+ */
+import type { ResolvedCollectionOptions } from './collection/collection-options.js';
+import type { PlanKind } from './query/planner.js';
+import type { Metadata } from './validate.js';
+
+/** A document as written by `upsert`. */
+export interface DocumentInput {
+  id: string;
+  vector: Float32Array | readonly number[];
+  text?: string;
+  metadata?: Metadata;
+}
+
+/** A document as read back by `get`: the vector exactly as it was written. */
+export interface Document {
+  id: string;
+  vector: Float32Array;
+  text?: string;
+  metadata?: Metadata;
+}
+
+export interface SearchRequest {
+  /** Query vector of the collection's dimension. With `text` too, the search is hybrid. */
+  vector?: Float32Array | readonly number[];
+  /** Keyword query, scored by BM25 over document text. With `vector` too, the search is hybrid. */
+  text?: string;
+  /**
+   * How a hybrid search fuses its two lists: `relativeScore` (default;
+   * min-max normalised scores weighted by `alpha`) or `rrf` (reciprocal rank
+   * fusion, k = 60). See fusion.ts.
+   */
+  fusion?: FusionMethod;
+  /**
+   * Weight of the vector side, 0 (pure keyword) to 1 (pure vector), default
+   * 0.5: relativeScore mixes normalised scores by it; rrf weights the two
+   * lists 2 * alpha and 2 * (1 - alpha) (0.5 is plain RRF).
+   */
+  alpha?: number;
+  /** Number of hits, 1 to MAX_K. Default DEFAULT_K (10). */
+  k?: number;
+  /** Metadata filter (see src/core/filter/filter.ts for the language); only matching documents are returned. */
+  filter?: Record<string, unknown>;
+  /** HNSW search breadth for this query (default: the collection's `hnsw.ef`); raised to at least k. */
+  ef?: number;
+  /** `true` forces the exact scan, `false` forces HNSW; omitted, the planner chooses by cost. */
+  exact?: boolean;
+  /** Return `{ hits, explain }` with the plan chosen and the time per stage. */
+  explain?: boolean;
+  /** For int8 collections: scan int8 codes and re-rank in f32 (default true); false scans f32 only. */
+  quantized?: boolean;
+  /** Fields to return with each hit; default metadata and text. */
+  include?: readonly SearchField[];
+  /** Aborting it stops a search that returns many hits between two slices of its work (REQUEST_ABORTED). */
+  signal?: AbortSignal;
+}
+
+/** Options of `getMany`. */
+export interface GetOptions {
+  /** Fields to return besides the id; default all (metadata, text and vector). */
+  include?: readonly SearchField[];
+  /** Aborting it stops a long read between two slices (REQUEST_ABORTED). */
+  signal?: AbortSignal;
+}
+
+export type SearchField = 'metadata' | 'text' | 'vector';
+export type FusionMethod = 'relativeScore' | 'rrf';
+
+export interface SearchHit {
+  id: string;
+  /**
+   * Higher is closer. Vector search: cosine similarity, dot product, or
+   * negated squared L2 distance. Keyword search: BM25. Hybrid: the fused score.
+   */
+  score: number;
+  /** Hybrid only: the exact vector score of this document. */
+  vectorScore?: number;
+  /** Hybrid only: the BM25 score of this document (0 when no query term occurs in it). */
+  keywordScore?: number;
+  metadata?: Metadata;
+  text?: string;
+  vector?: Float32Array;
+}
+
+/** How a search ran: the plan chosen, why, and where the time went. */
+export interface Explain {
+  /** exact or hnsw for vector search, keyword for BM25, hybrid for both. */
+  plan: PlanKind | 'keyword' | 'hybrid';
+  /** The vector side's plan in a hybrid search. */
+  vectorPlan?: PlanKind;
+  /** Candidates each side of a hybrid search fetched before fusion. */
+  depth?: number;
+  /** True when HNSW returned fewer than k filtered hits and the exact scan took over. */
+  fallback: boolean;
+  /** Live documents, and how many of them the filter allows. */
+  total: number;
+  candidates: number;
+  /** ef handed to HNSW (after raising it for the filter's selectivity), or null for exact plans. */
+  ef: number | null;
+  /** True when the request's `exact` chose the plan instead of the planner. */
+  forced: boolean;
+  /** True when the planner ran its second choice to measure it again (one search in about 64 at most). */
+  explored: boolean;
+  /** The planner's cost estimates in milliseconds. */
+  estimates: { exact: number; hnsw: number };
+  /** Milliseconds per stage. */
+  timings: { filter: number; search: number; fetch: number; total: number };
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  explain: Explain;
+}
+
+export interface ListRequest {
+  filter?: Record<string, unknown>;
+  /** Documents per page, 1 to MAX_LIST_LIMIT. Default DEFAULT_LIST_LIMIT. */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  after?: string;
+  /** Fields to return besides the id; default metadata and text. */
+  include?: readonly SearchField[];
+  /** Aborting it stops a long page between two slices (REQUEST_ABORTED). */
+  signal?: AbortSignal;
+}
+
+export interface ListPage {
+  documents: Document[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+/** What `optimize` did: segments laid out afresh, the bytes they went through on disk, the seconds taken. */
+export interface OptimizeResult {
+  segments: number;
+  bytes: number;
+  seconds: number;
+}
+
+export interface CollectionInfo {
+  name: string;
+  dimension: number;
+  metric: ResolvedCollectionOptions['metric'];
+  quantization: ResolvedCollectionOptions['quantization'];
+  count: number;
+  version: number;
+  hnsw: ResolvedCollectionOptions['hnsw'];
+  text: ResolvedCollectionOptions['text'];
+  bm25: ResolvedCollectionOptions['bm25'];
+  /** Deleted documents still in the HNSW graph (tombstones). */
+  tombstones: number;
+  /** Documents whose graph insert has not run yet (they are searched exactly meanwhile). */
+  indexingBacklog: number;
+  /**
+   * `ready`; or `degraded` when the in-memory index could not be built on
+   * open (`reason` says why): the documents can be read (get, list, count)
+   * and deleted, not searched or written, until the database is reopened
+   * with enough memory.
+   */
+  state: 'ready' | 'degraded';
+  reason?: string;
+  /**
+   * Bytes the in-memory indexes hold: the vectors (f32 rows, or int8 codes)
+   * in WebAssembly memory, and the HNSW graph (estimated from its nodes).
+   */
+  memory: { vectors: number; graph: number };
+}
+
+/** A collection that failed to open (its stored configuration is unreadable): it reports why, and can be dropped. */
+export interface UnavailableCollection {
+  name: string;
+  state: 'unavailable';
+  reason: string;
+}
+
+/** A collection's info (`state` ready or degraded), or why it could not be opened at all. */
+export type CollectionStatus = CollectionInfo | UnavailableCollection;
+
+/** Bytes one collection takes on disk (Database.diskUsage). */
+export interface CollectionDiskUsage {
+  /** Its tables and indexes in the store file, which all collections share. */
+  store: number;
+  /** Its snapshot files. */
+  snapshots: number;
+  total: number;
+  snapshotDir: string;
+}
+
+/** Where the engine's messages go (openDatabase's `logger`). */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}

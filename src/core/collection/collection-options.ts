@@ -1,0 +1,140 @@
+/**
+ * A collection's options: defaults merged, every field checked, one
+ * INVALID_OPTIONS listing all problems, a frozen result. The limits and
+ * defaults themselves live in options.ts (and the keyword ones beside it).
+ */
+import { resolveBm25Options, type Bm25Options, type ResolvedBm25Options } from '../keyword/bm25-index.js';
+import { createError } from '../errors.js';
+import {
+  DEFAULT_HNSW_EF,
+  DEFAULT_HNSW_EF_CONSTRUCTION,
+  DEFAULT_HNSW_M,
+  DEFAULT_METRIC,
+  DEFAULT_RERANK,
+  MAX_DIMENSION,
+  MAX_EF,
+  MAX_HNSW_M,
+  MAX_SEGMENTS,
+  MAX_RERANK,
+  METRICS,
+  QUANTIZATIONS,
+  isIntegerIn,
+  type Metric,
+  type Quantization,
+} from '../options.js';
+import { resolveTextOptions, type ResolvedTextOptions, type TextOptions } from '../keyword/tokenizer.js';
+
+export interface CollectionOptions {
+  /** Vector length, 1 to MAX_DIMENSION. Required. */
+  dimension: number;
+  /** `cosine` (vectors normalised at insert), `dot` or `l2` (squared Euclidean). Default `cosine`. */
+  metric?: Metric;
+  /** `int8` keeps int8 codes beside the f32 vectors for a ~4x cheaper exact scan, re-ranked in f32. Default `none`. */
+  quantization?: Quantization;
+  /** Re-rank factor for int8 search (see DEFAULT_RERANK). */
+  rerank?: number;
+  /** HNSW graph parameters; see DEFAULT_HNSW_*. */
+  /**
+   * `segments`: how many graphs the collection's HNSW index is split into
+   * (label % segments), searched in parallel on the database's workers and
+   * merged by score. Default: the database's `workers` (at least 1). Fixed at
+   * creation.
+   */
+  hnsw?: { m?: number; efConstruction?: number; ef?: number; segments?: number };
+  /** How document text becomes keyword terms (language, stemming, stopwords, CJK handling); see tokenizer.ts. */
+  text?: TextOptions;
+  /** BM25 scoring parameters k1 and b. */
+  bm25?: Bm25Options;
+}
+
+export interface ResolvedCollectionOptions {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly quantization: Quantization;
+  readonly rerank: number;
+  readonly hnsw: Readonly<HnswOptions>;
+  readonly text: ResolvedTextOptions;
+  readonly bm25: ResolvedBm25Options;
+}
+
+export interface HnswOptions {
+  m: number;
+  efConstruction: number;
+  ef: number;
+  segments: number;
+}
+
+/**
+ * Merges defaults, checks every field and throws one INVALID_OPTIONS listing
+ * all problems. `defaultSegments` comes from the database (its workers).
+ */
+export function resolveCollectionOptions(input: unknown, defaultSegments = 1): ResolvedCollectionOptions {
+  const problems: string[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw createError('INVALID_OPTIONS', ['collection options must be an object']);
+  }
+  const options = input as Record<string, unknown>;
+  const known = new Set(['dimension', 'metric', 'quantization', 'rerank', 'hnsw', 'text', 'bm25']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) problems.push(`unknown option '${key}'`);
+  }
+  const { dimension, metric = DEFAULT_METRIC, quantization = 'none', rerank = DEFAULT_RERANK } = options;
+  if (!isIntegerIn(dimension, 1, MAX_DIMENSION)) {
+    problems.push(`dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(dimension)}`);
+  }
+  if (!METRICS.includes(metric as Metric)) {
+    problems.push(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
+  }
+  if (!QUANTIZATIONS.includes(quantization as Quantization)) {
+    problems.push(`quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${String(quantization)}`);
+  }
+  if (!isIntegerIn(rerank, 1, MAX_RERANK)) {
+    problems.push(`rerank must be an integer from 1 to ${MAX_RERANK}, got ${String(rerank)}`);
+  }
+  const hnsw = resolveHnsw(options.hnsw, defaultSegments, problems);
+  const text = collectProblems(() => resolveTextOptions(options.text ?? {}), problems);
+  const bm25 = collectProblems(() => resolveBm25Options(options.bm25 ?? {}), problems);
+  if (problems.length > 0 || text === undefined || bm25 === undefined) throw createError('INVALID_OPTIONS', problems);
+  return Object.freeze({
+    dimension: dimension as number,
+    metric: metric as Metric,
+    quantization: quantization as Quantization,
+    rerank: rerank as number,
+    hnsw,
+    text,
+    bm25,
+  });
+}
+
+/** Runs a nested resolver, adding its problems to `problems` instead of throwing them one group at a time. */
+function collectProblems<T>(resolve: () => T, problems: string[]): T | undefined {
+  try {
+    return resolve();
+  } catch (error) {
+    const message = (error as Error).message.replace(/^Invalid options: /, '').replace(/\.$/, '');
+    problems.push(message);
+    return undefined;
+  }
+}
+
+const HNSW_KEYS = new Set(['m', 'efConstruction', 'ef', 'segments']);
+
+function resolveHnsw(input: unknown, defaultSegments: number, problems: string[]): Readonly<HnswOptions> {
+  if (input === undefined) input = {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    problems.push('hnsw must be an object');
+    input = {};
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!HNSW_KEYS.has(key)) problems.push(`unknown option 'hnsw.${key}'`);
+  }
+  const { m = DEFAULT_HNSW_M, efConstruction = DEFAULT_HNSW_EF_CONSTRUCTION, ef = DEFAULT_HNSW_EF, segments = defaultSegments } = options;
+  if (!isIntegerIn(m, 2, MAX_HNSW_M)) problems.push(`hnsw.m must be an integer from 2 to ${MAX_HNSW_M}, got ${String(m)}`);
+  if (!isIntegerIn(efConstruction, 1, MAX_EF)) {
+    problems.push(`hnsw.efConstruction must be an integer from 1 to ${MAX_EF}, got ${String(efConstruction)}`);
+  }
+  if (!isIntegerIn(ef, 1, MAX_EF)) problems.push(`hnsw.ef must be an integer from 1 to ${MAX_EF}, got ${String(ef)}`);
+  if (!isIntegerIn(segments, 1, MAX_SEGMENTS)) problems.push(`hnsw.segments must be an integer from 1 to ${MAX_SEGMENTS}, got ${String(segments)}`);
+  return Object.freeze({ m: m as number, efConstruction: efConstruction as number, ef: ef as number, segments: segments as number });
+}
