@@ -101,14 +101,17 @@ describe('createTokenizer', () => {
     expect(tokens('Peking University 北京大学', { cjk: 'bigrams' })).toEqual(['peke', 'univers', '北京', '京大', '大学']);
   });
 
-  it('the ASCII fast path gives exactly what Intl.Segmenter gives', () => {
+  it('the ASCII fast path gives exactly what Intl.Segmenter gives, the colon aside', () => {
     const segmenter = new Intl.Segmenter('en', { granularity: 'word' });
     const reference = (text: string) =>
       Array.from(segmenter.segment(text.toLowerCase()))
         .filter((s) => s.isWordLike && !/^_+$/.test(s.segment))
         .map((s) => (s.segment.length > 2 && s.segment.endsWith("'s") ? s.segment.slice(0, -2) : s.segment));
     const tokenize = createTokenizer(resolveTextOptions({ stemming: false, stopwords: false }));
-    const alphabet = "aZ09 _.,;:'-\t\n\r\v\f!\"#$%&()*+/<=>?@[\\]^`{|}~";
+    // ICU versions disagree on ':' between letters (Node 20.19's ICU 76 splits 'a:a', 20.20's ICU 78 keeps
+    // it one word, as UAX #29 does): the fast path keeps it, on every version (the test below), so the
+    // alphabet here leaves it out.
+    const alphabet = "aZ09 _.,;'-\t\n\r\v\f!\"#$%&()*+/<=>?@[\\]^`{|}~";
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (chars) => {
         const text = chars.join('');
@@ -116,5 +119,10 @@ describe('createTokenizer', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('keeps a colon between letters in the word (not between digits), whatever ICU the Node.js has', () => {
+    const tokenize = createTokenizer(resolveTextOptions({ stemming: false, stopwords: false }));
+    expect(tokenize('a:a key:value 10:30 a: :a')).toEqual(['a:a', 'key:value', '10', '30', 'a', 'a']);
   });
 });
