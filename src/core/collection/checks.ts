@@ -1,0 +1,132 @@
+/**
+ * Request checks of a collection: a search request checked and resolved
+ * once (its terms tokenized once, its filter compiled once) into a
+ * CheckedSearch, and the option sets and limits of the other reads.
+ */
+import { createError } from '../errors.js';
+import { compileFilter, type CompiledFilter } from '../filter/filter.js';
+import { DEFAULT_ALPHA } from '../query/fusion.js';
+import { normalizesAtInsert } from '../vector/metric.js';
+import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_K, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
+import { checkSignal, checkVectorValues, throwIfAborted } from '../query/read-budget.js';
+import { checkVector, isPlainObject } from '../validate.js';
+import type { FusionMethod, SearchField, SearchRequest } from '../api.js';
+
+import type { CollectionState } from './state.js';
+
+export const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
+
+export const SEARCH_FLAGS = ['exact', 'explain', 'quantized'] as const;
+
+export const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include', 'signal']);
+
+export const FUSIONS = new Set<FusionMethod>(['relativeScore', 'rrf']);
+
+/**
+ * Each side of a hybrid search fetches at least this many candidates, so the
+ * fused top k is the same for every k up to it (more for larger k).
+ */
+export const HYBRID_DEPTH = 100;
+
+export const LIST_KEYS = new Set(['filter', 'limit', 'after', 'include', 'signal']);
+
+export const GET_KEYS = new Set(['include', 'signal']);
+
+/** What getMany returns when no include is given: the whole document. */
+export const ALL_FIELDS: readonly SearchField[] = ['metadata', 'text', 'vector'];
+
+export const SEARCH_FIELDS = new Set<SearchField>(['metadata', 'text', 'vector']);
+
+export const DEFAULT_INCLUDE: readonly SearchField[] = ['metadata', 'text'];
+
+export interface CheckedSearch {
+  vector: Float32Array | undefined;
+  text: string | undefined;
+  /** The keyword query's terms, tokenized once. */
+  terms: readonly string[] | undefined;
+  fusion: FusionMethod;
+  alpha: number;
+  k: number;
+  /** Candidates the vector side fetches: k, or at least HYBRID_DEPTH each side of a hybrid search. */
+  depth: number;
+  include: readonly SearchField[];
+  filter: CompiledFilter | undefined;
+  ef: number | undefined;
+  exact: boolean | undefined;
+  explain: boolean;
+  quantized: boolean | undefined;
+  signal: AbortSignal | undefined;
+  /** Many hits with fields, or many candidates to fuse: answered a slice at a time (#answerInSlices). */
+  sliced: boolean;
+}
+
+export function isSearchField(field: unknown): boolean {
+  return SEARCH_FIELDS.has(field as SearchField);
+}
+
+export function checkInclude(include: unknown): readonly SearchField[] {
+  if (include === undefined) return DEFAULT_INCLUDE;
+  if (!Array.isArray(include) || !include.every(isSearchField)) {
+    throw createError('INVALID_ARGUMENT', 'include', 'an array of metadata, text, vector', include);
+  }
+  return include as SearchField[];
+}
+
+export function checkBatchSize(size: number): void {
+  if (size > MAX_BATCH_SIZE) throw createError('INVALID_ARGUMENT', 'batch size', `at most ${MAX_BATCH_SIZE}`, size);
+}
+
+/** The terms of a keyword query, repeats kept (they weigh in BM25); LIMIT_EXCEEDED past MAX_QUERY_TERMS distinct ones. */
+export function queryTerms(s: CollectionState, text: string): string[] {
+  const terms = s.bm25.tokenize(text);
+  const distinct = new Set(terms).size;
+  if (distinct > MAX_QUERY_TERMS) {
+    throw createError('LIMIT_EXCEEDED', 'MAX_QUERY_TERMS', 'the distinct terms of the keyword query', distinct, MAX_QUERY_TERMS, 'shorten the query text');
+  }
+  return terms;
+}
+
+export function checkSearch(s: CollectionState, request: SearchRequest): CheckedSearch {
+  if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
+  for (const key in request) {
+    if (!SEARCH_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `search option '${key}'`, [...SEARCH_KEYS].join(', '), key);
+  }
+  const k = request.k ?? DEFAULT_K;
+  if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
+  if (request.ef !== undefined && !isIntegerIn(request.ef, 1, MAX_EF)) {
+    throw createError('INVALID_ARGUMENT', 'ef', `an integer from 1 to ${MAX_EF}`, request.ef);
+  }
+  for (const flag of SEARCH_FLAGS) {
+    if (request[flag] !== undefined && typeof request[flag] !== 'boolean') {
+      throw createError('INVALID_ARGUMENT', flag, 'a boolean', request[flag]);
+    }
+  }
+  const include = checkInclude(request.include);
+  const { text, fusion = 'relativeScore' as FusionMethod, alpha = DEFAULT_ALPHA } = request as SearchRequest;
+  if (request.vector === undefined && text === undefined) {
+    throw createError('INVALID_ARGUMENT', 'search request', 'a vector, a text query, or both', 'neither');
+  }
+  if (text !== undefined && (typeof text !== 'string' || text.length === 0 || text.length > MAX_QUERY_TEXT_LENGTH)) {
+    throw createError('INVALID_ARGUMENT', 'text', `a non-empty string of at most ${MAX_QUERY_TEXT_LENGTH} characters`, text);
+  }
+  if (!FUSIONS.has(fusion)) throw createError('INVALID_ARGUMENT', 'fusion', [...FUSIONS].join(' or '), fusion);
+  // 0 is a valid alpha (pure keyword), never "unset".
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw createError('INVALID_ARGUMENT', 'alpha', 'a number from 0 to 1', alpha);
+  const signal = checkSignal(request.signal);
+  if (include.includes('vector')) checkVectorValues(k, s.options.dimension, 'k');
+  const vector = request.vector === undefined
+    ? undefined
+    : checkVector(request.vector, s.options.dimension, 'query vector', normalizesAtInsert(s.options.metric), false);
+  const terms = text === undefined ? undefined : queryTerms(s, text);
+  const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
+  throwIfAborted(signal, 'search');
+  const depth = vector === undefined || text === undefined ? k : Math.max(k, HYBRID_DEPTH);
+  return {
+    vector, text, terms, fusion, alpha, k, include, filter, depth, signal,
+    sliced: (include.length > 0 && k > READ_SLICE) || (vector !== undefined && text !== undefined && depth > READ_SLICE),
+    ef: request.ef,
+    exact: request.exact as boolean | undefined,
+    explain: request.explain === true,
+    quantized: request.quantized as boolean | undefined,
+  };
+}

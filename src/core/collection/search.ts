@@ -1,0 +1,305 @@
+/**
+ * A search from request to hits: the vector side (vector-search.ts), the
+ * keyword side, hybrid fusion, the hits' fields and explain; in slices,
+ * with turns of the event loop between them, for large reads.
+ */
+import { MetadataLoader } from '../filter/metadata-loader.js';
+import type { TopK } from '../vector/flat-index.js';
+import { DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from '../query/fusion.js';
+import { normalize, normalizesAtInsert } from '../vector/metric.js';
+import { READ_SLICE } from '../options.js';
+import { FieldBudget } from '../query/read-budget.js';
+import { CurrentLabels, keptAt, keptRanked } from '../query/current-labels.js';
+import type { Explain, SearchHit, SearchRequest, SearchResult } from '../api.js';
+import { checkSearch, type CheckedSearch } from './checks.js';
+import { type Ranked, type VectorOutcome, vectorSearch } from './vector-search.js';
+import { hitsOf, nextReadSlice } from './read.js';
+
+import type { CollectionState } from './state.js';
+
+/** Unit-length query buffers kept for reuse: as many searches as usually overlap. */
+export const MAX_POOLED_QUERIES = 16;
+
+/** When an explained search's stages ended, and what its filter left. */
+export interface SearchClock {
+  started: number;
+  filtered: number;
+  total: number;
+  candidates: number;
+}
+
+/** Each fused hit's vector and keyword scores, by label. */
+export interface FusedParts {
+  vector: Map<number, number>;
+  keyword: Map<number, number>;
+}
+
+/** Elements `from` to `to` of a typed array (a view) or an array (a copy). */
+export function sliceOf(values: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  return ArrayBuffer.isView(values) ? (values as Int32Array).subarray(from, to) : Array.prototype.slice.call(values, from, to);
+}
+
+/** What explain says of the plan: keyword (no vector side), the vector plan, or hybrid. */
+export function planExplain(vector: VectorOutcome | undefined, checked: CheckedSearch): Omit<Explain, 'timings' | 'total' | 'candidates'> {
+  if (!vector) return { plan: 'keyword', fallback: false, ef: null, forced: false, explored: false, estimates: { exact: 0, hnsw: 0 } };
+  const { plan, fallback } = vector;
+  const explain: Omit<Explain, 'timings' | 'total' | 'candidates'> = {
+    plan: plan.kind,
+    fallback,
+    ef: plan.kind === 'hnsw' ? plan.ef : null,
+    forced: checked.exact !== undefined,
+    explored: plan.explored,
+    estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
+  };
+  if (checked.text === undefined) return explain;
+  return { ...explain, plan: 'hybrid', vectorPlan: plan.kind, depth: checked.depth };
+}
+
+/** `search`, answered at once unless the vector side waits for worker threads. */
+export function searchNow(s: CollectionState, request: SearchRequest): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
+  s.checkIndexed();
+  const started = request?.explain === true ? performance.now() : 0;
+  const checked = checkSearch(s, request);
+  // Right after open the metadata index is read in the background: a filter waits for it without blocking others.
+  if (checked.filter !== undefined && s.metadataLoad !== undefined) return searchOnceMetadataLoaded(s, request, s.metadataLoad);
+  const allowed = s.allowedBy(checked.filter);
+  const total = s.count;
+  const candidates = allowed ? allowed.count : total;
+  const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
+  if (checked.vector === undefined) return answerSearch(s, checked, allowed, undefined, undefined, clock);
+  // Hybrid fusion scores every candidate exactly: it waits for rows still streaming in after open.
+  if (checked.text !== undefined && s.rowsLoading !== undefined) return searchOnceRowsLoaded(s, request);
+  const unit = normalizesAtInsert(s.options.metric) ? takeUnitQuery(s, checked.vector) : undefined;
+  const query = unit ?? checked.vector;
+  let found: VectorOutcome | Promise<VectorOutcome>;
+  try {
+    found = vectorSearch(s, query, checked, allowed, candidates);
+  } catch (error) {
+    giveBackUnitQuery(s, unit);
+    throw error;
+  }
+  if (found instanceof Promise) {
+    return found.then(
+      (vector) => {
+        // Dropped (or closed) while the workers searched: its store table may be gone.
+        s.checkUsable();
+        return answerSearch(s, checked, vector.allowed, query, vector, clock);
+      },
+      (error: unknown) => {
+        s.checkUsable();
+        throw error;
+      },
+    ).finally(() => giveBackUnitQuery(s, unit));
+  }
+  let answer: SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult>;
+  try {
+    answer = answerSearch(s, checked, allowed, query, found, clock);
+  } catch (error) {
+    giveBackUnitQuery(s, unit);
+    throw error;
+  }
+  // A search answered in slices goes on scoring with the query after this returns.
+  if (answer instanceof Promise) return answer.finally(() => giveBackUnitQuery(s, unit));
+  giveBackUnitQuery(s, unit);
+  return answer;
+}
+
+/**
+ * The hits of a search whose vector side (if any) is done: the keyword
+ * side, fusion, the fetched fields, and explain.
+ */
+export function answerSearch(
+    s: CollectionState,
+  checked: CheckedSearch,
+  allowed: { bitset: Uint32Array; count: number } | undefined,
+  query: Float32Array | undefined,
+  vector: VectorOutcome | undefined,
+  clock: SearchClock | undefined,
+): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
+  if (checked.sliced) return answerInSlices(s, checked, allowed, query, vector, clock);
+  const { k, include } = checked;
+  let labels: ArrayLike<number>;
+  let scores: ArrayLike<number>;
+  let parts: FusedParts | undefined;
+  if (vector === undefined) {
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+  } else if (checked.text === undefined) {
+    ({ labels, scores } = vector.top);
+  } else {
+    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+    const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
+    const scored = scoreUnion(s, query!, checked.terms!, union);
+    const fused = fuse(s, checked, vector.top, keyword, union, scored);
+    labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+    scores = fused.scores;
+    parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
+  }
+  const searched = clock ? performance.now() : 0;
+  const hits = hitsOf(s, labels, scores, include, new FieldBudget());
+  return finishAnswer(s, hits, labels, parts, checked, vector, clock, searched);
+}
+
+/**
+ * `#answer` for a search that returns many hits with fields, or fuses
+ * many candidates (see READ_SLICE): the same stages, a slice at a time,
+ * with a turn of the event loop between slices, stopping when the
+ * collection is dropped or the caller aborts. Writes may land during
+ * those turns: a candidate whose label no longer holds the document it
+ * held when the search began (deleted, or reused by another id), or that
+ * no longer passes the filter, is left out, so every hit is a current
+ * document (the answer may then hold fewer than k).
+ */
+export async function answerInSlices(
+    s: CollectionState,
+  checked: CheckedSearch,
+  allowed: { bitset: Uint32Array; count: number } | undefined,
+  query: Float32Array | undefined,
+  vector: VectorOutcome | undefined,
+  clock: SearchClock | undefined,
+): Promise<SearchHit[] | SearchResult> {
+  const { k, include, signal } = checked;
+  const current = new CurrentLabels(s.ids, s.version, () => s.allowedBy(checked.filter));
+  let labels: ArrayLike<number>;
+  let scores: ArrayLike<number>;
+  let parts: FusedParts | undefined;
+  if (vector === undefined) {
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+    current.remember(labels);
+  } else if (checked.text === undefined) {
+    ({ labels, scores } = vector.top);
+    current.remember(labels);
+  } else {
+    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+    let union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
+    current.remember(union);
+    let scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
+    for (let from = 0; from < union.length; from += READ_SLICE) {
+      await nextReadSlice(s, signal);
+      const slice = scoreUnion(s, query!, checked.terms!, union.subarray(from, from + READ_SLICE));
+      scored.vector.set(slice.vector, from);
+      scored.keyword.set(slice.keyword, from);
+    }
+    let sides: [Ranked, TopK] = [vector.top, keyword];
+    const keep = current.keeper(s.version);
+    if (keep) {
+      // A candidate deleted during the turns was scored as nothing: it leaves the fusion, not only the hits.
+      const at = keptAt(union, keep);
+      union = Int32Array.from(at, (i) => union[i]!);
+      scored = { vector: Float32Array.from(at, (i) => scored.vector[i]!), keyword: Float32Array.from(at, (i) => scored.keyword[i]!) };
+      sides = [keptRanked(vector.top, keep), keptRanked(keyword, keep)];
+    }
+    const fused = fuse(s, checked, sides[0], sides[1], union, scored);
+    labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+    scores = fused.scores;
+    parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
+  }
+  const searched = clock ? performance.now() : 0;
+  const budget = new FieldBudget();
+  const hits: SearchHit[] = [];
+  const hitLabels: number[] = [];
+  for (let from = 0; from < labels.length; from += READ_SLICE) {
+    await nextReadSlice(s, signal);
+    const to = Math.min(labels.length, from + READ_SLICE);
+    let sliceLabels = sliceOf(labels, from, to);
+    let sliceScores = sliceOf(scores, from, to);
+    const keep = current.keeper(s.version);
+    if (keep) {
+      const at = keptAt(sliceLabels, keep);
+      sliceLabels = at.map((i) => sliceLabels[i]!);
+      sliceScores = at.map((i) => sliceScores[i]!);
+    }
+    hits.push(...hitsOf(s, sliceLabels, sliceScores, include, budget));
+    for (let i = 0; i < sliceLabels.length; i++) hitLabels.push(sliceLabels[i]!);
+  }
+  return finishAnswer(s, hits, hitLabels, parts, checked, vector, clock, searched);
+}
+
+/** The hits with their fused parts, and with explain when the search was timed. */
+export function finishAnswer(
+    s: CollectionState,
+  hits: SearchHit[],
+  labels: ArrayLike<number>,
+  parts: FusedParts | undefined,
+  checked: CheckedSearch,
+  vector: VectorOutcome | undefined,
+  clock: SearchClock | undefined,
+  searched: number,
+): SearchHit[] | SearchResult {
+  if (parts) {
+    hits.forEach((hit, i) => {
+      hit.vectorScore = parts.vector.get(labels[i]!)!;
+      hit.keywordScore = parts.keyword.get(labels[i]!)!;
+    });
+  }
+  if (!clock) return hits;
+  const done = performance.now();
+  const { started, filtered, total, candidates } = clock;
+  return {
+    hits,
+    explain: {
+      ...planExplain(vector, checked),
+      total,
+      candidates,
+      timings: { filter: filtered - started, search: searched - filtered, fetch: done - searched, total: done - started },
+    },
+  };
+}
+
+/** `vector` scaled to unit length, in a pooled buffer the caller gives back (see #unitQueries). */
+export function takeUnitQuery(s: CollectionState, vector: Float32Array): Float32Array {
+  return normalize(vector, s.unitQueries.pop() ?? new Float32Array(s.options.dimension));
+}
+
+export function giveBackUnitQuery(s: CollectionState, unit: Float32Array | undefined): void {
+  if (unit && s.unitQueries.length < MAX_POOLED_QUERIES) s.unitQueries.push(unit);
+}
+
+// The three waits for rows streaming in after open live in functions of their own: a closure over a
+// hot function's arguments makes V8 allocate a context for them on every call, waiting or not
+// (in #afterGraph that cost graph searches about 4% at 100,000 x 128).
+export function searchOnceRowsLoaded(s: CollectionState, request: SearchRequest): Promise<SearchHit[] | SearchResult> {
+  return s.rowsLoading!.then(() => searchNow(s, request));
+}
+
+export async function searchOnceMetadataLoaded(s: CollectionState, request: SearchRequest, load: MetadataLoader): Promise<SearchHit[] | SearchResult> {
+  // A failed read is reported by the search, which then reads the index at once (#metadataIndex).
+  await load.whenDone().catch(() => {});
+  s.checkIndexed();
+  if (s.metadataLoad === load) {
+    s.metadata = load.finish();
+    s.metadataLoad = undefined;
+  }
+  return searchNow(s, request);
+}
+
+/**
+ * Fuses the two candidate lists. Every candidate of their `union` comes
+ * `scored` on both sides (#scoreUnion), so a document found by one side
+ * only is still ranked on both.
+ */
+export function fuse(s: CollectionState, checked: CheckedSearch, vector: Ranked, keyword: TopK, union: Int32Array, scored: { vector: Float32Array; keyword: Float32Array }) {
+  const vectorScores = new Map<number, number>();
+  const keywordScores = new Map<number, number>();
+  union.forEach((label, i) => {
+    vectorScores.set(label, scored.vector[i]!);
+    keywordScores.set(label, scored.keyword[i]!);
+  });
+  let fused: Fused;
+  if (checked.fusion === 'rrf') {
+    fused = reciprocalRankFusion([vector.labels, keyword.labels], DEFAULT_RRF_K, [2 * checked.alpha, 2 * (1 - checked.alpha)]);
+  } else {
+    fused = relativeScoreFusion(
+      { labels: union, vectorScores: scored.vector, keywordScores: scored.keyword },
+      checked.alpha,
+    );
+  }
+  return { labels: fused.labels, scores: Float32Array.from(fused.scores), vectorScores, keywordScores };
+}
+
+/** Both scores of each label of `union`, in its order: the vector score exactly (the SIMD kernel), the BM25 score from the keyword index. */
+export function scoreUnion(s: CollectionState, query: Float32Array, terms: readonly string[], union: Int32Array): { vector: Float32Array; keyword: Float32Array } {
+  const exact = s.vectors.search(query, union.length, { candidates: union });
+  const at = new Map<number, number>();
+  exact.labels.forEach((label, i) => at.set(label, exact.scores[i]!));
+  return { vector: Float32Array.from(union, (label) => at.get(label)!), keyword: s.bm25.scoreTokens(terms, union) };
+}

@@ -1,0 +1,82 @@
+/**
+ * Snapshots of a collection's derived state (graph, vectors, label states,
+ * keyword and metadata indexes), one at a time, written in the background
+ * of other work (storage/snapshot.ts writes the files).
+ */
+import { writeSnapshot } from '../storage/snapshot.js';
+import type { CollectionState } from './state.js';
+
+/**
+ * Writes a snapshot of the derived state (graph, vectors, label states)
+ * at the current version; a no-op for in-memory databases or when nothing
+ * changed since the last one. Returns whether one was written.
+ */
+export async function snapshot(s: CollectionState): Promise<boolean> {
+  s.checkUsable();
+  if (s.unavailable !== undefined) return false;
+  return snapshotOnce(s);
+}
+
+/** One snapshot at a time; a request during one waits for it, then writes if anything changed. */
+export async function snapshotOnce(s: CollectionState, force = false): Promise<boolean> {
+  while (s.snapshotting) await s.snapshotting.catch(() => false);
+  s.snapshotting = saveSnapshot(s, force).finally(() => {
+    s.snapshotting = undefined;
+  });
+  return s.snapshotting;
+}
+
+/**
+ * Writes a snapshot unless one at this version exists (`force`: a
+ * compaction changed the graph, not the version). The state is taken at
+ * the current version synchronously; the files are written in the
+ * background of other work (see snapshot.ts).
+ */
+export async function saveSnapshot(s: CollectionState, force = false): Promise<boolean> {
+  const { dir, log } = s.persistence;
+  const current = () => s.unavailable !== undefined || (!force && s.version === s.snapshotVersion);
+  if (dir === undefined || current()) return false;
+  if (s.rowsLoading !== undefined) await s.rowsLoading;
+  if (current()) return false;
+  const started = performance.now();
+  const version = s.version;
+  const changed = s.changedSinceSnapshot;
+  const flat = s.vectors;
+  const vectors = flat.snapshot();
+  const { highWater } = vectors;
+  const graph = s.hnsw;
+  const ids = s.ids.slice(0, highWater);
+  const states = graph.states.slice(0, highWater);
+  const form = flat.form;
+  const sections = vectors.sections.map(({ bytes, read }) => ({
+    bytes,
+    read: (offset: number, length: number) => {
+      if (!s.open || flat !== s.flat || flat.form !== form) throw new Error('the collection closed or its vectors changed form during the snapshot');
+      return read(offset, length);
+    },
+  }));
+  await writeSnapshot(dir, {
+    version,
+    dimension: s.options.dimension,
+    vectors: { ...vectors, sections },
+    states,
+    ids,
+    keyword: s.bm25.serialize(),
+    // Until the index is complete (read in the background after open) the next open reads it from the store.
+    metadata: s.metadata?.serialize() ?? new Uint8Array(0),
+    segments: graph.segments,
+    saveGraphs: (files) => graph.save(files),
+  });
+  s.table.pruneDeletions(version);
+  s.snapshotVersion = version;
+  s.changedSinceSnapshot = Math.max(0, s.changedSinceSnapshot - changed);
+  log.info(`collection '${s.name}': snapshot v${version} written in ${(performance.now() - started).toFixed(0)} ms`);
+  return true;
+}
+
+/** A snapshot nobody awaits: a failure is logged. */
+export function snapshotInBackground(s: CollectionState): void {
+  snapshotOnce(s).catch((error: unknown) => {
+    if (s.open) s.persistence.log.error(`collection '${s.name}': snapshot failed: ${String(error)}`);
+  });
+}
