@@ -177,8 +177,8 @@ export class Collection {
    * every write (after a running compaction, if any): each segment is written
    * to a temporary file and read back. A graph built while the process did
    * other work is spread over memory taken in between; laid out afresh it
-   * searches as fast as one built alone (bench:layout, 100,000 vectors of
-   * dim 128: 0.89-0.915x before, 1.02-1.06x after). Call it after a bulk
+   * searches as fast as one built alone (measured by `npm run bench:layout`,
+   * figures in bench/README.md). Call it after a bulk
    * load. Searches go on meanwhile; writes made during it wait for it. Needs
    * free space in the OS temporary directory for the largest segment.
    * Resolves to how many segments went through a file, their bytes in all,

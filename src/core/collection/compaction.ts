@@ -13,11 +13,7 @@ import type { CollectionState } from './state.js';
 /** Compaction yields to the event loop after this many milliseconds of graph building. */
 export const COMPACTION_SLICE_MS = 8;
 
-/**
- * Resolves once every graph insert sent so far has run (with worker
- * threads, inserts run in the background; searches meanwhile scan the
- * pending documents exactly, so waiting is never needed for correctness).
- */
+/** `Collection.indexed`, documented there. */
 export async function indexed(s: CollectionState): Promise<void> {
   s.checkIndexed();
   // Rows still streaming in from a snapshot first: a damaged file rebuilds the graph.
@@ -26,18 +22,7 @@ export async function indexed(s: CollectionState): Promise<void> {
   await s.hnsw.idle();
 }
 
-/**
- * Lays the HNSW graph out afresh in memory once it has caught up with
- * every write (after a running compaction, if any): each segment is written
- * to a temporary file and read back. A graph built while the process did
- * other work is spread over memory taken in between; laid out afresh it
- * searches as fast as one built alone (bench:layout, 100,000 vectors of
- * dim 128: 0.89-0.915x before, 1.02-1.06x after). Call it after a bulk
- * load. Searches go on meanwhile; writes made during it wait for it. Needs
- * free space in the OS temporary directory for the largest segment.
- * Resolves to how many segments went through a file, their bytes in all,
- * and the seconds taken.
- */
+/** `Collection.optimize`, documented there. */
 export async function optimize(s: CollectionState): Promise<OptimizeResult> {
   s.checkIndexed();
   const started = performance.now();
@@ -56,11 +41,7 @@ export async function optimize(s: CollectionState): Promise<OptimizeResult> {
   return { segments: relaid.length, bytes, seconds: (performance.now() - started) / 1000 };
 }
 
-/**
- * Rebuilds the HNSW graph without its tombstones, a slice at a time so
- * searches and writes go on meanwhile (they use the old graph until the
- * swap), then snapshots. Resolves to whether a rebuild ran.
- */
+/** `Collection.compact`, documented there. */
 export async function compact(s: CollectionState): Promise<boolean> {
   s.checkIndexed();
   s.compaction ??= rebuildGraph(s).finally(() => {

@@ -2,7 +2,7 @@
  * Reads by id and by filter (get, getMany, list, countWhere), and the hits'
  * fields: from the field cache where it has them, else from the store.
  */
-import { labelsOf } from '../filter/bitset.js';
+import { labelsOf } from '../bitset.js';
 import { createError } from '../errors.js';
 import type { StoredFields } from '../storage/field-cache.js';
 import { compileFilter } from '../filter/filter.js';
@@ -34,7 +34,7 @@ export function toDocument(row: DocumentRow): Document {
   return document;
 }
 
-/** The document with this id, or null. */
+/** `Collection.get`, documented there. */
 export async function getDocument(s: CollectionState, id: string): Promise<Document | null> {
   s.checkUsable();
   checkId(id, 'id');
@@ -42,11 +42,7 @@ export async function getDocument(s: CollectionState, id: string): Promise<Docum
   return row ? toDocument(row) : null;
 }
 
-/**
- * Documents by id, in the order asked; null where an id does not exist.
- * `include` picks the fields besides the id (default: all of them); at
- * most MAX_GET_IDS ids, and the reply's bounds of read-budget.ts.
- */
+/** `Collection.getMany`, documented there. */
 export async function getMany(s: CollectionState, ids: readonly string[], options: GetOptions = {}): Promise<(Document | null)[]> {
   s.checkUsable();
   if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
@@ -79,14 +75,14 @@ export async function nextReadSlice(s: CollectionState, signal: AbortSignal | un
   s.checkUsable();
 }
 
-/** Number of documents matching `filter` (all documents without one). */
+/** `Collection.countWhere`, documented there. */
 export async function countWhere(s: CollectionState, filter?: Record<string, unknown>): Promise<number> {
   s.checkUsable();
   if (filter === undefined) return s.count;
   return s.metadataIndex().evaluate(compileFilter(filter)).count;
 }
 
-/** Documents matching the filter, in label order, a page at a time. */
+/** `Collection.list`, documented there. */
 export async function list(s: CollectionState, request: ListRequest = {}): Promise<ListPage> {
   s.checkUsable();
   if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'list request', 'an object', request);

@@ -66,14 +66,7 @@ export function loadMetadataInBackground(s: CollectionState): void {
   });
 }
 
-/**
- * @internal Builds the in-memory state: from a snapshot (ids, vectors,
- * graph) plus the store's newer changes, or from the store alone when no
- * valid snapshot exists; then reads the metadata index in the background. When
- * the state cannot be built (too little memory, a store whose rows cannot
- * be indexed), the collection opens degraded: its documents can be read
- * and deleted, and `info.reason` says why search is unavailable.
- */
+/** `Collection.load`, documented there. */
 export async function load(s: CollectionState): Promise<void> {
   try {
     const count = s.table.count();

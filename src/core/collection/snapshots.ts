@@ -6,11 +6,7 @@
 import { writeSnapshot } from '../storage/snapshot.js';
 import type { CollectionState } from './state.js';
 
-/**
- * Writes a snapshot of the derived state (graph, vectors, label states)
- * at the current version; a no-op for in-memory databases or when nothing
- * changed since the last one. Returns whether one was written.
- */
+/** `Collection.snapshot`, documented there. */
 export async function snapshot(s: CollectionState): Promise<boolean> {
   s.checkUsable();
   if (s.unavailable !== undefined) return false;

@@ -4,7 +4,7 @@
  * graph insert scored in, the fallback to the exact scan, and what the
  * planner learns from it.
  */
-import { hasLabel, labelsOf } from '../filter/bitset.js';
+import { hasLabel, labelsOf } from '../bitset.js';
 import type { TopK } from '../vector/flat-index.js';
 import type { GraphHits } from '../graph/hnsw-index.js';
 import type { Plan, PlanInput } from '../query/planner.js';

@@ -6,7 +6,7 @@
  * the version.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { labelsOf } from '../filter/bitset.js';
+import { labelsOf } from '../bitset.js';
 import { createError, isQuiverError } from '../errors.js';
 import { compileFilter } from '../filter/filter.js';
 import { GRAPH_FIXED_BYTES } from '../graph/hnsw-index.js';
@@ -33,11 +33,7 @@ import type { CollectionState } from './state.js';
  */
 export const MAX_GRAPH_BACKLOG = 512;
 
-/**
- * Inserts documents, replacing any with the same id. All or nothing:
- * searches see the whole batch at once, when the returned promise
- * resolves, and a rejected batch changes nothing.
- */
+/** `Collection.upsert`, documented there. */
 export async function upsert(s: CollectionState, documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
   s.checkIndexed();
   return queueWrite(s, async () => {
@@ -101,7 +97,7 @@ export function queueWrite<T>(s: CollectionState, write: () => Promise<T>): Prom
   return result;
 }
 
-/** Deletes documents by id; ids that do not exist are skipped. Returns how many were deleted. */
+/** `Collection.delete`, documented there. */
 export async function deleteIds(s: CollectionState, ids: readonly string[]): Promise<{ deleted: number; version: number }> {
   s.checkUsable();
   if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
@@ -118,7 +114,7 @@ export async function deleteIds(s: CollectionState, ids: readonly string[]): Pro
   });
 }
 
-/** Deletes every document matching `filter` in one transaction. Returns how many were deleted. */
+/** `Collection.deleteWhere`, documented there. */
 export async function deleteWhere(s: CollectionState, filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
   s.checkUsable();
   const compiled = compileFilter(filter);

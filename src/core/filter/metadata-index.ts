@@ -36,7 +36,7 @@
  * records through the same private methods `add` uses; moved to a file of its
  * own it would need them public. The posting itself is in posting.ts.
  */
-import { grow, popcount } from './bitset.js';
+import { grow, popcount } from '../bitset.js';
 import { createError } from '../errors.js';
 import { isAddressableKey, isObject, parseIsoTime, type CompiledFilter, type FilterNode, type RangeOp } from './filter.js';
 import { Posting } from '../keyword/posting.js';

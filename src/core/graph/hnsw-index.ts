@@ -150,10 +150,9 @@ export class HnswIndex {
    * that copy from then on (the file is removed). hnswlib fills its memory in
    * insertion order as nodes arrive, so a graph built while the process did
    * other work (a store, a JS heap) ends up spread over memory taken between
-   * those; read back, it lies in one run in node order. In `npm run
-   * bench:layout` (100,000 vectors of dim 128) a graph built with other
-   * allocations in between searched at 0.89-0.915x the speed of one built
-   * alone; read back, at 1.02-1.06x. Searches may run meanwhile on the old copy;
+   * those; read back, it lies in one run in node order, and searches as fast
+   * as one built alone (`npm run bench:layout`; figures in bench/README.md).
+   * Searches may run meanwhile on the old copy;
    * changes must wait until it resolves. Resolves to the file's size.
    */
   async relayout(file: string): Promise<{ bytes: number }> {

@@ -69,7 +69,7 @@
  * 1.5 s, purging 5% of the docs 0.9 s, a merge 0.5 s. Merges and purges
  * run synchronously inside the add or remove that triggers them.
  */
-import { labelsOf, popcount } from '../filter/bitset.js';
+import { labelsOf, popcount } from '../bitset.js';
 import { createError } from '../errors.js';
 import { DEFAULT_BM25_B, DEFAULT_BM25_K1, DEFAULT_COMPACT_AT, MAX_BM25_K1, MAX_K, MAX_QUERY_TERMS } from '../options.js';
 import {

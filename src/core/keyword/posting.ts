@@ -2,7 +2,7 @@
  * A posting of the metadata index (metadata-index.ts): the labels holding
  * one value of one field, stored as small as the count allows.
  */
-import { grow } from '../filter/bitset.js';
+import { grow } from '../bitset.js';
 
 /** A posting stays an array up to this many labels even when a bitset would be smaller. */
 const MIN_BITSET_SIZE = 32;

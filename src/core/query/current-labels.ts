@@ -6,7 +6,7 @@
  * version moved, a label is kept only if it holds the same id and passes
  * the read's filter as it stands now.
  */
-import { hasLabel } from '../filter/bitset.js';
+import { hasLabel } from '../bitset.js';
 import type { GraphHits } from '../graph/hnsw-index.js';
 import type { TopK } from '../vector/flat-index.js';
 

@@ -20,7 +20,7 @@
  * wrong would never be measured again once the other plan wins (with the
  * graph on worker threads, its first searches, before the workers linger,
  * cost several times the later ones, and the exact scan then won for good
- * at 20,000 x 128, at 0.26x raw hnswlib-node's speed against 0.5x). Every
+ * at 20,000 x 128, at half the speed the graph gave). Every
  * EXPLORE_EVERY-th plan the caller learns from therefore runs the other
  * plan when its estimate is within EXPLORE_WITHIN of the chosen one's.
  */
@@ -120,8 +120,9 @@ export class Planner {
  * A filter hides most of the graph's neighbourhoods from the result set, so
  * the search keeps more candidates: ef grows by half of log2(1 / selectivity)
  * (1.5x at 50%, 2.7x at 10%), capped at MAX_FILTER_EF_BOOST times the
- * requested ef. Measured on 100k x 128 (bench:ann): recall >= 0.998 at 50%
- * and 10% with this boost, while a full doubling at 50% cost 2x the time.
+ * requested ef. bench:ann measures its recall at 50% and 10% selectivity
+ * (bench/README.md); a full doubling at 50% cost twice the time for no
+ * better recall.
  */
 export function filteredEf(ef: number, k: number, selectivity: number): number {
   const base = Math.max(ef, k);

@@ -14,7 +14,7 @@
  * | header + capacity x bytes[0]             | section 1: capacity x bytes[1]  |
  * A section is one kind of per-row data (f32 rows; int8 codes and norms).
  */
-import { popcount } from '../filter/bitset.js';
+import { popcount } from '../bitset.js';
 import { DEFAULT_INITIAL_CAPACITY } from '../options.js';
 import type { Block, VectorMemory } from './vector-memory.js';
 import type { WasmHeap } from './wasm-heap.js';

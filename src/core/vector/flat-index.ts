@@ -12,7 +12,7 @@
  *   them in f32 with rows read from the collection's store (`RowSource`),
  *   so the collection costs a quarter of the f32 rows' memory.
  */
-import { labelsOf } from '../filter/bitset.js';
+import { labelsOf } from '../bitset.js';
 import { kernelMetric, normalize, normalizesAtInsert } from './metric.js';
 import { INT8_FIT_SAMPLE } from '../options.js';
 import type { ResolvedCollectionOptions } from '../collection/collection-options.js';

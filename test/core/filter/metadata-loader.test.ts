@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { labelsOf } from '../../../src/core/filter/bitset.js';
+import { labelsOf } from '../../../src/core/bitset.js';
 import { compileFilter } from '../../../src/core/filter/filter.js';
 import type { MetadataIndex } from '../../../src/core/filter/metadata-index.js';
 import { MetadataLoader } from '../../../src/core/filter/metadata-loader.js';

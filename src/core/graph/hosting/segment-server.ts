@@ -26,7 +26,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { hasLabel } from '../../filter/bitset.js';
+import { hasLabel } from '../../bitset.js';
 import { HnswIndex, type GraphHits, type HnswParams } from '../hnsw-index.js';
 import type { Metric } from '../../options.js';
 
