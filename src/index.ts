@@ -33,6 +33,7 @@ export type {
   SearchHit,
   SearchRequest,
   Logger,
+  SearchEvent,
   UnavailableCollection,
 } from './core/api.js';
 export type { CollectionOptions } from './core/collection/collection-options.js';

@@ -197,3 +197,11 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
 }
+
+/** One search as Database.observeSearches reports it: the collection, the plan, and the engine's time. */
+export interface SearchEvent {
+  collection: string;
+  plan: Explain['plan'];
+  /** From the filter evaluated to the hits ranked (explain's `timings.search`), in seconds. */
+  seconds: number;
+}

@@ -6,8 +6,8 @@ import { rmSync } from 'node:fs';
 import { treeBytes } from './storage/disk-usage.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionDiskUsage, CollectionStatus, Logger } from './api.js';
-import { Collection, type CollectionMemory, type Persistence } from './collection/collection.js';
+import type { CollectionDiskUsage, CollectionStatus, Logger, SearchEvent } from './api.js';
+import { Collection, type CollectionMemory, type CollectionServices, type Persistence } from './collection/collection.js';
 import { FieldCache, type FieldCacheStats } from './storage/field-cache.js';
 import { MemoryBudget } from './collection/memory-budget.js';
 import { VectorMemory } from './vector/vector-memory.js';
@@ -106,6 +106,7 @@ export class Database {
   readonly #hosting: SegmentHosting;
   readonly #memory: CollectionMemory;
   #closed = false;
+  readonly #searchListeners = new Set<(event: SearchEvent) => void>();
 
   private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number, memory: MemorySettings) {
     this.#store = store;
@@ -311,6 +312,16 @@ export class Database {
     return { store, snapshots, total: store + snapshots, snapshotDir };
   }
 
+  /**
+   * Calls `listener` after every search of every collection with its plan
+   * and the engine's time (a server's latency histogram, for one), without
+   * asking each search for `explain`. Returns the function that stops it.
+   */
+  observeSearches(listener: (event: SearchEvent) => void): () => void {
+    this.#searchListeners.add(listener);
+    return () => this.#searchListeners.delete(listener);
+  }
+
   /** Snapshots every collection that changed since its last snapshot (data directories only). */
   async snapshot(): Promise<void> {
     this.#assertOpen();
@@ -356,14 +367,9 @@ export class Database {
 
   /** The collection over a stored one; the caller registers it. */
   #makeCollection({ id, uid, name, version }: StoredCollection, options: ResolvedCollectionOptions): Collection {
-    const persistence: Persistence = {
-      dir: this.#snapshotDir(id),
-      snapshotAfter: this.#snapshotAfter,
-      compactAt: DEFAULT_COMPACT_AT,
-      log: this.#log,
-      hosting: this.#hosting,
-    };
-    return new Collection(name, uid, options, this.#store.documents(id), version, persistence, this.#memory, () => this.#assertOpen());
+    const persistence: Persistence = { dir: this.#snapshotDir(id), snapshotAfter: this.#snapshotAfter, compactAt: DEFAULT_COMPACT_AT };
+    const services: CollectionServices = { log: this.#log, hosting: this.#hosting, searchListeners: this.#searchListeners };
+    return new Collection(name, uid, options, this.#store.documents(id), version, persistence, services, this.#memory, () => this.#assertOpen());
   }
 
   #snapshotDir(id: number): string | undefined {

@@ -194,5 +194,8 @@ export function registerMetrics(app: FastifyInstance, db: Database, cache: Resul
     requestSeconds.series(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
+  // The engine reports each search's plan and time; no search is asked for explain to feed this.
+  const stopObserving = db.observeSearches((event) => searchSeconds.observe({ plan: event.plan }, event.seconds));
+  app.addHook('onClose', async () => stopObserving());
   return { registry, searchSeconds };
 }

@@ -10,7 +10,7 @@ import type {
 } from '../api.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { COLLECTION_BASE_BYTES } from './memory-budget.js';
-import { CollectionState, type CollectionMemory, type Persistence } from './state.js';
+import { CollectionState, type CollectionMemory, type CollectionServices, type Persistence } from './state.js';
 import type { DocumentTable } from '../storage/store.js';
 import { compact, indexed, optimize } from './compaction.js';
 import { countWhere, getDocument, getMany, list } from './read.js';
@@ -19,7 +19,7 @@ import { searchNow } from './search.js';
 import { snapshot } from './snapshots.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
 
-export type { CollectionMemory, Persistence } from './state.js';
+export type { CollectionMemory, CollectionServices, Persistence } from './state.js';
 
 export class Collection {
   readonly name: string;
@@ -40,13 +40,14 @@ export class Collection {
     table: DocumentTable,
     version: number,
     persistence: Persistence,
+    services: CollectionServices,
     memory: CollectionMemory,
     assertUsable: () => void,
   ) {
     this.name = name;
     this.uid = uid;
     this.options = options;
-    this.#s = new CollectionState(name, uid, options, table, version, persistence, memory, assertUsable);
+    this.#s = new CollectionState(name, uid, options, table, version, persistence, services, memory, assertUsable);
   }
 
   get dimension(): number {

@@ -101,7 +101,7 @@ export async function rebuildGraph(s: CollectionState): Promise<boolean> {
   const removed = s.hnsw.tombstones;
   s.hnsw.drop();
   s.hnsw = fresh;
-  s.persistence.log.info(
+  s.services.log.info(
     `collection '${s.name}': compacted ${removed} tombstones in ${(performance.now() - started).toFixed(0)} ms`,
   );
   await snapshotOnce(s, true);

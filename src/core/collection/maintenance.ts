@@ -23,7 +23,7 @@ export function afterWrite(s: CollectionState): void {
   const graphSize = s.hnsw.size + s.hnsw.tombstones;
   const tombstones = s.hnsw.tombstones;
   if (tombstones >= MIN_COMPACT_TOMBSTONES && tombstones > compactAt * graphSize && s.compaction === undefined) {
-    void compact(s).catch((error: unknown) => s.persistence.log.error(`collection '${s.name}': compaction failed: ${String(error)}`));
+    void compact(s).catch((error: unknown) => s.services.log.error(`collection '${s.name}': compaction failed: ${String(error)}`));
   }
   if (dir === undefined) return;
   // Replay on restart costs one graph insert per changed document, so that is what triggers a snapshot.

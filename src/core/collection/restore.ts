@@ -50,7 +50,7 @@ export function loadMetadataInBackground(s: CollectionState): void {
     try {
       load = new MetadataLoader({ ...snapshot, readLabel: (label) => s.table.metadataOfLabel(label) });
     } catch (error) {
-      s.persistence.log.warn(`collection '${s.name}': the snapshot's metadata index could not be read (${(error as Error).message}); reading it from the store`);
+      s.services.log.warn(`collection '${s.name}': the snapshot's metadata index could not be read (${(error as Error).message}); reading it from the store`);
     }
   }
   load ??= s.newMetadataLoad();
@@ -62,7 +62,7 @@ export function loadMetadataInBackground(s: CollectionState): void {
   }, (error: Error) => {
     // A filter will try again (and report the error) at its first use.
     if (s.metadataLoad === load) s.metadataLoad = undefined;
-    s.persistence.log.warn(`collection '${s.name}': metadata index could not be read: ${error.message}`);
+    s.services.log.warn(`collection '${s.name}': metadata index could not be read: ${error.message}`);
   });
 }
 
@@ -80,7 +80,8 @@ export async function load(s: CollectionState): Promise<void> {
 }
 
 export async function build(s: CollectionState): Promise<void> {
-  const { dir, log } = s.persistence;
+  const { dir } = s.persistence;
+  const { log } = s.services;
   if (dir !== undefined) {
     const started = performance.now();
     const problem = await restore(s, dir);
@@ -109,7 +110,7 @@ export function degrade(s: CollectionState, reason: string): void {
     s.labelOf.set(id, label);
   }
   s.collectFreeLabels();
-  s.persistence.log.error(`collection '${s.name}' cannot be searched: ${reason}; its ${s.count} documents can still be read and deleted`);
+  s.services.log.error(`collection '${s.name}' cannot be searched: ${reason}; its ${s.count} documents can still be read and deleted`);
 }
 
 /** Tries the snapshot in `dir`; returns why it could not be used, or undefined when restored. */
@@ -123,7 +124,7 @@ export async function restore(s: CollectionState, dir: string): Promise<string |
   if ('problem' in vectors) return vectors.problem;
   // The segments load on their hosts (hnswlib reads on libuv's thread pool) while this
   // thread checks the graph files' checksums; a graph failing its check is never used.
-  const graph = SegmentedGraph.load(s.graphSpec(), s.persistence.hosting, graphFiles, meta.states, s.onGraphError);
+  const graph = SegmentedGraph.load(s.graphSpec(), s.services.hosting, graphFiles, meta.states, s.onGraphError);
   graph.catch(() => {});
   const graphProblem = verifyGraph(checked.snapshot);
   // Everything that does not need the graph is done before waiting for it.
@@ -241,7 +242,7 @@ export async function loadRows(s: CollectionState, vectors: ArenaVectors): Promi
   }
   s.rowsLoading = undefined;
   if (problem === undefined || !s.open) return;
-  s.persistence.log.warn(`collection '${s.name}': ${problem}; rebuilding from the store (${s.table.count()} documents)`);
+  s.services.log.warn(`collection '${s.name}': ${problem}; rebuilding from the store (${s.table.count()} documents)`);
   try {
     s.reset();
     rebuildFromStore(s);

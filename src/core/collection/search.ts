@@ -10,7 +10,7 @@ import { normalize, normalizesAtInsert } from '../vector/metric.js';
 import { READ_SLICE } from '../options.js';
 import { FieldBudget } from '../query/read-budget.js';
 import { CurrentLabels, keptAt, keptRanked } from '../query/current-labels.js';
-import type { Explain, SearchHit, SearchRequest, SearchResult } from '../api.js';
+import type { Explain, SearchHit, SearchRequest, SearchResult, SearchEvent } from '../api.js';
 import { checkSearch, type CheckedSearch } from './checks.js';
 import { type Ranked, type VectorOutcome, vectorSearch } from './vector-search.js';
 import { hitsOf, nextReadSlice } from './read.js';
@@ -58,14 +58,16 @@ export function planExplain(vector: VectorOutcome | undefined, checked: CheckedS
 /** `search`, answered at once unless the vector side waits for worker threads. */
 export function searchNow(s: CollectionState, request: SearchRequest): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
   s.checkIndexed();
-  const started = request?.explain === true ? performance.now() : 0;
+  // Timed when explained or watched (Database.observeSearches): otherwise nothing is timed.
+  const timed = request?.explain === true || s.services.searchListeners.size > 0;
+  const started = timed ? performance.now() : 0;
   const checked = checkSearch(s, request);
   // Right after open the metadata index is read in the background: a filter waits for it without blocking others.
   if (checked.filter !== undefined && s.metadataLoad !== undefined) return searchOnceMetadataLoaded(s, request, s.metadataLoad);
   const allowed = s.allowedBy(checked.filter);
   const total = s.count;
   const candidates = allowed ? allowed.count : total;
-  const clock: SearchClock | undefined = checked.explain ? { started, filtered: performance.now(), total, candidates } : undefined;
+  const clock: SearchClock | undefined = timed ? { started, filtered: performance.now(), total, candidates } : undefined;
   if (checked.vector === undefined) return answerSearch(s, checked, allowed, undefined, undefined, clock);
   // Hybrid fusion scores every candidate exactly: it waits for rows still streaming in after open.
   if (checked.text !== undefined && s.rowsLoading !== undefined) return searchOnceRowsLoaded(s, request);
@@ -109,7 +111,7 @@ export function searchNow(s: CollectionState, request: SearchRequest): SearchHit
  * side, fusion, the fetched fields, and explain.
  */
 export function answerSearch(
-    s: CollectionState,
+  s: CollectionState,
   checked: CheckedSearch,
   allowed: { bitset: Uint32Array; count: number } | undefined,
   query: Float32Array | undefined,
@@ -150,7 +152,7 @@ export function answerSearch(
  * document (the answer may then hold fewer than k).
  */
 export async function answerInSlices(
-    s: CollectionState,
+  s: CollectionState,
   checked: CheckedSearch,
   allowed: { bitset: Uint32Array; count: number } | undefined,
   query: Float32Array | undefined,
@@ -216,7 +218,7 @@ export async function answerInSlices(
 
 /** The hits with their fused parts, and with explain when the search was timed. */
 export function finishAnswer(
-    s: CollectionState,
+  s: CollectionState,
   hits: SearchHit[],
   labels: ArrayLike<number>,
   parts: FusedParts | undefined,
@@ -232,8 +234,13 @@ export function finishAnswer(
     });
   }
   if (!clock) return hits;
-  const done = performance.now();
   const { started, filtered, total, candidates } = clock;
+  if (s.services.searchListeners.size > 0) {
+    const event: SearchEvent = { collection: s.name, plan: vector === undefined ? 'keyword' : checked.text === undefined ? vector.plan.kind : 'hybrid', seconds: (searched - filtered) / 1000 };
+    for (const listener of s.services.searchListeners) listener(event);
+  }
+  if (!checked.explain) return hits;
+  const done = performance.now();
   return {
     hits,
     explain: {

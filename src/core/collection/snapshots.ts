@@ -29,7 +29,8 @@ export async function snapshotOnce(s: CollectionState, force = false): Promise<b
  * background of other work (see snapshot.ts).
  */
 export async function saveSnapshot(s: CollectionState, force = false): Promise<boolean> {
-  const { dir, log } = s.persistence;
+  const { dir } = s.persistence;
+  const { log } = s.services;
   const current = () => s.unavailable !== undefined || (!force && s.version === s.snapshotVersion);
   if (dir === undefined || current()) return false;
   if (s.rowsLoading !== undefined) await s.rowsLoading;
@@ -73,6 +74,6 @@ export async function saveSnapshot(s: CollectionState, force = false): Promise<b
 /** A snapshot nobody awaits: a failure is logged. */
 export function snapshotInBackground(s: CollectionState): void {
   snapshotOnce(s).catch((error: unknown) => {
-    if (s.open) s.persistence.log.error(`collection '${s.name}': snapshot failed: ${String(error)}`);
+    if (s.open) s.services.log.error(`collection '${s.name}': snapshot failed: ${String(error)}`);
   });
 }

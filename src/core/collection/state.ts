@@ -22,7 +22,7 @@ import type { ResolvedCollectionOptions } from './collection-options.js';
 import { Planner } from '../query/planner.js';
 import { SegmentedGraph, type SegmentHosting } from '../graph/segmented-graph.js';
 import type { DocumentTable } from '../storage/store.js';
-import type { Logger } from '../api.js';
+import type { Logger, SearchEvent } from '../api.js';
 
 /** The memory a collection's indexes take: WebAssembly memory for the vectors, and admission of writes (memory-budget.ts). */
 export interface CollectionMemory {
@@ -32,7 +32,7 @@ export interface CollectionMemory {
   fields: FieldCache;
 }
 
-/** Where and when a collection snapshots its derived state; see Database. */
+/** Where and when a collection snapshots its derived state, and when it compacts; see Database. */
 export interface Persistence {
   /** Snapshot directory; undefined for in-memory databases (nothing to restart from). */
   dir: string | undefined;
@@ -40,9 +40,15 @@ export interface Persistence {
   snapshotAfter: number;
   /** Compact once tombstones pass this fraction of the graph. */
   compactAt: number;
+}
+
+/** What the database lends each collection: its log, where graph segments live, who watches searches. */
+export interface CollectionServices {
   log: Logger;
   /** Where the HNSW segments live: worker threads, or this thread. */
   hosting: SegmentHosting;
+  /** Called after every search with its plan and engine time (Database.observeSearches); empty: nothing is timed. */
+  searchListeners: ReadonlySet<(event: SearchEvent) => void>;
 }
 
 export class CollectionState {
@@ -89,6 +95,7 @@ export class CollectionState {
   readonly assertUsable: () => void;
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
   readonly persistence: Persistence;
+  readonly services: CollectionServices;
   /** Version of the newest snapshot on disk (or restored from). */
   snapshotVersion = 0;
   snapshotScheduled = false;
@@ -121,6 +128,7 @@ export class CollectionState {
     table: DocumentTable,
     version: number,
     persistence: Persistence,
+    services: CollectionServices,
     memory: CollectionMemory,
     assertUsable: () => void,
   ) {
@@ -130,6 +138,7 @@ export class CollectionState {
     this.table = table;
     this.version = version;
     this.persistence = persistence;
+    this.services = services;
     this.memory = memory;
     this.fieldCache = memory.fields.scope();
     this.flat = this.emptyVectors();
@@ -244,7 +253,7 @@ export class CollectionState {
   }
 
   emptyGraph(capacity: number): SegmentedGraph {
-    return SegmentedGraph.create(this.graphSpec(), this.persistence.hosting, this.options.hnsw.segments, capacity, this.onGraphError);
+    return SegmentedGraph.create(this.graphSpec(), this.services.hosting, this.options.hnsw.segments, capacity, this.onGraphError);
   }
 
   graphSpec() {
@@ -253,7 +262,7 @@ export class CollectionState {
   }
 
   readonly onGraphError = (error: Error): void => {
-    if (this.open) this.persistence.log.error(`collection '${this.name}': graph update failed: ${error.message}`);
+    if (this.open) this.services.log.error(`collection '${this.name}': graph update failed: ${error.message}`);
   };
 
   checkUsable(): void {

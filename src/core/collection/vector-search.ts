@@ -60,7 +60,7 @@ export interface VectorOutcome {
  * threads, or an exact plan), so the hot path pays for no promises.
  */
 export function vectorSearch(
-    s: CollectionState,
+  s: CollectionState,
   query: Float32Array,
   checked: CheckedSearch,
   allowed: { bitset: Uint32Array; count: number } | undefined,
@@ -130,7 +130,7 @@ export function vectorSearch(
  * not answer: a worker failed), and teaches the planner.
  */
 export function afterGraph(
-    s: CollectionState,
+  s: CollectionState,
   approximate: Ranked | undefined,
   query: Float32Array,
   checked: CheckedSearch,
@@ -155,14 +155,14 @@ export function afterGraph(
 }
 
 export function vectorSearchOnceRowsLoaded(
-    s: CollectionState,
+  s: CollectionState,
   query: Float32Array, checked: CheckedSearch, allowed: { bitset: Uint32Array; count: number } | undefined, candidates: number,
 ): Promise<VectorOutcome> {
   return s.rowsLoading!.then(() => vectorSearch(s, query, checked, allowed, candidates));
 }
 
 export function afterGraphOnceRowsLoaded(
-    s: CollectionState,
+  s: CollectionState,
   approximate: Ranked | undefined, query: Float32Array, checked: CheckedSearch, allowed: { bitset: Uint32Array; count: number } | undefined,
   candidates: number, plan: Plan, lesson: GraphLesson | undefined,
 ): Promise<VectorOutcome> {
@@ -170,7 +170,7 @@ export function afterGraphOnceRowsLoaded(
 }
 
 export function graphFailed(s: CollectionState, error: unknown): undefined {
-  s.persistence.log.error(`collection '${s.name}': graph search failed, scanning exactly: ${String(error)}`);
+  s.services.log.error(`collection '${s.name}': graph search failed, scanning exactly: ${String(error)}`);
   return undefined;
 }
 
@@ -181,7 +181,7 @@ export function graphFailed(s: CollectionState, error: unknown): undefined {
  * every candidate must still be live and `allowed`.
  */
 export function withPending(
-    s: CollectionState,
+  s: CollectionState,
   graph: GraphHits, pending: Int32Array, query: Float32Array, k: number, allowed: { bitset: Uint32Array } | undefined, recheck: boolean,
 ): Ranked {
   if (!s.open || (pending.length === 0 && !recheck)) return graph;

@@ -192,9 +192,9 @@ export function restoreLabels(s: CollectionState, labels: readonly number[], ids
     s.collectFreeLabels();
     // A commit that failed may still have landed (SQLite cannot always tell): the version is the store's.
     s.version = s.table.version();
-    s.persistence.log.warn(`collection '${s.name}': a write failed (${messageOf(cause)}) and was undone`);
+    s.services.log.warn(`collection '${s.name}': a write failed (${messageOf(cause)}) and was undone`);
   } catch (error) {
-    s.persistence.log.error(`collection '${s.name}': a write failed (${messageOf(cause)}) and could not be undone ` +
+    s.services.log.error(`collection '${s.name}': a write failed (${messageOf(cause)}) and could not be undone ` +
       `(${messageOf(error)}); rebuilding the collection's indexes from the store`);
     rebuildAfterFailure(s);
   }
