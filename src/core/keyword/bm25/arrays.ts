@@ -1,0 +1,32 @@
+/**
+ * Typed-array helpers of the BM25 index: growth by copy (the index keeps
+ * every per-term and per-doc array typed) and the binary search over a
+ * run of postings in increasing doc order.
+ */
+
+/** First position in `docs[from..to)` (ascending) holding a doc >= `doc`; `to` when none. */
+export function lowerBound(docs: Int32Array, from: number, to: number, doc: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (docs[mid]! < doc) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `labelDoc` (label -> doc, -1 for none) with room for `label`, grown with -1. */
+export function ensureLabel(labelDoc: Int32Array, label: number): Int32Array {
+  if (label < labelDoc.length) return labelDoc;
+  const out = new Int32Array(Math.max(label + 1, labelDoc.length * 2)).fill(-1);
+  out.set(labelDoc);
+  return out;
+}
+
+/** A copy of `array` in a new array of its type with room for `size` elements (at least 4). */
+export function grow<T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(array: T, size: number): T {
+  const out = new (array.constructor as new (length: number) => T)(Math.max(size, 4));
+  out.set(array);
+  return out;
+}
