@@ -82,7 +82,8 @@ import { loadMiniSearch, loadOrama } from './peers/js-peers.js';
 import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';
 import { lexemeSearchSql, loadTextTable, PG_RANK, postgresUnavailable, searchIds, startPostgres, type Postgres } from './peers/postgres.js';
 import { rng } from '../test/fixtures/random.js';
-import { collectGarbage, createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './report.js';
+import { collectGarbage, createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults, type Cell } from './lib/harness.js';
+import { percentile } from './lib/stats.js';
 
 
 const VOCABULARY = 50_000;
@@ -204,10 +205,6 @@ function memoryNow(): number {
   collectGarbage();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 }
 
 function buildQuiver(corpus: Corpus, count: number): { index: Bm25Index; buildMs: number; heapBytes: number } {

@@ -12,8 +12,8 @@
 import { F32Vectors } from '../src/core/vector/f32-vectors.js';
 import { VectorMemory } from '../src/core/vector/vector-memory.js';
 import { KERNEL_DOT } from '../src/core/vector/wasm-heap.js';
-import { embeddingModel, rowsOf } from './datasets.js';
-import { fmt, formatTable, machineInfo, measureInterleaved, quickMode, SMOKE, writeResults, type Target } from './report.js';
+import { embeddingModel, rowsOf } from './lib/datasets.js';
+import { fmt, formatTable, machineInfo, measureInterleaved, quickMode, SMOKE, writeResults, type Target } from './lib/harness.js';
 
 const QUICK = quickMode();
 const SHAPES = SMOKE ? [{ dim: 16, count: 5000 }] : QUICK ? [{ dim: 128, count: 50_000 }, { dim: 1536, count: 10_000 }] : [{ dim: 128, count: 200_000 }, { dim: 1536, count: 50_000 }];

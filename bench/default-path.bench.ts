@@ -3,15 +3,15 @@
  * the dimensions embedding models give: 20,000 vectors of 128 (the shape the
  * issue was reported on, which carries its targets), 384, 768 and 1536
  * dimensions. Each shape compares raw hnswlib-node with Quiver's defaults,
- * one segment and `workers: 0` (see bench/default-path.ts), with recall@10
+ * one segment and `workers: 0` (see bench/ann/default-path.ts), with recall@10
  * and build seconds beside QPS, and the load average before each shape.
  * `bench:ann` runs the same section as part of its report.
  *
  * Flags: --dims=128,384 (the shapes to run).
  */
 import { loadavg } from 'node:os';
-import { defaultPathSection, type DefaultPathResult } from './default-path.js';
-import { fmt, machineInfo, printTable, writeResults } from './report.js';
+import { defaultPathSection, type DefaultPathResult } from './ann/default-path.js';
+import { fmt, machineInfo, printTable, writeResults } from './lib/harness.js';
 
 const dimsFlag = process.argv.find((arg) => arg.startsWith('--dims='));
 const DIMS = dimsFlag ? dimsFlag.slice('--dims='.length).split(',').map(Number) : [128, 384, 768, 1536];

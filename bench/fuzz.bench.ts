@@ -7,7 +7,7 @@
  *
  * What it does:
  *   1. Starts the real server, `node dist/cli.js serve`, as a child process on
- *      a free loopback port (bench/server-process.ts) with a temporary data
+ *      a free loopback port (bench/lib/server-process.ts) with a temporary data
  *      directory, a read-write and a read-only API key and a 1 MiB body
  *      limit, and watches it: an exit nobody asked for is a crash (reported
  *      with the log's last lines; each start's whole log goes to
@@ -77,8 +77,8 @@ import {
   type Metadata,
   type ModelEvent,
 } from './fuzz-requests.js';
-import { createProgress, formatTable, machineInfo, RESULTS_DIR, writeResults } from './report.js';
-import { startServer, stopServer, type ServerProcess } from './server-process.js';
+import { createProgress, formatTable, machineInfo, RESULTS_DIR, writeResults } from './lib/harness.js';
+import { startServer, stopServer, type ServerProcess } from './lib/server-process.js';
 
 const REQUESTS = Number(flag('requests') ?? 12_000);
 const SEED = Number(flag('seed') ?? 1);
@@ -140,7 +140,7 @@ function parseJson(text: string): unknown {
 
 // ---------------------------------------------------------------- the server process
 
-/** The server's configuration besides the defaults (bench/server-process.ts passes nothing else on). */
+/** The server's configuration besides the defaults (bench/lib/server-process.ts passes nothing else on). */
 const SERVER_ENV = {
   QUIVER_API_KEY: READ_WRITE_KEY,
   QUIVER_READ_ONLY_KEY: READ_ONLY_KEY,
@@ -702,7 +702,7 @@ async function checkSearches(client: CheckClient, stage: string, checks: Check[]
 
 // ---------------------------------------------------------------- the run
 
-/** A count as text: report.ts's fmt prints numbers with decimals (1.00), which counts are not. */
+/** A count as text: the harness's fmt prints numbers with decimals (1.00), which counts are not. */
 function countText(value: number): string {
   return value.toLocaleString('en-US');
 }
@@ -992,7 +992,7 @@ function report(result: RunResult): void {
       bodyLimit: BODY_LIMIT,
       tracked: TRACKED,
       race: RACE,
-      server: 'node dist/cli.js serve on 127.0.0.1, port 0, a temporary data directory, API keys (read-write and read-only), rate limit 10,000,000 a minute (bench/server-process.ts)',
+      server: 'node dist/cli.js serve on 127.0.0.1, port 0, a temporary data directory, API keys (read-write and read-only), rate limit 10,000,000 a minute (bench/lib/server-process.ts)',
       serverLogs: result.serverLogs,
       loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: loadAtEnd,

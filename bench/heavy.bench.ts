@@ -30,8 +30,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_QUERY_TERMS } from '../src/core/options.js';
 import { rng } from '../test/fixtures/random.js';
-import { createProgress, fmt, formatTable, machineInfo, writeResults } from './report.js';
-import { latencyOf, memoryOf, startServer, stopServer, type Latency } from './server-process.js';
+import { createProgress, fmt, formatTable, machineInfo, writeResults } from './lib/harness.js';
+import { latencyOf, memoryOf, startServer, stopServer, type Latency } from './lib/server-process.js';
 
 const WIDE_DIM = 4096;
 const WIDE_COUNT = 10_000;

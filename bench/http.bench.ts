@@ -28,7 +28,7 @@
  * spends a core of its own generating load and parsing replies, and sharing
  * one event loop with it would understate the server. Both the hello-world
  * and the Quiver app live in that child and are measured one at a time. The
- * data is seeded (bench/datasets.ts embedding model) and built once, before
+ * data is seeded (bench/lib/datasets.ts embedding model) and built once, before
  * anything is timed. Query bodies are built per request from pre-built
  * vectors: the first component gets a unique small offset (1e-5 steps, far
  * above float32 resolution there) so no two requests share a cache key.
@@ -46,8 +46,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { openDatabase, type Collection } from '../src/index.js';
 import { buildApp } from '../src/server/app.js';
-import { embeddingModel } from './datasets.js';
-import { createProgress, fmt, formatTable, machineInfo, quickMode, SMOKE, writeResults } from './report.js';
+import { embeddingModel } from './lib/datasets.js';
+import { createProgress, fmt, formatTable, machineInfo, quickMode, SMOKE, writeResults } from './lib/harness.js';
+import { percentile } from './lib/stats.js';
 
 const QUICK = quickMode();
 const CONNECTIONS = 16;
@@ -148,12 +149,6 @@ interface Measured {
   errors: number;
   timeouts: number;
   cacheHitRate: number | null;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
 }
 
 function run(scenario: Scenario, seconds: number): Promise<{ result: AutocannonResult; latencies: Float64Array }> {
@@ -278,9 +273,9 @@ async function parent(): Promise<void> {
         requestsPerSecond: result.requests.average,
         requests: result.requests.total,
         latencyMs: {
-          p50: percentile(latencies, 50),
-          p95: percentile(latencies, 95),
-          p99: percentile(latencies, 99),
+          p50: percentile(latencies, 0.5),
+          p95: percentile(latencies, 0.95),
+          p99: percentile(latencies, 0.99),
           mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
           max: latencies[latencies.length - 1] ?? Number.NaN,
         },

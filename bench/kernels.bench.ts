@@ -12,7 +12,8 @@
  * All data is seeded and built outside the timed functions; every timed
  * function rotates through a set of queries; each figure is the median of
  * several samples taken after a warm-up, and competing implementations have
- * their samples interleaved so machine drift hits them alike (bench/report.ts).
+ * their samples interleaved so machine drift hits them alike
+ * (bench/lib/harness.ts).
  * `--quick` shrinks N to 20,000; QUIVER_BENCH_SMOKE=1 (the suite's test) to
  * 2,000 with a few samples and no siftsmall, only to prove the run works.
  * Results: printed tables, and bench/results/kernels.json.
@@ -26,10 +27,9 @@ import { KERNEL_DOT, KERNEL_L2, WasmHeap, type KernelMetric } from '../src/core/
 
 /** One WebAssembly instance and memory for the kernel-level benchmarks. */
 const heap = new WasmHeap();
-import { readFvecs, readIvecs } from '../src/io/vecs.js';
 import { openDatabase, type Collection, type Database, type Metric } from '../src/index.js';
 import { randomVectors } from '../test/fixtures/random.js';
-import { sharedData } from '../test/fixtures/shared-data.js';
+import { loadSiftsmall } from './lib/datasets.js';
 import {
   createProgress,
   fmt,
@@ -46,7 +46,7 @@ import {
   type Cell,
   type Timing,
   type TimingOptions,
-} from './report.js';
+} from './lib/harness.js';
 
 const QUICK = quickMode();
 
@@ -598,18 +598,11 @@ async function main(): Promise<void> {
   log(`Quiver kernel benchmark${SMOKE ? ' (smoke)' : QUICK ? ' (--quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
 
   // Shared data first, so a missing file fails before minutes of work.
-  const sift = CONFIG.siftsmall
-    ? {
-        base: readFvecs(sharedData('siftsmall/siftsmall_base.fvecs')),
-        query: readFvecs(sharedData('siftsmall/siftsmall_query.fvecs')),
-        truth: readIvecs(sharedData('siftsmall/siftsmall_groundtruth.ivecs')),
-      }
-    : null;
+  const sift = CONFIG.siftsmall ? loadSiftsmall() : null;
   if (!sift) notes.push('smoke run (QUIVER_BENCH_SMOKE=1): sizes too small to mean anything, and no siftsmall section.');
-  const siftQuery = sift?.query;
-  if (siftQuery && siftQuery.count < 200) {
+  if (sift && sift.queryCount < 200) {
     notes.push(
-      `siftsmall has only ${siftQuery.count} official queries; its recall@10 is averaged over those ${siftQuery.count} ` +
+      `siftsmall has only ${sift.queryCount} official queries; its recall@10 is averaged over those ${sift.queryCount} ` +
         `(the uniform random sets use ${CONFIG.search.queries}).`,
     );
   }
@@ -633,8 +626,8 @@ async function main(): Promise<void> {
   const int8: Int8Row[] = [];
   for (const metric of ['l2', 'cosine'] as const) int8.push(await benchInt8(db, 'uniform random', metric, data, dim, queryData));
   for (const metric of sift ? (['l2', 'cosine'] as const) : []) {
-    const truth = metric === 'l2' ? sift!.truth : undefined;
-    int8.push(await benchInt8(db, 'siftsmall', metric, sift!.base.data, sift!.base.dimension, sift!.query.data, truth?.data, truth?.dimension));
+    const l2 = metric === 'l2';
+    int8.push(await benchInt8(db, 'siftsmall', metric, sift!.base, sift!.dim, sift!.queries, l2 ? sift!.truth : undefined, l2 ? sift!.truthDim : undefined));
   }
   const wasmBytes = db.wasmMemoryBytes + heap.bytes;
   await db.close();

@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HnswIndex } from '../src/core/graph/hnsw-index.js';
 import { normalize } from '../src/core/vector/metric.js';
-import { embeddingModel } from './datasets.js';
-import { createProgress, fmt, machineInfo, median, printTable, quickMode, SMOKE, writeResults } from './report.js';
+import { embeddingModel } from './lib/datasets.js';
+import { createProgress, fmt, machineInfo, printTable, quickMode, SMOKE, writeResults } from './lib/harness.js';
+import { median } from './lib/stats.js';
 
 const COUNT = SMOKE ? 2_000 : quickMode() ? 20_000 : 100_000;
 const DIM = 128;

@@ -3,7 +3,7 @@
  *
  * For each shape (dimension x documents), three fresh child processes, one
  * after another, hold the same vectors (embedding-like, cosine, generated
- * batch by batch from one seed, bench/datasets.ts) with the same graph
+ * batch by batch from one seed, bench/lib/datasets.ts) with the same graph
  * settings:
  * - raw hnswlib-node: `HierarchicalNSW('cosine')`, `initIndex` for every
  *   document, `addPoint` of each (one thread: hnswlib-node has no parallel add).
@@ -28,7 +28,8 @@ import { freemem, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT, SMOKE, collectGarbage, fmt, formatTable, machineInfo, quickMode, writeResults, type Target } from './report.js';
+import { REPO_ROOT, SMOKE, collectGarbage, fmt, formatTable, machineInfo, quickMode, writeResults, type Target } from './lib/harness.js';
+import { upperMedian } from './lib/stats.js';
 
 const QUICK = quickMode();
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -144,11 +145,6 @@ async function settled(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
   const started = performance.now();
   const value = await fn();
@@ -157,7 +153,7 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: 
 
 /** The documents, `batch` at a time, the same for every engine of a shape. */
 async function* batches(shape: Shape): AsyncGenerator<{ from: number; vectors: Float32Array }> {
-  const { embeddingModel } = await import('./datasets.js');
+  const { embeddingModel } = await import('./lib/datasets.js');
   const model = embeddingModel({ dim: shape.dim, seed: CONFIG.seed, noiseKind: 'uniform' });
   for (let from = 0; from < shape.count; from += CONFIG.batch) {
     const n = Math.min(CONFIG.batch, shape.count - from);
@@ -166,7 +162,7 @@ async function* batches(shape: Shape): AsyncGenerator<{ from: number; vectors: F
 }
 
 async function queries(shape: Shape): Promise<Float32Array[]> {
-  const { embeddingModel, rowsOf } = await import('./datasets.js');
+  const { embeddingModel, rowsOf } = await import('./lib/datasets.js');
   const model = embeddingModel({ dim: shape.dim, seed: CONFIG.seed, noiseKind: 'uniform' });
   return rowsOf(model.sample(CONFIG.queries, CONFIG.querySeed), shape.dim);
 }
@@ -219,7 +215,7 @@ async function rawChild(shape: Shape): Promise<ChildResult> {
   return {
     engine: 'raw hnswlib', dim: shape.dim, count: shape.count, ingestSeconds: buildSeconds, buildSeconds, checkpoints,
     rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, wasm: null, collectionMemory: null, peakRss: peakRss(),
-    hnswTop, hnswMedianMs: median(latencies), exactTop: null, exactMedianMs: null, closeSeconds: null, reopen: null, loadAverage: loadavg(),
+    hnswTop, hnswMedianMs: upperMedian(latencies), exactTop: null, exactMedianMs: null, closeSeconds: null, reopen: null, loadAverage: loadavg(),
   };
 }
 
@@ -258,7 +254,7 @@ async function quiverChild(shape: Shape, engine: Engine, path: string): Promise<
       latencies.push(t.ms);
       tops.push(t.value.map((hit) => Number(hit.id)));
     }
-    return { tops, medianMs: median(latencies) };
+    return { tops, medianMs: upperMedian(latencies) };
   };
   const exact = await search(collection, true);
   const hnsw = await search(collection, false);
@@ -450,7 +446,7 @@ async function main(): Promise<void> {
   }
 
   const notes = [
-    `Vectors: embedding-like (bench/datasets.ts embeddingModel, rank 16, 8 clusters, uniform noise), cosine, seed ${CONFIG.seed}; ${CONFIG.queries} queries from the same model.`,
+    `Vectors: embedding-like (bench/lib/datasets.ts embeddingModel, rank 16, 8 clusters, uniform noise), cosine, seed ${CONFIG.seed}; ${CONFIG.queries} queries from the same model.`,
     `Graph: m ${CONFIG.hnsw.m}, efConstruction ${CONFIG.hnsw.efConstruction} for every engine (cheap, to build the largest shapes in minutes); searches at ef ${CONFIG.ef}.`,
     'raw hnswlib: one child adding every vector with addPoint on one thread (hnswlib-node has no parallel add). Quiver: openDatabase({ path }) with the defaults (a worker thread per core), upserts of 2,000, then indexed().',
     'RSS after full GCs, in each engine\'s own child process; netRssVsRaw takes the RSS of an empty Node process with tsx off both sides. WebAssembly memory is every heap\'s linear memory; "held" is the f32 vectors, or the int8 codes (padded to 16 bytes) and their 4-byte norms.',

@@ -87,7 +87,8 @@ import { openDatabase } from '../src/index.js';
 import { Bm25Index, resolveBm25Options, type Bm25Options } from '../src/core/keyword/bm25-index.js';
 import { createTokenizer, resolveTextOptions, type TextOptions } from '../src/core/keyword/tokenizer.js';
 import { sharedData } from '../test/fixtures/shared-data.js';
-import { createProgress, hasFlag, machineInfo, printTable, quickMode, SMOKE, writeResults } from './report.js';
+import { gaussian } from './lib/datasets.js';
+import { createProgress, hasFlag, machineInfo, printTable, quickMode, SMOKE, writeResults } from './lib/harness.js';
 import { buildTextTable, LANCEDB_PACKAGES, textSearch, type FtsOptions } from './peers/lancedb.js';
 import { isPeerUnavailable, missingPeers, peerVersion } from './peers/load.js';
 import { loadTextTable, PG_RANKS, postgresUnavailable, searchIds, startPostgres, textSearchSql, type PgRank, type Postgres } from './peers/postgres.js';
@@ -371,32 +372,6 @@ function orthonormalize(y: Float64Array, rows: number, width: number): Float64Ar
   const out = new Float64Array(rows * width);
   for (let i = 0; i < rows; i++) for (let c = 0; c < width; c++) out[i * width + c] = cols[c * rows + i]!;
   return out;
-}
-
-/** Seeded standard normal numbers (mulberry32 + Box-Muller): the same SVD on every run. */
-function gaussian(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const value = spare;
-      spare = undefined;
-      return value;
-    }
-    let u = 0;
-    while (u === 0) u = uniform();
-    const v = uniform();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    spare = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
-  };
 }
 
 interface TruncatedSvd {

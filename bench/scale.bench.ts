@@ -29,8 +29,9 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { openDatabase, type Collection, type Database } from '../src/index.js';
-import { embeddingModel, rowsOf } from './datasets.js';
-import { collectGarbage, createProgress, fmt, hasFlag, machineInfo, median, printTable, writeResults, type Target } from './report.js';
+import { embeddingModel, rowsOf } from './lib/datasets.js';
+import { collectGarbage, createProgress, fmt, hasFlag, machineInfo, printTable, writeResults, type Target } from './lib/harness.js';
+import { median, percentileFloorRank } from './lib/stats.js';
 
 const QUICK = hasFlag('quick');
 const CORES = availableParallelism();
@@ -96,11 +97,6 @@ async function load(collection: Collection, base: Float32Array, count: number, p
     await collection.upsert(documents(base, from, Math.min(count, from + batch), prefix));
     if ((from / batch) % 20 === 0) log(`  ${collection.name}: ${from.toLocaleString()} / ${count.toLocaleString()} sent`);
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
 /** Closed loop: `concurrency` searches always in flight for `ms`; returns QPS. */
@@ -404,7 +400,7 @@ async function main(): Promise<void> {
   const idleAfter = await longestStall(latencies(scaled.collection, queries, IDLE_MS));
   const idleBoth = [...idleBefore.result, ...idleAfter.result].sort((a, b) => a - b);
   const latencyRow = (phase: string, sorted: number[], stall?: { stallMs: number; histogramMaxMs: number }) => ({
-    phase, searches: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted[sorted.length - 1]!,
+    phase, searches: sorted.length, p50Ms: percentileFloorRank(sorted, 0.5), p99Ms: percentileFloorRank(sorted, 0.99), maxMs: sorted[sorted.length - 1]!,
     stallMs: stall?.stallMs ?? Math.max(idleBefore.stallMs, idleAfter.stallMs),
     histogramMaxMs: stall?.histogramMaxMs ?? Math.max(idleBefore.histogramMaxMs, idleAfter.histogramMaxMs),
   });

@@ -13,7 +13,7 @@
  *
  * Before the clock starts, one collection (cosine, `--dim`) is seeded with
  * `--docs` documents over HTTP: vectors from the seeded embedding model of
- * bench/datasets.ts, 12-40 words of text from a 3,000-word vocabulary (Zipf
+ * bench/lib/datasets.ts, 12-40 words of text from a 3,000-word vocabulary (Zipf
  * frequencies), and metadata (owner, rev, slot, category, year, price,
  * published) to filter on; then the run waits for the HNSW backlog to drain.
  *
@@ -56,10 +56,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { rng } from '../test/fixtures/random.js';
-import { embeddingModel, type EmbeddingModel } from './datasets.js';
-import { lineSpec, renderSvg } from './plots.js';
-import { createProgress, fmt, formatTable, machineInfo, median, REPO_ROOT, RESULTS_DIR, writeResults, type Target } from './report.js';
-import { latencyOf, memoryOf, startServer, stopServer, type Latency } from './server-process.js';
+import { embeddingModel, type EmbeddingModel } from './lib/datasets.js';
+import { lineSpec, renderSvg } from './lib/plots.js';
+import { createProgress, fmt, formatTable, machineInfo, REPO_ROOT, RESULTS_DIR, writeResults, type Target } from './lib/harness.js';
+import { latencyOf, memoryOf, startServer, stopServer, type Latency } from './lib/server-process.js';
+import { median } from './lib/stats.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -226,7 +227,7 @@ function base64(vector: Float32Array): string {
 
 // ---------------------------------------------------------------- the server
 
-// startServer, stopServer and memoryOf: bench/server-process.ts.
+// startServer, stopServer and memoryOf: bench/lib/server-process.ts.
 
 // ---------------------------------------------------------------- requests and their figures
 

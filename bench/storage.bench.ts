@@ -1,7 +1,7 @@
 /**
  * Storage benchmark: `npm run bench:storage [-- --quick]`.
  *
- * 1. Ingest: 100,000 x 128 embedding-like vectors (bench/datasets.ts, cosine,
+ * 1. Ingest: 100,000 x 128 embedding-like vectors (bench/lib/datasets.ts, cosine,
  *    batches of 1,000, default HNSW m 16 / efConstruction 200) through
  *    Quiver into a data directory (durability 'process' and 'fsync'; no
  *    metadata, and small metadata + text) and into an in-memory database,
@@ -42,11 +42,11 @@ import {
   quickMode,
   SMOKE,
   type Target,
-  median,
   timeOnceAsync,
   writeResults,
   type Cell,
-} from './report.js';
+} from './lib/harness.js';
+import { median, sum } from './lib/stats.js';
 
 const QUICK = quickMode();
 /**
@@ -145,10 +145,6 @@ function directoryBytes(path: string): number {
 
 function loadAverage(): string {
   return loadavg().map((x) => x.toFixed(2)).join(', ');
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
 
 const WORDS = (
@@ -287,7 +283,7 @@ async function childMain(kind: ChildKind, args: Record<string, unknown>): Promis
       break;
     case 'quiver-write': {
       const { openDatabase } = await import('../src/index.js');
-      const { embeddingModel, rowsOf } = await import('./datasets.js');
+      const { embeddingModel, rowsOf } = await import('./lib/datasets.js');
       const count = args.count as number;
       const first = args.firstId as number;
       const rows = rowsOf(embeddingModel({ dim: CONFIG.dim, seed: CONFIG.seeds.model }).sample(count, args.seed as number), CONFIG.dim);
@@ -765,7 +761,7 @@ async function main(): Promise<void> {
   try {
     // ---------------------------------------------------------------- data
     stage('seeded data');
-    const { embeddingModel, rowsOf } = await import('./datasets.js');
+    const { embeddingModel, rowsOf } = await import('./lib/datasets.js');
     const { rng } = await import('../test/fixtures/random.js');
     const model = embeddingModel({ dim, seed: CONFIG.seeds.model });
     const base = model.sample(count, CONFIG.seeds.base);

@@ -3,7 +3,7 @@
  * (or `quiver bench ...`). Runs each benchmark in its own child process
  * (`tsx bench/<name>.bench.ts [--quick]`), so one that fails or hangs is
  * reported in the report instead of stopping the others, then writes
- * REPORT.md and its SVG plots (bench/report-md.ts).
+ * REPORT.md and its SVG plots (bench/lib/report-md.ts).
  *
  * Output folder (default bench/results/report/, git-ignored):
  *   suite.json            what ran: status, exit code, seconds, files, machine
@@ -27,12 +27,9 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeReport } from './report-md.js';
-import { machineInfo, REPO_ROOT, SMOKE } from './report.js';
-
-/** Every benchmark, in run order. `scale` is run when bench/scale.bench.ts exists. */
-export const BENCHMARKS = ['kernels', 'ann', 'storage', 'memory', 'quality', 'bm25', 'http', 'scale'] as const;
-export type BenchmarkName = (typeof BENCHMARKS)[number];
+import { machineInfo, REPO_ROOT, SMOKE } from './lib/harness.js';
+import { writeReport } from './lib/report-md.js';
+import { BENCHMARKS, type BenchmarkName, type SuiteEntry, type SuiteManifest } from './lib/suite-types.js';
 
 /** Names the issue uses for parts of a benchmark. */
 const ALIASES: Record<string, BenchmarkName> = { filters: 'ann', keyword: 'bm25' };
@@ -45,37 +42,6 @@ export const REPORT_PACKAGES = [
   'hnswlib-node', 'usearch', 'hnswlib-wasm', '@orama/orama', 'vectra', 'minisearch', 'better-sqlite3',
   'fastify', 'autocannon', 'assemblyscript', 'vega', 'vega-lite', 'tsx', 'typescript',
 ];
-
-export interface SuiteEntry {
-  name: BenchmarkName;
-  file: string;
-  status: 'ok' | 'failed' | 'not available yet' | 'not run';
-  /** Why it failed or did not run (the last lines of its stderr for a failure). */
-  reason: string | null;
-  command: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  seconds: number | null;
-  /** Files it wrote, relative to the output folder. */
-  results: string[];
-  log: string | null;
-}
-
-export interface SuiteManifest {
-  suite: 'quiver-bench';
-  version: 1;
-  mode: 'quick' | 'full' | 'smoke';
-  args: string[];
-  started: string;
-  finished: string | null;
-  seconds: number | null;
-  wasmBuild: string;
-  /** `npm run build:ts` before a benchmark that needs dist/ (null when none ran). */
-  tsBuild: string | null;
-  machine: ReturnType<typeof machineInfo>;
-  quiverVersion: string | null;
-  benchmarks: SuiteEntry[];
-}
 
 interface Args {
   quick: boolean;

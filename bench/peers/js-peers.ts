@@ -3,7 +3,7 @@
  * bench/peers (`npm run bench:peers`) like LanceDB and Chroma, never
  * dependencies of Quiver: usearch (a native addon; bench:ann times it beside
  * Quiver and raw hnswlib-node), hnswlib-wasm, @orama/orama and vectra
- * (bench/ann-peers.ts), and minisearch and @orama/orama full text
+ * (bench/ann/peer-engines.ts), and minisearch and @orama/orama full text
  * (bench:bm25).
  *
  * Each loader imports its package from bench/peers/node_modules (load.ts),
@@ -63,7 +63,7 @@ export interface WasmLibrary {
   HierarchicalNSW: new (space: string, dim: number, autoSaveFilename: string) => WasmHnsw;
 }
 
-/** hnswlib-wasm's module (ESM only): `loadHnswlib()` instantiates the emscripten build (see bench/ann-peers.ts). */
+/** hnswlib-wasm's module (ESM only): `loadHnswlib()` instantiates the emscripten build (see bench/ann/peer-engines.ts). */
 export function importHnswlibWasm(): Promise<{ loadHnswlib(): Promise<WasmLibrary> }> {
   return importPeer('hnswlib-wasm', 'dist/hnswlib.js');
 }

@@ -1,7 +1,7 @@
 /**
  * The vector peers installed on demand in bench/peers (`npm run
- * bench:peers`), in bench/ann.bench.ts's `Peer` shape (bench/ann-peers.ts
- * registers them in PEERS):
+ * bench:peers`), in bench:ann's `Peer` shape (bench/peers/types.ts;
+ * bench/ann/peer-engines.ts registers them in PEERS):
  *
  * - LanceDB, IVF_HNSW_SQ (bench/peers/lancedb.ts): numPartitions 1, the same
  *   m and efConstruction as the other HNSW engines, 8-bit SQ; swept across
@@ -27,10 +27,10 @@
  * its server on the same data and answers one query.
  */
 import { join } from 'node:path';
-import type { Peer, PeerDataset, PeerIndex } from '../ann-peers.js';
 import { CHROMA_PACKAGES, ChromaServer, chromaSearch, createVectorCollection, getCollection, type ChromaCollection } from './chroma.js';
 import { buildVectorTable, FILTER_BUCKET, FILTER_BUCKETS, folderBytes, LANCEDB_PACKAGES, reopenInFreshProcess, vectorSearch, type LanceTable } from './lancedb.js';
 import { missingPeers, peerVersion } from './load.js';
+import type { Peer, PeerDataset, PeerIndex } from './types.js';
 
 // ------------------------------------------------------------ LanceDB
 

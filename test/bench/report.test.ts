@@ -1,5 +1,5 @@
 /**
- * The benchmark suite and its report (bench/suite.ts, bench/report-md.ts).
+ * The benchmark suite and its report (bench/suite.ts, bench/lib/report-md.ts).
  *
  * 1. The suite end to end: `bench/suite.ts --quick --only kernels,ann` with
  *    QUIVER_BENCH_SMOKE=1 (tiny sizes, about 10 s) must write REPORT.md with
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_HINT, peerInstalled } from '../../bench/peers/load.js';
-import { num, writeReport } from '../../bench/report-md.js';
+import { num, writeReport } from '../../bench/lib/report-md.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Engines of Quiver itself; every other engine in the plot is a peer. */

@@ -1,7 +1,7 @@
 /**
  * REPORT.md for a suite run (bench/suite.ts): reads `suite.json` and each
  * benchmark's JSON from the output folder and writes REPORT.md and SVG plots
- * (bench/plots.ts) beside them.
+ * (plots.ts) beside them.
  *
  * Every table cell and plot point is a value read from a JSON file, and each
  * section names the file and the fields it reads; the only arithmetic here
@@ -9,14 +9,14 @@
  * failed or did not run gets a line saying so; a section that cannot be
  * drawn from its JSON says why instead of stopping the report.
  *
- * Run alone: `npx tsx bench/report-md.ts [DIR]` (default bench/results/report).
+ * Run alone: `npx tsx bench/lib/report-md.ts [DIR]` (default bench/results/report).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { groupedBarSpec, lineSpec, recallQpsSpec, renderSvg, type BarRow, type LineRow, type RecallQpsPoint } from './plots.js';
-import { REPO_ROOT, type MachineInfo } from './report.js';
-import type { SuiteEntry, SuiteManifest } from './suite.js';
+import { REPO_ROOT, type MachineInfo } from './harness.js';
+import type { SuiteEntry, SuiteManifest } from './suite-types.js';
 
 // ------------------------------------------------------------ formatting
 
@@ -666,7 +666,7 @@ export async function writeReport(outDir: string): Promise<{ reportPath: string;
   return { reportPath, svgs: ctx.svgs };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'bench', 'report-md.ts')) {
+if (process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'bench', 'lib', 'report-md.ts')) {
   const dir = resolve(process.argv[2] ?? join(REPO_ROOT, 'bench', 'results', 'report'));
   const { reportPath, svgs } = await writeReport(dir);
   console.log(`wrote ${reportPath} and ${svgs.length} plots`);

@@ -12,9 +12,9 @@
  * - `loadSiftsmall`: TEXMEX siftsmall (10k x 128, l2) with its published
  *   ground truth, from ../shared/data.
  */
-import { readFvecs, readIvecs } from '../src/io/vecs.js';
-import { sharedData } from '../test/fixtures/shared-data.js';
-import { rng } from '../test/fixtures/random.js';
+import { readFvecs, readIvecs } from '../../src/io/vecs.js';
+import { sharedData } from '../../test/fixtures/shared-data.js';
+import { rng } from '../../test/fixtures/random.js';
 
 /** Standard normal deviates from a uniform source (Box-Muller, both outputs used). */
 export function gaussian(seed: number): () => number {

@@ -1,7 +1,8 @@
 /**
- * Shared helpers for the scripts in bench/: timing (warm-up, calibrated
- * samples, median), progress lines, plain-text tables, machine facts and
- * JSON results under bench/results/ (git-ignored).
+ * The benchmark harness every script in bench/ runs on: timing (warm-up,
+ * calibrated samples, median), progress lines, plain-text tables, machine
+ * facts, command-line flags and JSON results under bench/results/
+ * (git-ignored). Statistics are in stats.ts.
  *
  * Nothing here knows about Quiver; a benchmark passes in closures and rows.
  */
@@ -13,9 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { median } from './stats.js';
 
-/** Repository root (bench/..). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Repository root (bench/lib/../..). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
  * Where benchmarks write their JSON: bench/results/, or the folder named by
  * QUIVER_BENCH_RESULTS (the suite, bench/suite.ts, gives each run its own).
@@ -174,13 +176,6 @@ export async function timeOnceAsync<T>(fn: () => Promise<T>): Promise<{ ms: numb
   const start = performance.now();
   const result = await fn();
   return { ms: performance.now() - start, result };
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function summarize(samplesNs: number[], callsPerSample: number): Timing {

@@ -16,10 +16,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Reopened } from './ann-peers.js';
-import { FILTER_BUCKET, FILTER_BUCKETS } from './peers/lancedb.js';
+import { median } from '../lib/stats.js';
+import { FILTER_BUCKET, FILTER_BUCKETS } from '../peers/lancedb.js';
+import type { Reopened } from '../peers/types.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPILED = join(ROOT, 'dist', 'index.js');
 /** Fresh processes per measurement; the median is reported. */
 const RUNS = 3;
@@ -49,7 +50,7 @@ export async function quiverReopen(options: {
   const { path, base, dim, metric, hnsw, query, k, log } = options;
   const compiled = existsSync(COMPILED);
   const entry = compiled ? pathToFileURL(COMPILED).href : pathToFileURL(join(ROOT, 'src', 'index.ts')).href;
-  const { openDatabase } = (await import(entry)) as typeof import('../src/index.js');
+  const { openDatabase } = (await import(entry)) as typeof import('../../src/index.js');
   const count = base.length / dim;
   const name = 'reopen';
   const db = await openDatabase({ path });
@@ -79,11 +80,10 @@ export async function quiverReopen(options: {
     runs.push(JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildResult);
     log(`Quiver reopen ${run + 1}/${RUNS}: first answer ${runs.at(-1)!.seconds.toFixed(3)} s, first filtered query ${runs.at(-1)!.filteredSeconds.toFixed(3)} s`);
   }
-  const median = (pick: (r: ChildResult) => number) => runs.map(pick).sort((a, b) => a - b)[RUNS >> 1]!;
   const same = runs.every((r) => r.ids.join() === inProcess.join());
   return {
-    seconds: median((r) => r.seconds),
-    firstFilteredSeconds: median((r) => r.filteredSeconds),
+    seconds: median(runs.map((r) => r.seconds)),
+    firstFilteredSeconds: median(runs.map((r) => r.filteredSeconds)),
     what: `fresh Node process, openDatabase({ path }) with the defaults (${compiled ? 'compiled build' : 'TypeScript sources through tsx: worker threads start slower than a user\'s'}) + first query; ` +
       `median of ${RUNS}; ${processSeconds.toFixed(2)} s from spawning the last one (Node start and module import included); same answer as before close: ${same ? 'yes' : 'NO'}`,
   };

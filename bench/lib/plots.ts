@@ -1,17 +1,23 @@
 /**
- * Plots for the benchmark report (bench/report-md.ts): vega-lite specs
- * rendered to SVG in Node by vega's headless renderer (no browser, no
- * canvas: `vl.compile(spec).spec` -> `new vega.View(vega.parse(...),
- * { renderer: 'none' }).toSVG()`).
+ * Every plot the benchmarks draw, as SVG.
  *
- * Every function takes rows already read from a benchmark's JSON and plots
- * them as they are: nothing here computes a figure. Each mark carries an
- * `aria-label` listing its fields (vega's default for SVG), so a plotted
- * point can be traced back to its JSON row; the report's tests do that.
- * Engines keep one colour in every plot (`ENGINE_COLORS`).
+ * - The suite's report (report-md.ts) and bench:soak: vega-lite specs
+ *   rendered to SVG in Node by vega's headless renderer (no browser, no
+ *   canvas: `vl.compile(spec).spec` -> `new vega.View(vega.parse(...),
+ *   { renderer: 'none' }).toSVG()`). vega and vega-lite load on the first
+ *   `renderSvg`, so a benchmark that draws none does not load them.
+ * - bench:ann's own recall/QPS chart (bench/results/ann-recall-qps.svg),
+ *   `recallQpsSvg` at the end: plain SVG written by hand, one panel per
+ *   data set.
+ *
+ * Every function takes rows already read from a benchmark's JSON (or about
+ * to be written to it) and plots them as they are: nothing here computes a
+ * figure. Each vega mark carries an `aria-label` listing its fields (vega's
+ * default for SVG), so a plotted point can be traced back to its JSON row;
+ * the report's tests do that. Engines keep one colour in every vega plot
+ * (`ENGINE_COLORS`).
  */
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /** Engines in legend order, with fixed colours (Tableau 10, then grey shades). */
 export const ENGINE_COLORS: Readonly<Record<string, string>> = {
@@ -53,6 +59,7 @@ const CONFIG = {
 
 /** Renders a vega-lite spec to a standalone SVG document (white background). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vegaSpec = compile({ background: 'white', config: CONFIG, ...spec } as TopLevelSpec).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {
@@ -228,4 +235,79 @@ export function lineSpec(rows: readonly LineRow[], options: LineOptions): TopLev
         : { field: 'series', type: 'nominal', title: null, sort: series },
     },
   } as unknown as TopLevelSpec;
+}
+
+// ------------------------------------------------------------ bench:ann's recall / QPS chart (hand-written SVG)
+
+export interface RecallQpsSeries {
+  name: string;
+  color: string;
+  points: { recall: number; qps: number; ef: number }[];
+}
+
+/** The colours of bench:ann's chart, its own (not `ENGINE_COLORS`). */
+export const RECALL_QPS_SVG_COLORS = { Quiver: '#1f77b4', hnswlib: '#ff7f0e', usearch: '#2ca02c' } as const;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Recall@10 (x) against QPS (y, log scale), one panel per data set, one line per engine. */
+export function recallQpsSvg(title: string, panels: { title: string; series: RecallQpsSeries[] }[]): string {
+  const pw = 460;
+  const ph = 340;
+  const margin = { left: 64, right: 16, top: 48, bottom: 48 };
+  const width = panels.length * pw;
+  const height = ph + 56;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  panels.forEach((panel, p) => {
+    const x0 = p * pw + margin.left;
+    const y0 = 28 + margin.top;
+    const w = pw - margin.left - margin.right;
+    const h = ph - margin.top - margin.bottom + 28;
+    const all = panel.series.flatMap((s) => s.points);
+    const minRecall = Math.min(...all.map((pt) => pt.recall));
+    const xMin = Math.max(0, Math.floor((minRecall - 0.02) * 20) / 20);
+    const xMax = 1;
+    const yMin = Math.floor(Math.log10(Math.min(...all.map((pt) => pt.qps))));
+    const yMax = Math.ceil(Math.log10(Math.max(...all.map((pt) => pt.qps))));
+    const sx = (r: number) => x0 + ((r - xMin) / (xMax - xMin)) * w;
+    const sy = (q: number) => y0 + h - ((Math.log10(q) - yMin) / (yMax - yMin)) * h;
+    parts.push(`<text x="${x0 + w / 2}" y="${y0 - 14}" text-anchor="middle" font-size="12">${escapeXml(panel.title)}</text>`);
+    parts.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
+    for (let decade = yMin; decade <= yMax; decade++) {
+      for (const mult of [1, 2, 5]) {
+        const value = mult * 10 ** decade;
+        if (Math.log10(value) > yMax + 1e-9) continue;
+        const y = sy(value);
+        parts.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${mult === 1 ? '#ccc' : '#eee'}"/>`);
+        parts.push(`<text x="${x0 - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" fill="#444">${value >= 1000 ? `${value / 1000}k` : value}</text>`);
+      }
+    }
+    for (let r = xMin; r <= xMax + 1e-9; r += 0.05) {
+      const x = sx(r);
+      parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${y0}" y2="${y0 + h}" stroke="#eee"/>`);
+      parts.push(`<text x="${x.toFixed(1)}" y="${y0 + h + 16}" text-anchor="middle" fill="#444">${r.toFixed(2)}</text>`);
+    }
+    parts.push(`<text x="${x0 + w / 2}" y="${y0 + h + 36}" text-anchor="middle">recall@10</text>`);
+    parts.push(`<text transform="translate(${x0 - 48} ${y0 + h / 2}) rotate(-90)" text-anchor="middle">queries per second (log)</text>`);
+    panel.series.forEach((s, si) => {
+      const path = s.points.map((pt, i) => `${i === 0 ? 'M' : 'L'}${sx(pt.recall).toFixed(1)},${sy(pt.qps).toFixed(1)}`).join(' ');
+      parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+      for (const pt of s.points) {
+        parts.push(`<circle cx="${sx(pt.recall).toFixed(1)}" cy="${sy(pt.qps).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.name} ef ${pt.ef}: recall ${pt.recall.toFixed(4)}, ${Math.round(pt.qps)} QPS`)}</title></circle>`);
+        if (si === 0) parts.push(`<text x="${(sx(pt.recall) + 4).toFixed(1)}" y="${(sy(pt.qps) - 5).toFixed(1)}" fill="#555" font-size="9">ef ${pt.ef}</text>`);
+      }
+      // Legend bottom left: the curves run from top left (fast, low recall) to bottom right.
+      const ly = y0 + h - 12 - (panel.series.length - si) * 16;
+      parts.push(`<line x1="${x0 + 10}" x2="${x0 + 30}" y1="${ly + 4}" y2="${ly + 4}" stroke="${s.color}" stroke-width="2"/>`);
+      parts.push(`<text x="${x0 + 36}" y="${ly + 8}">${escapeXml(s.name)}</text>`);
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
 }

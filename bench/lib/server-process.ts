@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { percentile } from './stats.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -24,7 +25,7 @@ export interface ServerProcess {
  * defaults except `env` (QUIVER_* variables of this process are not passed on).
  */
 export async function startServer(data: string, logPath: string, env: Record<string, string> = {}, args: readonly string[] = []): Promise<ServerProcess> {
-  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('QUIVER_') && name !== 'REDIS_URL'));
   const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', data, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,13 +91,7 @@ export interface Latency {
   max: number;
 }
 
-/** Percentile by nearest rank of ascending `sorted`. */
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 export function latencyOf(values: readonly number[]): Latency {
   const sorted = Float64Array.from(values).sort();
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return { count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
 }

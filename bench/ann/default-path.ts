@@ -3,7 +3,7 @@
  * a database with the defaults and sends one query after another gets,
  * against raw hnswlib-node on the calling thread.
  *
- * Shape: 20,000 x 128 embedding-like vectors (bench/datasets.ts), l2, m 16,
+ * Shape: 20,000 x 128 embedding-like vectors (bench/lib/datasets.ts), l2, m 16,
  * efConstruction 200, ef 64, k 10; documents upserted in batches of 2,000
  * with a small metadata field; queries are rows of one Float32Array, as a
  * pipeline holds them. Configurations, timed with their samples interleaved
@@ -22,9 +22,9 @@
  * fans out to every segment, and equal ef is not equal accuracy.
  */
 import hnswlib from 'hnswlib-node';
-import { openDatabase, type Collection, type Database } from '../src/index.js';
-import { embeddingModel } from './datasets.js';
-import { measureInterleaved, type TimingOptions } from './report.js';
+import { openDatabase, type Collection, type Database } from '../../src/index.js';
+import { embeddingModel } from '../lib/datasets.js';
+import { measureInterleaved, type TimingOptions } from '../lib/harness.js';
 
 export interface DefaultPathRow {
   configuration: string;
