@@ -26,6 +26,8 @@ export function startWorker(entry: URL, workerData?: unknown): Worker {
 
 /** Options that say how the parent got its script: a worker given them fails to start. */
 const SCRIPT_OPTIONS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+/** V8 flags Node applies to the whole process (workers have them already) and refuses in a worker's execArgv. */
+const PROCESS_WIDE_FLAGS = new Set(['--expose-gc', '--expose_gc']);
 
 /**
  * The parent's Node options (a worker inherits them by default) less those
@@ -43,6 +45,8 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
       continue;
     }
     if ([...SCRIPT_OPTIONS_WITH_VALUE].some((name) => name.startsWith('--') && option.startsWith(`${name}=`))) continue;
+    // `node --expose-gc` (the storage and memory benchmarks' children) gave workers a flag Node refuses there.
+    if (PROCESS_WIDE_FLAGS.has(option)) continue;
     kept.push(option);
   }
   return kept;

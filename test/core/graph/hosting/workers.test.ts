@@ -4,6 +4,7 @@
  * and the calling thread) answer alike, and the graph state survives a
  * reopen.
  */
+import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -349,6 +350,13 @@ describe('HNSW segments on worker threads', () => {
     expect(workerExecArgv(['--input-type=module', '-e', 'code', '--max-old-space-size=4096'])).toEqual(['--max-old-space-size=4096']);
     expect(workerExecArgv(['--import', 'tsx', '-p', '1+1', '--input-type', 'commonjs', '--eval=x'])).toEqual(['--import', 'tsx']);
     expect(workerExecArgv([])).toEqual([]);
+    // V8's process-wide flags: Node refuses them in a worker (ERR_WORKER_INVALID_EXEC_ARGV); the worker has them anyway.
+    expect(workerExecArgv(['--expose-gc', '--import', 'tsx', '--expose_gc'])).toEqual(['--import', 'tsx']);
+    const worker = new Worker('require("node:worker_threads").parentPort.postMessage(1)', { eval: true, execArgv: workerExecArgv(['--expose-gc']) });
+    return new Promise<void>((done, fail) => {
+      worker.once('message', () => void worker.terminate().then(() => done()));
+      worker.once('error', fail);
+    });
   });
 
   it('searches, optimize and writes racing a drop settle as done or COLLECTION_NOT_FOUND, never another error', async () => {
