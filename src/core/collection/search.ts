@@ -130,7 +130,7 @@ export function answerSearch(
   } else {
     const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
     const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
-    const scored = scoreUnion(s, query!, checked.terms!, union);
+    const scored = scoreUnion(s, query!, checked.terms!, union, knownScores(vector.top, keyword));
     const fused = fuse(s, checked, vector.top, keyword, union, scored);
     labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
     scores = fused.scores;
@@ -175,9 +175,10 @@ export async function answerInSlices(
     let union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
     current.remember(union);
     let scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
+    const known = knownScores(vector.top, keyword);
     for (let from = 0; from < union.length; from += READ_SLICE) {
       await nextReadSlice(s, signal);
-      const slice = scoreUnion(s, query!, checked.terms!, union.subarray(from, from + READ_SLICE));
+      const slice = scoreUnion(s, query!, checked.terms!, union.subarray(from, from + READ_SLICE), known);
       scored.vector.set(slice.vector, from);
       scored.keyword.set(slice.keyword, from);
     }
@@ -303,10 +304,56 @@ export function fuse(s: CollectionState, checked: CheckedSearch, vector: Ranked,
   return { labels: fused.labels, scores: Float32Array.from(fused.scores), vectorScores, keywordScores };
 }
 
-/** Both scores of each label of `union`, in its order: the vector score exactly (the SIMD kernel), the BM25 score from the keyword index. */
-export function scoreUnion(s: CollectionState, query: Float32Array, terms: readonly string[], union: Int32Array): { vector: Float32Array; keyword: Float32Array } {
-  const exact = s.vectors.search(query, union.length, { candidates: union });
-  const at = new Map<number, number>();
-  exact.labels.forEach((label, i) => at.set(label, exact.scores[i]!));
-  return { vector: Float32Array.from(union, (label) => at.get(label)!), keyword: s.bm25.scoreTokens(terms, union) };
+/**
+ * Both scores of each label of `union`, in its order: the one its side gave
+ * it, and for the other side, the vector score exactly (the SIMD kernel) or
+ * the BM25 score from the keyword index.
+ */
+export function scoreUnion(
+  s: CollectionState,
+  query: Float32Array,
+  terms: readonly string[],
+  union: Int32Array,
+  known: KnownScores,
+): { vector: Float32Array; keyword: Float32Array } {
+  const vector = new Float32Array(union.length);
+  const keyword = new Float32Array(union.length);
+  const needVector: number[] = [];
+  const needKeyword: number[] = [];
+  for (let i = 0; i < union.length; i++) {
+    const label = union[i]!;
+    const v = known.vector.get(label);
+    if (v === undefined) needVector.push(label);
+    else vector[i] = v;
+    const w = known.keyword.get(label);
+    if (w === undefined) needKeyword.push(label);
+    else keyword[i] = w;
+  }
+  // Each side scores only what the other side found: a candidate is scored once per side.
+  if (needVector.length > 0) {
+    const exact = s.vectors.search(query, needVector.length, { candidates: Int32Array.from(needVector) });
+    const at = new Map<number, number>();
+    exact.labels.forEach((label, i) => at.set(label, exact.scores[i]!));
+    for (let i = 0; i < union.length; i++) if (!known.vector.has(union[i]!)) vector[i] = at.get(union[i]!)!;
+  }
+  if (needKeyword.length > 0) {
+    const scored = s.bm25.scoreTokens(terms, Int32Array.from(needKeyword));
+    const at = new Map<number, number>();
+    needKeyword.forEach((label, i) => at.set(label, scored[i]!));
+    for (let i = 0; i < union.length; i++) if (!known.keyword.has(union[i]!)) keyword[i] = at.get(union[i]!)!;
+  }
+  return { vector, keyword };
+}
+
+/** The scores each side of a hybrid search already gave its candidates, by label. */
+export interface KnownScores {
+  vector: Map<number, number>;
+  keyword: Map<number, number>;
+}
+
+export function knownScores(vector: Ranked, keyword: TopK): KnownScores {
+  const known: KnownScores = { vector: new Map(), keyword: new Map() };
+  for (let i = 0; i < vector.labels.length; i++) known.vector.set(vector.labels[i]!, vector.scores[i]!);
+  for (let i = 0; i < keyword.labels.length; i++) known.keyword.set(keyword.labels[i]!, keyword.scores[i]!);
+  return known;
 }
