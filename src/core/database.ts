@@ -369,7 +369,7 @@ export class Database {
   #makeCollection({ id, uid, name, version }: StoredCollection, options: ResolvedCollectionOptions): Collection {
     const persistence: Persistence = { dir: this.#snapshotDir(id), snapshotAfter: this.#snapshotAfter, compactAt: DEFAULT_COMPACT_AT };
     const services: CollectionServices = { log: this.#log, hosting: this.#hosting, searchListeners: this.#searchListeners };
-    return new Collection(name, uid, options, this.#store.documents(id), version, persistence, services, this.#memory, () => this.#assertOpen());
+    return new Collection({ name, uid, options, table: this.#store.documents(id), version, persistence, services, memory: this.#memory, assertUsable: () => this.#assertOpen() });
   }
 
   #snapshotDir(id: number): string | undefined {

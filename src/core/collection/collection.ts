@@ -10,8 +10,7 @@ import type {
 } from '../api.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { COLLECTION_BASE_BYTES } from './memory-budget.js';
-import { CollectionState, type CollectionMemory, type CollectionServices, type Persistence } from './state.js';
-import type { DocumentTable } from '../storage/store.js';
+import { CollectionState, type CollectionInit } from './state.js';
 import { compact, indexed, optimize } from './compaction.js';
 import { countWhere, getDocument, getMany, list } from './read.js';
 import { load } from './restore.js';
@@ -19,7 +18,7 @@ import { searchNow } from './search.js';
 import { snapshot } from './snapshots.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
 
-export type { CollectionMemory, CollectionServices, Persistence } from './state.js';
+export type { CollectionInit, CollectionMemory, CollectionServices, Persistence } from './state.js';
 
 export class Collection {
   readonly name: string;
@@ -33,21 +32,11 @@ export class Collection {
   readonly #s: CollectionState;
 
   /** @internal Created by Database; use `db.createCollection` or `db.collection`. */
-  constructor(
-    name: string,
-    uid: string,
-    options: ResolvedCollectionOptions,
-    table: DocumentTable,
-    version: number,
-    persistence: Persistence,
-    services: CollectionServices,
-    memory: CollectionMemory,
-    assertUsable: () => void,
-  ) {
-    this.name = name;
-    this.uid = uid;
-    this.options = options;
-    this.#s = new CollectionState(name, uid, options, table, version, persistence, services, memory, assertUsable);
+  constructor(init: CollectionInit) {
+    this.name = init.name;
+    this.uid = init.uid;
+    this.options = init.options;
+    this.#s = new CollectionState(init);
   }
 
   get dimension(): number {

@@ -2,6 +2,7 @@
  * Reads by id and by filter (get, getMany, list, countWhere), and the hits'
  * fields: from the field cache where it has them, else from the store.
  */
+import { lowerBound } from '../sorted.js';
 import { labelsOf } from '../bitset.js';
 import { createError } from '../errors.js';
 import type { StoredFields } from '../storage/field-cache.js';
@@ -14,18 +15,6 @@ import { checkId, isPlainObject, type Metadata } from '../validate.js';
 import type { Document, GetOptions, ListPage, ListRequest, SearchField, SearchHit } from '../api.js';
 import { ALL_FIELDS, GET_KEYS, LIST_KEYS, checkInclude } from './checks.js';
 import type { CollectionState } from './state.js';
-
-/** First index in sorted `values` holding a value >= `target`. */
-export function lowerBound(values: Int32Array, target: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export function toDocument(row: DocumentRow): Document {
   const document: Document = { id: row.id, vector: row.vector };

@@ -51,6 +51,21 @@ export interface CollectionServices {
   searchListeners: ReadonlySet<(event: SearchEvent) => void>;
 }
 
+/** What a collection is made from (Database.#makeCollection): its identity, its stored rows, and what the database lends it. */
+export interface CollectionInit {
+  name: string;
+  uid: string;
+  options: ResolvedCollectionOptions;
+  table: DocumentTable;
+  /** The write version the store holds. */
+  version: number;
+  persistence: Persistence;
+  services: CollectionServices;
+  memory: CollectionMemory;
+  /** Throws when the database is closed. */
+  assertUsable: () => void;
+}
+
 export class CollectionState {
   readonly name: string;
   /**
@@ -121,17 +136,7 @@ export class CollectionState {
   /** The last write queued: writes run one at a time, in the order they were called. */
   writes: Promise<unknown> = Promise.resolve();
 
-    constructor(
-    name: string,
-    uid: string,
-    options: ResolvedCollectionOptions,
-    table: DocumentTable,
-    version: number,
-    persistence: Persistence,
-    services: CollectionServices,
-    memory: CollectionMemory,
-    assertUsable: () => void,
-  ) {
+  constructor({ name, uid, options, table, version, persistence, services, memory, assertUsable }: CollectionInit) {
     this.name = name;
     this.uid = uid;
     this.options = options;

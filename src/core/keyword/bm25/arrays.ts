@@ -1,20 +1,8 @@
 /**
  * Typed-array helpers of the BM25 index: growth by copy (the index keeps
- * every per-term and per-doc array typed) and the binary search over a
- * run of postings in increasing doc order.
+ * every per-term and per-doc array typed). The binary search over a run of
+ * postings is core/sorted.ts's lowerBound.
  */
-
-/** First position in `docs[from..to)` (ascending) holding a doc >= `doc`; `to` when none. */
-export function lowerBound(docs: Int32Array, from: number, to: number, doc: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (docs[mid]! < doc) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** `labelDoc` (label -> doc, -1 for none) with room for `label`, grown with -1. */
 export function ensureLabel(labelDoc: Int32Array, label: number): Int32Array {

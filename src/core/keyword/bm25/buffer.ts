@@ -7,7 +7,8 @@
  * the buffer's postings, and starts small again after every merge. Block
  * maxima as in main (segment.ts), at the A0 of the buffer's first doc.
  */
-import { grow, lowerBound } from './arrays.js';
+import { grow } from './arrays.js';
+import { lowerBound } from '../../sorted.js';
 import { BLOCK, BLOCK_SHIFT } from './segment.js';
 
 export class BufferSegment {
@@ -63,7 +64,7 @@ export class BufferSegment {
   tf(t: number, doc: number): number {
     const slot = this.slot(t);
     if (slot < 0) return 0;
-    const at = lowerBound(this.docs, this.offset[slot]!, this.offset[slot]! + this.length[slot]!, doc);
+    const at = lowerBound(this.docs, doc, this.offset[slot]!, this.offset[slot]! + this.length[slot]!);
     return at < this.offset[slot]! + this.length[slot]! && this.docs[at] === doc ? this.tfs[at]! : 0;
   }
 

@@ -9,7 +9,7 @@
  * `avgdl` (see max-score.ts for the bound this gives). The buffer
  * (buffer.ts) keeps the same block maxima; merge.ts rewrites main.
  */
-import { lowerBound } from './arrays.js';
+import { lowerBound } from '../../sorted.js';
 import type { ResolvedBm25Options } from './options.js';
 
 export const BLOCK_SHIFT = 7;
@@ -34,7 +34,7 @@ export class MainSegment {
   tf(t: number, doc: number): number {
     if (t >= this.termCount) return 0;
     const end = this.start[t + 1]!;
-    const at = lowerBound(this.docs, this.start[t]!, end, doc);
+    const at = lowerBound(this.docs, doc, this.start[t]!, end);
     return at < end && this.docs[at] === doc ? this.tfs[at]! : 0;
   }
 
