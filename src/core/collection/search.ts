@@ -3,16 +3,16 @@
  * keyword side, hybrid fusion, the hits' fields and explain; in slices,
  * with turns of the event loop between them, for large reads.
  */
+import type { RankedLabels, Ranked } from '../ranked.js';
 import { MetadataLoader } from '../filter/metadata-loader.js';
-import type { TopK } from '../vector/flat-index.js';
-import { DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion, type Fused } from '../query/fusion.js';
+import { DEFAULT_RRF_K, reciprocalRankFusion, relativeScoreFusion } from '../query/fusion.js';
 import { normalize, normalizesAtInsert } from '../vector/metric.js';
 import { READ_SLICE } from '../options.js';
 import { FieldBudget } from '../query/read-budget.js';
 import { CurrentLabels, keptAt, keptRanked } from '../query/current-labels.js';
 import type { Explain, SearchHit, SearchRequest, SearchResult, SearchEvent } from '../api.js';
 import { checkSearch, type CheckedSearch } from './checks.js';
-import { type Ranked, type VectorOutcome, vectorSearch } from './vector-search.js';
+import { type VectorOutcome, vectorSearch } from './vector-search.js';
 import { hitsOf, nextReadSlice } from './read.js';
 
 import type { CollectionState } from './state.js';
@@ -182,7 +182,7 @@ export async function answerInSlices(
       scored.vector.set(slice.vector, from);
       scored.keyword.set(slice.keyword, from);
     }
-    let sides: [Ranked, TopK] = [vector.top, keyword];
+    let sides: [Ranked, RankedLabels] = [vector.top, keyword];
     const keep = current.keeper(s.version);
     if (keep) {
       // A candidate deleted during the turns was scored as nothing: it leaves the fusion, not only the hits.
@@ -285,14 +285,14 @@ export async function searchOnceMetadataLoaded(s: CollectionState, request: Sear
  * `scored` on both sides (#scoreUnion), so a document found by one side
  * only is still ranked on both.
  */
-export function fuse(s: CollectionState, checked: CheckedSearch, vector: Ranked, keyword: TopK, union: Int32Array, scored: { vector: Float32Array; keyword: Float32Array }) {
+export function fuse(s: CollectionState, checked: CheckedSearch, vector: Ranked, keyword: RankedLabels, union: Int32Array, scored: { vector: Float32Array; keyword: Float32Array }) {
   const vectorScores = new Map<number, number>();
   const keywordScores = new Map<number, number>();
   union.forEach((label, i) => {
     vectorScores.set(label, scored.vector[i]!);
     keywordScores.set(label, scored.keyword[i]!);
   });
-  let fused: Fused;
+  let fused: Ranked<Int32Array, Float64Array>;
   if (checked.fusion === 'rrf') {
     fused = reciprocalRankFusion([vector.labels, keyword.labels], DEFAULT_RRF_K, [2 * checked.alpha, 2 * (1 - checked.alpha)]);
   } else {
@@ -351,7 +351,7 @@ export interface KnownScores {
   keyword: Map<number, number>;
 }
 
-export function knownScores(vector: Ranked, keyword: TopK): KnownScores {
+export function knownScores(vector: Ranked, keyword: RankedLabels): KnownScores {
   const known: KnownScores = { vector: new Map(), keyword: new Map() };
   for (let i = 0; i < vector.labels.length; i++) known.vector.set(vector.labels[i]!, vector.scores[i]!);
   for (let i = 0; i < keyword.labels.length; i++) known.keyword.set(keyword.labels[i]!, keyword.scores[i]!);

@@ -4,8 +4,8 @@
  * graph insert scored in, the fallback to the exact scan, and what the
  * planner learns from it.
  */
+import type { Ranked, RankedLabels } from '../ranked.js';
 import { hasLabel, labelsOf } from '../bitset.js';
-import type { TopK } from '../vector/flat-index.js';
 import type { GraphHits } from '../graph/hnsw-index.js';
 import type { Plan, PlanInput } from '../query/planner.js';
 import type { CheckedSearch } from './checks.js';
@@ -28,11 +28,8 @@ export interface GraphLesson {
   searchNs?: number;
 }
 
-/** Hits best first: a kernel's typed arrays, or a graph's plain ones. */
-export type Ranked = TopK | GraphHits;
-
 /** The first `k` hits of a best-first list, each label once (a repeat sorts next to its first copy). */
-export function withoutRepeats(top: TopK, k: number): TopK {
+export function withoutRepeats(top: RankedLabels, k: number): RankedLabels {
   const labels = new Int32Array(Math.min(k, top.labels.length));
   const scores = new Float32Array(labels.length);
   let n = 0;
@@ -208,7 +205,7 @@ export function withPending(
   return withoutRepeats(scored, k);
 }
 
-export function exact(s: CollectionState, query: Float32Array, k: number, allowed: { bitset: Uint32Array; count: number } | undefined, quantized?: boolean): TopK {
+export function exact(s: CollectionState, query: Float32Array, k: number, allowed: { bitset: Uint32Array; count: number } | undefined, quantized?: boolean): RankedLabels {
   if (!allowed) return s.vectors.search(query, k, { quantized });
   if (allowed.count === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
   const sparse = allowed.count < s.vectors.labelBound * LABEL_LIST_DENSITY;

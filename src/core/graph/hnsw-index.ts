@@ -14,6 +14,7 @@
  * - hnswlib-node takes `number[]` only; vectors are copied into one reused
  *   array with a plain loop (far cheaper than Array.from).
  */
+import type { Ranked } from '../ranked.js';
 import { rm, stat } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { ABSENT, LabelStates, LIVE } from './label-states.js';
@@ -25,10 +26,8 @@ export interface HnswParams {
   ef: number;
 }
 
-/** A graph search's hits, best first, in the plain arrays hnswlib returns. */
-export interface GraphHits {
-  labels: number[];
-  scores: number[];
+/** A graph search's hits (Ranked), in the plain arrays hnswlib returns, with the time the search took. */
+export interface GraphHits extends Ranked<number[], number[]> {
   /**
    * Nanoseconds the search took on the thread hosting the graph, for
    * searches answered by a worker (the slowest segment's, once merged): what

@@ -11,7 +11,7 @@
  * | segment.ts      | main postings (compressed sparse rows) and the block layout  |
  * | buffer.ts       | postings of the docs added since the last merge              |
  * | cursor.ts       | one query term's postings in one segment                     |
- * | heap.ts         | KeywordHeap (the k best so far) and KeywordHits              |
+ * | heap.ts         | KeywordHeap (the k best so far) and RankedLabels              |
  * | max-score.ts    | block-max MaxScore top-k over both segments                  |
  * | query.ts        | query terms, weights, one doc's score by lookup              |
  * | merge.ts        | buffer -> main merges, tombstone purges, renumbering         |
@@ -47,6 +47,7 @@
  * 1.5 s, purging 5% of the docs 0.9 s, a merge 0.5 s. Merges and purges
  * run synchronously inside the add or remove that triggers them.
  */
+import type { RankedLabels } from '../ranked.js';
 import { labelsOf, popcount } from '../bitset.js';
 import { createError } from '../errors.js';
 import { MAX_K } from '../options.js';
@@ -55,7 +56,7 @@ import { ensureLabel } from './bm25/arrays.js';
 import { BufferSegment } from './bm25/buffer.js';
 import { Dictionary } from './bm25/dictionary.js';
 import { Documents } from './bm25/documents.js';
-import { KeywordHeap, type KeywordHits } from './bm25/heap.js';
+import { KeywordHeap } from './bm25/heap.js';
 import { maxScore } from './bm25/max-score.js';
 import { MIN_BUFFER_POSTINGS, MIN_COMPACT_TOMBSTONES, merge } from './bm25/merge.js';
 import { checkLabel, resolveBm25Options, resolveCompactAt, type Bm25IndexOptions, type ResolvedBm25Options } from './bm25/options.js';
@@ -65,7 +66,6 @@ import { loadSnapshot, snapshotBytes } from './bm25/serialize.js';
 
 export { MAX_LABEL, resolveBm25Options, type Bm25IndexOptions, type Bm25Options, type ResolvedBm25Options } from './bm25/options.js';
 export { BM25_FORMAT } from './bm25/serialize.js';
-export type { KeywordHits } from './bm25/heap.js';
 
 /**
  * A filtered search scores the allowed labels one by one (a binary search per
@@ -201,13 +201,13 @@ export class Bm25Index {
    * given. Query terms no document holds are ignored. A filter allowing
    * few labels is answered by scoring them directly (see DIRECT_COST).
    */
-  search(queryText: string, k: number, allowed?: Uint32Array): KeywordHits {
+  search(queryText: string, k: number, allowed?: Uint32Array): RankedLabels {
     if (typeof queryText !== 'string') throw createError('INVALID_ARGUMENT', 'query text', 'a string', queryText);
     return this.searchTokens(this.#tokenize(queryText), k, allowed);
   }
 
   /** `search` for a query already tokenized. */
-  searchTokens(tokens: readonly string[], k: number, allowed?: Uint32Array): KeywordHits {
+  searchTokens(tokens: readonly string[], k: number, allowed?: Uint32Array): RankedLabels {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const dict = this.#dict;
     const documents = this.#documents;

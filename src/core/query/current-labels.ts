@@ -6,9 +6,8 @@
  * version moved, a label is kept only if it holds the same id and passes
  * the read's filter as it stands now.
  */
+import type { Ranked, RankedLabels } from '../ranked.js';
 import { hasLabel } from '../bitset.js';
-import type { GraphHits } from '../graph/hnsw-index.js';
-import type { TopK } from '../vector/flat-index.js';
 
 export type KeepLabel = (label: number) => boolean;
 
@@ -54,7 +53,7 @@ export function keptAt(labels: ArrayLike<number>, keep: KeepLabel): number[] {
 }
 
 /** `ranked` without the labels `keep` refuses, in the same order. */
-export function keptRanked(ranked: TopK | GraphHits, keep: KeepLabel): TopK {
+export function keptRanked(ranked: Ranked, keep: KeepLabel): RankedLabels {
   const at = keptAt(ranked.labels, keep);
   return { labels: Int32Array.from(at, (i) => ranked.labels[i]!), scores: Float32Array.from(at, (i) => ranked.scores[i]!) };
 }

@@ -1,3 +1,4 @@
+import type { Ranked } from '../ranked.js';
 /**
  * Hybrid fusion: pure functions from ranked lists to one ranked list.
  *
@@ -35,12 +36,7 @@ export interface Candidates {
   keywordScores: Float32Array;
 }
 
-export interface Fused {
-  labels: Int32Array;
-  scores: Float64Array;
-}
-
-export function relativeScoreFusion(candidates: Candidates, alpha: number): Fused {
+export function relativeScoreFusion(candidates: Candidates, alpha: number): Ranked<Int32Array, Float64Array> {
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be in [0, 1], got ${alpha}`);
   const vector = normalise(candidates.vectorScores, () => true);
   const keyword = normalise(candidates.keywordScores, (score) => score > 0);
@@ -54,7 +50,7 @@ export function relativeScoreFusion(candidates: Candidates, alpha: number): Fuse
  * `weights` one per ranking (default 1 each); the result holds every label
  * that appears in any of them.
  */
-export function reciprocalRankFusion(rankings: readonly ArrayLike<number>[], k = DEFAULT_RRF_K, weights?: readonly number[]): Fused {
+export function reciprocalRankFusion(rankings: readonly ArrayLike<number>[], k = DEFAULT_RRF_K, weights?: readonly number[]): Ranked<Int32Array, Float64Array> {
   if (!(k > 0)) throw new RangeError(`rrf k must be positive, got ${k}`);
   if (weights !== undefined && weights.length !== rankings.length) {
     throw new RangeError(`rrf needs one weight per ranking: ${rankings.length} rankings, ${weights.length} weights`);
@@ -87,7 +83,7 @@ export function normalise(scores: Float32Array, matched: (score: number) => bool
   return out;
 }
 
-function rank(labels: Int32Array, scores: Float64Array, tiebreak?: Float64Array): Fused {
+function rank(labels: Int32Array, scores: Float64Array, tiebreak?: Float64Array): Ranked<Int32Array, Float64Array> {
   const order = Array.from(labels.keys()).sort(
     (a, b) => scores[b]! - scores[a]! || (tiebreak ? tiebreak[b]! - tiebreak[a]! : 0) || labels[a]! - labels[b]!,
   );

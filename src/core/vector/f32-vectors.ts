@@ -3,10 +3,11 @@
  * exact top-k scans over them: every live row, the rows a candidate bitset
  * allows, or a list of labels.
  */
+import { EMPTY_RANKED, type RankedLabels } from '../ranked.js';
 import type { KernelMetric } from './wasm-heap.js';
 import { Chunks } from './chunks.js';
 import type { VectorMemory } from './vector-memory.js';
-import { EMPTY_TOP_K, align16, carryIn, carryOut, chunkBitset, readTopK, type Carry, type TopK } from './top-k.js';
+import { align16, carryIn, carryOut, chunkBitset, readTopK, type Carry } from './top-k.js';
 
 const BYTES_F32 = 4;
 /** Labels handed to one topkLabels call: bounds the scratch a long candidate list needs. */
@@ -80,10 +81,10 @@ export class F32Vectors {
    * Exact top k over every live row, or only the rows set in `candidates`
    * (a bitset over labels, already restricted to live rows by the caller).
    */
-  topK(metric: KernelMetric, query: ArrayLike<number>, k: number, candidates?: Uint32Array): TopK {
+  topK(metric: KernelMetric, query: ArrayLike<number>, k: number, candidates?: Uint32Array): RankedLabels {
     const { chunks, dim } = this;
     const limit = Math.min(k, chunks.liveCount);
-    if (limit === 0) return EMPTY_TOP_K;
+    if (limit === 0) return EMPTY_RANKED;
     const queryBytes = align16(dim * BYTES_F32);
     const bitsBytes = candidates ? align16(chunks.rowsPerChunk / 8) : 0;
     const outBytes = align16(limit * 4);
@@ -110,14 +111,14 @@ export class F32Vectors {
       raw.sortHeap(labelsOut, scoresOut, size);
       return readTopK(heap, labelsOut, scoresOut, size);
     }
-    return EMPTY_TOP_K;
+    return EMPTY_RANKED;
   }
 
   /** Exact top k among the listed labels (each must be live). */
-  topKOfLabels(metric: KernelMetric, query: ArrayLike<number>, labels: Int32Array, k: number): TopK {
+  topKOfLabels(metric: KernelMetric, query: ArrayLike<number>, labels: Int32Array, k: number): RankedLabels {
     const { chunks, dim } = this;
     const limit = Math.min(k, labels.length);
-    if (limit === 0) return EMPTY_TOP_K;
+    if (limit === 0) return EMPTY_RANKED;
     const groups = chunks.groups();
     const parts = groups.length === 1 ? [labels] : this.#byHeap(labels, groups.length);
     const queryBytes = align16(dim * BYTES_F32);
@@ -151,7 +152,7 @@ export class F32Vectors {
       heap.raw.sortHeap(labelsOut, scoresOut, size);
       return readTopK(heap, labelsOut, scoresOut, size);
     }
-    return EMPTY_TOP_K;
+    return EMPTY_RANKED;
   }
 
   /** Frees the rows; they must not be used after. */

@@ -12,6 +12,7 @@
  *   them in f32 with rows read from the collection's store (`RowSource`),
  *   so the collection costs a quarter of the f32 rows' memory.
  */
+import { EMPTY_RANKED, type RankedLabels } from '../ranked.js';
 import { labelsOf } from '../bitset.js';
 import { kernelMetric, normalize, normalizesAtInsert } from './metric.js';
 import { INT8_FIT_SAMPLE } from '../options.js';
@@ -19,10 +20,9 @@ import type { ResolvedCollectionOptions } from '../collection/collection-options
 import { F32Vectors } from './f32-vectors.js';
 import { Int8Vectors } from './int8-vectors.js';
 import { Quantizer } from './quantizer.js';
-import { EMPTY_TOP_K, align16, readTopK, type TopK } from './top-k.js';
+import { align16, readTopK } from './top-k.js';
 import type { VectorMemory } from './vector-memory.js';
 
-export type { TopK } from './top-k.js';
 
 /** A label's f32 vector as stored in the index (normalised for cosine), or undefined when the label holds none. */
 export type RowSource = (label: number) => Float32Array | undefined;
@@ -135,7 +135,7 @@ export class FlatIndex {
   }
 
   /** Exact top k; a cosine query must arrive normalised. */
-  search(q: Float32Array, k: number, options: FlatSearchOptions = {}): TopK {
+  search(q: Float32Array, k: number, options: FlatSearchOptions = {}): RankedLabels {
     const { candidates } = options;
     const rows = this.#rows;
     if (rows) {
@@ -266,9 +266,9 @@ export class FlatIndex {
   }
 
   /** The best k of `labels` by their exact f32 scores, the rows read from the source. */
-  #rerank(q: Float32Array, labels: Int32Array, k: number): TopK {
+  #rerank(q: Float32Array, labels: Int32Array, k: number): RankedLabels {
     const limit = Math.min(k, labels.length);
-    if (limit === 0) return EMPTY_TOP_K;
+    if (limit === 0) return EMPTY_RANKED;
     const dim = this.#options.dimension;
     const heap = this.#memory.anyHeap();
     const batch = Math.min(RERANK_BATCH, labels.length);

@@ -5,12 +5,13 @@
  * quarter of the f32 rows' size; the f32 rows themselves are not kept (the
  * collection re-ranks from its store).
  */
+import { EMPTY_RANKED, type RankedLabels } from '../ranked.js';
 import { createError } from '../errors.js';
 import { KERNEL_L2, type KernelMetric, type WasmHeap } from './wasm-heap.js';
 import { Chunks } from './chunks.js';
 import type { Quantizer } from './quantizer.js';
 import type { VectorMemory } from './vector-memory.js';
-import { EMPTY_TOP_K, align16, carryIn, carryOut, chunkBitset, readTopK, type Carry, type TopK } from './top-k.js';
+import { align16, carryIn, carryOut, chunkBitset, readTopK, type Carry } from './top-k.js';
 
 const BYTES_F32 = 4;
 /** Sections of a chunk: the codes, then the squared norms. */
@@ -75,10 +76,10 @@ export class Int8Vectors {
    * in `candidates` (a bitset over live labels). Scores are estimates: the
    * caller re-ranks them in f32.
    */
-  shortlist(metric: KernelMetric, query: ArrayLike<number>, n: number, candidates?: Uint32Array): TopK {
+  shortlist(metric: KernelMetric, query: ArrayLike<number>, n: number, candidates?: Uint32Array): RankedLabels {
     const { chunks, dim, paddedDim } = this;
     const limit = Math.min(n, chunks.liveCount);
-    if (limit === 0) return EMPTY_TOP_K;
+    if (limit === 0) return EMPTY_RANKED;
     const queryBytes = align16(dim * BYTES_F32);
     const query16Bytes = align16(paddedDim * 2);
     const bitsBytes = candidates ? align16(chunks.rowsPerChunk / 8) : 0;
@@ -117,7 +118,7 @@ export class Int8Vectors {
       const found = raw.finishI8(labelsOut, scoresOut, size, limit);
       return readTopK(heap, labelsOut, scoresOut, found);
     }
-    return EMPTY_TOP_K;
+    return EMPTY_RANKED;
   }
 
   dispose(): void {

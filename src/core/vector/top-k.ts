@@ -4,16 +4,10 @@
  * chunks lie in several heaps (WebAssembly memories) the buffer is carried
  * from one heap's scratch to the next.
  */
+import type { RankedLabels } from '../ranked.js';
 import type { Chunks } from './chunks.js';
 import type { WasmHeap } from './wasm-heap.js';
 
-/** Best-first results of an exact search; `labels[i]` scored `scores[i]`. */
-export interface TopK {
-  labels: Int32Array;
-  scores: Float32Array;
-}
-
-export const EMPTY_TOP_K: TopK = Object.freeze({ labels: new Int32Array(0), scores: new Float32Array(0) });
 
 /** A top-k buffer between two heaps: its entries and, for the int8 scan, its bar. */
 export interface Carry {
@@ -40,7 +34,7 @@ export function carryIn(heap: WasmHeap, carry: Carry | undefined, labelsPtr: num
 }
 
 /** Reads `count` best-first results into fresh arrays. */
-export function readTopK(heap: WasmHeap, labelsPtr: number, scoresPtr: number, count: number): TopK {
+export function readTopK(heap: WasmHeap, labelsPtr: number, scoresPtr: number, count: number): RankedLabels {
   return {
     labels: heap.i32.slice(labelsPtr >>> 2, (labelsPtr >>> 2) + count),
     scores: heap.f32.slice(scoresPtr >>> 2, (scoresPtr >>> 2) + count),

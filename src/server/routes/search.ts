@@ -135,6 +135,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The search body's bytes, kept by the search routes' JSON parser for the alias. */
     quiverRawBody?: Buffer;
+    /** The collection the alias lookup found, so the route does not look it up again. */
+    quiverCollection?: Collection;
     /** The reply found through the alias of the request's bytes. */
     quiverCachedReply?: Buffer;
   }
@@ -169,6 +171,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
     if (raw.length <= MAX_ALIASED_BYTES && request.routeOptions.url === '/collections/:name/search' && isUtf8Body(request) && !wantsFresh(request)) {
       request.quiverRawBody = raw;
       const collection = aliasedCollection(context, request.params);
+      request.quiverCollection = collection;
       const cached = collection && context.cache.getByAlias(collection.uid, collection.version, raw);
       if (cached !== undefined) {
         request.quiverCachedReply = cached;
@@ -201,12 +204,13 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       onRequest: async (request, reply) => {
         if (wantsFresh(request)) return;
         const collection = aliasedCollection(context, request.params);
+        request.quiverCollection = collection;
         const cached = collection && context.cache.getByAlias(collection.uid, collection.version, Buffer.from(request.url));
         if (cached !== undefined) return reply.header('x-cache', 'HIT').type(JSON_TYPE).send(cached);
       },
     },
     async (request, reply) => {
-      const collection = context.db.collection(request.params.name);
+      const collection = request.quiverCollection ?? context.db.collection(request.params.name);
       const version = collection.version;
       const { json, cached, key } = await search(context, collection, bodyFromQuery(request.query), requestSignal(request, reply), wantsFresh(request));
       rememberAlias(context, collection, version, Buffer.from(request.url), key, json);
@@ -227,7 +231,7 @@ export async function searchRoutes(app: FastifyInstance, context: AppContext): P
       },
     },
     async (request, reply) => {
-      const collection = context.db.collection(request.params.name);
+      const collection = request.quiverCollection ?? context.db.collection(request.params.name);
       const version = collection.version;
       const { json, cached, key } = await search(context, collection, request.body, requestSignal(request, reply), wantsFresh(request));
       if (request.quiverRawBody !== undefined) rememberAlias(context, collection, version, request.quiverRawBody, key, json);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import type { RankedLabels } from '../../../src/core/ranked.js';
 import { describe, expect, it } from 'vitest';
-import { Bm25Index, resolveBm25Options, type KeywordHits } from '../../../src/core/keyword/bm25-index.js';
+import { Bm25Index, resolveBm25Options } from '../../../src/core/keyword/bm25-index.js';
 import { isQuiverError } from '../../../src/core/errors.js';
 import { codeOf } from '../../fixtures/errors.js';
 import { rng } from '../../fixtures/random.js';
@@ -30,7 +31,7 @@ function referenceScores(docs: ReadonlyMap<number, readonly string[]>, query: re
 }
 
 /** Every live label's score for `query` by `score()`, ranked best first (ties by label), top k. */
-function exhaustive(index: Bm25Index, labels: readonly number[], query: readonly string[], k: number): KeywordHits {
+function exhaustive(index: Bm25Index, labels: readonly number[], query: readonly string[], k: number): RankedLabels {
   const scores = index.scoreTokens(query, labels);
   const order = labels.map((label, i) => ({ label, score: scores[i]! })).filter((x) => x.score > 0);
   order.sort((a, b) => b.score - a.score || a.label - b.label);

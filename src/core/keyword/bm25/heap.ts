@@ -1,17 +1,12 @@
+import type { RankedLabels } from '../../ranked.js';
 /**
  * The keyword top-k: a heap of the k best (score, label) pairs a search has
- * seen, whose worst score is the MaxScore pruning limit, and KeywordHits,
+ * seen, whose worst score is the MaxScore pruning limit, and RankedLabels,
  * what a keyword search returns.
  */
 
 /** Bounds below (1 - this) * k-th score prune: room for float64 rounding between summation orders. */
 const PRUNE_SLACK = 1e-9;
-
-/** Best first: `labels[i]` scored `scores[i]`. */
-export interface KeywordHits {
-  labels: Int32Array;
-  scores: Float32Array;
-}
 
 /** The k best (score, label) pairs seen: a min-heap whose root is the worst (lowest score, then highest label). */
 export class KeywordHeap {
@@ -63,7 +58,7 @@ export class KeywordHeap {
   }
 
   /** Best first: score descending, then label ascending. */
-  sorted(): KeywordHits {
+  sorted(): RankedLabels {
     const order = Array.from({ length: this.size }, (_, i) => i);
     order.sort((a, b) => this.scores[b]! - this.scores[a]! || this.labels[a]! - this.labels[b]!);
     return {
