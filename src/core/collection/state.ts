@@ -114,7 +114,6 @@ export class CollectionState {
   /** Version of the newest snapshot on disk (or restored from). */
   snapshotVersion = 0;
   snapshotScheduled = false;
-  searches = 0;
   /**
    * Unit-length copies of cosine queries, reused: a fresh 512-byte
    * Float32Array per query was an off-heap allocation, a free and sweeper
@@ -123,8 +122,6 @@ export class CollectionState {
    * gives it back when it ends.
    */
   readonly unitQueries: Float32Array[] = [];
-  /** Graph searches awaiting their segments now. */
-  graphSearches = 0;
   /** Documents written or deleted since the last snapshot. */
   changedSinceSnapshot = 0;
   /** Labels written while a compaction rebuilds the graph; replayed into the new graph before the swap. */

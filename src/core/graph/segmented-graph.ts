@@ -8,9 +8,10 @@
  *   segments in order, batched per segment. Until a segment acknowledges a
  *   write, the label is *pending*: the collection scans pending labels
  *   exactly, so a search sees every acknowledged write whether or not its
- *   graph insert has run yet. Hits whose label is no longer live here (a
- *   delete the segment has not applied yet) are dropped, and searches fetch
- *   that many more to make up for them.
+ *   graph insert has run yet. While deletes recorded here are not applied
+ *   by every segment, a hit may be on a deleted label: searches fetch that
+ *   many more hits and say so (`SegmentHits.stale`), and the collection,
+ *   which decides every hit's validity, drops those.
  * - `backlog` (pending labels) lets writers slow down to the pace of the
  *   graph builders instead of queueing without bound.
  * - A new graph allocates nothing on its hosts until its first change:
@@ -19,7 +20,7 @@
  */
 import { join } from 'node:path';
 import { GRAPH_FIXED_BYTES, type GraphHits } from './hnsw-index.js';
-import { LabelStates, LIVE } from './label-states.js';
+import { LabelStates } from './label-states.js';
 import type { RelaidSegment, SavedSegment, SegmentRequest, SegmentSpec } from './hosting/segment-server.js';
 import type { SegmentHost } from './hosting/worker-pool.js';
 
@@ -29,6 +30,16 @@ const WRITE_CHUNK = 256;
 const MAX_OVERFETCH = 256;
 
 let nextSegmentId = 0;
+
+/** A graph search's hits, best first. */
+export interface SegmentHits extends GraphHits {
+  /**
+   * Deletes recorded here were not applied by every segment when the
+   * search was sent: some hits may be on deleted labels (the caller drops
+   * them), and up to MAX_OVERFETCH more than k were fetched to make up.
+   */
+  stale?: true;
+}
 
 /** Where segment number `n` of a graph lives. */
 export interface SegmentHosting {
@@ -182,21 +193,21 @@ export class SegmentedGraph {
   }
 
   /**
-   * Approximate top k of every segment, merged, best first. Hits on labels
-   * deleted here are dropped; pending labels are the caller's to scan.
+   * Approximate top k of every segment, merged, best first; pending labels
+   * are the caller's to scan, and hits on deleted labels the caller's to
+   * drop (see SegmentHits.stale).
    */
-  search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): GraphHits | Promise<GraphHits> {
+  search(query: Float32Array, k: number, ef: number, allow?: Uint32Array): SegmentHits | Promise<SegmentHits> {
     // Never changed: nothing to find, and no segment on the hosts to ask.
     if (this.#uncreated !== undefined) return { labels: [], scores: [] };
     if (this.#flushScheduled) this.flush();
-    const fetch = k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH);
+    const stale = this.#unappliedRemoves > 0;
+    const fetch = stale ? k + Math.min(this.#unappliedRemoves, MAX_OVERFETCH) : k;
     // Hosts in this thread answer at once: the result comes back synchronously, with no promise on the hot path.
     // One segment (the default with `workers: 0`) skips the request list and the merge: folding it into the
     // general inline path measured 0.5-0.8 µs a query slower on siftsmall at ef 16 (about 25 µs a query).
-    if (this.#inline && this.#ids.length === 1) {
-      return this.#liveHits(this.#hosts[0]!.searchNow!(this.#ids[0]!, query, fetch, ef, allow), k);
-    }
-    if (this.#inline) return this.#merge(this.#ids.map((segment, i) => this.#hosts[i]!.searchNow!(segment, query, fetch, ef, allow)), k);
+    if (this.#inline && this.#ids.length === 1) return marked(this.#hosts[0]!.searchNow!(this.#ids[0]!, query, fetch, ef, allow), stale);
+    if (this.#inline) return merge(this.#ids.map((segment, i) => this.#hosts[i]!.searchNow!(segment, query, fetch, ef, allow)), fetch, stale);
     // A message carries a typed array's whole buffer: a query that is a view into a larger array
     // (a row of a batch) would copy all of it to every worker, and page-fault it in, per search.
     const sent = { query: ownBuffer(query), allow: allow && ownBuffer(allow) };
@@ -208,7 +219,7 @@ export class SegmentedGraph {
       this.#wake();
     };
     replies.then(answered, answered);
-    return replies.then((all) => this.#merge(all, k));
+    return replies.then((all) => merge(all, fetch, stale));
   }
 
   /** Resolves once fewer than `below` labels are pending (writers call it to slow down). */
@@ -357,50 +368,34 @@ export class SegmentedGraph {
     }
   }
 
-  #merge(replies: readonly GraphHits[], limit: number): GraphHits {
-    if (replies.length === 1) return this.#liveHits(replies[0]!, limit);
-    let searchNs: number | undefined;
-    for (const reply of replies) if (reply.searchNs !== undefined) searchNs = Math.max(searchNs ?? 0, reply.searchNs);
-    const order: { label: number; score: number }[] = [];
-    for (const reply of replies) {
-      for (let i = 0; i < reply.labels.length; i++) {
-        const label = reply.labels[i]!;
-        if (this.#states.of(label) === LIVE) order.push({ label, score: reply.scores[i]! });
-      }
-    }
-    order.sort((a, b) => b.score - a.score || a.label - b.label);
-    const n = Math.min(limit, order.length);
-    const labels = new Array<number>(n);
-    const scores = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      labels[i] = order[i]!.label;
-      scores[i] = order[i]!.score;
-    }
-    return searchNs === undefined ? { labels, scores } : { labels, scores, searchNs };
-  }
-
-  /** One segment's hits, already best first: the live ones, at most `limit`. */
-  #liveHits(reply: GraphHits, limit: number): GraphHits {
-    const { labels, scores } = reply;
-    // With no delete outstanding, a reply holds only live labels (a segment skips its own tombstones; a reply
-    // sent before a delete ran arrives before that delete's acknowledgement) and no more than asked for.
-    if (this.#unappliedRemoves === 0 && labels.length <= limit) return reply;
-    let n = 0;
-    for (let i = 0; i < labels.length && n < limit; i++) {
-      if (this.#states.of(labels[i]!) !== LIVE) continue;
-      labels[n] = labels[i]!;
-      scores[n] = scores[i]!;
-      n++;
-    }
-    if (n < labels.length) {
-      labels.length = n;
-      scores.length = n;
-    }
-    return reply;
-  }
 }
 
 /** `view` itself when it spans its whole buffer, else a copy that does: what a message to a worker copies. */
 function ownBuffer<T extends Float32Array | Uint32Array>(view: T): T {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : (view.slice() as T);
+}
+
+/** Each segment's hits, already best first, merged: the best `limit`, ties by label. */
+function merge(replies: readonly GraphHits[], limit: number, stale: boolean): SegmentHits {
+  if (replies.length === 1) return marked(replies[0]!, stale);
+  let searchNs: number | undefined;
+  for (const reply of replies) if (reply.searchNs !== undefined) searchNs = Math.max(searchNs ?? 0, reply.searchNs);
+  const order: { label: number; score: number }[] = [];
+  for (const reply of replies) {
+    for (let i = 0; i < reply.labels.length; i++) order.push({ label: reply.labels[i]!, score: reply.scores[i]! });
+  }
+  order.sort((a, b) => b.score - a.score || a.label - b.label);
+  const n = Math.min(limit, order.length);
+  const merged: SegmentHits = { labels: new Array<number>(n), scores: new Array<number>(n) };
+  for (let i = 0; i < n; i++) {
+    merged.labels[i] = order[i]!.label;
+    merged.scores[i] = order[i]!.score;
+  }
+  if (searchNs !== undefined) merged.searchNs = searchNs;
+  return marked(merged, stale);
+}
+
+function marked(hits: SegmentHits, stale: boolean): SegmentHits {
+  if (stale) hits.stale = true;
+  return hits;
 }

@@ -48,6 +48,19 @@ export interface Plan {
   ef: number;
   /** Estimated costs in nanoseconds, for `explain`. */
   estimates: { exact: number; hnsw: number };
+  /** What the plan was made for. */
+  input: PlanInput;
+  /** True when the request chose the kind (its `exact`), not the planner. */
+  forced?: boolean;
+  /** Set on a search `begin` chose to time: what the planner learns from at `end`. */
+  timing?: Timing;
+}
+
+/** A timed search (one in SAMPLE_EVERY) as `end` learns from it. */
+export interface Timing {
+  started: number;
+  /** No other graph search was in flight when this one was sent. */
+  alone: boolean;
 }
 
 /** Initial rates, measured on the reference machine (2-core x86-64, Node 20). */
@@ -63,6 +76,8 @@ const MIN_LEARN_GRAPH = 2_000;
 const MAX_DRIFT = 8;
 /** The filtered graph search keeps at most this multiple of the requested ef. */
 const MAX_FILTER_EF_BOOST = 8;
+/** One search in this many is timed and learned from. */
+export const SAMPLE_EVERY = 8;
 /** One plan in this many that the caller learns from runs the second choice... */
 const EXPLORE_EVERY = 8;
 /** ...when its estimate is at most this multiple of the first choice's. */
@@ -73,6 +88,62 @@ export class Planner {
   #hnswNsPerEf = DEFAULT_HNSW_NS_PER_EF;
   #filteredNsPerEf = DEFAULT_FILTERED_NS_PER_EF;
   #learningPlans = 0;
+  #searches = 0;
+  /** Graph searches sent and not ended: a search that overlapped another waited for it too, and is not learned from. */
+  #graphSearches = 0;
+
+  /**
+   * The plan of one search of the collection: the request's `forced` kind
+   * (its `exact`) or the planner's choice, timed once in SAMPLE_EVERY.
+   * A plan that runs is ended by one `end`, a graph plan after
+   * `sendingToGraph` as its search is sent; a plan dropped before it runs
+   * (the caller plans again later) needs neither.
+   */
+  begin(input: PlanInput, forced?: PlanKind): Plan {
+    const timed = ++this.#searches % SAMPLE_EVERY === 0;
+    const plan = this.plan(input, timed && forced === undefined);
+    if (forced !== undefined) {
+      plan.kind = forced;
+      plan.forced = true;
+    }
+    if (timed) plan.timing = { started: performance.now(), alone: false };
+    return plan;
+  }
+
+  /** A graph plan's search is being sent. */
+  sendingToGraph(plan: Plan): void {
+    this.#graphSearches++;
+    if (plan.timing) plan.timing.alone = this.#graphSearches === 1;
+  }
+
+  /**
+   * Whether the graph's `found` hits (undefined: it could not answer) are
+   * too few, so the exact scan answers instead: fewer than k where the
+   * filter allows at least k.
+   */
+  fallsBack(plan: Plan, found: number | undefined): boolean {
+    const { k, candidates } = plan.input;
+    return found === undefined || found < Math.min(k, candidates);
+  }
+
+  /**
+   * The search of `plan` is done; `fallback` when the exact scan answered
+   * after the graph. `graphNs` is what the graph search took on worker
+   * threads: the round trip varies with how recently the workers searched
+   * (a sleeping one is slow to wake), and, learned from, it made the exact
+   * scan win for good after a few slow first searches, with the workers
+   * asleep for every graph search after that.
+   */
+  end(plan: Plan, fallback = false, graphNs?: number): void {
+    if (plan.kind === 'hnsw') this.#graphSearches--;
+    const timing = plan.timing;
+    if (timing === undefined) return;
+    if (plan.kind === 'exact') {
+      this.record(plan, (performance.now() - timing.started) * 1e6);
+    } else if (timing.alone && this.#graphSearches === 0 && !fallback) {
+      this.record(plan, graphNs ?? (performance.now() - timing.started) * 1e6);
+    }
+  }
 
   /** `learning`: the caller will `record` what this plan cost, so it may be a second choice (see the file comment). */
   plan(input: PlanInput, learning = false): Plan {
@@ -91,11 +162,12 @@ export class Planner {
         explored = true;
       }
     }
-    return { kind, explored, ef, estimates: { exact, hnsw } };
+    return { kind, explored, ef, estimates: { exact, hnsw }, input };
   }
 
   /** Feeds back what an executed plan cost, so later estimates track this machine. */
-  record(plan: Plan, input: PlanInput, elapsedNs: number): void {
+  record(plan: Plan, elapsedNs: number): void {
+    const input = plan.input;
     if (!(elapsedNs > 0)) return;
     if (plan.kind === 'exact') {
       // Tiny scans are all fixed overhead: learning from them would inflate the per-float rate.

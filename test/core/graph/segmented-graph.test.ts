@@ -62,6 +62,36 @@ describe('SegmentedGraph on worker hosts', () => {
   });
 });
 
+describe('hits on deletes the segments have not applied', () => {
+  it('fetches one more hit per outstanding delete and marks the answer stale, leaving the hits to the caller to check', async () => {
+    const asked: number[] = [];
+    const host = {
+      call(request: SegmentRequest): Promise<SegmentReply> {
+        if (request.type === 'search') {
+          asked.push(request.k);
+          // A segment that has not applied the delete of label 3 still finds it.
+          return Promise.resolve({ labels: [3, 5], scores: [-1, -2] });
+        }
+        // Deletes stay unapplied until the test lets them through.
+        return request.type === 'remove' ? new Promise<SegmentReply>(() => {}) : Promise.resolve(null);
+      },
+    };
+    const spec = { dimension: DIM, metric: 'l2' as const, params: { m: 8, efConstruction: 16, ef: 16 } };
+    const made = SegmentedGraph.create(spec, { host: () => host, inline: false }, 1, 100, (error) => {
+      throw error;
+    });
+    made.add(3, new Float32Array(DIM));
+    made.add(5, new Float32Array(DIM));
+    await made.backlogBelow(1);
+    expect(await made.search(new Float32Array(DIM), 2, 16)).toEqual({ labels: [3, 5], scores: [-1, -2] });
+
+    made.remove(3);
+    made.flush();
+    expect(await made.search(new Float32Array(DIM), 2, 16)).toEqual({ labels: [3, 5], scores: [-1, -2], stale: true });
+    expect(asked).toEqual([2, 3]);
+  });
+});
+
 describe('a graph never written to', () => {
   it('makes no segment on its hosts until its first write: an empty collection holds no hnswlib graph (2.5 MiB each)', async () => {
     const requests: SegmentRequest['type'][] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Planner, filteredEf } from '../../../src/core/query/planner.js';
+import { DEFAULT_HNSW_NS_PER_EF, Planner, SAMPLE_EVERY, filteredEf } from '../../../src/core/query/planner.js';
 
 const base = { total: 100_000, k: 10, ef: 64, dimension: 128 };
 
@@ -30,7 +30,7 @@ describe('planner', () => {
     const input = { ...base, total: 20_000, candidates: 20_000, filtered: false };
     const before = planner.plan(input);
     expect(before.kind).toBe('hnsw');
-    for (let i = 0; i < 200; i++) planner.record(before, input, before.estimates.exact * 4);
+    for (let i = 0; i < 200; i++) planner.record(before, before.estimates.exact * 4);
     expect(planner.plan(input).kind).toBe('exact');
   });
 
@@ -39,7 +39,7 @@ describe('planner', () => {
     const input = { ...base, total: 20_000, candidates: 20_000, filtered: false };
     // The first graph searches were slow (workers not lingering yet): the exact scan took over.
     const first = planner.plan(input);
-    for (let i = 0; i < 200; i++) planner.record(first, input, first.estimates.exact * 2);
+    for (let i = 0; i < 200; i++) planner.record(first, first.estimates.exact * 2);
     expect(planner.plan(input).kind).toBe('exact');
     // In truth the graph costs a third of the scan. Only plans the caller learns from explore.
     const exactNs = planner.plan(input).estimates.exact;
@@ -50,7 +50,7 @@ describe('planner', () => {
       const plan = planner.plan(input, true);
       plans++;
       if (plan.explored) explored++;
-      planner.record(plan, input, plan.kind === 'exact' ? exactNs : exactNs / 3);
+      planner.record(plan, plan.kind === 'exact' ? exactNs : exactNs / 3);
     }
     expect(planner.plan(input).kind).toBe('hnsw');
     expect(explored).toBeGreaterThan(0);
@@ -58,5 +58,60 @@ describe('planner', () => {
     // A second choice estimated far worse is never run: a 1% filter never explores the graph.
     const selective = { ...base, candidates: 1_000, filtered: true };
     for (let i = 0; i < 100; i++) expect(planner.plan(selective, true)).toMatchObject({ kind: 'exact', explored: false });
+  });
+
+  describe('a search from begin to end', () => {
+    const input = { ...base, total: 20_000, candidates: 20_000, filtered: false };
+    /** The next timed graph plan: one begin in SAMPLE_EVERY is timed (the untimed ones are dropped before they run). */
+    function timedGraphPlan(planner: Planner) {
+      for (let i = 0; i < SAMPLE_EVERY; i++) {
+        const plan = planner.begin(input, 'hnsw');
+        if (plan.timing) return plan;
+      }
+      throw new Error(`no timed plan in ${SAMPLE_EVERY} searches`);
+    }
+
+    it('runs the kind the request forces, and says so', () => {
+      const planner = new Planner();
+      const small = { ...base, total: 500, candidates: 500, filtered: false };
+      const chosen = planner.begin(small);
+      expect([chosen.kind, chosen.forced]).toEqual(['exact', undefined]);
+      expect(planner.begin(small, 'hnsw')).toMatchObject({ kind: 'hnsw', forced: true, explored: false });
+    });
+
+    it('falls back to the exact scan when the graph finds fewer than k of at least k candidates, or fails', () => {
+      const planner = new Planner();
+      const plan = planner.begin({ ...input, k: 10, candidates: 20_000 }, 'hnsw');
+      expect([planner.fallsBack(plan, 10), planner.fallsBack(plan, 9), planner.fallsBack(plan, undefined)]).toEqual([false, true, true]);
+      const few = planner.begin({ ...input, k: 10, candidates: 4, filtered: true }, 'hnsw');
+      expect([planner.fallsBack(few, 4), planner.fallsBack(few, 3)]).toEqual([false, true]);
+    });
+
+    it('learns from a timed graph search that ran alone, by what it took on the workers', () => {
+      const planner = new Planner();
+      const plan = timedGraphPlan(planner);
+      planner.sendingToGraph(plan);
+      planner.end(plan, false, plan.ef * DEFAULT_HNSW_NS_PER_EF * 4);
+      expect(planner.rates.hnswNsPerEf).toBeGreaterThan(DEFAULT_HNSW_NS_PER_EF);
+    });
+
+    it('does not learn from a graph search that overlapped another, nor from one that fell back', () => {
+      const planner = new Planner();
+      const other = planner.begin(input, 'hnsw');
+      planner.sendingToGraph(other);
+      const overlapped = timedGraphPlan(planner);
+      planner.sendingToGraph(overlapped);
+      planner.end(other);
+      planner.end(overlapped, false, overlapped.ef * DEFAULT_HNSW_NS_PER_EF * 4);
+      const fellBack = timedGraphPlan(planner);
+      planner.sendingToGraph(fellBack);
+      planner.end(fellBack, true, fellBack.ef * DEFAULT_HNSW_NS_PER_EF * 4);
+      expect(planner.rates.hnswNsPerEf).toBe(DEFAULT_HNSW_NS_PER_EF);
+      // Both ended: the next one alone is learned from.
+      const alone = timedGraphPlan(planner);
+      planner.sendingToGraph(alone);
+      planner.end(alone, false, alone.ef * DEFAULT_HNSW_NS_PER_EF * 4);
+      expect(planner.rates.hnswNsPerEf).toBeGreaterThan(DEFAULT_HNSW_NS_PER_EF);
+    });
   });
 });
