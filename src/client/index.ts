@@ -33,7 +33,9 @@ export type {
   CollectionInfo,
   Document,
   DocumentInput,
+  DocumentUpdate,
   Explain,
+  FieldChange,
   ListPage,
   ListRequest,
   OptimizeResult,
@@ -41,6 +43,7 @@ export type {
   SearchHit,
   SearchRequest,
   SearchResult,
+  WhereOptions,
 } from '../core/api.js';
 export type { CollectionOptions } from '../core/collection/collection-options.js';
 export type { Metric, Quantization } from '../core/options.js';

@@ -8,6 +8,8 @@ import type {
   CollectionInfo,
   Document,
   DocumentInput,
+  DocumentUpdate,
+  FieldChange,
   GetOptions,
   ListPage,
   ListRequest,
@@ -15,6 +17,7 @@ import type {
   SearchHit,
   SearchRequest,
   SearchResult,
+  WhereOptions,
 } from '../core/api.js';
 import type { Transport } from './transport.js';
 import { decodeVector, encodeVector } from './vectors.js';
@@ -22,7 +25,7 @@ import { decodeVector, encodeVector } from './vectors.js';
 /** What a library Collection and a RemoteCollection both offer, with the same signatures. */
 export type PortableCollection = Pick<
   Collection,
-  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'search' | 'countWhere' | 'list' | 'optimize'
+  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'update' | 'updateWhere' | 'search' | 'countWhere' | 'list' | 'optimize'
 >;
 
 /** Most searches in one batch request (the server's MAX_BATCH_SEARCHES); longer batches are sent in chunks. */
@@ -83,9 +86,20 @@ export class RemoteCollection implements PortableCollection {
     return (await this.#transport.send('delete', this.name, { ids })).json as WriteResult<'deleted'>;
   }
 
-  /** Deletes every document matching `filter` in one transaction. */
-  async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
-    return (await this.#transport.send('delete', this.name, { filter })).json as WriteResult<'deleted'>;
+  /** Deletes every document matching `filter` in one transaction; `{}` only with `options.all`. */
+  async deleteWhere(filter: Record<string, unknown>, options: WhereOptions = {}): Promise<{ deleted: number; version: number }> {
+    return (await this.#transport.send('delete', this.name, { filter, ...options })).json as WriteResult<'deleted'>;
+  }
+
+  /** Changes documents' metadata and text by id, keeping their vectors. All or nothing. */
+  async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
+    if (Array.isArray(updates) && updates.length === 0) return { updated: 0, version: (await this.describe()).version };
+    return (await this.#transport.send('update', this.name, { updates })).json as WriteResult<'updated'>;
+  }
+
+  /** Applies one change to every document matching `filter`, in one transaction; `{}` only with `options.all`. */
+  async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
+    return (await this.#transport.send('update', this.name, { filter, change, ...options })).json as WriteResult<'updated'>;
   }
 
   /**

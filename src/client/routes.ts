@@ -20,6 +20,7 @@ export const ROUTES = {
   upsert: { method: 'POST', path: '/collections/{name}/documents' },
   getMany: { method: 'POST', path: '/collections/{name}/documents/get' },
   delete: { method: 'POST', path: '/collections/{name}/documents/delete' },
+  update: { method: 'POST', path: '/collections/{name}/documents/update' },
   list: { method: 'POST', path: '/collections/{name}/documents/list' },
   count: { method: 'POST', path: '/collections/{name}/count' },
   search: { method: 'POST', path: '/collections/{name}/search' },

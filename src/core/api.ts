@@ -17,6 +17,37 @@ export interface DocumentInput {
   metadata?: Metadata;
 }
 
+/**
+ * A change to a document's stored fields that leaves its vector (and its
+ * graph node) as it is: `update` and `updateWhere`. Applied in this order:
+ * `metadata` replaces the whole metadata, then `set` sets top-level keys,
+ * then `unset` removes top-level keys; `text` replaces the text.
+ */
+export interface FieldChange {
+  /** Top-level metadata keys to set, each replacing that key's value (other keys are kept). */
+  set?: Metadata;
+  /** Top-level metadata keys to remove (absent keys are ignored). */
+  unset?: readonly string[];
+  /** The whole metadata to store instead; null removes it. Not with `set` or `unset`. */
+  metadata?: Metadata | null;
+  /** The text to store instead, indexed again for keyword search; null removes it. */
+  text?: string | null;
+}
+
+/** A FieldChange to one document, by id (`update`). */
+export interface DocumentUpdate extends FieldChange {
+  id: string;
+}
+
+/** Options of a write by filter (`deleteWhere`, `updateWhere`). */
+export interface WhereOptions {
+  /**
+   * Says that a filter without conditions (`{}`), which matches every
+   * document, is meant: without it such a write is refused.
+   */
+  all?: boolean;
+}
+
 /** A document as read back by `get`: the vector exactly as it was written. */
 export interface Document {
   id: string;

@@ -31,6 +31,7 @@ export const ERRORS = {
   OUT_OF_MEMORY: (what: string) => `Out of memory: ${what}.`,
   LIMIT_EXCEEDED: (limit: string, what: string, actual: number, max: number, advice: string) =>
     `Limit ${limit} exceeded: ${what} is ${actual}, at most ${max} (${advice}).`,
+  DOCUMENT_NOT_FOUND: (collection: string, id: string) => `Document '${id}' does not exist in collection '${collection}'.`,
   REQUEST_ABORTED: (what: string) => `The ${what} was aborted by its caller.`,
   INDEX_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' cannot be searched or written: its in-memory index could not be built (${reason}). ` +
@@ -44,7 +45,6 @@ export const ERRORS = {
   RATE_LIMITED: (retryAfterSeconds: number) => `Too many requests: retry after ${retryAfterSeconds} s.`,
   SERVER_BUSY: (what: string, retryAfterSeconds: number) => `The server is busy: ${what}; retry after ${retryAfterSeconds} s.`,
   ROUTE_NOT_FOUND: (method: string, url: string) => `No route ${method} ${url}.`,
-  DOCUMENT_NOT_FOUND: (collection: string, id: string) => `Document '${id}' does not exist in collection '${collection}'.`,
   INTERNAL_ERROR: () => 'Internal error; it was logged on the server.',
 } as const;
 
@@ -57,7 +57,6 @@ export const HTTP_ERROR_CODES = [
   'RATE_LIMITED',
   'SERVER_BUSY',
   'ROUTE_NOT_FOUND',
-  'DOCUMENT_NOT_FOUND',
   'INTERNAL_ERROR',
 ] as const satisfies readonly (keyof typeof ERRORS)[];
 

@@ -219,14 +219,65 @@ export const getResult = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/** Says that a filter without conditions ({}), which matches every document, is meant. */
+const all = {
+  type: 'boolean',
+  description: 'Required (true) when the filter has no condition ({}) and so matches every document; otherwise such a request is refused with INVALID_FILTER.',
+} as const;
+
 export const deleteBody = {
   type: 'object',
-  description: 'Exactly one of ids or filter.',
+  description: 'Exactly one of ids or filter (with all: true to delete every document with the filter {}).',
   properties: {
     ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE },
     filter,
+    all,
   },
-  oneOf: [{ required: ['ids'] }, { required: ['filter'] }],
+  oneOf: [{ required: ['ids'], not: { required: ['all'] } }, { required: ['filter'] }],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+/** A change to stored fields without the vector (the library's FieldChange). */
+const fieldChangeProperties = {
+  set: { ...metadata, description: 'Top-level metadata keys to set; other keys are kept.' },
+  unset: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: MAX_BATCH_SIZE, description: 'Top-level metadata keys to remove.' },
+  metadata: { type: ['object', 'null'], additionalProperties: true, description: 'The whole metadata to store instead (null: none). Not with set or unset.' },
+  text: { type: ['string', 'null'], maxLength: MAX_TEXT_LENGTH, description: 'The text to store instead (null: none).' },
+} as const;
+
+export const fieldChange = {
+  type: 'object',
+  description: 'Applied in order: metadata replaces the whole metadata, set sets keys, unset removes keys; text replaces the text. The vector is kept.',
+  properties: fieldChangeProperties,
+  minProperties: 1,
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const updateBody = {
+  type: 'object',
+  description: 'Either updates (changes by id; an id that does not exist rejects the whole request with DOCUMENT_NOT_FOUND) or filter with change.',
+  properties: {
+    updates: {
+      type: 'array',
+      items: { type: 'object', properties: { id, ...fieldChangeProperties }, required: ['id'], minProperties: 2, additionalProperties: false },
+      minItems: 1,
+      maxItems: MAX_BATCH_SIZE,
+    },
+    filter,
+    change: fieldChange,
+    all,
+  },
+  oneOf: [
+    { required: ['updates'], not: { anyOf: [{ required: ['filter'] }, { required: ['change'] }, { required: ['all'] }] } },
+    { required: ['filter', 'change'] },
+  ],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const updateResult = {
+  type: 'object',
+  properties: { updated: { type: 'integer' }, version: { type: 'integer' } },
+  required: ['updated', 'version'],
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
@@ -429,6 +480,8 @@ export type CreateCollectionBody = FromSchema<typeof createCollectionBody>;
 export type UpsertBody = FromSchema<typeof upsertBody>;
 export type GetBody = FromSchema<typeof getBody>;
 export type DeleteBody = FromSchema<typeof deleteBody>;
+export type FieldChangeBody = FromSchema<typeof fieldChange>;
+export type UpdateBody = FromSchema<typeof updateBody>;
 export type CountBody = FromSchema<typeof countBody>;
 export type ListBody = FromSchema<typeof listBody>;
 export type SearchBody = FromSchema<typeof searchBody>;

@@ -51,6 +51,8 @@ async function exerciseEveryCall(client: QuiverClient): Promise<void> {
   await docs.countWhere({});
   await docs.list({ limit: 1 });
   await docs.optimize();
+  await docs.update([{ id: 'b', set: { tag: 1 } }]);
+  await docs.updateWhere({ tag: 1 }, { text: 'beta' });
   await docs.delete(['a']);
   await docs.deleteWhere({ missing: true });
   await client.dropCollection('spec');

@@ -35,6 +35,14 @@ function corpus() {
   });
 }
 
+/** The stable code a call failed with (library and client errors alike carry one). */
+async function codeOf(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => 'resolved',
+    (error: unknown) => String((error as { code?: unknown }).code),
+  );
+}
+
 /** The pipeline: every portable call, each result recorded in order. */
 async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -63,6 +71,13 @@ async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   out.push(await docs.upsert([{ ...documents[0]!, id: 'doc-1', text: 'replaced meadow' }]));
   out.push(await docs.delete(['doc-2', 'doc-2', 'missing']));
   out.push(await docs.deleteWhere({ group: 3 }));
+  out.push(await codeOf(docs.deleteWhere({})));
+  out.push(await docs.update([{ id: 'doc-5', set: { group: 9, note: 'x' }, unset: ['tags'] }, { id: 'doc-6', text: 'meadow river', metadata: null }]));
+  out.push(await docs.updateWhere({ group: 1 }, { set: { flagged: true } }));
+  out.push(await codeOf(docs.updateWhere({}, { set: { a: 1 } })));
+  out.push(await codeOf(docs.update([{ id: 'doc-7', set: { a: 1 } }, { id: 'missing', set: { a: 1 } }])));
+  out.push(await docs.getMany(['doc-5', 'doc-6', 'doc-7']), await docs.countWhere({ flagged: true }));
+  out.push(await docs.search({ vector: query(5), k: 3, filter: { group: 9 } }));
   out.push(await docs.search({ vector: query(0), k: 10 }));
   out.push(await docs.search({ text: 'meadow', k: 5 }));
   out.push(await docs.countWhere());

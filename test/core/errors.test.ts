@@ -45,6 +45,7 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
       { id: 'x', vector: [3, 2, 1] },
     ]),
   INVALID_DOCUMENT: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2, 3], text: 5 as unknown as string }]),
+  DOCUMENT_NOT_FOUND: async () => (await fixture()).docs.update([{ id: 'nope', set: { a: 1 } }]),
   INVALID_FILTER: async () => {
     const { compileFilter } = await import('../../src/core/filter/filter.js');
     return compileFilter({ price: { $unknown: 1 } });

@@ -95,6 +95,7 @@ describe('core codes that reach HTTP', () => {
    * here fails to compile.
    */
   const triggers: Record<CoreCode, (() => Promise<LightMyRequestResponse>) | { unreachable: string; schemaCatches?: () => Promise<LightMyRequestResponse> }> = {
+    DOCUMENT_NOT_FOUND: () => send(t.app, 'GET', `/collections/${COLLECTION}/documents/nope`),
     INVALID_OPTIONS: {
       unreachable: 'the create-collection schema checks every option first (INVALID_REQUEST)',
       schemaCatches: () => send(t.app, 'POST', '/collections', { name: 'x', dimension: 0 }),
@@ -294,7 +295,6 @@ describe('HTTP codes', () => {
       }
     },
     ROUTE_NOT_FOUND: () => send(t.app, 'GET', '/nowhere?x=1'),
-    DOCUMENT_NOT_FOUND: () => send(t.app, 'GET', `/collections/${COLLECTION}/documents/nope`),
     INTERNAL_ERROR: async () => {
       const broken = await makeApp();
       broken.app.get('/boom', async () => {
@@ -348,6 +348,6 @@ describe('HTTP codes', () => {
 
   it('ROUTE_NOT_FOUND for a known path with another method', async () => {
     expectError(await send(t.app, 'PUT', `/collections/${COLLECTION}`), 'ROUTE_NOT_FOUND');
-    expectError(await send(t.app, 'DELETE', `/collections/${COLLECTION}/documents/d1`), 'ROUTE_NOT_FOUND');
+    expectError(await send(t.app, 'PUT', `/collections/${COLLECTION}/documents/d1`), 'ROUTE_NOT_FOUND');
   });
 });

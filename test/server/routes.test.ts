@@ -159,6 +159,50 @@ describe('documents', () => {
     expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, { filter: { group: 0 } }), 200).json()).toEqual({ count: 0 });
   });
 
+  it('delete one by id answers deleted 1, then 0 once it is gone', async () => {
+    const docs = `/collections/${COLLECTION}/documents`;
+    expect(expectStatus(await send(t.app, 'DELETE', `${docs}/d3`), 200).json()).toEqual({ deleted: 1, version: 2 });
+    expect(expectStatus(await send(t.app, 'DELETE', `${docs}/d3`), 200).json()).toEqual({ deleted: 0, version: 2 });
+    expectStatus(await send(t.app, 'GET', `${docs}/d3`), 404);
+    expect(t.db.collection(COLLECTION).count).toBe(SEED_COUNT - 1);
+  });
+
+  it('delete by a filter without conditions is refused unless all is true; all goes with a filter only', async () => {
+    const docs = `/collections/${COLLECTION}/documents`;
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `${docs}/delete`, { filter: {} }), 400)).code).toBe('INVALID_FILTER');
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `${docs}/delete`, { ids: ['d1'], all: true }), 400)).code).toBe('INVALID_REQUEST');
+    expect(t.db.collection(COLLECTION).count).toBe(SEED_COUNT);
+    expect(expectStatus(await send(t.app, 'POST', `${docs}/delete`, { filter: {}, all: true }), 200).json()).toEqual({ deleted: SEED_COUNT, version: 2 });
+  });
+
+  it('patch one changes metadata and text and keeps the vector; an unknown id is 404 and changes nothing', async () => {
+    const docs = `/collections/${COLLECTION}/documents`;
+    const reply = expectStatus(await send(t.app, 'PATCH', `${docs}/d4`, { set: { group: 9 }, unset: ['tags'], text: 'patched' }), 200);
+    expect(reply.json()).toEqual({ updated: 1, version: 2 });
+    expect(expectStatus(await send(t.app, 'GET', `${docs}/d4`), 200).json()).toEqual({ id: 'd4', vector: seedVector(4), text: 'patched', metadata: { group: 9, price: 4 } });
+    expect(errorOf(expectStatus(await send(t.app, 'PATCH', `${docs}/nope`, { set: { group: 1 } }), 404)).code).toBe('DOCUMENT_NOT_FOUND');
+    expect(errorOf(expectStatus(await send(t.app, 'PATCH', `${docs}/d4`, {}), 400)).code).toBe('INVALID_REQUEST');
+    expect(errorOf(expectStatus(await send(t.app, 'PATCH', `${docs}/d4`, { vector: seedVector(1) }), 400)).code).toBe('INVALID_REQUEST');
+    expect(t.db.collection(COLLECTION).version).toBe(2);
+  });
+
+  it('update by ids and by filter; a search cached before it answers the new state after it', async () => {
+    const docs = `/collections/${COLLECTION}/documents`;
+    const search = { vector: seedVector(5), k: 3, filter: { group: 8 } };
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, search), 200).json().hits).toEqual([]);
+    const byIds = await send(t.app, 'POST', `${docs}/update`, { updates: [{ id: 'd5', set: { group: 8 } }, { id: 'd6', metadata: null }] });
+    expect(expectStatus(byIds, 200).json()).toEqual({ updated: 2, version: 2 });
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, search), 200).json().hits.map((hit: Hit) => hit.id)).toEqual(['d5']);
+    const byFilter = await send(t.app, 'POST', `${docs}/update`, { filter: { group: 0 }, change: { set: { zero: true } } });
+    // d6 was in group 0 until its metadata was removed above.
+    expect(expectStatus(byFilter, 200).json()).toEqual({ updated: 6, version: 3 });
+    expect(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, { filter: { zero: true } }), 200).json()).toEqual({ count: 6 });
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `${docs}/update`, { filter: {}, change: { set: { a: 1 } } }), 400)).code).toBe('INVALID_FILTER');
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `${docs}/update`, { updates: [{ id: 'd1', set: { a: 1 } }], filter: { group: 1 } }), 400)).code).toBe('INVALID_REQUEST');
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `${docs}/update`, { updates: [{ id: 'd1', set: { a: 1 } }, { id: 'nope', set: { a: 1 } }] }), 404)).code).toBe('DOCUMENT_NOT_FOUND');
+    expect(t.db.collection(COLLECTION).version).toBe(3);
+  });
+
   it('list pages through every document with the cursor', async () => {
     const seen: string[] = [];
     let after: string | null = null;
@@ -430,6 +474,9 @@ describe('health, metrics and docs', () => {
         'GET /collections/{name}/documents/{id}',
         'POST /collections/{name}/documents/get',
         'POST /collections/{name}/documents/delete',
+        'DELETE /collections/{name}/documents/{id}',
+        'PATCH /collections/{name}/documents/{id}',
+        'POST /collections/{name}/documents/update',
         'POST /collections/{name}/documents/list',
         'POST /collections/{name}/count',
         'POST /collections/{name}/search',

@@ -1,7 +1,8 @@
 /**
  * Request checks of a collection: a search request checked and resolved
  * once (its terms tokenized once, its filter compiled once) into a
- * CheckedSearch, and the option sets and limits of the other reads.
+ * CheckedSearch, the option sets and limits of the other reads, and the
+ * filter of a write by filter.
  */
 import { createError } from '../errors.js';
 import { compileFilter, type CompiledFilter } from '../filter/filter.js';
@@ -10,7 +11,7 @@ import { normalizesAtInsert } from '../vector/metric.js';
 import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_K, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
 import { checkSignal, checkVectorValues, throwIfAborted } from '../query/read-budget.js';
 import { checkVector, isPlainObject } from '../validate.js';
-import type { FusionMethod, SearchField, SearchRequest } from '../api.js';
+import type { FusionMethod, SearchField, SearchRequest, WhereOptions } from '../api.js';
 
 import type { CollectionState } from './state.js';
 
@@ -129,4 +130,20 @@ export function checkSearch(s: CollectionState, request: SearchRequest): Checked
     explain: request.explain === true,
     quantized: request.quantized as boolean | undefined,
   };
+}
+
+/**
+ * A write's filter, compiled: one without conditions matches every
+ * document, and is refused unless `options.all` says that is meant (a
+ * forgotten filter must not empty or rewrite a collection).
+ */
+export function compileWhere(filter: Record<string, unknown>, options: WhereOptions, verb: 'delete' | 'update'): CompiledFilter {
+  if (!isPlainObject(options)) throw createError('INVALID_ARGUMENT', 'options', 'an object such as { all: true }', options);
+  for (const key of Object.keys(options)) if (key !== 'all') throw createError('INVALID_ARGUMENT', `options.${key}`, 'only all', key);
+  if (options.all !== undefined && typeof options.all !== 'boolean') throw createError('INVALID_ARGUMENT', 'options.all', 'a boolean', options.all);
+  const compiled = compileFilter(filter);
+  if (compiled.root.kind === 'all' && options.all !== true) {
+    throw createError('INVALID_FILTER', 'filter', `it has no condition, so it matches every document: pass all: true to ${verb} every document`);
+  }
+  return compiled;
 }

@@ -1,12 +1,12 @@
 /**
  * A collection: its public API, and the lifecycle the database drives
  * (load, dispose, settled). Each verb is a function of the collection's
- * state in the file named for its job: write.ts, read.ts, search.ts (with
+ * state in the file named for its job: write.ts, update.ts, read.ts, search.ts (with
  * vector-search.ts), snapshots.ts, restore.ts, compaction.ts; state.ts holds
  * the state itself. Its public types live in ../api.ts.
  */
 import type {
-  CollectionInfo, Document, DocumentInput, GetOptions, ListPage, ListRequest, OptimizeResult, SearchHit, SearchRequest, SearchResult,
+  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, ListRequest, OptimizeResult, SearchHit, SearchRequest, SearchResult, WhereOptions,
 } from '../api.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { COLLECTION_BASE_BYTES } from './memory-budget.js';
@@ -16,6 +16,7 @@ import { countWhere, getDocument, getMany, list } from './read.js';
 import { load } from './restore.js';
 import { searchNow } from './search.js';
 import { snapshot } from './snapshots.js';
+import { update, updateWhere } from './update.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
 
 export type { CollectionInit, CollectionMemory, CollectionServices, Persistence } from './state.js';
@@ -110,9 +111,32 @@ export class Collection {
     return deleteIds(this.#s, ids);
   }
 
-  /** Deletes every document matching `filter` in one transaction. Returns how many were deleted. */
-  async deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
-    return deleteWhere(this.#s, filter);
+  /**
+   * Deletes every document matching `filter` in one transaction. Returns how
+   * many were deleted. A filter without conditions (`{}`) is refused
+   * (INVALID_FILTER) unless `options.all` is true.
+   */
+  async deleteWhere(filter: Record<string, unknown>, options: WhereOptions = {}): Promise<{ deleted: number; version: number }> {
+    return deleteWhere(this.#s, filter, options);
+  }
+
+  /**
+   * Changes documents' metadata and text by id, leaving their vectors and
+   * graph nodes as they are (see FieldChange). All or nothing, durable as
+   * an upsert: an id that does not exist rejects the whole call
+   * (DOCUMENT_NOT_FOUND) and nothing changes.
+   */
+  async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
+    return update(this.#s, updates);
+  }
+
+  /**
+   * Applies one change to every document matching `filter`, in one
+   * transaction, as `update` does by id. A filter without conditions is
+   * refused unless `options.all` is true.
+   */
+  async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
+    return updateWhere(this.#s, filter, change, options);
   }
 
   /**

@@ -17,6 +17,19 @@ export function apply(s: CollectionState, label: number, id: string, vector: Flo
   s.metadataOf(label)?.add(label, metadata);
 }
 
+/**
+ * A document's new text and metadata in memory, its vector and graph node
+ * left as they are: the keyword index (when built) and the metadata index.
+ */
+export function applyFields(s: CollectionState, label: number, text: string | undefined, metadata: Metadata | undefined): void {
+  s.fieldCache.forget(label);
+  if (s.unavailable === undefined) {
+    if (text === undefined) s.bm25.remove(label);
+    else s.bm25.add(label, text);
+  }
+  s.metadataOf(label)?.add(label, metadata);
+}
+
 /** Takes a document out of memory: the indexes (when built), the metadata index, the id maps. */
 export function unindex(s: CollectionState, label: number): void {
   if (s.unavailable === undefined) {

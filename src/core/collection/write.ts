@@ -8,13 +8,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { labelsOf } from '../bitset.js';
 import { createError, isQuiverError } from '../errors.js';
-import { compileFilter } from '../filter/filter.js';
 import { GRAPH_FIXED_BYTES } from '../graph/hnsw-index.js';
 import { normalizesAtInsert } from '../vector/metric.js';
 import type { RowWrite } from '../storage/store.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from '../validate.js';
-import type { DocumentInput } from '../api.js';
-import { DOCUMENT_KEYS, checkBatchSize } from './checks.js';
+import type { DocumentInput, WhereOptions } from '../api.js';
+import { DOCUMENT_KEYS, checkBatchSize, compileWhere } from './checks.js';
 import { messageOf, rebuildAfterFailure } from './restore.js';
 import { apply, unindex } from './indexing.js';
 import { afterWrite } from './maintenance.js';
@@ -115,9 +114,9 @@ export async function deleteIds(s: CollectionState, ids: readonly string[]): Pro
 }
 
 /** `Collection.deleteWhere`, documented there. */
-export async function deleteWhere(s: CollectionState, filter: Record<string, unknown>): Promise<{ deleted: number; version: number }> {
+export async function deleteWhere(s: CollectionState, filter: Record<string, unknown>, options: WhereOptions = {}): Promise<{ deleted: number; version: number }> {
   s.checkUsable();
-  const compiled = compileFilter(filter);
+  const compiled = compileWhere(filter, options, 'delete');
   return queueWrite(s, async () => {
     s.checkUsable();
     const { bitset } = s.metadataIndex().evaluate(compiled);

@@ -62,6 +62,13 @@ export interface RowWrite extends DocumentRow {
   replaces: boolean;
 }
 
+/** A row's text and metadata JSON, written by `patch` (undefined: none). */
+export interface FieldsWrite {
+  label: number;
+  text: string | undefined;
+  metadata: string | undefined;
+}
+
 interface RawRow {
   label: number;
   seq: number;
@@ -343,6 +350,24 @@ export class DocumentTable {
   }
 
   /**
+   * Replaces rows' text and metadata JSON by label, keeping their vectors,
+   * and sets the version, atomically, running `apply` before the commit as
+   * `put` does. Every label must hold a row.
+   */
+  patch(rows: readonly FieldsWrite[], version: number, apply: () => void = noop): void {
+    this.#db.transaction(() => {
+      const patch = this.#statement('patch');
+      for (const row of rows) {
+        if (patch.run(version, row.text ?? null, row.metadata ?? null, row.label).changes !== 1) {
+          throw new Error(`patch: label ${row.label} holds no row`);
+        }
+      }
+      this.#statement('setVersion').run(version, this.#id);
+      apply();
+    })();
+  }
+
+  /**
    * Removes rows by label, logs the deletions for snapshot replay, and sets
    * the version, atomically, running `apply` before the commit as `put` does.
    */
@@ -469,7 +494,7 @@ export class DocumentTable {
 }
 
 type StatementName =
-  | 'insert' | 'replace' | 'delete' | 'logDeletion' | 'setVersion' | 'version' | 'byId' | 'byLabel' | 'vectorByLabel'
+  | 'insert' | 'replace' | 'patch' | 'delete' | 'logDeletion' | 'setVersion' | 'version' | 'byId' | 'byLabel' | 'vectorByLabel'
   | 'ids' | 'all' | 'metadataPage' | 'count' | 'maxLabel' | 'upsertsSince' | 'deletionsSince' | 'pruneDeletions';
 
 /** The SQL of a DocumentTable statement over `table` and its `deletions` log. */
@@ -479,6 +504,7 @@ function statementSql(name: StatementName, table: string, deletions: string): st
     // no conflict handling: a plain INSERT costs about a fifth less than INSERT OR REPLACE.
     case 'insert': return `INSERT INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`;
     case 'replace': return `INSERT OR REPLACE INTO ${table} (label, id, seq, vector, text, metadata) VALUES (?, ?, ?, ?, ?, ?)`;
+    case 'patch': return `UPDATE ${table} SET seq = ?, text = ?, metadata = ? WHERE label = ?`;
     case 'delete': return `DELETE FROM ${table} WHERE label = ? RETURNING id`;
     case 'logDeletion': return `INSERT INTO ${deletions} (seq, label, id) VALUES (?, ?, ?)`;
     case 'setVersion': return 'UPDATE collections SET version = ? WHERE id = ?';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Document, ListRequest, SearchField } from '../../core/api.js';
+import type { Document, DocumentUpdate, FieldChange, ListRequest, SearchField } from '../../core/api.js';
 import { createError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import {
@@ -10,18 +10,23 @@ import {
   documentOut,
   documentParams,
   errorReply,
+  fieldChange,
   getBody,
   getResult,
   listBody,
   listResult,
+  updateBody,
+  updateResult,
   upsertBody,
   writeResult,
   type CollectionParams,
   type CountBody,
   type DeleteBody,
   type DocumentParams,
+  type FieldChangeBody,
   type GetBody,
   type ListBody,
+  type UpdateBody,
   type UpsertBody,
 } from '../schemas.js';
 import { decodeVector } from '../vectors.js';
@@ -99,8 +104,49 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
     },
     async (request) => {
       const collection = db.collection(request.params.name);
-      const { ids, filter } = request.body;
-      return ids ? collection.delete(ids) : collection.deleteWhere(filter as Record<string, unknown>);
+      const { ids, filter, all } = request.body;
+      return ids ? collection.delete(ids) : collection.deleteWhere(filter as Record<string, unknown>, all === undefined ? {} : { all });
+    },
+  );
+
+  app.delete<{ Params: DocumentParams }>(
+    '/collections/:name/documents/:id',
+    {
+      schema: { tags: ['documents'], summary: 'Delete one document by id (deleted: 0 when it does not exist).', params: documentParams, response: { 200: writeResult, ...errors } },
+    },
+    async (request) => db.collection(request.params.name).delete([request.params.id]),
+  );
+
+  app.patch<{ Params: DocumentParams; Body: FieldChangeBody }>(
+    '/collections/:name/documents/:id',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: "Change one document's metadata or text, keeping its vector (404 DOCUMENT_NOT_FOUND when it does not exist).",
+        params: documentParams,
+        body: fieldChange,
+        response: { 200: updateResult, ...errors },
+      },
+    },
+    async (request) => db.collection(request.params.name).update([{ ...(request.body as FieldChange), id: request.params.id }]),
+  );
+
+  app.post<{ Params: CollectionParams; Body: UpdateBody }>(
+    '/collections/:name/documents/update',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: "Change documents' metadata or text by ids or by filter, keeping their vectors (one transaction: all or nothing).",
+        params: collectionParams,
+        body: updateBody,
+        response: { 200: updateResult, ...errors },
+      },
+    },
+    async (request) => {
+      const collection = db.collection(request.params.name);
+      const { updates, filter, change, all } = request.body;
+      if (updates) return collection.update(updates as DocumentUpdate[]);
+      return collection.updateWhere(filter as Record<string, unknown>, change as FieldChange, all === undefined ? {} : { all });
     },
   );
 
