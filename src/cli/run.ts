@@ -1,11 +1,12 @@
 /**
- * The data commands (import, search, collections, stats): dispatch and the
+ * The data commands (import, search, collections, stats, delete, drop): dispatch and the
  * one place that turns errors into messages and exit statuses. Returns the
  * status instead of exiting, so tests run commands in-process.
  */
 import { isQuiverError } from '../core/errors.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE, UsageError } from './args.js';
 import { COLLECTIONS_USAGE, runCollections, runStats, STATS_USAGE } from './collections.js';
+import { DELETE_USAGE, DROP_USAGE, runDelete, runDrop } from './delete.js';
 import { IMPORT_USAGE, runImport } from './import.js';
 import { runSearch, SEARCH_USAGE } from './search.js';
 import type { CliIo } from './target.js';
@@ -15,6 +16,8 @@ const COMMANDS = {
   search: { run: runSearch, usage: SEARCH_USAGE },
   collections: { run: runCollections, usage: COLLECTIONS_USAGE },
   stats: { run: runStats, usage: STATS_USAGE },
+  delete: { run: runDelete, usage: DELETE_USAGE },
+  drop: { run: runDrop, usage: DROP_USAGE },
 } as const;
 
 export type DataCommand = keyof typeof COMMANDS;

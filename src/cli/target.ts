@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuiverClient } from '../client/index.js';
 import { openDatabase } from '../index.js';
-import type { CollectionOptions, CollectionStatus, Document, DocumentInput, GetOptions, Logger, SearchHit, SearchRequest } from '../index.js';
+import type { CollectionOptions, CollectionStatus, Document, DocumentInput, GetOptions, Logger, SearchHit, SearchRequest, WhereOptions } from '../index.js';
 import { isQuiverError } from '../core/errors.js';
 import { DATABASE_FILE } from '../core/storage/store.js';
 import { fileBytes, treeBytes } from '../core/storage/disk-usage.js';
@@ -20,6 +20,8 @@ export interface TargetCollection {
   /** Documents by id in the order asked; null where an id is not stored. */
   getMany(ids: readonly string[], options?: GetOptions): Promise<(Document | null)[]>;
   search(request: SearchRequest): Promise<SearchHit[]>;
+  delete(ids: readonly string[]): Promise<{ deleted: number; version: number }>;
+  deleteWhere(filter: Record<string, unknown>, options?: WhereOptions): Promise<{ deleted: number; version: number }>;
 }
 
 /** What the commands need of a database. */
@@ -27,6 +29,7 @@ export interface TargetDatabase {
   listCollections(): CollectionStatus[] | Promise<CollectionStatus[]>;
   collection(name: string): TargetCollection;
   createCollection(name: string, options: CollectionOptions): Promise<TargetCollection>;
+  dropCollection(name: string): Promise<void>;
   close(): Promise<void>;
 }
 

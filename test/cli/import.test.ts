@@ -290,6 +290,7 @@ describe('quiver import: resumption', () => {
         await db.createCollection(name, options);
         return wrap(db, name);
       },
+      dropCollection: (name) => db.dropCollection(name),
       close: () => db.close(),
     };
     function wrap(database: Database, name: string) {
@@ -297,6 +298,8 @@ describe('quiver import: resumption', () => {
       return {
         getMany: (ids: readonly string[]) => collection.getMany(ids),
         search: (request: Parameters<typeof collection.search>[0]) => collection.search(request),
+        delete: (ids: readonly string[]) => collection.delete(ids),
+        deleteWhere: (filter: Record<string, unknown>) => collection.deleteWhere(filter),
         upsert: async (documents: Parameters<typeof collection.upsert>[0]) => {
           if (++upserts > 3) throw new Error('disk on fire');
           return collection.upsert(documents);

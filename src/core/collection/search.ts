@@ -47,7 +47,7 @@ export function planExplain(vector: VectorOutcome | undefined, checked: CheckedS
     plan: plan.kind,
     fallback,
     ef: plan.kind === 'hnsw' ? plan.ef : null,
-    forced: plan.forced === true,
+    forced: plan.forced,
     explored: plan.explored,
     estimates: { exact: plan.estimates.exact / 1e6, hnsw: plan.estimates.hnsw / 1e6 },
   };

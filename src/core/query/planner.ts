@@ -51,9 +51,9 @@ export interface Plan {
   /** What the plan was made for. */
   input: PlanInput;
   /** True when the request chose the kind (its `exact`), not the planner. */
-  forced?: boolean;
+  forced: boolean;
   /** Set on a search `begin` chose to time: what the planner learns from at `end`. */
-  timing?: Timing;
+  timing: Timing | undefined;
 }
 
 /** A timed search (one in SAMPLE_EVERY) as `end` learns from it. */
@@ -162,7 +162,8 @@ export class Planner {
         explored = true;
       }
     }
-    return { kind, explored, ef, estimates: { exact, hnsw }, input };
+    // Every field set here, in one order: plans of one shape keep the search path's property reads monomorphic.
+    return { kind, explored, ef, estimates: { exact, hnsw }, input, forced: false, timing: undefined };
   }
 
   /** Feeds back what an executed plan cost, so later estimates track this machine. */

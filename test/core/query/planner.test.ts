@@ -75,7 +75,7 @@ describe('planner', () => {
       const planner = new Planner();
       const small = { ...base, total: 500, candidates: 500, filtered: false };
       const chosen = planner.begin(small);
-      expect([chosen.kind, chosen.forced]).toEqual(['exact', undefined]);
+      expect([chosen.kind, chosen.forced]).toEqual(['exact', false]);
       expect(planner.begin(small, 'hnsw')).toMatchObject({ kind: 'hnsw', forced: true, explored: false });
     });
 
