@@ -9,9 +9,11 @@
  * - `update` by id, setting one metadata field (a status, as an ACL or a
  *   tag would be);
  * - `updateWhere` with a filter matching the same documents, as one call;
- * - `upsert` of the same documents with their vectors and the changed
- *   field, timed until it resolves and again until the graph has caught up
- *   (`indexed()`), since an upsert's graph inserts run after it resolves.
+ * - `upsert` of the same documents with the changed field and their
+ *   vectors unchanged (the graph keeps its nodes);
+ * - `upsert` with new vectors (a re-embedding), timed until it resolves
+ *   and again until the graph has caught up (`indexed()`), since an
+ *   upsert's graph inserts run after it resolves.
  *
  * Graph work is counted by wrapping SegmentedGraph's add and remove (every
  * graph insert and delete of a collection goes through them): the updates
@@ -47,9 +49,13 @@ function seeded(seed: number): () => number {
 
 const rand = seeded(7);
 const vectors = Array.from({ length: N }, () => Float32Array.from({ length: D }, () => rand() - 0.5));
-const doc = (i: number, status: string): DocumentInput => ({
-  id: `d${i}`, vector: vectors[i]!, text: `document ${i} about topic ${i % 97}`, metadata: { group: i % 10, status },
+/** Each document's vector as stored now: the same-vector upsert sends these. */
+const stored = [...vectors];
+const doc = (i: number, status: string, vector = stored[i]!): DocumentInput => ({
+  id: `d${i}`, vector, text: `document ${i} about topic ${i % 97}`, metadata: { group: i % 10, status },
 });
+/** Document i's vector moved a little, differently each round: what re-embedding with a new model version does. */
+const moved = (i: number, round: number) => Float32Array.from(vectors[i]!, (x, j) => x + 0.05 * Math.sin(i + j + round));
 /** The documents updated each round: every 1/SHARE-th one, so the filter `group: 0` matches exactly them at SHARE 0.1. */
 const chosen = Array.from({ length: N }, (_, i) => i).filter((i) => i % Math.round(1 / SHARE) === 0);
 
@@ -68,9 +74,10 @@ for (let start = 0; start < N; start += BATCH) {
 await docs.indexed();
 progress.log(`build: ${N.toLocaleString()} documents in ${fmt((performance.now() - built) / 1000, 1)} s`);
 
-type Kind = 'update by id' | 'updateWhere' | 'upsert (resolved)' | 'upsert (indexed)';
-const runs: Record<Kind, number[]> = { 'update by id': [], updateWhere: [], 'upsert (resolved)': [], 'upsert (indexed)': [] };
-const graph: Record<Kind, number[]> = { 'update by id': [], updateWhere: [], 'upsert (resolved)': [], 'upsert (indexed)': [] };
+const KINDS = ['update by id', 'updateWhere', 'upsert, same vectors', 'upsert, new vectors (resolved)', 'upsert, new vectors (indexed)'] as const;
+type Kind = (typeof KINDS)[number];
+const runs = Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])) as Record<Kind, number[]>;
+const graph = Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])) as Record<Kind, number[]>;
 const loads: number[] = [];
 
 for (let round = 0; round < ROUNDS; round++) {
@@ -95,25 +102,36 @@ for (let round = 0; round < ROUNDS; round++) {
   calls = graphCalls;
   started = performance.now();
   for (let start = 0; start < chosen.length; start += BATCH) {
-    await docs.upsert(chosen.slice(start, start + BATCH).map((i) => doc(i, `${status}-upsert`)));
+    await docs.upsert(chosen.slice(start, start + BATCH).map((i) => doc(i, `${status}-same`)));
   }
-  runs['upsert (resolved)'].push(performance.now() - started);
-  graph['upsert (resolved)'].push(graphCalls - calls);
   await docs.indexed();
-  runs['upsert (indexed)'].push(performance.now() - started);
-  graph['upsert (indexed)'].push(graphCalls - calls);
-  progress.log(`round ${round + 1}/${ROUNDS}: update ${fmt(runs['update by id'].at(-1)!)} ms, updateWhere ${fmt(runs.updateWhere.at(-1)!)} ms, upsert ${fmt(runs['upsert (indexed)'].at(-1)!)} ms (load ${loads.at(-1)!.toFixed(2)})`);
+  runs['upsert, same vectors'].push(performance.now() - started);
+  graph['upsert, same vectors'].push(graphCalls - calls);
+
+  calls = graphCalls;
+  started = performance.now();
+  for (let start = 0; start < chosen.length; start += BATCH) {
+    await docs.upsert(chosen.slice(start, start + BATCH).map((i) => doc(i, `${status}-new`, (stored[i] = moved(i, round)))));
+  }
+  runs['upsert, new vectors (resolved)'].push(performance.now() - started);
+  graph['upsert, new vectors (resolved)'].push(graphCalls - calls);
+  await docs.indexed();
+  runs['upsert, new vectors (indexed)'].push(performance.now() - started);
+  graph['upsert, new vectors (indexed)'].push(graphCalls - calls);
+  const last = (kind: Kind) => fmt(runs[kind].at(-1)!);
+  progress.log(`round ${round + 1}/${ROUNDS}: update ${last('update by id')} ms, updateWhere ${last('updateWhere')} ms, ` +
+    `upsert same vectors ${last('upsert, same vectors')} ms, new vectors ${last('upsert, new vectors (indexed)')} ms (load ${loads.at(-1)!.toFixed(2)})`);
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const upsertMs = median(runs['upsert (indexed)']);
-const rows = (Object.keys(runs) as Kind[]).map((kind) => {
+const upsertMs = median(runs['upsert, new vectors (indexed)']);
+const rows = KINDS.map((kind) => {
   const ms = median(runs[kind]);
   return [kind, fmt(ms), fmt(Math.min(...runs[kind])), fmt(Math.max(...runs[kind])), fmt((chosen.length / ms) * 1000), `${fmt(upsertMs / ms, 1)}x`, graph[kind].join(' / ')];
 });
 printTable(
   `${chosen.length.toLocaleString()} of ${N.toLocaleString()} x ${D} documents, ${ROUNDS} interleaved rounds, load ${loads.map((l) => l.toFixed(2)).join(' / ')}`,
-  ['write', 'median ms', 'min ms', 'max ms', 'documents/s', 'faster than upsert (indexed)', 'graph calls per round'],
+  ['write', 'median ms', 'min ms', 'max ms', 'documents/s', 'faster than upsert, new vectors (indexed)', 'graph calls per round'],
   rows,
 );
 writeResults('update.json', { n: N, dimension: D, documents: chosen.length, batch: BATCH, runs, graph, loads, machine });

@@ -6,13 +6,17 @@ import { normalize, normalizesAtInsert } from '../vector/metric.js';
 import type { Metadata } from '../validate.js';
 import type { CollectionState } from './state.js';
 
-export function apply(s: CollectionState, label: number, id: string, vector: Float32Array, text: string | undefined, metadata: Metadata | undefined): void {
+/** `keepsVector`: the document replaces one with this very vector, so the vector index and graph keep theirs. */
+export function apply(
+  s: CollectionState, label: number, id: string, vector: Float32Array, text: string | undefined, metadata: Metadata | undefined, keepsVector = false,
+): void {
   s.fieldCache.forget(label);
   const previous = s.ids[label];
   if (previous !== undefined && previous !== id) s.labelOf.delete(previous);
   // Without an index (a degraded collection: only a failed write's undo gets here) the id maps are all there is.
-  if (s.unavailable === undefined) index(s, label, id, vector, text);
-  else s.map(label, id);
+  if (s.unavailable !== undefined) s.map(label, id);
+  else if (keepsVector) indexText(s, label, id, text);
+  else index(s, label, id, vector, text);
   s.touchedDuringCompaction?.add(label);
   s.metadataOf(label)?.add(label, metadata);
 }
@@ -50,6 +54,11 @@ export function index(s: CollectionState, label: number, id: string, vector: Flo
   const stored = normalizesAtInsert(s.options.metric) ? normalize(vector) : vector;
   s.vectors.add(label, stored);
   s.hnsw.add(label, stored);
+  indexText(s, label, id, text);
+}
+
+/** Puts a document's text in the keyword index and maps its id, its vector left as indexed. */
+function indexText(s: CollectionState, label: number, id: string, text: string | undefined): void {
   if (text === undefined) s.bm25.remove(label);
   else s.bm25.add(label, text);
   s.labelOf.set(id, label);

@@ -46,7 +46,7 @@ export async function upsert(s: CollectionState, documents: readonly DocumentInp
     makeRoom(s, rows);
     const version = s.version + 1;
     commit(s, rows.map((row) => row.label), (apply) => s.table.put(rows, version, apply), () => {
-      rows.forEach((row, i) => apply(s, row.label, row.id, row.vector, row.text, metadata[i]));
+      rows.forEach((row, i) => apply(s, row.label, row.id, row.vector, row.text, metadata[i], row.keepsVector));
     });
     s.freeLabels.length = freeLeft;
     s.version = version;
@@ -228,7 +228,20 @@ export function prepareWrites(s: CollectionState, documents: readonly DocumentIn
     const held = s.labelOf.get(id);
     const label = held ?? (freeLeft > 0 ? s.freeLabels[--freeLeft]! : nextNew++);
     values.push(metadata?.value);
-    return { label, id, vector, text, metadata: metadata?.json, replaces: held !== undefined };
+    // A replaced document whose vector is the one stored keeps its graph node: replacing a vector in an
+    // hnswlib graph repairs its neighbours' links, several times a fresh insert's work (bench:update), and
+    // pipelines that re-ingest documents mostly re-send vectors that did not change.
+    const keepsVector = held !== undefined && sameValues(s.table.vectorOf(held), vector);
+    return { label, id, vector, text, metadata: metadata?.json, replaces: held !== undefined, keepsVector };
   });
   return { rows, metadata: values, freeLeft };
+}
+
+/** Whether two vectors hold the same float32 values, bit for bit (so -0 and 0 differ, as they are stored). */
+function sameValues(stored: Float32Array | undefined, vector: Float32Array): boolean {
+  if (stored === undefined || stored.length !== vector.length) return false;
+  const a = new Uint32Array(stored.buffer, stored.byteOffset, stored.length);
+  const b = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

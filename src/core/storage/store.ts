@@ -60,6 +60,8 @@ export interface DocumentRow {
 /** A row to write: `replaces` when its id already holds its label (the row is replaced in place). */
 export interface RowWrite extends DocumentRow {
   replaces: boolean;
+  /** A replaced row whose vector equals the stored one: the indexes keep theirs (see prepareWrites). */
+  keepsVector?: boolean;
 }
 
 /** A row's text and metadata JSON, written by `patch` (undefined: none). */

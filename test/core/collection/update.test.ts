@@ -122,7 +122,7 @@ describe('update by id', () => {
     expect((await docs.get('d5'))!.metadata).toEqual({ group: 11, keep: 'yes' });
   });
 
-  it('does no graph work: no graph insert or removal, where an upsert of the same documents makes one each', async () => {
+  it('does no graph work: no graph insert or removal, where an upsert of the same documents with new vectors makes one each', async () => {
     const { docs } = await collection({ workers: 2 });
     await docs.indexed();
     const add = vi.spyOn(SegmentedGraph.prototype, 'add');
@@ -130,8 +130,24 @@ describe('update by id', () => {
     await docs.update(Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, set: { group: 100 + i } })));
     await docs.updateWhere({ group: { $gte: 100 } }, { set: { seen: true } });
     expect([add.mock.calls.length, remove.mock.calls.length, docs.info.indexingBacklog]).toEqual([0, 0, 0]);
-    await docs.upsert(Array.from({ length: 20 }, (_, i) => doc(i)));
+    await docs.upsert(Array.from({ length: 20 }, (_, i) => ({ ...doc(i), vector: Array.from(vector(i), (x) => -x) })));
     expect(add.mock.calls.length).toBe(20);
+  });
+});
+
+describe('upsert of a document whose vector did not change', () => {
+  it('keeps its graph node, and takes the new text and metadata; a changed vector is inserted again', async () => {
+    const { docs } = await collection({ workers: 2 });
+    await docs.indexed();
+    const add = vi.spyOn(SegmentedGraph.prototype, 'add');
+    await docs.upsert([{ ...doc(7), text: 'kiwi', metadata: { group: 50 } }, { ...doc(8), vector: Array.from(vector(8), (x) => x + 0.5) }]);
+    expect(add.mock.calls.map(([label]) => label)).toHaveLength(1);
+    expect(await docs.get('d7')).toEqual({ id: 'd7', vector: vector(7), text: 'kiwi', metadata: { group: 50 } });
+    expect((await docs.search({ text: 'kiwi', k: 3 })).map((hit) => hit.id)).toEqual(['d7']);
+    expect((await docs.search({ vector: vector(7), k: 1, exact: false, filter: { group: 50 } })).map((hit) => hit.id)).toEqual(['d7']);
+    const [moved] = await docs.search({ vector: Array.from(vector(8), (x) => x + 0.5), k: 1, exact: false });
+    expect(moved!.id).toBe('d8');
+    expect(moved!.score).toBeCloseTo(1, 5);
   });
 });
 
