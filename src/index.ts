@@ -18,6 +18,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
 export type { Database, DatabaseOptions } from './core/database.js';
 export type { Collection } from './core/collection/collection.js';
 export type {
+  AliasInfo,
   CollectionDiskUsage,
   CollectionInfo,
   CollectionStatus,

@@ -4,7 +4,7 @@
  * `new QuiverClient({ url })` alike.
  */
 import type { CollectionOptions } from '../core/collection/collection-options.js';
-import type { CollectionStatus } from '../core/api.js';
+import type { AliasInfo, CollectionStatus } from '../core/api.js';
 import { isQuiverError } from '../core/errors.js';
 import { RemoteCollection, type PortableCollection } from './remote-collection.js';
 import { Transport, type QuiverClientOptions } from './transport.js';
@@ -20,6 +20,10 @@ export interface PortableDatabase {
   hasCollection(name: string): boolean | Promise<boolean>;
   listCollections(): CollectionStatus[] | Promise<CollectionStatus[]>;
   dropCollection(name: string): Promise<void>;
+  createAlias(alias: string, collection: string): Promise<void>;
+  switchAlias(alias: string, collection: string): Promise<void>;
+  dropAlias(alias: string): Promise<void>;
+  listAliases(): AliasInfo[] | Promise<AliasInfo[]>;
   close(): Promise<void>;
 }
 
@@ -71,6 +75,27 @@ export class QuiverClient implements PortableDatabase {
 
   async dropCollection(name: string): Promise<void> {
     await this.#transport.send('dropCollection', name);
+  }
+
+  /** Makes `alias` another name for `collection` (the library's `createAlias`). */
+  async createAlias(alias: string, collection: string): Promise<void> {
+    await this.#transport.send('createAlias', undefined, { alias, collection });
+  }
+
+  /** Points an existing alias at another collection, atomically. */
+  async switchAlias(alias: string, collection: string): Promise<void> {
+    await this.#transport.send('switchAlias', alias, { collection });
+  }
+
+  /** Removes an alias; its collection is untouched. */
+  async dropAlias(alias: string): Promise<void> {
+    await this.#transport.send('dropAlias', alias);
+  }
+
+  /** Every alias and the collection it names. */
+  async listAliases(): Promise<AliasInfo[]> {
+    const { json } = await this.#transport.send('listAliases', undefined);
+    return (json as { aliases: AliasInfo[] }).aliases;
   }
 
   /** Liveness: true when the server answers. Needs no API key. */

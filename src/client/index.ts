@@ -30,6 +30,7 @@ export { ROUTES, type Route, type RouteName } from './routes.js';
 export { QuiverError, isQuiverError, type ErrorCode } from '../core/errors.js';
 export type { CollectionStatus } from '../core/api.js';
 export type {
+  AliasInfo,
   CollectionInfo,
   Document,
   DocumentInput,

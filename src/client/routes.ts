@@ -4,7 +4,7 @@
  * (`/openapi.json`): a renamed route fails there, not in production.
  */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI form: `{name}` stands for a percent-encoded path parameter. */
   path: string;
 }
@@ -16,6 +16,10 @@ export const ROUTES = {
   createCollection: { method: 'POST', path: '/collections' },
   describeCollection: { method: 'GET', path: '/collections/{name}' },
   dropCollection: { method: 'DELETE', path: '/collections/{name}' },
+  listAliases: { method: 'GET', path: '/aliases' },
+  createAlias: { method: 'POST', path: '/aliases' },
+  switchAlias: { method: 'PUT', path: '/aliases/{alias}' },
+  dropAlias: { method: 'DELETE', path: '/aliases/{alias}' },
   optimize: { method: 'POST', path: '/collections/{name}/optimize' },
   upsert: { method: 'POST', path: '/collections/{name}/documents' },
   getMany: { method: 'POST', path: '/collections/{name}/documents/get' },

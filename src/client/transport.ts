@@ -156,7 +156,8 @@ export class Transport {
   async #sendOnce(route: RouteName, name: string | undefined, body: unknown, allow: readonly number[]): Promise<{ status: number; json: unknown }> {
     if (this.#closed) throw createError('DATABASE_CLOSED');
     const { method, path } = ROUTES[route];
-    const url = this.url + (name === undefined ? path : path.replace('{name}', encodeURIComponent(name)));
+    // A route has at most one path parameter: a collection's {name} or an {alias}.
+    const url = this.url + (name === undefined ? path : path.replace(/\{(name|alias)\}/, encodeURIComponent(name)));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };

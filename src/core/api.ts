@@ -48,6 +48,12 @@ export interface WhereOptions {
   all?: boolean;
 }
 
+/** An alias and the collection it names (`listAliases`). */
+export interface AliasInfo {
+  alias: string;
+  collection: string;
+}
+
 /** A document as read back by `get`: the vector exactly as it was written. */
 export interface Document {
   id: string;

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { treeBytes } from './storage/disk-usage.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionDiskUsage, CollectionStatus, Logger, SearchEvent } from './api.js';
+import type { AliasInfo, CollectionDiskUsage, CollectionStatus, Logger, SearchEvent } from './api.js';
 import { Collection, type CollectionMemory, type CollectionServices, type Persistence } from './collection/collection.js';
 import { FieldCache, type FieldCacheStats } from './storage/field-cache.js';
 import { MemoryBudget } from './collection/memory-budget.js';
@@ -99,6 +99,8 @@ export class Database {
   readonly path: string | undefined;
   readonly #store: Store;
   readonly #collections = new Map<string, Entry>();
+  /** Alias -> the name of the collection it stands for. */
+  readonly #aliases = new Map<string, string>();
   readonly #log: Logger;
   readonly #snapshotAfter: number;
   /** Worker threads hosting HNSW segments; 0: segments stay on this thread. */
@@ -206,6 +208,11 @@ export class Database {
         log.error(`collection '${stored.name}' is unavailable: ${reason}`);
       }
     }
+    const names = new Map(store.collections().map((stored) => [stored.id, stored.name]));
+    for (const { name, collectionId } of store.aliases()) {
+      const collection = names.get(collectionId);
+      if (collection !== undefined) db.#aliases.set(name, collection);
+    }
     return db;
   }
 
@@ -221,6 +228,8 @@ export class Database {
     checkName(name);
     const resolved = resolveCollectionOptions(options, Math.max(1, this.workers));
     if (this.#collections.has(name)) throw createError('COLLECTION_EXISTS', name);
+    const aliased = this.#aliases.get(name);
+    if (aliased !== undefined) throw createError('ALIAS_EXISTS', name, aliased);
     this.#memory.budget.admitCollection(name);
     let made: { id: number; collection: Collection } | undefined;
     try {
@@ -246,15 +255,67 @@ export class Database {
    */
   collection(name: string): Collection {
     this.#assertOpen();
-    const entry = this.#collections.get(name);
+    const real = this.#aliases.get(name) ?? name;
+    const entry = this.#collections.get(real);
     if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
-    if ('unavailable' in entry) throw createError('COLLECTION_UNAVAILABLE', name, entry.unavailable);
+    if ('unavailable' in entry) throw createError('COLLECTION_UNAVAILABLE', real, entry.unavailable);
     return entry.collection;
   }
 
+  /** Whether `name` is a collection, or an alias of one. */
   hasCollection(name: string): boolean {
     this.#assertOpen();
-    return this.#collections.has(name);
+    return this.#collections.has(this.#aliases.get(name) ?? name);
+  }
+
+  /**
+   * Makes `alias` another name for `collection`: every read and write
+   * through `collection(alias)`, and over REST by the alias in the path.
+   * An alias has a collection's name rules and shares their names (one
+   * cannot be both). ALIAS_EXISTS if it exists already: `switchAlias`
+   * moves one.
+   */
+  async createAlias(alias: string, collection: string): Promise<void> {
+    this.#assertOpen();
+    checkName(alias);
+    const existing = this.#aliases.get(alias);
+    if (existing !== undefined) throw createError('ALIAS_EXISTS', alias, existing);
+    if (this.#collections.has(alias)) throw createError('COLLECTION_EXISTS', alias);
+    this.#store.setAlias(alias, this.#entry(collection).id);
+    this.#aliases.set(alias, collection);
+  }
+
+  /**
+   * Points an existing alias at another collection, atomically: a request
+   * by the alias reaches the old collection or the new one, never neither
+   * (readers switch from `docs-v1` to `docs-v2` after a re-embedding).
+   */
+  async switchAlias(alias: string, collection: string): Promise<void> {
+    this.#assertOpen();
+    if (!this.#aliases.has(alias)) throw createError('ALIAS_NOT_FOUND', String(alias));
+    this.#store.setAlias(alias, this.#entry(collection).id);
+    this.#aliases.set(alias, collection);
+  }
+
+  /** Removes an alias; its collection is untouched. */
+  async dropAlias(alias: string): Promise<void> {
+    this.#assertOpen();
+    if (!this.#aliases.has(alias)) throw createError('ALIAS_NOT_FOUND', String(alias));
+    this.#store.dropAlias(alias);
+    this.#aliases.delete(alias);
+  }
+
+  /** Every alias and the collection it names, by alias. */
+  listAliases(): AliasInfo[] {
+    this.#assertOpen();
+    return [...this.#aliases].map(([alias, collection]) => ({ alias, collection })).sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
+  }
+
+  /** A collection's entry by its own name (an alias is not one); COLLECTION_NOT_FOUND when there is none. */
+  #entry(name: string): Entry {
+    const entry = this.#collections.get(name);
+    if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
+    return entry;
   }
 
   /** Every collection with its counts and settings; degraded ones and ones that failed to open say why. */
@@ -266,7 +327,7 @@ export class Database {
   }
 
   /**
-   * Drops a collection, all or nothing: the store drops it in one
+   * Drops a collection and its aliases, all or nothing: the store drops it in one
    * transaction first, so if that fails the collection is untouched and
    * usable; once it succeeds the collection is gone, and what follows
    * (freeing its memory, removing its snapshot files) cannot bring it back.
@@ -275,10 +336,14 @@ export class Database {
    */
   async dropCollection(name: string): Promise<void> {
     this.#assertOpen();
-    const entry = this.#collections.get(name);
-    if (!entry) throw createError('COLLECTION_NOT_FOUND', String(name));
+    const aliased = this.#aliases.get(name);
+    if (aliased !== undefined) {
+      throw createError('INVALID_ARGUMENT', 'collection name', `a collection's own name ('${name}' is an alias of '${aliased}': drop the alias with dropAlias, or the collection by its name)`, name);
+    }
+    const entry = this.#entry(name);
     this.#store.dropCollection(entry.id);
     this.#collections.delete(name);
+    for (const [alias, collection] of this.#aliases) if (collection === name) this.#aliases.delete(alias);
     if ('collection' in entry) {
       try {
         entry.collection.dispose();

@@ -12,6 +12,8 @@ export const ERRORS = {
     `Invalid collection name ${describe(name)}: expected 1-64 characters of letters, digits, '_' or '-', starting with a letter or digit.`,
   COLLECTION_NOT_FOUND: (name: string) => `Collection '${name}' does not exist.`,
   COLLECTION_EXISTS: (name: string) => `Collection '${name}' already exists.`,
+  ALIAS_NOT_FOUND: (name: string) => `Alias '${name}' does not exist.`,
+  ALIAS_EXISTS: (name: string, collection: string) => `'${name}' is already an alias (of collection '${collection}').`,
   DIMENSION_MISMATCH: (where: string, expected: number, actual: number) =>
     `Dimension mismatch at ${where}: expected ${expected}, got ${actual}.`,
   INVALID_VECTOR: (where: string, problem: string) => `Invalid vector at ${where}: ${problem}.`,

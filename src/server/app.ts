@@ -29,6 +29,7 @@ import { registerErrorHandler, sendError } from './error-handler.js';
 import { jsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import { boundPendingReplies } from './reply-memory.js';
+import { aliasRoutes } from './routes/aliases.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
@@ -155,6 +156,7 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
 
   healthRoutes(app, context);
   collectionRoutes(app, context);
+  aliasRoutes(app, context);
   documentRoutes(app, context);
   await app.register(async (scope) => searchRoutes(scope, context));
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>

@@ -154,10 +154,41 @@ export const collectionInfo = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+export const aliasInfo = {
+  type: 'object',
+  properties: { alias: name, collection: name },
+  required: ['alias', 'collection'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
 export const collectionList = {
   type: 'object',
-  properties: { collections: { type: 'array', items: collectionInfo } },
-  required: ['collections'],
+  properties: {
+    collections: { type: 'array', items: collectionInfo },
+    aliases: { type: 'array', items: aliasInfo, description: 'Every alias and the collection it names.' },
+  },
+  required: ['collections', 'aliases'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const aliasList = {
+  type: 'object',
+  properties: { aliases: { type: 'array', items: aliasInfo } },
+  required: ['aliases'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const aliasParams = {
+  type: 'object',
+  properties: { alias: name },
+  required: ['alias'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const switchAliasBody = {
+  type: 'object',
+  properties: { collection: name },
+  required: ['collection'],
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
@@ -475,6 +506,9 @@ export const statusReply = {
 } as const satisfies JSONSchema;
 
 export type CollectionParams = FromSchema<typeof collectionParams>;
+export type AliasInfoBody = FromSchema<typeof aliasInfo>;
+export type AliasParams = FromSchema<typeof aliasParams>;
+export type SwitchAliasBody = FromSchema<typeof switchAliasBody>;
 export type DocumentParams = FromSchema<typeof documentParams>;
 export type CreateCollectionBody = FromSchema<typeof createCollectionBody>;
 export type UpsertBody = FromSchema<typeof upsertBody>;

@@ -55,6 +55,10 @@ async function exerciseEveryCall(client: QuiverClient): Promise<void> {
   await docs.updateWhere({ tag: 1 }, { text: 'beta' });
   await docs.delete(['a']);
   await docs.deleteWhere({ missing: true });
+  await client.createAlias('spec-alias', 'spec');
+  await client.switchAlias('spec-alias', 'spec');
+  await client.listAliases();
+  await client.dropAlias('spec-alias');
   await client.dropCollection('spec');
 }
 

@@ -86,9 +86,19 @@ async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   out.push(await other.upsert([{ id: 'a', vector: [1, 2] }, { id: 'b', vector: [3, 4] }]));
   out.push(await db.collection('other').search({ vector: [3, 3.5], k: 2 }));
   out.push(await db.hasCollection('other'));
+  await db.createAlias('current', 'parity');
+  out.push(await db.collection('current').search({ vector: query(3), k: 3 }), await db.listAliases());
+  await db.switchAlias('current', 'other');
+  out.push(await db.collection('current').upsert([{ id: 'c', vector: [5, 6] }]), await db.collection('other').countWhere());
+  out.push(await codeOf(db.createAlias('current', 'parity')), await codeOf(db.switchAlias('missing', 'parity')));
+  out.push(await codeOf(db.dropCollection('current')));
+  await db.dropAlias('current');
+  out.push(await db.hasCollection('current'), await db.listAliases());
+  await db.createAlias('doomed', 'other');
   await db.dropCollection('other');
   out.push(await db.hasCollection('other'));
   out.push((await db.listCollections()).map((c) => [c.name, c.state, c.state === 'ready' ? [c.count, c.version] : c.reason]));
+  out.push(await db.listAliases());
   return out;
 }
 

@@ -36,6 +36,12 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
   INVALID_COLLECTION_NAME: async () => (await fixture()).db.createCollection('bad name!', { dimension: 3 }),
   COLLECTION_NOT_FOUND: async () => (await fixture()).db.collection('nope'),
   COLLECTION_EXISTS: async () => (await fixture()).db.createCollection('docs', { dimension: 3 }),
+  ALIAS_NOT_FOUND: async () => (await fixture()).db.dropAlias('nope'),
+  ALIAS_EXISTS: async () => {
+    const { db } = await fixture();
+    await db.createAlias('current', 'docs');
+    return db.createAlias('current', 'docs');
+  },
   DIMENSION_MISMATCH: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2] }]),
   INVALID_VECTOR: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, Number.NaN, 3] }]),
   INVALID_ID: async () => (await fixture()).docs.upsert([{ id: '', vector: [1, 2, 3] }]),

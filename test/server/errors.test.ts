@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ERROR_CODES, QuiverError } from '../../src/core/errors.js';
 import { ERRORS, openDatabase, type ErrorCode } from '../../src/index.js';
 import { STATUS } from '../../src/server/error-handler.js';
-import { COLLECTION, base64, errorOf, makeApp, seed, seedVector, send, silent, type TestApp } from './helpers.js';
+import { COLLECTION, base64, errorOf, expectStatus, makeApp, seed, seedVector, send, silent, type TestApp } from './helpers.js';
 
 type HttpCode = (typeof HTTP_ERROR_CODES)[number];
 type CoreCode = Exclude<ErrorCode, HttpCode>;
@@ -96,6 +96,11 @@ describe('core codes that reach HTTP', () => {
    */
   const triggers: Record<CoreCode, (() => Promise<LightMyRequestResponse>) | { unreachable: string; schemaCatches?: () => Promise<LightMyRequestResponse> }> = {
     DOCUMENT_NOT_FOUND: () => send(t.app, 'GET', `/collections/${COLLECTION}/documents/nope`),
+    ALIAS_NOT_FOUND: () => send(t.app, 'PUT', '/aliases/nope', { collection: COLLECTION }),
+    ALIAS_EXISTS: async () => {
+      expectStatus(await send(t.app, 'POST', '/aliases', { alias: 'current', collection: COLLECTION }), 201);
+      return send(t.app, 'POST', '/aliases', { alias: 'current', collection: COLLECTION });
+    },
     INVALID_OPTIONS: {
       unreachable: 'the create-collection schema checks every option first (INVALID_REQUEST)',
       schemaCatches: () => send(t.app, 'POST', '/collections', { name: 'x', dimension: 0 }),

@@ -110,6 +110,31 @@ describe('collections', () => {
   });
 });
 
+describe('aliases', () => {
+  it('create, list (also with the collections), search and write by alias, switch, drop', async () => {
+    expectStatus(await send(t.app, 'POST', '/collections', { name: 'docs2', dimension: DIMENSION, metric: 'cosine' }), 201);
+    expectStatus(await send(t.app, 'POST', '/collections/docs2/documents', { documents: [{ id: 'only', vector: seedVector(1), text: 'document two' }] }), 200);
+    expect(expectStatus(await send(t.app, 'POST', '/aliases', { alias: 'current', collection: COLLECTION }), 201).json()).toEqual({ alias: 'current', collection: COLLECTION });
+    expect(expectStatus(await send(t.app, 'GET', '/aliases'), 200).json()).toEqual({ aliases: [{ alias: 'current', collection: COLLECTION }] });
+    expect(expectStatus(await send(t.app, 'GET', '/collections'), 200).json().aliases).toEqual([{ alias: 'current', collection: COLLECTION }]);
+
+    const search = { vector: seedVector(1), k: 1, include: [] };
+    expect(expectStatus(await send(t.app, 'POST', '/collections/current/search', search), 200).json().hits[0].id).toBe('d1');
+    // Answered from the cache the second time; after the switch, the new collection's answer.
+    expect(expectStatus(await send(t.app, 'POST', '/collections/current/search', search), 200).json().cached).toBe(true);
+    expectStatus(await send(t.app, 'PUT', '/aliases/current', { collection: 'docs2' }), 200);
+    expect(expectStatus(await send(t.app, 'POST', '/collections/current/search', search), 200).json().hits[0].id).toBe('only');
+    expect(expectStatus(await send(t.app, 'POST', '/collections/current/documents', { documents: [{ id: 'new', vector: seedVector(2) }] }), 200).json().upserted).toBe(1);
+    expect(t.db.collection('docs2').count).toBe(2);
+    expect(expectStatus(await send(t.app, 'GET', '/collections/current'), 200).json().name).toBe('docs2');
+
+    expect(errorOf(expectStatus(await send(t.app, 'DELETE', '/collections/current'), 400)).code).toBe('INVALID_ARGUMENT');
+    expectStatus(await send(t.app, 'DELETE', '/aliases/current'), 204);
+    expect(errorOf(expectStatus(await send(t.app, 'POST', '/collections/current/search', search), 404)).code).toBe('COLLECTION_NOT_FOUND');
+    expect(t.db.collection('docs2').count).toBe(2);
+  });
+});
+
 describe('documents', () => {
   it('upsert inserts and replaces in one write and returns the new version', async () => {
     const reply = await send(t.app, 'POST', `/collections/${COLLECTION}/documents`, {
@@ -469,6 +494,10 @@ describe('health, metrics and docs', () => {
         'GET /collections',
         'GET /collections/{name}',
         'DELETE /collections/{name}',
+        'GET /aliases',
+        'POST /aliases',
+        'PUT /aliases/{alias}',
+        'DELETE /aliases/{alias}',
         'POST /collections/{name}/optimize',
         'POST /collections/{name}/documents',
         'GET /collections/{name}/documents/{id}',

@@ -137,6 +137,7 @@ export class Store {
         config TEXT NOT NULL,
         version INTEGER NOT NULL DEFAULT 0
       );
+      CREATE TABLE IF NOT EXISTS aliases (name TEXT PRIMARY KEY, collection_id INTEGER NOT NULL);
     `);
     db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     const store = new Store(db, lock);
@@ -234,8 +235,24 @@ export class Store {
     return { id, uid, name, config, version: 0 };
   }
 
+  /** Every alias with the id of the collection it names. */
+  aliases(): { name: string; collectionId: number }[] {
+    return this.#db.prepare('SELECT name, collection_id AS collectionId FROM aliases ORDER BY name').all() as { name: string; collectionId: number }[];
+  }
+
+  /** Points alias `name` at a collection, creating it or moving it in one statement. */
+  setAlias(name: string, collectionId: number): void {
+    this.#db.prepare('INSERT INTO aliases (name, collection_id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET collection_id = excluded.collection_id').run(name, collectionId);
+  }
+
+  dropAlias(name: string): void {
+    this.#db.prepare('DELETE FROM aliases WHERE name = ?').run(name);
+  }
+
+  /** Drops a collection's row, tables and aliases in one transaction. */
   dropCollection(id: number): void {
     this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM aliases WHERE collection_id = ?').run(id);
       this.#db.prepare('DELETE FROM collections WHERE id = ?').run(id);
       this.#db.exec(`DROP TABLE IF EXISTS ${tableName(id)}; DROP TABLE IF EXISTS ${deletionsName(id)}`);
     })();

@@ -27,8 +27,8 @@ export function collectionRoutes(app: FastifyInstance, { db }: AppContext): void
 
   app.get(
     '/collections',
-    { config: { readOnly: true }, schema: { tags: ['collections'], summary: 'List collections with their counts and state.', response: { 200: collectionList, ...errors } } },
-    async () => ({ collections: db.listCollections() }),
+    { config: { readOnly: true }, schema: { tags: ['collections'], summary: 'List collections with their counts and state, and the aliases.', response: { 200: collectionList, ...errors } } },
+    async () => ({ collections: db.listCollections(), aliases: db.listAliases() }),
   );
 
   app.get<{ Params: CollectionParams }>(
