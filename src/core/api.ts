@@ -95,6 +95,45 @@ export interface SearchRequest {
   include?: readonly SearchField[];
   /** Aborting it stops a search that returns many hits between two slices of its work (REQUEST_ABORTED). */
   signal?: AbortSignal;
+  /**
+   * Skips this many hits (after every other control): page n of size k is
+   * `offset: n * k`. offset + k is at most MAX_K. Pages agree with one
+   * another while nothing is written when the search is exact (an exact
+   * scan, keyword search), for hybrid search while offset + k is at most
+   * HYBRID_DEPTH (100: each side's candidates, which the fused scores are
+   * normalised over), and for HNSW when every page is asked with the same
+   * `ef` of at least offset + k and `exact: false`.
+   */
+  offset?: number;
+  /** Only hits scoring at least this (the score this search reports: similarity, BM25 or fused). */
+  minScore?: number;
+  /**
+   * Groups hits by a metadata field, best group first (ranked by its best
+   * hit); `k` then counts groups, and each holds up to `groupSize` hits
+   * (default 1), each hit carrying its `group`. Documents whose field is
+   * missing or not a string, number or boolean are left out. Groups are
+   * formed from the best GROUP_POOL_FACTOR * k * groupSize candidates
+   * (at most MAX_K).
+   */
+  groupBy?: string;
+  groupSize?: number;
+  /**
+   * Maximal marginal relevance: hits re-ranked for diversity from the best
+   * `candidates` (default 4 * k, at least 20, at most MAX_K), each next hit
+   * maximising lambda * relevance - (1 - lambda) * (its highest cosine
+   * similarity to a hit already chosen). Relevance is the search's own score
+   * scaled to 0..1 over the candidates; similarity is between stored
+   * vectors. lambda 1 keeps the search's order; 0 is the most diverse.
+   */
+  mmr?: { lambda?: number; candidates?: number };
+  /**
+   * Search by example: the query vector is made from stored documents'
+   * vectors (the average of `like`, moved away from the average of
+   * `unlike`: 2 * avg(like) - avg(unlike)), instead of `vector`; the
+   * example documents are not returned. With `text`, a hybrid search.
+   */
+  like?: readonly string[];
+  unlike?: readonly string[];
 }
 
 /** Options of `getMany`. */
@@ -119,6 +158,8 @@ export interface SearchHit {
   vectorScore?: number;
   /** Hybrid only: the BM25 score of this document (0 when no query term occurs in it). */
   keywordScore?: number;
+  /** With `groupBy`: the value of the field this hit was grouped by. */
+  group?: string | number | boolean;
   metadata?: Metadata;
   text?: string;
   vector?: Float32Array;
@@ -147,6 +188,12 @@ export interface Explain {
   estimates: { exact: number; hnsw: number };
   /** Milliseconds per stage. */
   timings: { filter: number; search: number; fetch: number; total: number };
+  /**
+   * With result controls (offset, minScore, groupBy, mmr): how many ranked
+   * candidates they chose the hits from, and how many were left after
+   * minScore.
+   */
+  controls?: { pool: number; aboveMinScore: number };
 }
 
 export interface SearchResult {

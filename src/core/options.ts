@@ -17,6 +17,18 @@ export const MAX_DIMENSION = 8192;
 export const DEFAULT_K = 10;
 /** Largest `k` one search may ask for. */
 export const MAX_K = 10_000;
+/** A search by example's `like` and `unlike` hold at most this many ids together. */
+export const MAX_EXAMPLE_IDS = 1_000;
+/** groupBy forms its groups from this many candidates per hit asked for (k * groupSize). */
+export const GROUP_POOL_FACTOR = 10;
+/** Hits a group may hold (`groupSize`). */
+export const MAX_GROUP_SIZE = 100;
+/** mmr re-ranks at least this many candidates by default (4 * k when more)... */
+export const MMR_MIN_CANDIDATES = 20;
+/** ...and at most this many. */
+export const MAX_MMR_CANDIDATES = 1_000;
+/** Multiply-adds an mmr re-rank may cost (hits x candidates x dimension): beyond it, LIMIT_EXCEEDED. */
+export const MAX_MMR_WORK = 2 ** 27;
 /** Documents per page of `list` when no limit is given, and the most one page may hold. */
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 10_000;

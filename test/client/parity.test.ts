@@ -58,6 +58,10 @@ async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   out.push(await docs.search({ text: 'apple river', k: 8 }));
   out.push(await docs.search({ vector: query(8), text: 'lantern', k: 8 }));
   out.push(await docs.search({ vector: query(9), text: 'stone garden', k: 8, fusion: 'rrf', alpha: 0.3, filter: { tags: 'sale' } }));
+  out.push(await docs.search({ vector: query(11), k: 3, groupBy: 'group', groupSize: 2 }));
+  out.push(await docs.search({ text: 'apple river', k: 5, offset: 5, minScore: 0.1, include: [] }));
+  out.push(await docs.search({ vector: query(12), k: 5, mmr: { lambda: 0.4 }, filter: { price: { $gt: 10 } }, include: [] }));
+  out.push(await docs.search({ like: ['doc-3', 'doc-4'], unlike: ['doc-9'], text: 'garden', k: 4, exact: true, include: [] }));
   const explained = await docs.search({ vector: query(10), k: 4, filter: { group: { $in: [0, 1] } }, explain: true });
   out.push(explained.hits, explained.explain.total, explained.explain.candidates);
 

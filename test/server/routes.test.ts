@@ -358,6 +358,25 @@ describe('search', () => {
     expect((vectorOnly.json() as { hits: Hit[] }).hits.map((h) => h.id)).toEqual(['apples']);
   });
 
+  it('result controls: offset, minScore, groupBy, mmr and like answer as the library does', async () => {
+    const collection = t.db.collection(COLLECTION);
+    const requests = [
+      { vector: seedVector(2), k: 3, offset: 3, exact: true },
+      { text: 'document', k: 5, minScore: 0 },
+      { vector: seedVector(2), k: 2, groupBy: 'group', groupSize: 2, filter: { price: { $gte: 4 } } },
+      { vector: seedVector(2), k: 4, mmr: { lambda: 0.2, candidates: 12 } },
+      { like: ['d1', 'd2'], unlike: ['d7'], k: 3 },
+    ];
+    for (const request of requests) {
+      const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { ...request, include: ['metadata'] }), 200);
+      const expected = await collection.search({ ...request, include: ['metadata'] } as Parameters<typeof collection.search>[0]);
+      expect(reply.json().hits).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+    expect((expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(2), k: 2, groupBy: 'group' }), 200).json().hits as Hit[]).map((hit) => typeof (hit as { group?: unknown }).group)).toEqual(['number', 'number']);
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { like: ['nope'] }), 404)).code).toBe('DOCUMENT_NOT_FOUND');
+    expect(errorOf(expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(2), mmr: { lambda: 3 } }), 400)).code).toBe('INVALID_REQUEST');
+  });
+
   it('batch search answers each search in order', async () => {
     const reply = expectStatus(
       await send(t.app, 'POST', `/collections/${COLLECTION}/search/batch`, {

@@ -8,10 +8,11 @@ import { createError } from '../errors.js';
 import { compileFilter, type CompiledFilter } from '../filter/filter.js';
 import { DEFAULT_ALPHA } from '../query/fusion.js';
 import { normalizesAtInsert } from '../vector/metric.js';
-import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_K, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
+import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_EXAMPLE_IDS, MAX_GROUP_SIZE, MAX_K, MAX_MMR_CANDIDATES, MMR_MIN_CANDIDATES, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
 import { checkSignal, checkVectorValues, throwIfAborted } from '../query/read-budget.js';
-import { checkVector, isPlainObject } from '../validate.js';
+import { checkId, checkVector, isPlainObject } from '../validate.js';
 import type { FusionMethod, SearchField, SearchRequest, WhereOptions } from '../api.js';
+import { checkMmrWork, poolSize, type Controls } from '../query/result-controls.js';
 
 import type { CollectionState } from './state.js';
 
@@ -19,7 +20,11 @@ export const DOCUMENT_KEYS = new Set(['id', 'vector', 'text', 'metadata']);
 
 export const SEARCH_FLAGS = ['exact', 'explain', 'quantized'] as const;
 
-export const SEARCH_KEYS = new Set(['vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include', 'signal']);
+export const SEARCH_KEYS = new Set([
+  'vector', 'text', 'fusion', 'alpha', 'k', 'filter', 'ef', 'exact', 'explain', 'quantized', 'include', 'signal',
+  'offset', 'minScore', 'groupBy', 'groupSize', 'mmr', 'like', 'unlike',
+]);
+
 
 export const FUSIONS = new Set<FusionMethod>(['relativeScore', 'rrf']);
 
@@ -48,8 +53,12 @@ export interface CheckedSearch {
   fusion: FusionMethod;
   alpha: number;
   k: number;
-  /** Candidates the vector side fetches: k, or at least HYBRID_DEPTH each side of a hybrid search. */
+  /** Ranked candidates the search makes before the result controls choose k hits: k without controls. */
+  pool: number;
+  /** Candidates the vector side fetches: the pool, or at least HYBRID_DEPTH each side of a hybrid search. */
   depth: number;
+  /** The result controls (offset, minScore, groupBy, mmr, a search by example's exclusions); undefined without any. */
+  controls: Controls | undefined;
   include: readonly SearchField[];
   filter: CompiledFilter | undefined;
   ef: number | undefined;
@@ -104,8 +113,8 @@ export function checkSearch(s: CollectionState, request: SearchRequest): Checked
   }
   const include = checkInclude(request.include);
   const { text, fusion = 'relativeScore' as FusionMethod, alpha = DEFAULT_ALPHA } = request as SearchRequest;
-  if (request.vector === undefined && text === undefined) {
-    throw createError('INVALID_ARGUMENT', 'search request', 'a vector, a text query, or both', 'neither');
+  if (request.vector === undefined && request.like === undefined && text === undefined) {
+    throw createError('INVALID_ARGUMENT', 'search request', 'a vector (or like), a text query, or both', 'neither');
   }
   if (text !== undefined && (typeof text !== 'string' || text.length === 0 || text.length > MAX_QUERY_TEXT_LENGTH)) {
     throw createError('INVALID_ARGUMENT', 'text', `a non-empty string of at most ${MAX_QUERY_TEXT_LENGTH} characters`, text);
@@ -115,15 +124,18 @@ export function checkSearch(s: CollectionState, request: SearchRequest): Checked
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw createError('INVALID_ARGUMENT', 'alpha', 'a number from 0 to 1', alpha);
   const signal = checkSignal(request.signal);
   if (include.includes('vector')) checkVectorValues(k, s.options.dimension, 'k');
-  const vector = request.vector === undefined
+  const example = request.like === undefined && request.unlike === undefined ? undefined : exampleQuery(s, request);
+  const vector = example?.vector ?? (request.vector === undefined
     ? undefined
-    : checkVector(request.vector, s.options.dimension, 'query vector', normalizesAtInsert(s.options.metric), false);
+    : checkVector(request.vector, s.options.dimension, 'query vector', normalizesAtInsert(s.options.metric), false));
   const terms = text === undefined ? undefined : queryTerms(s, text);
   const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
+  const controls = checkControls(s, request, k, example?.labels);
   throwIfAborted(signal, 'search');
-  const depth = vector === undefined || text === undefined ? k : Math.max(k, HYBRID_DEPTH);
+  const pool = controls === undefined ? k : poolSize(controls, k);
+  const depth = vector === undefined || text === undefined ? pool : Math.max(pool, HYBRID_DEPTH);
   return {
-    vector, text, terms, fusion, alpha, k, include, filter, depth, signal,
+    vector, text, terms, fusion, alpha, k, include, filter, pool, depth, controls, signal,
     sliced: (include.length > 0 && k > READ_SLICE) || (vector !== undefined && text !== undefined && depth > READ_SLICE),
     ef: request.ef,
     exact: request.exact as boolean | undefined,
@@ -146,4 +158,75 @@ export function compileWhere(filter: Record<string, unknown>, options: WhereOpti
     throw createError('INVALID_FILTER', 'filter', `it has no condition, so it matches every document: pass all: true to ${verb} every document`);
   }
   return compiled;
+}
+
+/** The result controls of a search request, checked; undefined when it asks for none. */
+function checkControls(s: CollectionState, request: SearchRequest, k: number, examples: ReadonlySet<number> | undefined): Controls | undefined {
+  const { offset = 0, minScore, groupBy, groupSize, mmr } = request;
+  if (offset === 0 && minScore === undefined && groupBy === undefined && groupSize === undefined && mmr === undefined && examples === undefined) return undefined;
+  if (!isIntegerIn(offset, 0, MAX_K - k)) throw createError('INVALID_ARGUMENT', 'offset', `an integer from 0 to ${MAX_K} - k (${MAX_K - k})`, offset);
+  if (minScore !== undefined && (typeof minScore !== 'number' || !Number.isFinite(minScore))) throw createError('INVALID_ARGUMENT', 'minScore', 'a finite number', minScore);
+  if (groupSize !== undefined && groupBy === undefined) throw createError('INVALID_ARGUMENT', 'groupSize', 'groupBy beside it', groupSize);
+  if (groupSize !== undefined && !isIntegerIn(groupSize, 1, MAX_GROUP_SIZE)) throw createError('INVALID_ARGUMENT', 'groupSize', `an integer from 1 to ${MAX_GROUP_SIZE}`, groupSize);
+  if (groupBy !== undefined && (typeof groupBy !== 'string' || groupBy.length === 0 || groupBy.split('.').some((part) => part.length === 0))) {
+    throw createError('INVALID_ARGUMENT', 'groupBy', 'a metadata field name (a.b for a nested one)', groupBy);
+  }
+  if (groupBy !== undefined && mmr !== undefined) throw createError('INVALID_ARGUMENT', 'search request', 'groupBy or mmr, not both', 'both');
+  let checkedMmr: Controls['mmr'];
+  if (mmr !== undefined) {
+    if (!isPlainObject(mmr) || Object.keys(mmr).some((key) => key !== 'lambda' && key !== 'candidates')) {
+      throw createError('INVALID_ARGUMENT', 'mmr', 'an object { lambda?, candidates? }', mmr);
+    }
+    const { lambda = 0.5, candidates = Math.min(MAX_MMR_CANDIDATES, Math.max(MMR_MIN_CANDIDATES, 4 * (offset + k))) } = mmr;
+    if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw createError('INVALID_ARGUMENT', 'mmr.lambda', 'a number from 0 to 1', lambda);
+    if (!isIntegerIn(candidates, offset + k, MAX_MMR_CANDIDATES)) {
+      throw createError('INVALID_ARGUMENT', 'mmr.candidates', `an integer from offset + k (${offset + k}) to ${MAX_MMR_CANDIDATES}`, candidates);
+    }
+    checkMmrWork(offset + k, candidates, s.options.dimension);
+    checkedMmr = { lambda, candidates };
+  }
+  return {
+    offset,
+    minScore,
+    groupBy: groupBy === undefined ? undefined : { path: groupBy, segments: groupBy.split('.'), size: groupSize ?? 1 },
+    mmr: checkedMmr,
+    exclude: examples,
+  };
+}
+
+/**
+ * The query vector of a search by example, 2 * avg(like) - avg(unlike)
+ * (avg(like) without unlike), from the examples' stored vectors (each
+ * scaled to unit length first in a cosine collection, so each example
+ * weighs the same), and the examples' labels, which are never returned.
+ */
+function exampleQuery(s: CollectionState, request: SearchRequest): { vector: Float32Array; labels: Set<number> } {
+  const { like, unlike = [] } = request;
+  if (request.vector !== undefined) throw createError('INVALID_ARGUMENT', 'search request', 'vector or like, not both', 'both');
+  if (like === undefined) throw createError('INVALID_ARGUMENT', 'unlike', 'like beside it', unlike);
+  for (const [name, ids] of [['like', like], ['unlike', unlike]] as const) {
+    if (!Array.isArray(ids) || (name === 'like' && ids.length === 0)) throw createError('INVALID_ARGUMENT', name, `${name === 'like' ? 'a non-empty ' : 'an '}array of ids`, ids);
+  }
+  if (like.length + unlike.length > MAX_EXAMPLE_IDS) throw createError('INVALID_ARGUMENT', 'like and unlike', `at most ${MAX_EXAMPLE_IDS} ids together`, like.length + unlike.length);
+  const cosine = normalizesAtInsert(s.options.metric);
+  const labels = new Set<number>();
+  const average = (ids: readonly string[], name: string): Float64Array => {
+    const sum = new Float64Array(s.options.dimension);
+    ids.forEach((id, i) => {
+      checkId(id, `${name}[${i}]`);
+      const label = s.labelOf.get(id);
+      const stored = label === undefined ? undefined : s.table.vectorOf(label);
+      if (label === undefined || stored === undefined) throw createError('DOCUMENT_NOT_FOUND', s.name, id);
+      labels.add(label);
+      let norm = 1;
+      if (cosine) norm = Math.sqrt(stored.reduce((total, x) => total + x * x, 0)) || 1;
+      for (let d = 0; d < sum.length; d++) sum[d]! += stored[d]! / norm;
+    });
+    return sum.map((x) => x / Math.max(1, ids.length));
+  };
+  const liked = average(like, 'like');
+  const unliked = unlike.length === 0 ? undefined : average(unlike, 'unlike');
+  const vector = Float32Array.from(liked, (x, d) => (unliked === undefined ? x : 2 * x - unliked[d]!));
+  if (cosine && vector.every((x) => x === 0)) throw createError('INVALID_ARGUMENT', 'like and unlike', 'examples whose vectors do not cancel out', 'a zero query vector');
+  return { vector, labels };
 }

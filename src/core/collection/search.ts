@@ -13,6 +13,7 @@ import { CurrentLabels, keptAt, keptRanked } from '../query/current-labels.js';
 import type { Explain, SearchHit, SearchRequest, SearchResult, SearchEvent } from '../api.js';
 import { checkSearch, type CheckedSearch } from './checks.js';
 import { type VectorOutcome, vectorSearch } from './vector-search.js';
+import { applyControls, type Controlled, type GroupValue } from '../query/result-controls.js';
 import { hitsOf, nextReadSlice } from './read.js';
 
 import type { CollectionState } from './state.js';
@@ -119,12 +120,12 @@ export function answerSearch(
   clock: SearchClock | undefined,
 ): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
   if (checked.sliced) return answerInSlices(s, checked, allowed, query, vector, clock);
-  const { k, include } = checked;
+  const { pool, include } = checked;
   let labels: ArrayLike<number>;
   let scores: ArrayLike<number>;
   let parts: FusedParts | undefined;
   if (vector === undefined) {
-    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset));
   } else if (checked.text === undefined) {
     ({ labels, scores } = vector.top);
   } else {
@@ -132,13 +133,15 @@ export function answerSearch(
     const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
     const scored = scoreUnion(s, query!, checked.terms!, union, knownScores(vector.top, keyword));
     const fused = fuse(s, checked, vector.top, keyword, union, scored);
-    labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+    labels = fused.labels.length > pool ? fused.labels.subarray(0, pool) : fused.labels;
     scores = fused.scores;
     parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
   }
+  const chosen = checked.controls === undefined ? undefined : choose(s, checked, labels, scores);
+  if (chosen) ({ labels, scores } = chosen);
   const searched = clock ? performance.now() : 0;
   const hits = hitsOf(s, labels, scores, include, new FieldBudget());
-  return finishAnswer(s, hits, labels, parts, checked, vector, clock, searched);
+  return finishAnswer(s, hits, labels, parts, checked, vector, clock, searched, chosen);
 }
 
 /**
@@ -159,13 +162,13 @@ export async function answerInSlices(
   vector: VectorOutcome | undefined,
   clock: SearchClock | undefined,
 ): Promise<SearchHit[] | SearchResult> {
-  const { k, include, signal } = checked;
+  const { pool, include, signal } = checked;
   const current = new CurrentLabels(s.ids, s.version, () => s.allowedBy(checked.filter));
   let labels: ArrayLike<number>;
   let scores: ArrayLike<number>;
   let parts: FusedParts | undefined;
   if (vector === undefined) {
-    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, k, allowed?.bitset));
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset));
     current.remember(labels);
   } else if (checked.text === undefined) {
     ({ labels, scores } = vector.top);
@@ -192,10 +195,12 @@ export async function answerInSlices(
       sides = [keptRanked(vector.top, keep), keptRanked(keyword, keep)];
     }
     const fused = fuse(s, checked, sides[0], sides[1], union, scored);
-    labels = fused.labels.length > k ? fused.labels.subarray(0, k) : fused.labels;
+    labels = fused.labels.length > pool ? fused.labels.subarray(0, pool) : fused.labels;
     scores = fused.scores;
     parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
   }
+  const chosen = checked.controls === undefined ? undefined : choose(s, checked, labels, scores);
+  if (chosen) ({ labels, scores } = chosen);
   const searched = clock ? performance.now() : 0;
   const budget = new FieldBudget();
   const hits: SearchHit[] = [];
@@ -214,7 +219,39 @@ export async function answerInSlices(
     hits.push(...hitsOf(s, sliceLabels, sliceScores, include, budget));
     for (let i = 0; i < sliceLabels.length; i++) hitLabels.push(sliceLabels[i]!);
   }
-  return finishAnswer(s, hits, hitLabels, parts, checked, vector, clock, searched);
+  return finishAnswer(s, hits, hitLabels, parts, checked, vector, clock, searched, chosen);
+}
+
+/**
+ * The hits the result controls choose from the ranked candidates
+ * (result-controls.ts), reading the candidates' group values from the store
+ * and their vectors from the vector index.
+ */
+export function choose(s: CollectionState, checked: CheckedSearch, labels: ArrayLike<number>, scores: ArrayLike<number>): Controlled & { pool: number } {
+  const chosen = applyControls(labels, scores, checked.k, checked.controls!, {
+    groupValues: (candidates, segments) => {
+      const fields = s.table.fieldsOf(candidates);
+      // Read as a search's hits are: bounded by the same budget of text and metadata (MAX_RESULT_FIELD_BYTES).
+      const budget = new FieldBudget();
+      return candidates.map((label) => {
+        const row = fields.get(label);
+        budget.add(row?.text, row?.metadata);
+        return row?.metadata == null ? undefined : groupValueOf(JSON.parse(row.metadata) as unknown, segments);
+      });
+    },
+    vector: (label) => s.vectors.vector(label) ?? s.table.vectorOf(label) ?? new Float32Array(s.options.dimension),
+  });
+  return { ...chosen, pool: labels.length };
+}
+
+/** The string, number or boolean at `segments` in a document's metadata, else undefined. */
+function groupValueOf(metadata: unknown, segments: readonly string[]): GroupValue | undefined {
+  let value = metadata;
+  for (const segment of segments) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
 }
 
 /** The hits with their fused parts, and with explain when the search was timed. */
@@ -227,11 +264,19 @@ export function finishAnswer(
   vector: VectorOutcome | undefined,
   clock: SearchClock | undefined,
   searched: number,
+  chosen?: Controlled & { pool: number },
 ): SearchHit[] | SearchResult {
   if (parts) {
     hits.forEach((hit, i) => {
       hit.vectorScore = parts.vector.get(labels[i]!)!;
       hit.keywordScore = parts.keyword.get(labels[i]!)!;
+    });
+  }
+  // A sliced read may have left hits out (writes during its turns): each hit's group is found by its label.
+  if (chosen?.groups) {
+    const groupOf = new Map(chosen.labels.map((label, i) => [label, chosen.groups![i]!]));
+    hits.forEach((hit, i) => {
+      hit.group = groupOf.get(labels[i]!)!;
     });
   }
   if (!clock) return hits;
@@ -249,6 +294,7 @@ export function finishAnswer(
       total,
       candidates,
       timings: { filter: filtered - started, search: searched - filtered, fetch: done - searched, total: done - started },
+      ...(chosen ? { controls: { pool: chosen.pool, aboveMinScore: chosen.aboveMinScore } } : {}),
     },
   };
 }
