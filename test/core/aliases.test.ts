@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, QuiverError, type Database } from '../../src/index.js';
+import { openDatabase, type Database } from '../../src/index.js';
+import { rejectedCode } from '../fixtures/errors.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const dirs: string[] = [];
@@ -34,15 +35,6 @@ async function twoVersions(db: Database): Promise<void> {
   }
 }
 
-async function codeOf(action: () => unknown): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(QuiverError);
-    return (error as QuiverError).code;
-  }
-  throw new Error('expected the action to throw');
-}
 
 describe('aliases', () => {
   it('read and write through the alias reach the collection it names', async () => {
@@ -83,16 +75,16 @@ describe('aliases', () => {
     const db = await open();
     await twoVersions(db);
     await db.createAlias('docs', 'docs-v1');
-    expect(await codeOf(() => db.createAlias('docs', 'docs-v2'))).toBe('ALIAS_EXISTS');
-    expect(await codeOf(() => db.createAlias('docs-v2', 'docs-v1'))).toBe('COLLECTION_EXISTS');
-    expect(await codeOf(() => db.createCollection('docs', { dimension: 2 }))).toBe('ALIAS_EXISTS');
-    expect(await codeOf(() => db.createAlias('other', 'missing'))).toBe('COLLECTION_NOT_FOUND');
-    expect(await codeOf(() => db.createAlias('other', 'docs'))).toBe('COLLECTION_NOT_FOUND');
-    expect(await codeOf(() => db.createAlias('bad name', 'docs-v1'))).toBe('INVALID_COLLECTION_NAME');
-    expect(await codeOf(() => db.switchAlias('missing', 'docs-v2'))).toBe('ALIAS_NOT_FOUND');
-    expect(await codeOf(() => db.switchAlias('docs', 'missing'))).toBe('COLLECTION_NOT_FOUND');
-    expect(await codeOf(() => db.dropCollection('docs'))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(() => db.dropAlias('missing'))).toBe('ALIAS_NOT_FOUND');
+    expect(await rejectedCode(() => db.createAlias('docs', 'docs-v2'))).toBe('ALIAS_EXISTS');
+    expect(await rejectedCode(() => db.createAlias('docs-v2', 'docs-v1'))).toBe('COLLECTION_EXISTS');
+    expect(await rejectedCode(() => db.createCollection('docs', { dimension: 2 }))).toBe('ALIAS_EXISTS');
+    expect(await rejectedCode(() => db.createAlias('other', 'missing'))).toBe('COLLECTION_NOT_FOUND');
+    expect(await rejectedCode(() => db.createAlias('other', 'docs'))).toBe('COLLECTION_NOT_FOUND');
+    expect(await rejectedCode(() => db.createAlias('bad name', 'docs-v1'))).toBe('INVALID_COLLECTION_NAME');
+    expect(await rejectedCode(() => db.switchAlias('missing', 'docs-v2'))).toBe('ALIAS_NOT_FOUND');
+    expect(await rejectedCode(() => db.switchAlias('docs', 'missing'))).toBe('COLLECTION_NOT_FOUND');
+    expect(await rejectedCode(() => db.dropCollection('docs'))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(() => db.dropAlias('missing'))).toBe('ALIAS_NOT_FOUND');
     // Nothing refused changed anything.
     expect(db.listAliases()).toEqual([{ alias: 'docs', collection: 'docs-v1' }]);
     expect(db.listCollections().map((c) => c.name)).toEqual(['docs-v1', 'docs-v2']);
@@ -109,7 +101,7 @@ describe('aliases', () => {
     expect(db.collection('docs-v1').count).toBe(2);
     await db.dropCollection('docs-v2');
     expect(db.listAliases()).toEqual([]);
-    expect(await codeOf(() => db.collection('latest'))).toBe('COLLECTION_NOT_FOUND');
+    expect(await rejectedCode(() => db.collection('latest'))).toBe('COLLECTION_NOT_FOUND');
     // The names are free again.
     await db.createCollection('latest', { dimension: 2 });
   });

@@ -7,18 +7,10 @@ import { WasmHeap } from '../../src/core/vector/wasm-heap.js';
 import { HTTP_ERROR_CODES } from '../../src/core/errors.js';
 import { resolveCollectionOptions } from '../../src/core/collection/collection-options.js';
 import { ERRORS, openDatabase, type ErrorCode, QuiverError } from '../../src/index.js';
+import { rejectedCode } from '../fixtures/errors.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
-async function codeOf(action: () => unknown): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(QuiverError);
-    return (error as QuiverError).code;
-  }
-  throw new Error('expected the action to throw');
-}
 
 async function fixture() {
   const db = await openDatabase();
@@ -127,7 +119,7 @@ describe('error codes', () => {
   const httpCodes = new Set<string>(HTTP_ERROR_CODES);
   for (const code of (Object.keys(ERRORS) as ErrorCode[]).filter((c): c is CoreCode => !httpCodes.has(c))) {
     it(`${code} is reachable`, async () => {
-      expect(await codeOf(triggers[code])).toBe(code);
+      expect(await rejectedCode(triggers[code])).toBe(code);
     });
   }
 

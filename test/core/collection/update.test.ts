@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SegmentedGraph } from '../../../src/core/graph/segmented-graph.js';
-import { openDatabase, QuiverError, type Collection, type Database, type DocumentInput } from '../../../src/index.js';
+import { openDatabase, type Collection, type Database, type DocumentInput } from '../../../src/index.js';
 import { randomVectors } from '../../fixtures/random.js';
+import { rejectedCode } from '../../fixtures/errors.js';
 
 const DIM = 8;
 const COUNT = 60;
@@ -39,11 +40,6 @@ async function collection(options: { path?: string; workers?: number } = {}): Pr
   return { db, docs };
 }
 
-async function codeOf(action: Promise<unknown>): Promise<string> {
-  const error = await action.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(QuiverError);
-  return (error as QuiverError).code;
-}
 
 /** Everything a reader sees: every document as stored, and the version. */
 async function everything(docs: Collection) {
@@ -86,7 +82,7 @@ describe('update by id', () => {
   it('rejects the whole call when one id does not exist, or one change is bad, and changes nothing', async () => {
     const { docs } = await collection();
     const before = await everything(docs);
-    expect(await codeOf(docs.update([{ id: 'd0', set: { group: 5 } }, { id: 'missing', set: { group: 5 } }]))).toBe('DOCUMENT_NOT_FOUND');
+    expect(await rejectedCode(docs.update([{ id: 'd0', set: { group: 5 } }, { id: 'missing', set: { group: 5 } }]))).toBe('DOCUMENT_NOT_FOUND');
     const bad: unknown[][] = [
       [{ id: 'd0' }],
       [{ id: 'd0', metadata: { a: 1 }, set: { b: 2 } }],
@@ -100,7 +96,7 @@ describe('update by id', () => {
       [{ id: 'd1', set: { a: 1 } }, { id: 'd1', set: { a: 2 } }],
     ];
     for (const updates of bad) {
-      expect(['INVALID_DOCUMENT', 'DUPLICATE_ID']).toContain(await codeOf(docs.update(updates as never)));
+      expect(['INVALID_DOCUMENT', 'DUPLICATE_ID']).toContain(await rejectedCode(docs.update(updates as never)));
     }
     expect(await everything(docs)).toEqual(before);
   });
@@ -164,10 +160,10 @@ describe('writes by filter', () => {
   it('refuses a filter without conditions unless all: true, and then applies to every document', async () => {
     const { docs } = await collection();
     const before = await everything(docs);
-    expect(await codeOf(docs.deleteWhere({}))).toBe('INVALID_FILTER');
-    expect(await codeOf(docs.updateWhere({}, { set: { a: 1 } }))).toBe('INVALID_FILTER');
-    expect(await codeOf(docs.deleteWhere({}, { all: 'yes' } as never))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.deleteWhere({ group: 1 }, { everything: true } as never))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.deleteWhere({}))).toBe('INVALID_FILTER');
+    expect(await rejectedCode(docs.updateWhere({}, { set: { a: 1 } }))).toBe('INVALID_FILTER');
+    expect(await rejectedCode(docs.deleteWhere({}, { all: 'yes' } as never))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.deleteWhere({ group: 1 }, { everything: true } as never))).toBe('INVALID_ARGUMENT');
     expect(await everything(docs)).toEqual(before);
     expect((await docs.updateWhere({}, { set: { a: 1 } }, { all: true })).updated).toBe(COUNT);
     expect(await docs.countWhere({ a: 1 })).toBe(COUNT);

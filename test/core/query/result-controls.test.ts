@@ -5,9 +5,10 @@
  * and search by example (like / unlike), with filters and explain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, QuiverError, type Collection, type Database, type SearchHit, type SearchRequest } from '../../../src/index.js';
+import { openDatabase, type Collection, type Database, type SearchHit, type SearchRequest } from '../../../src/index.js';
 import { GROUP_POOL_FACTOR } from '../../../src/core/options.js';
 import { randomVectors, rng } from '../../fixtures/random.js';
+import { rejectedCode } from '../../fixtures/errors.js';
 
 const DIM = 16;
 const COUNT = 400;
@@ -46,11 +47,6 @@ async function everything(request: SearchRequest): Promise<SearchHit[]> {
   return docs.search({ ...request, k: hybrid ? 100 : COUNT, include: ['metadata'] });
 }
 
-async function codeOf(action: Promise<unknown>): Promise<string> {
-  const error = await action.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(QuiverError);
-  return (error as QuiverError).code;
-}
 
 describe('offset', () => {
   const kinds: [string, SearchRequest][] = [
@@ -71,8 +67,8 @@ describe('offset', () => {
   }
 
   it('refuses an offset that would reach past MAX_K', async () => {
-    expect(await codeOf(docs.search({ vector: query, k: 10, offset: 9_995 }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.search({ vector: query, offset: -1 }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, k: 10, offset: 9_995 }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, offset: -1 }))).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -130,8 +126,8 @@ describe('groupBy', () => {
     const result = await docs.search({ vector: query, k: 5, groupBy: 'missing', explain: true, include: [] });
     expect(result.hits).toEqual([]);
     expect(result.explain.controls).toEqual({ pool: 5 * GROUP_POOL_FACTOR, aboveMinScore: 5 * GROUP_POOL_FACTOR });
-    expect(await codeOf(docs.search({ vector: query, groupSize: 2 }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.search({ vector: query, groupBy: 'source', mmr: {} }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, groupSize: 2 }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, groupBy: 'source', mmr: {} }))).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -185,8 +181,8 @@ describe('mmr', () => {
     const all = await everything({ vector: query, exact: true });
     expect(ids(await docs.search({ vector: query, exact: true, k: 10, mmr: { lambda: 1 } }))).toEqual(ids(all.slice(0, 10)));
     expect(ids(await docs.search({ vector: query, exact: true, k: 5, mmr: {} }))).toEqual(mmr(all, 5, 0.5, 20));
-    expect(await codeOf(docs.search({ vector: query, k: 50, mmr: { candidates: 10 } }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.search({ vector: query, mmr: { lambda: 2 } }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, k: 50, mmr: { candidates: 10 } }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ vector: query, mmr: { lambda: 2 } }))).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -217,10 +213,10 @@ describe('search by example', () => {
   });
 
   it('refuses unknown ids, like with vector, and unlike alone', async () => {
-    expect(await codeOf(docs.search({ like: ['nope'] }))).toBe('DOCUMENT_NOT_FOUND');
-    expect(await codeOf(docs.search({ like: ['d1'], vector: query }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.search({ unlike: ['d1'], text: 'apple' }))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(docs.search({ like: [] }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ like: ['nope'] }))).toBe('DOCUMENT_NOT_FOUND');
+    expect(await rejectedCode(docs.search({ like: ['d1'], vector: query }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ unlike: ['d1'], text: 'apple' }))).toBe('INVALID_ARGUMENT');
+    expect(await rejectedCode(docs.search({ like: [] }))).toBe('INVALID_ARGUMENT');
   });
 });
 
