@@ -15,10 +15,19 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return Database.open(options);
 }
 
+/**
+ * Copies the backup in `from` (a directory `db.backup` wrote) into `to`,
+ * empty or missing, after checking its store; then `openDatabase({ path: to })`
+ * opens it. The backup itself is left as it was.
+ */
+export { restoreBackup } from './core/backup.js';
+
 export type { Database, DatabaseOptions } from './core/database.js';
 export type { Collection } from './core/collection/collection.js';
 export type {
   AliasInfo,
+  BackedUpCollection,
+  BackupResult,
   CollectionDiskUsage,
   CollectionInfo,
   CollectionStatus,
@@ -26,6 +35,7 @@ export type {
   DocumentInput,
   DocumentUpdate,
   Explain,
+  ExportOptions,
   FieldChange,
   ListPage,
   GetOptions,

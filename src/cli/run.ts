@@ -1,12 +1,15 @@
 /**
- * The data commands (import, search, collections, stats, delete, drop): dispatch and the
- * one place that turns errors into messages and exit statuses. Returns the
- * status instead of exiting, so tests run commands in-process.
+ * The data commands (import, search, collections, stats, delete, drop,
+ * export, backup, restore): dispatch and the one place that turns errors
+ * into messages and exit statuses. Returns the status instead of exiting,
+ * so tests run commands in-process.
  */
 import { isQuiverError } from '../core/errors.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE, UsageError } from './args.js';
 import { COLLECTIONS_USAGE, runCollections, runStats, STATS_USAGE } from './collections.js';
+import { BACKUP_USAGE, RESTORE_USAGE, runBackup, runRestore } from './backup.js';
 import { DELETE_USAGE, DROP_USAGE, runDelete, runDrop } from './delete.js';
+import { EXPORT_USAGE, runExport } from './export.js';
 import { IMPORT_USAGE, runImport } from './import.js';
 import { runSearch, SEARCH_USAGE } from './search.js';
 import type { CliIo } from './target.js';
@@ -18,6 +21,9 @@ const COMMANDS = {
   stats: { run: runStats, usage: STATS_USAGE },
   delete: { run: runDelete, usage: DELETE_USAGE },
   drop: { run: runDrop, usage: DROP_USAGE },
+  export: { run: runExport, usage: EXPORT_USAGE },
+  backup: { run: runBackup, usage: BACKUP_USAGE },
+  restore: { run: runRestore, usage: RESTORE_USAGE },
 } as const;
 
 export type DataCommand = keyof typeof COMMANDS;

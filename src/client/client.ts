@@ -4,7 +4,7 @@
  * `new QuiverClient({ url })` alike.
  */
 import type { CollectionOptions } from '../core/collection/collection-options.js';
-import type { AliasInfo, CollectionStatus } from '../core/api.js';
+import type { AliasInfo, BackupResult, CollectionStatus } from '../core/api.js';
 import { isQuiverError } from '../core/errors.js';
 import { RemoteCollection, type PortableCollection } from './remote-collection.js';
 import { Transport, type QuiverClientOptions } from './transport.js';
@@ -26,6 +26,9 @@ export interface PortableDatabase {
   listAliases(): AliasInfo[] | Promise<AliasInfo[]>;
   close(): Promise<void>;
 }
+
+/** A backup a server wrote into its backup directory (`QuiverClient.backup`): the library's BackupResult and the folder's name. */
+export type ServerBackup = BackupResult & { name: string };
 
 export class QuiverClient implements PortableDatabase {
   readonly #transport: Transport;
@@ -96,6 +99,18 @@ export class QuiverClient implements PortableDatabase {
   async listAliases(): Promise<AliasInfo[]> {
     const { json } = await this.#transport.send('listAliases', undefined);
     return (json as { aliases: AliasInfo[] }).aliases;
+  }
+
+  /**
+   * Has the server back its whole database up, online, into a new folder of
+   * its backup directory (`quiver serve --backup-dir`): the server names the
+   * folder, never the client. Resolves to the folder's name and path on the
+   * server, each collection's version in the backup, the bytes and seconds.
+   * NOT_CONFIGURED when the server has no backup directory; FORBIDDEN with
+   * the read-only key.
+   */
+  async backup(): Promise<ServerBackup> {
+    return (await this.#transport.send('backup', undefined, {})).json as ServerBackup;
   }
 
   /** Liveness: true when the server answers. Needs no API key. */

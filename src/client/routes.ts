@@ -29,6 +29,7 @@ export const ROUTES = {
   count: { method: 'POST', path: '/collections/{name}/count' },
   search: { method: 'POST', path: '/collections/{name}/search' },
   searchBatch: { method: 'POST', path: '/collections/{name}/search/batch' },
+  backup: { method: 'POST', path: '/backup' },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -289,3 +289,31 @@ export interface SearchEvent {
   /** From the filter evaluated to the hits ranked (explain's `timings.search`), in seconds. */
   seconds: number;
 }
+
+/** Options of `Collection.export`. */
+export interface ExportOptions {
+  /** The fields besides the id (default: all of them: metadata, text, vector). */
+  include?: readonly SearchField[];
+  /** Aborting it stops the export between two pages (REQUEST_ABORTED). */
+  signal?: AbortSignal;
+}
+
+/** One collection as a backup holds it. */
+export interface BackedUpCollection {
+  name: string;
+  /** The collection's version in the copy: every write up to it is in, none after it. */
+  version: number;
+  /** Whether its snapshot files were copied too (a restored copy then opens without rebuilding its indexes). */
+  snapshot: boolean;
+}
+
+/** What `Database.backup` and `restoreBackup` wrote. */
+export interface BackupResult {
+  /** The directory written: a data directory that `openDatabase({ path })` opens. */
+  path: string;
+  /** Every collection in the copy, by name. */
+  collections: BackedUpCollection[];
+  /** Bytes written (the store file and the snapshot files). */
+  bytes: number;
+  seconds: number;
+}

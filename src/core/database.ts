@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import { treeBytes } from './storage/disk-usage.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { AliasInfo, CollectionDiskUsage, CollectionStatus, Logger, SearchEvent } from './api.js';
+import type { AliasInfo, BackupResult, CollectionDiskUsage, CollectionStatus, Logger, SearchEvent } from './api.js';
+import { backupDatabase } from './backup.js';
 import { Collection, type CollectionMemory, type CollectionServices, type Persistence } from './collection/collection.js';
 import { FieldCache, type FieldCacheStats } from './storage/field-cache.js';
 import { MemoryBudget } from './collection/memory-budget.js';
@@ -28,6 +29,7 @@ export type { PoolStats } from './graph/hosting/worker-pool.js';
 export type { FieldCacheStats } from './storage/field-cache.js';
 import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection/collection-options.js';
 import { Store, type CheckpointStats, type Durability, type StoredCollection } from './storage/store.js';
+import { SNAPSHOTS_DIR } from './storage/snapshot.js';
 import { isPlainObject } from './validate.js';
 
 export interface DatabaseOptions {
@@ -87,8 +89,6 @@ export interface DatabaseOptions {
 
 type Entry = { id: number; collection: Collection } | { id: number; unavailable: string };
 
-const SNAPSHOT_DIR = 'snapshots';
-
 export const defaultLogger: Logger = {
   info: () => {},
   warn: (message) => console.warn(`quiver: ${message}`),
@@ -108,6 +108,8 @@ export class Database {
   readonly #hosting: SegmentHosting;
   readonly #memory: CollectionMemory;
   #closed = false;
+  /** Backups under way: close waits for them. */
+  readonly #backups = new Set<Promise<unknown>>();
   readonly #searchListeners = new Set<(event: SearchEvent) => void>();
 
   private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number, memory: MemorySettings) {
@@ -396,11 +398,41 @@ export class Database {
   }
 
   /**
+   * Copies the whole database into `dir` (empty or missing; not inside the
+   * data directory) while it goes on serving reads and writes: a data
+   * directory that `openDatabase({ path: dir })` opens (or `restoreBackup`
+   * copies), holding every collection as of one version each, every write
+   * acknowledged before the copy ended and none after. Snapshots wait for the
+   * backup; writes do not. Works for an in-memory database too (the copy
+   * has no snapshots: it opens by building its indexes from the store).
+   * Resolves to each collection's version in the copy and the bytes written;
+   * on failure nothing is left in `dir`. See core/backup.ts for why the copy
+   * is consistent.
+   */
+  async backup(dir: string): Promise<BackupResult> {
+    this.#assertOpen();
+    if (typeof dir !== 'string' || dir.length === 0) throw createError('INVALID_ARGUMENT', 'backup directory', 'a non-empty path', dir);
+    const uids = new Map(this.#store.collections().map((stored) => [stored.id, stored.uid]));
+    const entries = [...this.#collections.values()].map((entry) => ({
+      id: entry.id, uid: uids.get(entry.id) ?? '', collection: 'collection' in entry ? entry.collection : undefined,
+    }));
+    const running = backupDatabase({ store: this.#store, path: this.path, entries }, dir);
+    this.#backups.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#backups.delete(running);
+    }
+  }
+
+  /**
    * Snapshots what changed (so the next open needs no replay), closes the
    * store and frees every collection; later calls throw DATABASE_CLOSED.
-   * Idempotent.
+   * Backups under way finish first. Idempotent.
    */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#backups.size > 0) await Promise.allSettled([...this.#backups]);
     if (this.#closed) return;
     for (const entry of this.#collections.values()) {
       if (!('collection' in entry)) continue;
@@ -438,7 +470,7 @@ export class Database {
   }
 
   #snapshotDir(id: number): string | undefined {
-    return this.path === undefined ? undefined : join(this.path, SNAPSHOT_DIR, String(id));
+    return this.path === undefined ? undefined : join(this.path, SNAPSHOTS_DIR, String(id));
   }
 
   #assertOpen(): void {

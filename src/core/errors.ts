@@ -47,6 +47,7 @@ export const ERRORS = {
   RATE_LIMITED: (retryAfterSeconds: number) => `Too many requests: retry after ${retryAfterSeconds} s.`,
   SERVER_BUSY: (what: string, retryAfterSeconds: number) => `The server is busy: ${what}; retry after ${retryAfterSeconds} s.`,
   ROUTE_NOT_FOUND: (method: string, url: string) => `No route ${method} ${url}.`,
+  NOT_CONFIGURED: (what: string, how: string) => `This server has no ${what}: ${how}.`,
   INTERNAL_ERROR: () => 'Internal error; it was logged on the server.',
 } as const;
 
@@ -59,6 +60,7 @@ export const HTTP_ERROR_CODES = [
   'RATE_LIMITED',
   'SERVER_BUSY',
   'ROUTE_NOT_FOUND',
+  'NOT_CONFIGURED',
   'INTERNAL_ERROR',
 ] as const satisfies readonly (keyof typeof ERRORS)[];
 

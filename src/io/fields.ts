@@ -66,6 +66,12 @@ export interface RecordOptions {
   parseVector: (value: unknown) => VectorParse;
   /** Turns a metadata value as read into the value stored; undefined drops the field. */
   metadataValue: (value: unknown) => unknown;
+  /**
+   * A text of '' and an empty `metadata` object are values, kept as given
+   * (JSONL: so a file `quiver export` wrote reads back exactly). Otherwise
+   * they mean none (CSV: an empty cell).
+   */
+  keepEmpty?: boolean;
 }
 
 /**
@@ -96,7 +102,7 @@ export function recordToItem(record: Record<string, unknown>, line: number, opti
 
   const document: RawDocument = { id, vector: parsed.vector };
   const text = record[fields.text];
-  if (text !== undefined && text !== null && text !== '') document.text = text;
+  if (text !== undefined && text !== null && (text !== '' || options.keepEmpty === true)) document.text = text;
 
   const metadata: Record<string, unknown> = {};
   let hasMetadata = false;
@@ -110,6 +116,7 @@ export function recordToItem(record: Record<string, unknown>, line: number, opti
   for (const [key, value] of Object.entries(record)) {
     if (key === fields.vector || key === fields.text || (key === fields.id && options.rowId === undefined)) continue;
     if (key === 'metadata' && isPlainObject(value)) {
+      if (options.keepEmpty === true) hasMetadata = true;
       for (const [inner, innerValue] of Object.entries(value)) put(inner, innerValue);
     } else {
       put(key, value);

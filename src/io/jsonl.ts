@@ -57,6 +57,7 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
         rowId: options.rowIds ? String(line - 1) : undefined,
         parseVector: jsonVector,
         metadataValue: (x) => x,
+        keepEmpty: true,
       });
     }
   } finally {

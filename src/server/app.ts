@@ -30,6 +30,7 @@ import { jsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import { boundPendingReplies } from './reply-memory.js';
 import { aliasRoutes } from './routes/aliases.js';
+import { backupRoutes } from './routes/backup.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
@@ -38,7 +39,7 @@ import { searchRoutes } from './routes/search.js';
 export type AppOptions = Partial<
   Pick<
     ServerConfig,
-    'apiKey' | 'readOnlyKey' | 'rateLimitMax' | 'rateLimitWindowMs' | 'authFailureLimit' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'requestTimeoutMs' | 'pendingReplyBytes' | 'logLevel'
+    'apiKey' | 'readOnlyKey' | 'backupDir' | 'rateLimitMax' | 'rateLimitWindowMs' | 'authFailureLimit' | 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'bodyLimit' | 'requestTimeoutMs' | 'pendingReplyBytes' | 'logLevel'
   >
 > & {
   /** Shared second cache level (RedisCache in production). */
@@ -158,6 +159,7 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   collectionRoutes(app, context);
   aliasRoutes(app, context);
   documentRoutes(app, context);
+  backupRoutes(app, context, options.backupDir);
   await app.register(async (scope) => searchRoutes(scope, context));
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -4,6 +4,7 @@
  * error. Each default is declared here once.
  */
 import { availableParallelism } from 'node:os';
+import { resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createError } from '../core/errors.js';
 import { DEFAULT_FIELD_CACHE_BYTES, MAX_WORKERS } from '../core/options.js';
@@ -13,6 +14,11 @@ export interface ServerConfig {
   port: number;
   /** Data directory of the embedded store. */
   data: string;
+  /**
+   * Where `POST /backup` writes, each backup in a new folder the server
+   * names; undefined: that route answers NOT_CONFIGURED. Never inside `data`.
+   */
+  backupDir: string | undefined;
   durability: 'process' | 'fsync';
   /** Worker threads for HNSW segments (see DatabaseOptions.workers); default: the number of cores. */
   workers: number;
@@ -82,6 +88,7 @@ const FLAGS: Record<string, string> = {
   host: 'QUIVER_HOST',
   port: 'QUIVER_PORT',
   data: 'QUIVER_DATA',
+  'backup-dir': 'QUIVER_BACKUP_DIR',
   durability: 'QUIVER_DURABILITY',
   'log-level': 'QUIVER_LOG_LEVEL',
   'log-format': 'QUIVER_LOG_FORMAT',
@@ -148,6 +155,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     host: text('QUIVER_HOST') ?? DEFAULT_HOST,
     port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,
+    backupDir: text('QUIVER_BACKUP_DIR'),
     durability: durability as ServerConfig['durability'],
     workers: integer('QUIVER_WORKERS', availableParallelism(), 0, MAX_WORKERS),
     memoryLimit: text('QUIVER_MEMORY_LIMIT') === undefined ? undefined : integer('QUIVER_MEMORY_LIMIT', 0, 1, Number.MAX_SAFE_INTEGER),
@@ -167,6 +175,13 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
     logLevel: logLevel as ServerConfig['logLevel'],
     logFormat: logFormat as ServerConfig['logFormat'],
   };
+  if (config.backupDir !== undefined && isWithin(resolve(config.backupDir), resolve(config.data))) {
+    problems.push(`${named('QUIVER_BACKUP_DIR')} must be outside the data directory (a backup inside it would be lost with it), got '${config.backupDir}'`);
+  }
   if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
   return Object.freeze(config);
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }

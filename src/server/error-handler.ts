@@ -38,6 +38,7 @@ export const STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   SERVER_BUSY: 503,
   ROUTE_NOT_FOUND: 404,
+  NOT_CONFIGURED: 501,
   DOCUMENT_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
 };
@@ -53,6 +54,7 @@ const REASONS: Record<number, string> = {
   429: 'Too Many Requests',
   499: 'Client Closed Request',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
 };

@@ -4,6 +4,9 @@
  * while exercising each of its calls, is a method + path of the document.
  * A route renamed on the server fails here.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_SEARCHES as CLIENT_MAX_BATCH_SEARCHES, QuiverClient, ROUTES } from '../../src/client/index.js';
 import { MAX_BATCH_SEARCHES } from '../../src/server/schemas.js';
@@ -15,9 +18,11 @@ interface OpenApi {
 
 let server: LiveServer;
 let spec: OpenApi;
+/** The server's backup directory, so that POST /backup answers. */
+const backupDir = mkdtempSync(join(tmpdir(), 'quiver-openapi-backups-'));
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ backupDir });
   const reply = await fetch(`${server.url}/openapi.json`);
   expect(reply.status).toBe(200);
   spec = (await reply.json()) as OpenApi;
@@ -25,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
+  rmSync(backupDir, { recursive: true, force: true });
 });
 
 /** The OpenAPI path template a request's path matches, if any (`{param}` matches one percent-encoded segment). */
@@ -59,6 +65,7 @@ async function exerciseEveryCall(client: QuiverClient): Promise<void> {
   await client.switchAlias('spec-alias', 'spec');
   await client.listAliases();
   await client.dropAlias('spec-alias');
+  await client.backup();
   await client.dropCollection('spec');
 }
 

@@ -3,6 +3,9 @@
  * one; the read-only key reads and gets 403 on writes; both header forms
  * work.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTION, base64, digest, errorOf, makeApp, seedVector, send, type TestApp } from './helpers.js';
@@ -11,7 +14,7 @@ const KEY = 'read-write-key-0123456789';
 const READ_ONLY_KEY = 'read-only-key-0123456789';
 
 interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   body?: unknown;
   /** Writes: the read-only key gets 403. */
@@ -40,18 +43,28 @@ const ROUTES: Route[] = [
   { method: 'POST', url: `${docs}/documents/get`, body: { ids: ['d0'] }, spec: '/collections/{name}/documents/get' },
   { method: 'POST', url: `${docs}/documents/list`, body: {}, spec: '/collections/{name}/documents/list' },
   { method: 'POST', url: `${docs}/count`, body: {}, spec: '/collections/{name}/count' },
+  { method: 'GET', url: '/aliases', spec: '/aliases' },
   { method: 'POST', url: '/collections', body: { name: 'created', dimension: 2 }, write: true, spec: '/collections' },
   { method: 'POST', url: `${docs}/documents`, body: { documents: [{ id: 'new', vector: [1, 2, 3, 4] }] }, write: true, spec: '/collections/{name}/documents' },
   { method: 'POST', url: `${docs}/documents/delete`, body: { ids: ['d1'] }, write: true, spec: '/collections/{name}/documents/delete' },
   { method: 'POST', url: `${docs}/documents/delete`, body: { filter: { group: 2 } }, write: true },
   { method: 'POST', url: `${docs}/optimize`, body: {}, write: true, spec: '/collections/{name}/optimize' },
+  { method: 'PATCH', url: `${docs}/documents/d0`, body: { set: { seen: true } }, write: true, spec: '/collections/{name}/documents/{id}' },
+  { method: 'POST', url: `${docs}/documents/update`, body: { updates: [{ id: 'd0', text: 'updated' }] }, write: true, spec: '/collections/{name}/documents/update' },
+  { method: 'DELETE', url: `${docs}/documents/d3`, write: true, spec: '/collections/{name}/documents/{id}' },
+  { method: 'POST', url: '/aliases', body: { alias: 'current', collection: COLLECTION }, write: true, spec: '/aliases' },
+  { method: 'PUT', url: '/aliases/current', body: { collection: COLLECTION }, write: true, spec: '/aliases/{alias}' },
+  { method: 'DELETE', url: '/aliases/current', write: true, spec: '/aliases/{alias}' },
+  { method: 'POST', url: '/backup', body: {}, write: true, spec: '/backup' },
   { method: 'DELETE', url: docs, write: true, spec: '/collections/{name}' },
 ];
 
 let t: TestApp;
+/** Where POST /backup writes. */
+const backupDir = mkdtempSync(join(tmpdir(), 'quiver-auth-backups-'));
 
 beforeAll(async () => {
-  t = await makeApp({ apiKey: KEY, readOnlyKey: READ_ONLY_KEY });
+  t = await makeApp({ apiKey: KEY, readOnlyKey: READ_ONLY_KEY, backupDir });
   // Seeding through HTTP needs the key: do it with one.
   await send(t.app, 'POST', '/collections', { name: COLLECTION, dimension: 4 }, { 'x-api-key': KEY });
   await send(
@@ -65,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.close();
+  rmSync(backupDir, { recursive: true, force: true });
 });
 
 const call = (route: Route, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> => send(t.app, route.method, route.url, route.body, headers);

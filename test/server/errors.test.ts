@@ -300,6 +300,8 @@ describe('HTTP codes', () => {
       }
     },
     ROUTE_NOT_FOUND: () => send(t.app, 'GET', '/nowhere?x=1'),
+    // A server started without --backup-dir (QUIVER_BACKUP_DIR) writes no backups.
+    NOT_CONFIGURED: () => send(t.app, 'POST', '/backup', {}),
     INTERNAL_ERROR: async () => {
       const broken = await makeApp();
       broken.app.get('/boom', async () => {

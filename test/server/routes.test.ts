@@ -530,6 +530,7 @@ describe('health, metrics and docs', () => {
         'POST /collections/{name}/search',
         'GET /collections/{name}/search',
         'POST /collections/{name}/search/batch',
+        'POST /backup',
       ].sort(),
     );
 

@@ -1,21 +1,22 @@
 /**
  * A collection: its public API, and the lifecycle the database drives
  * (load, dispose, settled). Each verb is a function of the collection's
- * state in the file named for its job: write.ts, update.ts, read.ts, search.ts (with
+ * state in the file named for its job: write.ts, update.ts, read.ts, export.ts, search.ts (with
  * vector-search.ts), snapshots.ts, restore.ts, compaction.ts; state.ts holds
  * the state itself. Its public types live in ../api.ts.
  */
 import type {
-  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, ListRequest, OptimizeResult, SearchHit, SearchRequest, SearchResult, WhereOptions,
+  CollectionInfo, Document, DocumentInput, DocumentUpdate, ExportOptions, FieldChange, GetOptions, ListPage, ListRequest, OptimizeResult, SearchHit, SearchRequest, SearchResult, WhereOptions,
 } from '../api.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { COLLECTION_BASE_BYTES } from './memory-budget.js';
 import { CollectionState, type CollectionInit } from './state.js';
 import { compact, indexed, optimize } from './compaction.js';
+import { exportDocuments } from './export.js';
 import { countWhere, getDocument, getMany, list } from './read.js';
 import { load } from './restore.js';
 import { searchNow } from './search.js';
-import { snapshot } from './snapshots.js';
+import { holdSnapshots, snapshot } from './snapshots.js';
 import { update, updateWhere } from './update.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
 
@@ -166,6 +167,27 @@ export class Collection {
   /** Documents matching the filter, in label order, a page at a time. */
   async list(request: ListRequest = {}): Promise<ListPage> {
     return list(this.#s, request);
+  }
+
+  /**
+   * Every document, one at a time, in label order (the order `list` pages
+   * in), read from the store a page at a time: memory stays one page however
+   * large the collection. `include` picks the fields besides the id (default:
+   * all). Writes go on meanwhile, so this is not one version of the
+   * collection (a document written during the export may or may not appear);
+   * for that, export a backup. Options are checked at the call.
+   */
+  export(options: ExportOptions = {}): AsyncGenerator<Document, void, undefined> {
+    return exportDocuments(this.#s, options);
+  }
+
+  /**
+   * @internal Holds off snapshots (and the pruning of the deletion log they
+   * allow) until the returned function is called; a snapshot under way
+   * finishes first. Database.backup copies the collection under it.
+   */
+  async holdSnapshots(): Promise<() => void> {
+    return holdSnapshots(this.#s);
   }
 
   /**

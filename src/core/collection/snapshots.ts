@@ -1,7 +1,8 @@
 /**
  * Snapshots of a collection's derived state (graph, vectors, label states,
  * keyword and metadata indexes), one at a time, written in the background
- * of other work (storage/snapshot.ts writes the files).
+ * of other work (storage/snapshot.ts writes the files); held off while a
+ * backup copies the collection.
  */
 import { writeSnapshot } from '../storage/snapshot.js';
 import type { CollectionState } from './state.js';
@@ -13,13 +14,55 @@ export async function snapshot(s: CollectionState): Promise<boolean> {
   return snapshotOnce(s);
 }
 
-/** One snapshot at a time; a request during one waits for it, then writes if anything changed. */
+/**
+ * One snapshot at a time; a request during one waits for it, then writes if
+ * anything changed. While a backup holds snapshots, every request made
+ * meanwhile shares one snapshot that runs when the hold ends.
+ */
 export async function snapshotOnce(s: CollectionState, force = false): Promise<boolean> {
-  while (s.snapshotting) await s.snapshotting.catch(() => false);
+  for (;;) {
+    const hold = s.snapshotHold;
+    if (hold !== undefined) {
+      hold.force ||= force;
+      hold.deferred ??= hold.released.then(() => (s.open ? snapshotOnce(s, hold.force) : false));
+      return hold.deferred;
+    }
+    if (s.snapshotting === undefined) break;
+    await s.snapshotting.catch(() => false);
+  }
   s.snapshotting = saveSnapshot(s, force).finally(() => {
     s.snapshotting = undefined;
   });
   return s.snapshotting;
+}
+
+/**
+ * Holds off this collection's snapshots (and so the pruning of its deletion
+ * log) until the returned function is called: a snapshot under way finishes
+ * first. A backup copies the snapshot files under a hold, then the store, so
+ * the store copy still logs every deletion newer than the snapshot copied.
+ * Holds nest (several backups at once); the last release runs the one
+ * snapshot asked for meanwhile, if any.
+ */
+export async function holdSnapshots(s: CollectionState): Promise<() => void> {
+  while (s.snapshotHold === undefined && s.snapshotting !== undefined) await s.snapshotting.catch(() => false);
+  let hold = s.snapshotHold;
+  if (hold === undefined) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hold = { holders: 0, released, release, deferred: undefined, force: false };
+    s.snapshotHold = hold;
+  }
+  hold.holders++;
+  const held = hold;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    if (--held.holders > 0) return;
+    s.snapshotHold = undefined;
+    held.release();
+  };
 }
 
 /**
@@ -73,6 +116,8 @@ export async function saveSnapshot(s: CollectionState, force = false): Promise<b
 
 /** A snapshot nobody awaits: a failure is logged. */
 export function snapshotInBackground(s: CollectionState): void {
+  // During a hold, one deferred snapshot stands for every write's request (not a waiter per write).
+  if (s.snapshotHold?.deferred !== undefined) return;
   snapshotOnce(s).catch((error: unknown) => {
     if (s.open) s.services.log.error(`collection '${s.name}': snapshot failed: ${String(error)}`);
   });

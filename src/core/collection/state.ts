@@ -66,6 +66,16 @@ export interface CollectionInit {
   assertUsable: () => void;
 }
 
+/** Backups holding a collection's snapshots, and what runs when the last lets go. */
+export interface SnapshotHold {
+  holders: number;
+  released: Promise<void>;
+  release: () => void;
+  /** The snapshot asked for during the hold, run once it ends (forced if any request was). */
+  deferred: Promise<boolean> | undefined;
+  force: boolean;
+}
+
 export class CollectionState {
   readonly name: string;
   /**
@@ -130,6 +140,12 @@ export class CollectionState {
   /** The graph a compaction is building, until it replaces #hnsw or is dropped. */
   freshGraph: SegmentedGraph | undefined;
   snapshotting: Promise<boolean> | undefined;
+  /**
+   * Set while backups copy this collection (snapshots.ts `holdSnapshots`):
+   * snapshots wait, so no deletion a copied snapshot needs is pruned before
+   * the store is copied. `deferred` is the one snapshot asked for meanwhile.
+   */
+  snapshotHold: SnapshotHold | undefined;
   /** The last write queued: writes run one at a time, in the order they were called. */
   writes: Promise<unknown> = Promise.resolve();
 

@@ -48,6 +48,8 @@ export const SNAPSHOT_FORMAT = 5;
 /** Older formats this one still reads. */
 const READABLE_FORMATS = new Set([3, 4, SNAPSHOT_FORMAT]);
 const MANIFEST = 'manifest.json';
+/** The folder of a data directory holding one snapshot folder per collection id. */
+export const SNAPSHOTS_DIR = 'snapshots';
 
 interface FileEntry {
   name: string;
@@ -230,6 +232,24 @@ async function writeArena(
   }
   renameSync(temp, join(dir, name));
   return { entry: { name, bytes, crc32: checksum }, crcs };
+}
+
+/**
+ * The files of the snapshot in `dir`, manifest last (a copy made in this
+ * order commits as the original did), and its version; undefined when
+ * there is no readable manifest. Files in `dir` it does not name (left by
+ * a snapshot cut short) are not part of it.
+ */
+export function snapshotFiles(dir: string): { version: number; files: string[] } | undefined {
+  let manifest: SnapshotManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as SnapshotManifest;
+  } catch {
+    return undefined;
+  }
+  const named = [...(Array.isArray(manifest?.files?.hnsw) ? manifest.files.hnsw : []), manifest?.files?.arena];
+  if (!Number.isSafeInteger(manifest.version) || !named.every((entry) => typeof entry?.name === 'string' && !entry.name.includes('/'))) return undefined;
+  return { version: manifest.version, files: [...named.map((entry) => entry!.name), MANIFEST] };
 }
 
 /** The snapshot in `dir` with its manifest and file sizes checked, or the reason it cannot be used. */

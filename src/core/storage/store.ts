@@ -268,6 +268,14 @@ export class Store {
     return table;
   }
 
+  /**
+   * Copies the store (in memory too) into a new file with SQLite's online backup, `stepPages` pages a turn of
+   * the event loop: writes meanwhile are carried into the copy, which ends as the store stood at its last step.
+   */
+  async backup(file: string, stepPages: number): Promise<number> {
+    return (await this.#db.backup(file, { progress: () => stepPages })).totalPages;
+  }
+
   /** Closes the store (the last connection to close checkpoints the WAL into the database file). */
   close(): void {
     if (this.#checkpointer) {
@@ -477,6 +485,11 @@ export class DocumentTable {
     }
   }
 
+  /** Whole rows (vector, text, metadata JSON) of at most `limit` labels from label `from` on, in label order. */
+  rowsPage(from: number, limit: number): DocumentRow[] {
+    return (this.#statement('rowsPage').all(from, limit) as RawRow[]).map(toRow);
+  }
+
   /** Label and metadata JSON (null: none) of at most `limit` rows from label `from` on, in label order. */
   metadataPage(from: number, limit: number): { label: number; metadata: string | null }[] {
     return this.#statement('metadataPage').all(from, limit) as { label: number; metadata: string | null }[];
@@ -514,7 +527,7 @@ export class DocumentTable {
 
 type StatementName =
   | 'insert' | 'replace' | 'patch' | 'delete' | 'logDeletion' | 'setVersion' | 'version' | 'byId' | 'byLabel' | 'vectorByLabel'
-  | 'ids' | 'all' | 'metadataPage' | 'count' | 'maxLabel' | 'upsertsSince' | 'deletionsSince' | 'pruneDeletions';
+  | 'ids' | 'all' | 'rowsPage' | 'metadataPage' | 'count' | 'maxLabel' | 'upsertsSince' | 'deletionsSince' | 'pruneDeletions';
 
 /** The SQL of a DocumentTable statement over `table` and its `deletions` log. */
 function statementSql(name: StatementName, table: string, deletions: string): string {
@@ -533,6 +546,7 @@ function statementSql(name: StatementName, table: string, deletions: string): st
     case 'vectorByLabel': return `SELECT vector FROM ${table} WHERE label = ?`;
     case 'ids': return `SELECT label, id FROM ${table} ORDER BY label`;
     case 'all': return `SELECT label, id, vector, text FROM ${table} ORDER BY label`;
+    case 'rowsPage': return `SELECT label, id, seq, vector, text, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`;
     case 'metadataPage': return `SELECT label, metadata FROM ${table} WHERE label >= ? ORDER BY label LIMIT ?`;
     case 'count': return `SELECT count(*) AS n FROM ${table}`;
     case 'maxLabel': return `SELECT coalesce(max(label), -1) AS n FROM ${table}`;

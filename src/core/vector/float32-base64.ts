@@ -1,9 +1,10 @@
 /**
  * Vectors as base64 of little-endian float32 bytes (what OpenAI's
  * embeddings API returns with `encoding_format: "base64"`): a third of the
- * size of a JSON array, and no number parsing. One decoder for the REST
- * API and the import readers; the remote client encodes its own, since it
- * loads nothing of the core.
+ * size of a JSON array, and no number parsing, and exact where a JSON
+ * number is not (the sign of -0). One decoder for the REST API and the
+ * import readers, one encoder for exports; the remote client encodes its
+ * own, since it loads nothing of the core.
  */
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -19,4 +20,12 @@ export function decodeFloat32Base64(value: string): { vector: Float32Array } | {
   if (LITTLE_ENDIAN) new Uint8Array(vector.buffer).set(bytes);
   else for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
   return { vector };
+}
+
+/** Base64 of `vector`'s little-endian float32 bytes: what `decodeFloat32Base64` reads back bit for bit (the sign of -0 and every NaN payload included). */
+export function encodeFloat32Base64(vector: Float32Array): string {
+  if (LITTLE_ENDIAN) return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+  const bytes = Buffer.alloc(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
+  return bytes.toString('base64');
 }
