@@ -98,9 +98,9 @@ function collectionTable(collections: readonly CollectionStatus[], detailed = fa
     { header: 'name', value: (entry) => entry.name },
     { header: 'state', value: (entry) => entry.state },
     { header: 'documents', value: (entry) => ready(entry, (info) => formatCount(info.count)), align: 'right' },
-    { header: 'dimension', value: (entry) => ready(entry, (info) => String(info.dimension)), align: 'right' },
-    { header: 'metric', value: (entry) => ready(entry, (info) => info.metric) },
-    { header: 'quantization', value: (entry) => ready(entry, (info) => info.quantization) },
+    { header: 'dimension', value: (entry) => ready(entry, (info) => (info.keywordOnly ? 'keywords only' : String(info.dimension))), align: 'right' },
+    { header: 'metric', value: (entry) => ready(entry, (info) => info.metric ?? '') },
+    { header: 'quantization', value: (entry) => ready(entry, (info) => info.quantization ?? '') },
     ...(detailed
       ? [
           { header: 'tombstones', value: (entry: CollectionStatus) => ready(entry, (info) => formatCount(info.tombstones)), align: 'right' as const },
@@ -111,6 +111,20 @@ function collectionTable(collections: readonly CollectionStatus[], detailed = fa
       ? [{ header: 'reason', value: (entry: CollectionStatus) => entry.reason ?? '' }]
       : []),
   ]);
+}
+
+/** The vector settings and graph state of a collection, or that it has none. */
+function vectorFields(status: Exclude<CollectionStatus, { state: 'unavailable' }>, graph: number): [string, string][] {
+  const { hnsw } = status;
+  if (status.keywordOnly || hnsw === undefined) return [['dimension', 'none: keyword-only (text and metadata, keyword search and filters)']];
+  return [
+    ['dimension', String(status.dimension)],
+    ['metric', status.metric ?? ''],
+    ['quantization', status.quantization ?? ''],
+    ['hnsw', `m ${hnsw.m}, efConstruction ${hnsw.efConstruction}, ef ${hnsw.ef}, ${hnsw.segments} segment${hnsw.segments === 1 ? '' : 's'}`],
+    ['indexing backlog', `${formatCount(status.indexingBacklog)} documents awaiting their graph insert (searched exactly meanwhile)`],
+    ['tombstones', `${formatCount(status.tombstones)} (${graph === 0 ? '0' : ((100 * status.tombstones) / graph).toFixed(1)}% of the graph; compaction rebuilds it past ${DEFAULT_COMPACT_AT * 100}%)`],
+  ];
 }
 
 /** A collection's own bytes on disk, as `stats --json` reports them. */
@@ -125,12 +139,7 @@ function collectionFields(status: CollectionStatus, own: CollectionDiskUsage | u
     ['collection', status.name],
     ['state', status.state],
     ['documents', formatCount(status.count)],
-    ['dimension', String(status.dimension)],
-    ['metric', status.metric],
-    ['quantization', status.quantization],
-    ['hnsw', `m ${status.hnsw.m}, efConstruction ${status.hnsw.efConstruction}, ef ${status.hnsw.ef}, ${status.hnsw.segments} segment${status.hnsw.segments === 1 ? '' : 's'}`],
-    ['indexing backlog', `${formatCount(status.indexingBacklog)} documents awaiting their graph insert (searched exactly meanwhile)`],
-    ['tombstones', `${formatCount(status.tombstones)} (${graph === 0 ? '0' : ((100 * status.tombstones) / graph).toFixed(1)}% of the graph; compaction rebuilds it past ${DEFAULT_COMPACT_AT * 100}%)`],
+    ...vectorFields(status, graph),
     ['version', formatCount(status.version)],
     ['text', `language ${status.text.language}, stemming ${onOff(status.text.stemming)}, stopwords ${onOff(status.text.stopwords)}, cjk ${status.text.cjk}`],
     ['bm25', `k1 ${status.bm25.k1}, b ${status.bm25.b}`],

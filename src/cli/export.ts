@@ -65,7 +65,8 @@ export async function runExport(argv: readonly string[], io: CliIo): Promise<num
     // By name or alias; a missing or unavailable collection fails here, before any output.
     const { dimension, count } = db instanceof QuiverClient ? await db.collection(name).describe() : (db as Database).collection(name).info;
     if (out !== undefined) file = await openOutput(out);
-    const exported = await writeDocuments(documentsOf(db, name, dimension, io.signal), file ?? io.stdout, vectors, progressReporter(io, name, count));
+    // A keyword-only collection's documents have no vector: a page is bounded by its fields only.
+    const exported = await writeDocuments(documentsOf(db, name, dimension ?? 1, io.signal), file ?? io.stdout, vectors, progressReporter(io, name, count));
     if (file !== undefined) {
       file.end();
       await once(file, 'finish');

@@ -65,6 +65,8 @@ Input:
   --delimiter C       CSV separator (default , or tab for .tsv)
   --batch N           documents per write (default ${DEFAULT_BATCH})
   --strict            stop at the first bad line (default: report it, import the rest)
+  --keyword-only      JSONL/CSV of text and metadata, no vectors: into a keyword-only collection
+                      (created without a dimension; keyword search and filters)
 
 New collection (ignored when it exists, except that a conflicting --dimension or --metric is an error):
   --dimension N       vector length (default: from the file)
@@ -88,6 +90,7 @@ const IMPORT_OPTIONS = {
   delimiter: { type: 'string' },
   batch: { type: 'string' },
   strict: { type: 'boolean' },
+  'keyword-only': { type: 'boolean' },
   dimension: { type: 'string' },
   metric: { type: 'string' },
   quantization: { type: 'string' },
@@ -107,6 +110,8 @@ export interface ImportOptions {
   create?: NewCollectionOptions;
   batch?: number;
   strict?: boolean;
+  /** Documents without vectors, into a keyword-only collection (made so when new; an existing one must be). */
+  keywordOnly?: boolean;
 }
 
 export interface Rejection {
@@ -126,8 +131,10 @@ export interface ImportSummary {
   file: string;
   format: SourceFormat;
   created: boolean;
+  /** Null for a keyword-only collection (and when nothing was written to a new one). */
   dimension: number | null;
   metric: Metric | null;
+  keywordOnly: boolean;
   /** Lines or records read: imported + skipped + rejected, plus documents read but not yet written when interrupted. */
   read: number;
   imported: number;
@@ -146,7 +153,7 @@ export interface ImportSummary {
 export interface ImportHooks {
   /** Called once the file is open (its size is known). */
   onStart?(source: DocumentSource): void;
-  onCreated?(options: { dimension: number; metric: Metric }): void;
+  onCreated?(options: { dimension: number; metric: Metric } | { keywordOnly: true }): void;
   onRejected?(rejection: Rejection, index: number): void;
   /** After every batch. */
   onProgress?(state: ProgressState): void;
@@ -170,15 +177,24 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
   const strict = options.strict ?? false;
   const create = options.create ?? {};
   const fields: FieldNames = { ...DEFAULT_FIELDS, ...options.source?.fields };
-  const source = await openSource(options.file, options.source);
-
   const status = (await db.listCollections()).find((entry) => entry.name === name);
-  let dimension: number | undefined;
-  let metric: Metric;
-  let collection: TargetCollection | undefined;
   if (status?.state === 'unavailable') throw new CliError(`collection '${name}' is unavailable: ${status.reason}`);
+  // An existing keyword-only collection takes text and metadata without being told.
+  const keywordOnly = options.keywordOnly === true || status?.keywordOnly === true;
+  if (keywordOnly && status !== undefined && status.keywordOnly !== true) {
+    throw new CliError(`collection '${name}' holds vectors (dimension ${status.dimension}): --keyword-only imports into a collection without them`);
+  }
+  if (keywordOnly && (create.dimension !== undefined || create.metric !== undefined || create.quantization !== undefined || create.hnsw !== undefined)) {
+    throw new CliError('--keyword-only makes a collection without vectors: --dimension, --metric, --quantization and --hnsw-* do not apply');
+  }
+  const source = await openSource(options.file, { ...options.source, keywordOnly });
+
+  let dimension: number | undefined;
+  let metric: Metric = DEFAULT_METRIC;
+  let collection: TargetCollection | undefined;
   if (status !== undefined) {
-    ({ dimension, metric } = status);
+    dimension = status.dimension;
+    metric = status.metric ?? DEFAULT_METRIC;
     if (create.dimension !== undefined && create.dimension !== dimension) {
       throw new CliError(`collection '${name}' has dimension ${dimension}, not ${create.dimension} (--dimension)`);
     }
@@ -186,7 +202,7 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
       throw new CliError(`collection '${name}' uses metric ${metric}, not ${create.metric} (--metric)`);
     }
     collection = db.collection(name);
-  } else {
+  } else if (!keywordOnly) {
     dimension = create.dimension ?? source.dimension;
     metric = create.metric ?? DEFAULT_METRIC;
     // Bad settings fail now, not after the first batch was read.
@@ -216,8 +232,8 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
   /** The document checked against the collection, or why it cannot be stored. */
   const check = (raw: RawDocument, at: Location): DocumentInput | undefined => {
     const where = (field: string) => describeLocation(at.line === undefined ? at : { ...at, field });
-    if (dimension === undefined) dimension = inferDimension(raw.vector);
-    if (dimension === undefined) {
+    if (!keywordOnly && dimension === undefined) dimension = inferDimension(raw.vector);
+    if (!keywordOnly && dimension === undefined) {
       reject(at, `${where(fields.vector)}: expected a non-empty array of numbers (the collection's dimension comes from the first vector)`, 'INVALID_VECTOR');
       return undefined;
     }
@@ -225,7 +241,7 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
     try {
       const id = checkId(raw.id, where(field));
       field = fields.vector;
-      const document: DocumentInput = { id, vector: checkVector(raw.vector, dimension, where(field), metric === 'cosine') };
+      const document: DocumentInput = keywordOnly ? { id } : { id, vector: checkVector(raw.vector, dimension!, where(field), metric === 'cosine') };
       field = fields.text;
       const text = checkText(raw.text, where(field));
       if (text !== undefined) document.text = text;
@@ -242,11 +258,11 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
 
   const open = async (): Promise<TargetCollection> => {
     if (collection !== undefined) return collection;
-    const settings = { ...create, dimension: dimension!, metric };
+    const settings = keywordOnly ? { text: create.text, bm25: create.bm25 } : { ...create, dimension: dimension!, metric };
     try {
       collection = await db.createCollection(name, settings);
       created = true;
-      hooks.onCreated?.({ dimension: dimension!, metric });
+      hooks.onCreated?.(keywordOnly ? { keywordOnly: true } : { dimension: dimension!, metric });
     } catch (error) {
       // Created meanwhile by someone else (through a server): use it.
       if (codeOf(error) !== 'COLLECTION_EXISTS') throw error;
@@ -358,8 +374,9 @@ export async function importFile(db: TargetDatabase, options: ImportOptions, hoo
     file: options.file,
     format: source.format,
     created,
-    dimension: collection === undefined ? null : dimension!,
-    metric: collection === undefined ? null : metric,
+    dimension: collection === undefined || keywordOnly ? null : dimension!,
+    metric: collection === undefined || keywordOnly ? null : metric,
+    keywordOnly,
     read,
     imported,
     skipped,
@@ -417,6 +434,7 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
     },
     batch,
     strict: values.strict ?? false,
+    keywordOnly: values['keyword-only'] ?? false,
   };
 
   const { db, where } = await openTarget(flags, io, { create: true });
@@ -428,7 +446,9 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
       onStart: (source) => {
         progress = createProgress(io, source.size);
       },
-      onCreated: ({ dimension: d, metric: m }) => progress?.log(`quiver: created collection '${collection}' (dimension ${d}, metric ${m}) in ${where}`),
+      onCreated: (made) => progress?.log(
+        `quiver: created collection '${collection}' (${'keywordOnly' in made ? 'keyword-only: text and metadata' : `dimension ${made.dimension}, metric ${made.metric}`}) in ${where}`,
+      ),
       onRejected: (rejection, index) => {
         if (index < MAX_LISTED_REJECTIONS) progress?.log(`quiver: ${rejection.message}`);
         else if (index === MAX_LISTED_REJECTIONS) progress?.log(`quiver: more rejected lines follow; they are counted, not listed`);

@@ -12,7 +12,8 @@ import type { Metadata } from './validate.js';
 /** A document as written by `upsert`. */
 export interface DocumentInput {
   id: string;
-  vector: Float32Array | readonly number[];
+  /** Required in a collection with a dimension; absent in a keyword-only one. */
+  vector?: Float32Array | readonly number[];
   text?: string;
   metadata?: Metadata;
 }
@@ -57,7 +58,8 @@ export interface AliasInfo {
 /** A document as read back by `get`: the vector exactly as it was written. */
 export interface Document {
   id: string;
-  vector: Float32Array;
+  /** Absent in a keyword-only collection. */
+  vector?: Float32Array;
   text?: string;
   metadata?: Metadata;
 }
@@ -228,12 +230,15 @@ export interface OptimizeResult {
 
 export interface CollectionInfo {
   name: string;
-  dimension: number;
-  metric: ResolvedCollectionOptions['metric'];
-  quantization: ResolvedCollectionOptions['quantization'];
+  /** The vector settings; absent, with `keywordOnly`, in a collection created without a dimension. */
+  dimension?: number;
+  metric?: ResolvedCollectionOptions['metric'];
+  quantization?: ResolvedCollectionOptions['quantization'];
+  hnsw?: ResolvedCollectionOptions['hnsw'];
+  /** True for a collection without vectors (created without a dimension): keyword search and filters only. */
+  keywordOnly?: true;
   count: number;
   version: number;
-  hnsw: ResolvedCollectionOptions['hnsw'];
   text: ResolvedCollectionOptions['text'];
   bm25: ResolvedCollectionOptions['bm25'];
   /** Deleted documents still in the HNSW graph (tombstones). */

@@ -27,7 +27,7 @@ import { localHost, sharedPool, type PoolStats } from './graph/hosting/worker-po
 
 export type { PoolStats } from './graph/hosting/worker-pool.js';
 export type { FieldCacheStats } from './storage/field-cache.js';
-import { resolveCollectionOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection/collection-options.js';
+import { resolveCollectionOptions, storedOptions, type CollectionOptions, type ResolvedCollectionOptions } from './collection/collection-options.js';
 import { Store, type CheckpointStats, type Durability, type StoredCollection } from './storage/store.js';
 import { SNAPSHOTS_DIR } from './storage/snapshot.js';
 import { isPlainObject } from './validate.js';
@@ -235,7 +235,7 @@ export class Database {
     this.#memory.budget.admitCollection(name);
     let made: { id: number; collection: Collection } | undefined;
     try {
-      made = this.#store.createCollection(name, JSON.stringify(resolved), (stored) => {
+      made = this.#store.createCollection(name, storedOptions(resolved), (stored) => {
         // Files left by a dropped collection that had this id (a drop that could not remove them) are not this one's.
         const dir = this.#snapshotDir(stored.id);
         if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

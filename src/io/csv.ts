@@ -67,6 +67,7 @@ export async function* readCsv(path: string, options: CsvReadOptions): AsyncGene
         rowId: options.rowIds ? String(line - 2) : undefined,
         parseVector: (value) => parseVectorCell(String(value)),
         metadataValue: castCell,
+        keywordOnly: options.keywordOnly,
       });
     }
     yield* rejections(Infinity);
@@ -77,10 +78,10 @@ export async function* readCsv(path: string, options: CsvReadOptions): AsyncGene
 }
 
 /** A header without the needed columns fails the whole file (no location: no line of it can be read). */
-function checkHeader(header: readonly string[], { fields, rowIds }: CsvReadOptions): void {
+function checkHeader(header: readonly string[], { fields, rowIds, keywordOnly }: CsvReadOptions): void {
   const columns = header.map((name) => `'${name}'`).join(', ');
-  if (!header.includes(fields.vector)) {
-    throw new SourceError(`no vector column '${fields.vector}' in the header (columns: ${columns}); name it with --vector-field`);
+  if (!keywordOnly && !header.includes(fields.vector)) {
+    throw new SourceError(`no vector column '${fields.vector}' in the header (columns: ${columns}); name it with --vector-field, or import text and metadata only with --keyword-only`);
   }
   if (!rowIds && !header.includes(fields.id)) {
     throw new SourceError(`no id column '${fields.id}' in the header (columns: ${columns}); name it with --id-field, or number rows with --row-ids`);

@@ -24,6 +24,7 @@ export interface Location {
 /** A document as read from the file, not yet checked against a collection. */
 export interface RawDocument {
   id: string;
+  /** Undefined in a keyword-only import. */
   vector: unknown;
   text?: unknown;
   metadata?: Record<string, unknown>;
@@ -72,6 +73,8 @@ export interface RecordOptions {
    * they mean none (CSV: an empty cell).
    */
   keepEmpty?: boolean;
+  /** Documents without vectors: a record with the vector field is rejected (its vector would go nowhere). */
+  keywordOnly?: boolean;
 }
 
 /**
@@ -96,11 +99,17 @@ export function recordToItem(record: Record<string, unknown>, line: number, opti
   }
 
   const rawVector = record[fields.vector];
-  if (rawVector === undefined || rawVector === null || rawVector === '') return rejected(fields.vector, `missing vector (field '${fields.vector}'; see --vector-field)`);
-  const parsed = options.parseVector(rawVector);
-  if ('problem' in parsed) return rejected(fields.vector, parsed.problem);
-
-  const document: RawDocument = { id, vector: parsed.vector };
+  const noVector = rawVector === undefined || rawVector === null || rawVector === '';
+  let document: RawDocument;
+  if (options.keywordOnly) {
+    if (!noVector) return rejected(fields.vector, `a keyword-only import takes no vectors (field '${fields.vector}')`);
+    document = { id, vector: undefined };
+  } else {
+    if (noVector) return rejected(fields.vector, `missing vector (field '${fields.vector}'; see --vector-field)`);
+    const parsed = options.parseVector(rawVector);
+    if ('problem' in parsed) return rejected(fields.vector, parsed.problem);
+    document = { id, vector: parsed.vector };
+  }
   const text = record[fields.text];
   if (text !== undefined && text !== null && (text !== '' || options.keepEmpty === true)) document.text = text;
 

@@ -14,6 +14,8 @@ import { kindOf, recordToItem, SourceError, type FieldNames, type SourceItem, ty
 export interface TextReadOptions {
   fields: FieldNames;
   rowIds: boolean;
+  /** Documents without vectors: the vector field is not read (a record that has one is rejected). */
+  keywordOnly: boolean;
   /**
    * Told the bytes of the file consumed so far: up to the end of the line
    * just read (not what the stream read ahead), so a stop at line 2 is not
@@ -46,10 +48,10 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
       }
       // A first record without the vector field at all names a file of another shape, not one bad line: stop
       // there, once, rather than reject every line alike (SciFact's corpus gave 5,183 rejections).
-      if (records++ === 0 && !Object.hasOwn(value, options.fields.vector)) {
+      if (records++ === 0 && !options.keywordOnly && !Object.hasOwn(value, options.fields.vector)) {
         throw new SourceError(
           `the first record (line ${line}) has no field '${options.fields.vector}' (its fields: ${Object.keys(value).slice(0, 12).join(', ') || 'none'}); ` +
-            'name the vector field with --vector-field',
+            'name the vector field with --vector-field, or import text and metadata only with --keyword-only',
         );
       }
       yield recordToItem(value, line, {
@@ -58,6 +60,7 @@ export async function* readJsonl(path: string, options: TextReadOptions): AsyncG
         parseVector: jsonVector,
         metadataValue: (x) => x,
         keepEmpty: true,
+        keywordOnly: options.keywordOnly,
       });
     }
   } finally {

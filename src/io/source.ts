@@ -35,6 +35,8 @@ export interface SourceOptions {
   rowIds?: boolean;
   /** CSV field separator; default `,` (`\t` for `.tsv`). */
   delimiter?: string;
+  /** JSONL/CSV: documents without vectors (a keyword-only collection): no vector field is read, and a record with one is rejected. */
+  keywordOnly?: boolean;
 }
 
 export interface DocumentSource {
@@ -73,6 +75,7 @@ export async function openSource(path: string, options: SourceOptions = {}): Pro
   }
   const fields: FieldNames = { ...DEFAULT_FIELDS, ...options.fields };
   if ((MATRIX_FORMATS as readonly string[]).includes(format)) {
+    if (options.keywordOnly) throw new SourceError(`${path}: a ${format} file holds only vectors, and a keyword-only import reads text and metadata`);
     if (isGzip(path)) throw new SourceError(`${path}: compressed ${format} files are not supported; decompress it first`);
     const matrix = await openMatrix(path, format as MatrixFormat);
     return matrixDocuments(matrix);
@@ -84,8 +87,8 @@ export async function openSource(path: string, options: SourceOptions = {}): Pro
   };
   const read =
     format === 'jsonl'
-      ? () => readJsonl(path, { fields, rowIds: options.rowIds ?? false, progress })
-      : () => readCsv(path, { fields, rowIds: options.rowIds ?? false, delimiter: options.delimiter ?? defaultDelimiter(path), progress });
+      ? () => readJsonl(path, { fields, rowIds: options.rowIds ?? false, keywordOnly: options.keywordOnly ?? false, progress })
+      : () => readCsv(path, { fields, rowIds: options.rowIds ?? false, keywordOnly: options.keywordOnly ?? false, delimiter: options.delimiter ?? defaultDelimiter(path), progress });
   return {
     format,
     path,

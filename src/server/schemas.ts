@@ -79,7 +79,7 @@ export const createCollectionBody = {
   type: 'object',
   properties: {
     name,
-    dimension: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION },
+    dimension: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Vector length. Without it the collection is keyword-only: text and metadata, keyword search and filters.' },
     metric: { type: 'string', enum: [...METRICS] },
     quantization: { type: 'string', enum: [...QUANTIZATIONS] },
     rerank: { type: 'integer', minimum: 1, maximum: MAX_RERANK },
@@ -110,7 +110,7 @@ export const createCollectionBody = {
       additionalProperties: false,
     },
   },
-  required: ['name', 'dimension'],
+  required: ['name'],
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
@@ -132,6 +132,7 @@ export const collectionInfo = {
     },
     reason: { type: 'string' },
     dimension: { type: 'integer' },
+    keywordOnly: { type: 'boolean', description: 'true for a collection created without a dimension: text and metadata only, keyword search and filters.' },
     metric: { type: 'string' },
     quantization: { type: 'string' },
     count: { type: 'integer' },
@@ -203,7 +204,8 @@ const documentIn = {
     text: { type: 'string', maxLength: MAX_TEXT_LENGTH },
     metadata,
   },
-  required: ['id', 'vector'],
+  required: ['id'],
+  description: 'vector is required in a collection with a dimension, and refused in a keyword-only one.',
   additionalProperties: false,
 } as const;
 

@@ -212,9 +212,9 @@ describe('quiver backup, restore and export', () => {
       for (const d of edge) {
         const [want, got] = [await original.collection('edge').get(d.id), await copy.collection('edge').get(d.id)];
         expect(got, d.id).toEqual(want);
-        expect(Buffer.from(got!.vector.buffer).equals(Buffer.from(want!.vector.buffer)), d.id).toBe(true);
+        expect(Buffer.from(got!.vector!.buffer).equals(Buffer.from(want!.vector!.buffer)), d.id).toBe(true);
       }
-      expect(Object.is((await copy.collection('edge').get('minus-zero'))!.vector[0], -0)).toBe(true);
+      expect(Object.is((await copy.collection('edge').get('minus-zero'))!.vector![0], -0)).toBe(true);
     } finally {
       await copy.close();
       await original.close();

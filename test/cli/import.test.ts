@@ -25,7 +25,7 @@ async function expectJsonlDocs(data: string, count: number, collection = 'docs')
   for (let i = 0; i < count; i++) {
     const document = stored.get(`d${i}`);
     expect(document, `d${i}`).toBeDefined();
-    expect(Array.from(document!.vector)).toEqual(Array.from(Float32Array.from(vectorOf(i, DIMENSION))));
+    expect(Array.from(document!.vector!)).toEqual(Array.from(Float32Array.from(vectorOf(i, DIMENSION))));
     expect(document!.text).toBe(`document ${i}`);
     expect(document!.metadata).toEqual({ group: i % 3 });
   }
@@ -64,7 +64,7 @@ describe('quiver import: formats', () => {
     const result = await quiver(['import', 'docs', file, '--data', data, '--id-field', 'key', '--vector-field', 'embedding', '--text-field', 'body', '--metric', 'dot']);
     expect(result.code, result.stderr).toBe(0);
     const stored = await storedDocuments(data, 'docs');
-    expect([...stored.values()].map((d) => ({ ...d, vector: Array.from(d.vector) }))).toEqual([
+    expect([...stored.values()].map((d) => ({ ...d, vector: Array.from(d.vector!) }))).toEqual([
       { id: 'a', vector: [1, 0, 0], text: 'first', metadata: { year: 2020 } },
       { id: 'b', vector: [0, 1, 0], text: 'second', metadata: { year: 2021 } },
       { id: 'c', vector: [0, 0, 1], text: 'third' },
@@ -88,7 +88,7 @@ describe('quiver import: formats', () => {
       expect(summaryOf(result.stdout)).toMatchObject({ format: name, imported: 12, dimension: 4 });
       const stored = await storedDocuments(data, name);
       expect([...stored.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((_, i) => String(i)));
-      expected.forEach((vector, i) => expect(Array.from(stored.get(String(i))!.vector), `${name} row ${i}`).toEqual(Array.from(Float32Array.from(vector))));
+      expected.forEach((vector, i) => expect(Array.from(stored.get(String(i))!.vector!), `${name} row ${i}`).toEqual(Array.from(Float32Array.from(vector))));
     }
   });
 
@@ -219,7 +219,7 @@ describe('quiver import: malformed input', () => {
     const result = await quiver(['import', 'docs', writeLines(join(dir, 'corpus.jsonl'), lines), '--data', join(dir, 'data')]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/corpus\.jsonl: the first record \(line 1\) has no field 'vector' \(its fields: _id, title, text\); name the vector field with --vector-field$/m);
+    expect(result.stderr).toMatch(/corpus\.jsonl: the first record \(line 1\) has no field 'vector' \(its fields: _id, title, text\); name the vector field with --vector-field, or import text and metadata only with --keyword-only$/m);
     // A later record without it is one rejected line, as any bad line.
     const mixed = writeLines(join(dir, 'mixed.jsonl'), [JSON.stringify({ id: 'a', vector: [1, 2] }), JSON.stringify({ id: 'b' })]);
     const later = await quiver(['import', 'docs', mixed, '--data', join(dir, 'data')]);
@@ -231,7 +231,7 @@ describe('quiver import: malformed input', () => {
     const file = writeLines(join(dir, 'docs.csv'), ['id,emb', 'a,1 2']);
     const result = await quiver(['import', 'docs', file, '--data', join(dir, 'data')]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^quiver import: .*docs\.csv: no vector column 'vector' in the header \(columns: 'id', 'emb'\); name it with --vector-field$/m);
+    expect(result.stderr).toMatch(/^quiver import: .*docs\.csv: no vector column 'vector' in the header \(columns: 'id', 'emb'\); name it with --vector-field, or import text and metadata only with --keyword-only$/m);
   });
 });
 

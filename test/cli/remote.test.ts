@@ -62,7 +62,7 @@ describe('quiver with --url', () => {
     const collection = server.db.collection('docs');
     expect(collection.count).toBe(30);
     const stored = await collection.get('d12');
-    expect(Array.from(stored!.vector)).toEqual(Array.from(Float32Array.from(vectorOf(12, DIMENSION))));
+    expect(Array.from(stored!.vector!)).toEqual(Array.from(Float32Array.from(vectorOf(12, DIMENSION))));
     expect([stored!.text, stored!.metadata]).toEqual(['note 12', { n: 12 }]);
 
     // The key may come from the environment; a re-run skips everything stored.

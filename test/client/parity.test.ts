@@ -86,6 +86,11 @@ async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   out.push(await docs.search({ text: 'meadow', k: 5 }));
   out.push(await docs.countWhere());
 
+  const notes = await db.createCollection('notes', { text: { language: 'en' } });
+  out.push(await notes.upsert([{ id: 'n1', text: 'river stone', metadata: { n: 1 } }, { id: 'n2', text: 'stone garden', metadata: { n: 2 } }]));
+  out.push(await notes.search({ text: 'stone', k: 5 }), await notes.countWhere({ n: { $gt: 1 } }), await notes.get('n1'));
+  out.push(await codeOf(notes.search({ vector: [1, 2] })), await codeOf(notes.upsert([{ id: 'n3', vector: [1, 2] }])));
+  await db.dropCollection('notes');
   const other = await db.createCollection('other', { dimension: 2, metric: 'l2' });
   out.push(await other.upsert([{ id: 'a', vector: [1, 2] }, { id: 'b', vector: [3, 4] }]));
   out.push(await db.collection('other').search({ vector: [3, 3.5], k: 2 }));

@@ -61,7 +61,7 @@ function expectSameDocuments(actual: Map<string, Document>, expected: Model): vo
   expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
   for (const [id, want] of expected) {
     const got = actual.get(id)!;
-    expect(bytesOf(got.vector).equals(bytesOf(want.vector)), `vector of ${id}`).toBe(true);
+    expect(bytesOf(got.vector!).equals(bytesOf(want.vector!)), `vector of ${id}`).toBe(true);
     expect(got.text, `text of ${id}`).toBe(want.text);
     expect(got.metadata, `metadata of ${id}`).toEqual(want.metadata);
   }

@@ -126,7 +126,7 @@ export async function digest(db: Database): Promise<string> {
     do {
       const page = await collection.list({ limit: 1000, include: ['vector', 'text', 'metadata'], ...(after === undefined ? {} : { after }) });
       for (const document of page.documents) {
-        hash.update(JSON.stringify({ ...document, vector: Buffer.from(document.vector.buffer, document.vector.byteOffset, document.vector.byteLength).toString('hex') }));
+        hash.update(JSON.stringify({ ...document, vector: Buffer.from(document.vector!.buffer, document.vector!.byteOffset, document.vector!.byteLength).toString('hex') }));
       }
       after = page.next ?? undefined;
     } while (after !== undefined);

@@ -92,7 +92,8 @@ const cases: Case[] = [
   { name: 'unknown search field', url: `${docs}/search`, body: { vector: seedVector(0), limit: 3 }, code: 'INVALID_REQUEST' },
   { name: 'unknown create field', url: '/collections', body: { name: 'x', dimension: 4, shards: 2 }, code: 'INVALID_REQUEST' },
   { name: 'unknown hnsw field', url: '/collections', body: { name: 'x', dimension: 4, hnsw: { M: 4 } }, code: 'INVALID_REQUEST' },
-  { name: 'missing vector', url: `${docs}/documents`, body: { documents: [{ id: 'new' }] }, code: 'INVALID_REQUEST' },
+  // Optional in the schema (a keyword-only collection's documents have none); this collection needs one.
+  { name: 'missing vector', url: `${docs}/documents`, body: { documents: [{ id: 'new' }] }, code: 'INVALID_VECTOR' },
   { name: 'missing id', url: `${docs}/documents`, body: { documents: [{ vector: [1, 2, 3, 4] }] }, code: 'INVALID_REQUEST' },
   { name: 'delete with both ids and filter', url: `${docs}/documents/delete`, body: { ids: ['d0'], filter: { group: 0 } }, code: 'INVALID_REQUEST' },
   { name: 'delete with neither ids nor filter', url: `${docs}/documents/delete`, body: {}, code: 'INVALID_REQUEST' },

@@ -112,6 +112,13 @@ export function checkSearch(s: CollectionState, request: SearchRequest): Checked
     }
   }
   const include = checkInclude(request.include);
+  if (!s.options.vectors) {
+    for (const key of ['vector', 'like', 'unlike', 'mmr', 'exact', 'ef', 'quantized'] as const) {
+      if (request[key] !== undefined) {
+        throw createError('INVALID_ARGUMENT', `search option '${key}'`, `a keyword search: collection '${s.name}' is keyword-only (created without a dimension)`, key);
+      }
+    }
+  }
   const { text, fusion = 'relativeScore' as FusionMethod, alpha = DEFAULT_ALPHA } = request as SearchRequest;
   if (request.vector === undefined && request.like === undefined && text === undefined) {
     throw createError('INVALID_ARGUMENT', 'search request', 'a vector (or like), a text query, or both', 'neither');

@@ -25,8 +25,12 @@ import {
 import { resolveTextOptions, type ResolvedTextOptions, type TextOptions } from '../keyword/tokenizer.js';
 
 export interface CollectionOptions {
-  /** Vector length, 1 to MAX_DIMENSION. Required. */
-  dimension: number;
+  /**
+   * Vector length, 1 to MAX_DIMENSION. Without it the collection is
+   * keyword-only: its documents carry text and metadata but no vector, and
+   * it answers keyword searches and filters (no vector option applies).
+   */
+  dimension?: number;
   /** `cosine` (vectors normalised at insert), `dot` or `l2` (squared Euclidean). Default `cosine`. */
   metric?: Metric;
   /** `int8` keeps int8 codes beside the f32 vectors for a ~4x cheaper exact scan, re-ranked in f32. Default `none`. */
@@ -48,7 +52,10 @@ export interface CollectionOptions {
 }
 
 export interface ResolvedCollectionOptions {
+  /** 0 in a keyword-only collection (see `vectors`). */
   readonly dimension: number;
+  /** False for a keyword-only collection: no vector index, no graph, documents without vectors. */
+  readonly vectors: boolean;
   readonly metric: Metric;
   readonly quantization: Quantization;
   readonly rerank: number;
@@ -79,8 +86,14 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
     if (!known.has(key)) problems.push(`unknown option '${key}'`);
   }
   const { dimension, metric = DEFAULT_METRIC, quantization = 'none', rerank = DEFAULT_RERANK } = options;
-  if (!isIntegerIn(dimension, 1, MAX_DIMENSION)) {
+  const vectors = dimension !== undefined;
+  if (vectors && !isIntegerIn(dimension, 1, MAX_DIMENSION)) {
     problems.push(`dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${String(dimension)}`);
+  }
+  if (!vectors) {
+    for (const key of ['metric', 'quantization', 'rerank', 'hnsw']) {
+      if (options[key] !== undefined) problems.push(`${key} applies to vectors: a collection without a dimension is keyword-only`);
+    }
   }
   if (!METRICS.includes(metric as Metric)) {
     problems.push(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
@@ -96,7 +109,8 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
   const bm25 = collectProblems(() => resolveBm25Options(options.bm25 ?? {}), problems);
   if (problems.length > 0 || text === undefined || bm25 === undefined) throw createError('INVALID_OPTIONS', problems);
   return Object.freeze({
-    dimension: dimension as number,
+    dimension: vectors ? (dimension as number) : 0,
+    vectors,
     metric: metric as Metric,
     quantization: quantization as Quantization,
     rerank: rerank as number,
@@ -104,6 +118,16 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
     text,
     bm25,
   });
+}
+
+/**
+ * Resolved options as the store keeps them, which resolveCollectionOptions
+ * reads back to the same options: a keyword-only collection's has no
+ * dimension, and none has the `vectors` flag derived from it.
+ */
+export function storedOptions(options: ResolvedCollectionOptions): string {
+  const { dimension, vectors, metric, quantization, rerank, hnsw, ...rest } = options;
+  return JSON.stringify(vectors ? { dimension, metric, quantization, rerank, hnsw, ...rest } : rest);
 }
 
 /** Runs a nested resolver, adding its problems to `problems` instead of throwing them one group at a time. */

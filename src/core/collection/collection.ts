@@ -62,8 +62,9 @@ export class Collection {
   get info(): CollectionInfo {
     const s = this.#s;
     const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
+    const vectorSettings = this.options.vectors ? { dimension, metric, quantization, hnsw } : { keywordOnly: true as const };
     const info: CollectionInfo = {
-      name: this.name, dimension, metric, quantization, hnsw, text, bm25,
+      name: this.name, ...vectorSettings, text, bm25,
       count: s.count, version: s.version, tombstones: s.hnsw.tombstones, indexingBacklog: s.hnsw.backlog,
       state: s.unavailable === undefined ? 'ready' : 'degraded',
       memory: { vectors: s.flat.memoryBytes, graph: (s.hnsw.size + s.hnsw.tombstones) * s.cost.graph + s.hnsw.fixedBytes },

@@ -45,7 +45,7 @@ async function* pages(s: CollectionState, include: readonly SearchField[], signa
     if (rows.length === 0) return;
     for (const row of rows) {
       const document = { id: row.id } as Document;
-      if (wantVector) document.vector = row.vector;
+      if (wantVector && row.vector.length > 0) document.vector = row.vector;
       if (wantText && row.text !== undefined) document.text = row.text;
       if (wantMetadata && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
       yield document;

@@ -37,8 +37,10 @@ export function applyFields(s: CollectionState, label: number, text: string | un
 /** Takes a document out of memory: the indexes (when built), the metadata index, the id maps. */
 export function unindex(s: CollectionState, label: number): void {
   if (s.unavailable === undefined) {
-    s.vectors.remove(label);
-    s.hnsw.remove(label);
+    if (s.options.vectors) {
+      s.vectors.remove(label);
+      s.hnsw.remove(label);
+    }
     s.bm25.remove(label);
   }
   s.touchedDuringCompaction?.add(label);
@@ -49,11 +51,13 @@ export function unindex(s: CollectionState, label: number): void {
 
 /** Puts a document in the vector and keyword indexes and maps its id (no metadata: see #metadataIndex). */
 export function index(s: CollectionState, label: number, id: string, vector: Float32Array, text: string | undefined): void {
-  // `vector` is this collection's own copy (validated, or read from the store), already written to
-  // the store: it is normalised in place and handed to the graph, which keeps it.
-  const stored = normalizesAtInsert(s.options.metric) ? normalize(vector) : vector;
-  s.vectors.add(label, stored);
-  s.hnsw.add(label, stored);
+  if (s.options.vectors) {
+    // `vector` is this collection's own copy (validated, or read from the store), already written to
+    // the store: it is normalised in place and handed to the graph, which keeps it.
+    const stored = normalizesAtInsert(s.options.metric) ? normalize(vector) : vector;
+    s.vectors.add(label, stored);
+    s.hnsw.add(label, stored);
+  }
   indexText(s, label, id, text);
 }
 

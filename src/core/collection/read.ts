@@ -16,8 +16,9 @@ import type { Document, GetOptions, ListPage, ListRequest, SearchField, SearchHi
 import { ALL_FIELDS, GET_KEYS, LIST_KEYS, checkInclude } from './checks.js';
 import type { CollectionState } from './state.js';
 
+/** A stored row as a document; a keyword-only collection's rows hold an empty vector, which is no vector. */
 export function toDocument(row: DocumentRow): Document {
-  const document: Document = { id: row.id, vector: row.vector };
+  const document: Document = row.vector.length > 0 ? { id: row.id, vector: row.vector } : { id: row.id };
   if (row.text !== undefined) document.text = row.text;
   if (row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
   return document;
@@ -126,7 +127,7 @@ export function hitsOf(s: CollectionState, labels: ArrayLike<number>, scores: Ar
       budget.add(wantText ? row?.text : undefined, wantMetadata ? row?.metadata : undefined);
       if (wantMetadata && row?.metadata) hit.metadata = JSON.parse(row.metadata) as Metadata;
       if (wantText && row?.text) hit.text = row.text;
-      if (wantVector && row && 'vector' in row) hit.vector = row.vector;
+      if (wantVector && row && 'vector' in row && row.vector.length > 0) hit.vector = row.vector;
     }
     hits[i] = hit;
   }
@@ -159,7 +160,7 @@ export function withFields(s: CollectionState, row: DocumentRow, include: readon
   const wantMetadata = include.includes('metadata');
   budget.add(wantText ? row.text : undefined, wantMetadata ? row.metadata : undefined);
   const document = { id: row.id } as Document;
-  if (include.includes('vector')) document.vector = row.vector;
+  if (include.includes('vector') && row.vector.length > 0) document.vector = row.vector;
   if (wantText && row.text !== undefined) document.text = row.text;
   if (wantMetadata && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
   return document;

@@ -70,7 +70,7 @@ export function loadMetadataInBackground(s: CollectionState): void {
 export async function load(s: CollectionState): Promise<void> {
   try {
     const count = s.table.count();
-    s.memory.budget.admit(s.name, count, s.cost, 'open', count > 0 ? s.options.hnsw.segments * GRAPH_FIXED_BYTES : 0);
+    s.memory.budget.admit(s.name, count, s.cost, 'open', count > 0 && s.options.vectors ? s.options.hnsw.segments * GRAPH_FIXED_BYTES : 0);
     await build(s);
   } catch (error) {
     degrade(s, messageOf(error));
@@ -82,7 +82,8 @@ export async function load(s: CollectionState): Promise<void> {
 export async function build(s: CollectionState): Promise<void> {
   const { dir } = s.persistence;
   const { log } = s.services;
-  if (dir !== undefined) {
+  // A keyword-only collection takes no snapshots (snapshots.ts): its keyword index is built from the store.
+  if (dir !== undefined && s.options.vectors) {
     const started = performance.now();
     const problem = await restore(s, dir);
     if (problem === undefined) {
@@ -195,12 +196,13 @@ export function rebuildFromStore(s: CollectionState): void {
   s.hnsw = s.emptyGraph(Math.max(DEFAULT_INITIAL_CAPACITY, count));
   s.changedSinceSnapshot = count;
   let indexed = 0;
+  const vectors = s.options.vectors;
   for (const { label, id, vector, text } of s.table.scan()) {
     // An int8 collection fits its codes once INT8_FIT_SAMPLE rows are in (FlatIndex.prepare).
-    if (indexed++ % INT8_FIT_SAMPLE === 0) s.flat.prepare(label + 1);
+    if (vectors && indexed++ % INT8_FIT_SAMPLE === 0) s.flat.prepare(label + 1);
     index(s, label, id, vector, text);
   }
-  s.flat.prepare(s.flat.labelBound);
+  if (vectors) s.flat.prepare(s.flat.labelBound);
   s.collectFreeLabels();
 }
 

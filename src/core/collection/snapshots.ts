@@ -20,6 +20,8 @@ export async function snapshot(s: CollectionState): Promise<boolean> {
  * meanwhile shares one snapshot that runs when the hold ends.
  */
 export async function snapshotOnce(s: CollectionState, force = false): Promise<boolean> {
+  // A keyword-only collection opens by building its keyword index from the store (restore.ts `build`).
+  if (!s.options.vectors) return false;
   for (;;) {
     const hold = s.snapshotHold;
     if (hold !== undefined) {

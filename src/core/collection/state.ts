@@ -160,7 +160,7 @@ export class CollectionState {
     this.memory = memory;
     this.fieldCache = memory.fields.scope();
     this.flat = this.emptyVectors();
-    this.cost = { vectors: this.flat.rowBytes, graph: graphBytesPerNode(options.dimension, options.hnsw.m) };
+    this.cost = options.vectors ? { vectors: this.flat.rowBytes, graph: graphBytesPerNode(options.dimension, options.hnsw.m) } : { vectors: 0, graph: 0 };
     this.hnsw = this.emptyGraph(DEFAULT_INITIAL_CAPACITY);
     this.bm25 = this.emptyKeywordIndex();
     this.assertUsable = assertUsable;

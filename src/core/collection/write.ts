@@ -69,8 +69,9 @@ export function makeRoom(s: CollectionState, rows: readonly RowWrite[]): void {
     if (row.label >= bound) bound = row.label + 1;
   }
   // The first document makes the graph's segments, each with hnswlib's fixed cost (SegmentedGraph.fixedBytes).
-  const segments = added > 0 && s.hnsw.fixedBytes === 0 ? s.options.hnsw.segments * GRAPH_FIXED_BYTES : 0;
+  const segments = added > 0 && s.options.vectors && s.hnsw.fixedBytes === 0 ? s.options.hnsw.segments * GRAPH_FIXED_BYTES : 0;
   s.memory.budget.admit(s.name, added, s.cost, 'write', segments);
+  if (!s.options.vectors) return;
   try {
     s.vectors.prepare(bound, rows.map((row) => row.vector));
   } catch (error) {
@@ -222,7 +223,7 @@ export function prepareWrites(s: CollectionState, documents: readonly DocumentIn
     const first = positions.get(id);
     if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
     positions.set(id, i);
-    const vector = checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric));
+    const vector = s.options.vectors ? checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric)) : noVector(s, document, where);
     const text = checkText(document.text, where);
     const metadata = checkMetadata(document.metadata, where);
     const held = s.labelOf.get(id);
@@ -231,7 +232,7 @@ export function prepareWrites(s: CollectionState, documents: readonly DocumentIn
     // A replaced document whose vector is the one stored keeps its graph node: replacing a vector in an
     // hnswlib graph repairs its neighbours' links, several times a fresh insert's work (bench:update), and
     // pipelines that re-ingest documents mostly re-send vectors that did not change.
-    const keepsVector = held !== undefined && sameValues(s.table.vectorOf(held), vector);
+    const keepsVector = held !== undefined && s.options.vectors && sameValues(s.table.vectorOf(held), vector);
     return { label, id, vector, text, metadata: metadata?.json, replaces: held !== undefined, keepsVector };
   });
   return { rows, metadata: values, freeLeft };
@@ -244,4 +245,12 @@ function sameValues(stored: Float32Array | undefined, vector: Float32Array): boo
   const b = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** What a keyword-only collection stores for a document's vector: none, and a document that brings one is refused. */
+function noVector(s: CollectionState, document: { vector?: unknown }, where: string): Float32Array {
+  if (document.vector !== undefined) {
+    throw createError('INVALID_DOCUMENT', where, `collection '${s.name}' is keyword-only (created without a dimension): its documents carry no vector`);
+  }
+  return new Float32Array(0);
 }

@@ -57,10 +57,9 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
     },
     async (request) => {
       const collection = db.collection(request.params.name);
-      const documents = request.body.documents.map((document, i) => ({
-        ...document,
-        vector: decodeVector(document.vector, `documents[${i}].vector`),
-      }));
+      // A document without a vector is for a keyword-only collection; the collection says whether it takes it.
+      const documents = request.body.documents.map((document, i) =>
+        document.vector === undefined ? document : { ...document, vector: decodeVector(document.vector, `documents[${i}].vector`) });
       return collection.upsert(documents as Parameters<typeof collection.upsert>[0]);
     },
   );

@@ -179,7 +179,7 @@ describe('library API', () => {
         expect(collection.count).toBe(model.size);
         for (const id of ids) {
           const doc = await collection.get(id);
-          expect(doc === null ? undefined : doc.vector[0]).toBe(model.get(id));
+          expect(doc === null ? undefined : doc.vector![0]).toBe(model.get(id));
         }
         const hits = await collection.search({ vector: [0, 0, 0], k: 10, include: [] });
         expect(hits.map((hit) => hit.id).sort()).toEqual([...model.keys()].sort());

@@ -42,7 +42,7 @@ describe('Collection.export', () => {
     expect(exported).toHaveLength(docs.count);
     expect(exported).toEqual(listed);
     const d3 = exported.find((d) => d.id === 'd3')!;
-    expect(Object.is(d3.vector[1], -0)).toBe(true);
+    expect(Object.is(d3.vector![1], -0)).toBe(true);
     expect(d3.metadata).toEqual({ i: 3, tags: ['a', 3] });
     expect(exported.find((d) => d.id === 'late')!.text).toBe('');
     expect(exported.find((d) => d.id === 'empty-metadata')!.metadata).toEqual({});

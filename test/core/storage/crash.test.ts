@@ -56,7 +56,7 @@ async function allDocuments(collection: Collection): Promise<Map<string, Float32
   let after: string | undefined;
   do {
     const page = await collection.list({ include: ['vector'], limit: 1000, ...(after ? { after } : {}) });
-    for (const doc of page.documents) out.set(doc.id, doc.vector);
+    for (const doc of page.documents) out.set(doc.id, doc.vector!);
     after = page.next ?? undefined;
   } while (after);
   return out;

@@ -142,7 +142,7 @@ describe('HNSW segments on worker threads', () => {
     await col.indexed();
     const before = await col.search({ vector: query(5), k: 10, exact: false, include: [] });
     // The same directions again: the graph still returns these labels, and their new inserts are pending.
-    const again = await Promise.all(before.map(async (hit) => ({ id: hit.id, vector: Float32Array.from((await col.get(hit.id))!.vector, (x) => 2 * x) })));
+    const again = await Promise.all(before.map(async (hit) => ({ id: hit.id, vector: Float32Array.from((await col.get(hit.id))!.vector!, (x) => 2 * x) })));
     await col.upsert(again);
     expect(col.info.indexingBacklog).toBeGreaterThan(0);
     const after = await col.search({ vector: query(5), k: 10, exact: false, include: [] });
@@ -288,7 +288,7 @@ describe('HNSW segments on worker threads', () => {
       for (const workers of [1, 0]) {
         const reopened = await openDatabase({ path: dir, workers });
         const again = reopened.collection('docs');
-        expect(again.info.hnsw.segments).toBe(3);
+        expect(again.info.hnsw!.segments).toBe(3);
         for (let q = 0; q < 10; q++) expect(await again.search({ vector: query(q), k: 10, exact: false, include: [] })).toEqual(before[q]);
         await reopened.close();
       }
@@ -389,7 +389,7 @@ describe('HNSW segments on worker threads', () => {
     open.push(db);
     await expect(db.createCollection('x', { dimension: 4, hnsw: { segments: 0 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(db.createCollection('x', { dimension: 4, hnsw: { segments: 65 } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    expect((await db.createCollection('x', { dimension: 4 })).info.hnsw.segments).toBe(1);
+    expect((await db.createCollection('x', { dimension: 4 })).info.hnsw!.segments).toBe(1);
   });
 
   it('closes only once the searches and graph inserts it had sent to the workers are done', async () => {
