@@ -2,27 +2,12 @@
  * Aliases (issue 19, item 5): another name for a collection, for every read
  * and write, switched atomically, dropped, listed, and kept across a reopen.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/index.js';
+import { databasesPerTest } from '../fixtures/databases.js';
 import { rejectedCode } from '../fixtures/errors.js';
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-const dirs: string[] = [];
-const opened: Database[] = [];
-
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close().catch(() => {});
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(path?: string): Promise<Database> {
-  const db = await openDatabase({ workers: 0, logger: silent, ...(path === undefined ? {} : { path }) });
-  opened.push(db);
-  return db;
-}
+const { open, tempDir } = databasesPerTest({ workers: 0 });
 
 /** Two versions of one corpus: v1 and v2 hold the same ids, told apart by their text. */
 async function twoVersions(db: Database): Promise<void> {
@@ -107,8 +92,7 @@ describe('aliases', () => {
   });
 
   it('are kept across a reopen, switched and dropped alike', async () => {
-    const path = mkdtempSync(join(tmpdir(), 'quiver-aliases-'));
-    dirs.push(path);
+    const path = tempDir('quiver-aliases-');
     let db = await open(path);
     await twoVersions(db);
     await db.createAlias('docs', 'docs-v1');

@@ -5,27 +5,12 @@
  * everything across a reopen, and refuse what needs vectors with a clear
  * error that changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { databasesPerTest } from '../fixtures/databases.js';
 import { rejectedCode } from '../fixtures/errors.js';
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-const dirs: string[] = [];
-const opened: Database[] = [];
-
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close().catch(() => {});
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(path?: string): Promise<Database> {
-  const db = await openDatabase({ logger: silent, ...(path === undefined ? {} : { path }) });
-  opened.push(db);
-  return db;
-}
+const { open, tempDir } = databasesPerTest();
 
 const DOCS = [
   { id: 'a', text: 'the river runs past the old stone mill', metadata: { topic: 'water', year: 2020 } },
@@ -70,8 +55,7 @@ describe('keyword-only collections', () => {
   });
 
   it('take no vector memory, and open again with the same answers (the keyword index rebuilt from the store)', async () => {
-    const path = mkdtempSync(join(tmpdir(), 'quiver-keyword-only-'));
-    dirs.push(path);
+    const path = tempDir('quiver-keyword-only-');
     let db = await open(path);
     const docs = await db.createCollection('notes', { text: { language: 'en' } });
     await docs.upsert(DOCS);
@@ -91,8 +75,7 @@ describe('keyword-only collections', () => {
     const db = await open();
     const docs = await db.createCollection('notes', {});
     await docs.upsert(DOCS);
-    const target = mkdtempSync(join(tmpdir(), 'quiver-keyword-only-backup-'));
-    dirs.push(target);
+    const target = tempDir('quiver-keyword-only-backup-');
     const result = await db.backup(join(target, 'copy'));
     expect(result.collections).toEqual([{ name: 'notes', version: 1, snapshot: false }]);
     const copy = await open(join(target, 'copy'));
