@@ -12,8 +12,7 @@ import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { QuiverClient } from '../client/index.js';
 import type { Database, Document } from '../index.js';
-import { createError, isQuiverError } from '../core/errors.js';
-import { MAX_LIST_LIMIT, MAX_RESULT_VECTOR_VALUES } from '../core/options.js';
+import { isQuiverError } from '../core/errors.js';
 import { documentLine, VECTOR_NOTATIONS, type VectorNotation } from '../io/jsonl-export.js';
 import { Checks, CliError, EXIT_INTERRUPTED, EXIT_OK, parseCommand, resolveTargetFlags, TARGET_OPTIONS, TARGET_USAGE } from './args.js';
 import { formatCount, formatDuration } from './format.js';
@@ -43,8 +42,6 @@ const EXPORT_OPTIONS = {
 
 /** Lines gathered before one write to the output. */
 const WRITE_BYTES = 1 << 20;
-/** The largest page asked of a server; a page over its reply bounds is asked again at half the size. */
-const REMOTE_PAGE = 1_000;
 
 /** The `quiver export` command. */
 export async function runExport(argv: readonly string[], io: CliIo): Promise<number> {
@@ -63,10 +60,9 @@ export async function runExport(argv: readonly string[], io: CliIo): Promise<num
   let finished = false;
   try {
     // By name or alias; a missing or unavailable collection fails here, before any output.
-    const { dimension, count } = db instanceof QuiverClient ? await db.collection(name).describe() : (db as Database).collection(name).info;
+    const { count } = db instanceof QuiverClient ? await db.collection(name).describe() : (db as Database).collection(name).info;
     if (out !== undefined) file = await openOutput(out);
-    // A keyword-only collection's documents have no vector: a page is bounded by its fields only.
-    const exported = await writeDocuments(documentsOf(db, name, dimension ?? 1, io.signal), file ?? io.stdout, vectors, progressReporter(io, name, count));
+    const exported = await writeDocuments(documentsOf(db, name, io.signal), file ?? io.stdout, vectors, progressReporter(io, name, count));
     if (file !== undefined) {
       file.end();
       await once(file, 'finish');
@@ -102,33 +98,10 @@ async function openOutput(path: string): Promise<WriteStream> {
   return stream;
 }
 
-/** The collection's documents: the library's export for a data directory, `list` pages for a server. */
-function documentsOf(db: TargetDatabase, name: string, dimension: number, signal: AbortSignal | undefined): AsyncIterable<Document> {
-  if (db instanceof QuiverClient) return remoteDocuments(db, name, dimension, signal);
-  return (db as Database).collection(name).export(signal === undefined ? {} : { signal });
-}
-
-async function* remoteDocuments(client: QuiverClient, name: string, dimension: number, signal: AbortSignal | undefined): AsyncGenerator<Document> {
-  const collection = client.collection(name);
-  let limit = Math.max(1, Math.min(REMOTE_PAGE, MAX_LIST_LIMIT, Math.floor(MAX_RESULT_VECTOR_VALUES / dimension)));
-  let after: string | undefined;
-  for (;;) {
-    if (signal?.aborted) throw createError('REQUEST_ABORTED', 'export');
-    let page;
-    try {
-      page = await collection.list({ limit, include: ['vector', 'text', 'metadata'], ...(after === undefined ? {} : { after }) });
-    } catch (error) {
-      const code = isQuiverError(error) ? error.code : undefined;
-      if ((code === 'LIMIT_EXCEEDED' || code === 'SERVER_BUSY') && limit > 1) {
-        limit = Math.ceil(limit / 2);
-        continue;
-      }
-      throw error;
-    }
-    yield* page.documents;
-    if (page.next === null) return;
-    after = page.next;
-  }
+/** The collection's documents: the library's export for a data directory, the client's (`list` pages) for a server. */
+function documentsOf(db: TargetDatabase, name: string, signal: AbortSignal | undefined): AsyncIterable<Document> {
+  const collection = db instanceof QuiverClient ? db.collection(name) : (db as Database).collection(name);
+  return collection.export(signal === undefined ? {} : { signal });
 }
 
 /** Writes each document as a line, a megabyte at a time, waiting whenever the output asks to; resolves to the count. */

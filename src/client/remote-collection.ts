@@ -9,6 +9,7 @@ import type {
   Document,
   DocumentInput,
   DocumentUpdate,
+  ExportOptions,
   FieldChange,
   GetOptions,
   ListPage,
@@ -19,17 +20,21 @@ import type {
   SearchResult,
   WhereOptions,
 } from '../core/api.js';
+import { createError, isQuiverError } from '../core/errors.js';
 import type { Transport } from './transport.js';
 import { decodeVector, encodeVector } from './vectors.js';
 
 /** What a library Collection and a RemoteCollection both offer, with the same signatures. */
 export type PortableCollection = Pick<
   Collection,
-  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'update' | 'updateWhere' | 'search' | 'countWhere' | 'list' | 'optimize'
+  'name' | 'upsert' | 'get' | 'getMany' | 'delete' | 'deleteWhere' | 'update' | 'updateWhere' | 'search' | 'export' | 'countWhere' | 'list' | 'optimize'
 >;
 
 /** Most searches in one batch request (the server's MAX_BATCH_SEARCHES); longer batches are sent in chunks. */
 export const MAX_BATCH_SEARCHES = 100;
+
+/** Documents per `list` page of an export. */
+export const EXPORT_PAGE = 1_000;
 
 type WriteResult<K extends string> = { [key in K]: number } & { version: number };
 
@@ -142,6 +147,35 @@ export class RemoteCollection implements PortableCollection {
   async countWhere(filter?: Record<string, unknown>): Promise<number> {
     const { json } = await this.#transport.send('count', this.name, filter === undefined ? {} : { filter });
     return (json as { count: number }).count;
+  }
+
+  /**
+   * Every document, as the library's `export`: `list` pages of up to
+   * EXPORT_PAGE documents, halved while the server refuses a page as past
+   * its reply bounds (long vectors). Vectors travel as JSON numbers, which
+   * keep every float32 but the sign of -0.
+   */
+  async *export(options: ExportOptions = {}): AsyncGenerator<Document, void, undefined> {
+    const { include = ['metadata', 'text', 'vector'], signal } = options;
+    let limit = EXPORT_PAGE;
+    let after: string | undefined;
+    for (;;) {
+      if (signal?.aborted) throw createError('REQUEST_ABORTED', 'export');
+      let page: ListPage;
+      try {
+        page = await this.list({ limit, include, ...(after === undefined ? {} : { after }) });
+      } catch (error) {
+        const code = isQuiverError(error) ? error.code : undefined;
+        if ((code === 'LIMIT_EXCEEDED' || code === 'SERVER_BUSY') && limit > 1) {
+          limit = Math.ceil(limit / 2);
+          continue;
+        }
+        throw error;
+      }
+      yield* page.documents;
+      if (page.next === null) return;
+      after = page.next;
+    }
   }
 
   /** Documents matching the filter, in label order, a page at a time. */

@@ -426,3 +426,24 @@ describe('failures without a Quiver reply', () => {
     expect(recorder.sent).toHaveLength(0);
   });
 });
+
+describe('export', () => {
+  it('pages through every document, halving a page the server refuses as too large (long vectors)', async () => {
+    const dimension = 2048;
+    const count = 600;
+    const wide = await client.createCollection('wide', { dimension, metric: 'l2' });
+    const next = rng(5);
+    const documents = Array.from({ length: count }, (_, i) => ({ id: `w${String(i).padStart(3, '0')}`, vector: Float32Array.from({ length: dimension }, () => next() - 0.5) }));
+    for (let start = 0; start < count; start += 100) await wide.upsert(documents.slice(start, start + 100));
+    const recorder = recordingFetch();
+    const watched = new QuiverClient({ url: server.url, fetch: recorder.fetch }).collection('wide');
+    const exported = [];
+    for await (const document of watched.export({ include: ['vector'] })) exported.push(document);
+    expect(exported.map((document) => document.id)).toEqual(documents.map((document) => document.id));
+    expect(exported.every((document, i) => document.vector!.every((x, d) => x === documents[i]!.vector[d]))).toBe(true);
+    // 600 x 2048 values pass MAX_RESULT_VECTOR_VALUES (2^20): the first page of 1,000 is refused, then 500 at a time.
+    const limits = recorder.sent.map((sent) => (sent.body as { limit?: number }).limit);
+    expect(limits).toEqual([1_000, 500, 500]);
+    await client.dropCollection('wide');
+  });
+});

@@ -84,6 +84,9 @@ async function pipeline(db: PortableDatabase): Promise<unknown[]> {
   out.push(await docs.search({ vector: query(5), k: 3, filter: { group: 9 } }));
   out.push(await docs.search({ vector: query(0), k: 10 }));
   out.push(await docs.search({ text: 'meadow', k: 5 }));
+  const exported: unknown[] = [];
+  for await (const document of docs.export({ include: ['text', 'metadata', 'vector'] })) exported.push(document);
+  out.push(exported);
   out.push(await docs.countWhere());
 
   const notes = await db.createCollection('notes', { text: { language: 'en' } });
