@@ -33,6 +33,16 @@ describe('GET search', () => {
     expect(after.hits.map((hit: { id: string }) => hit.id)).toContain('twin');
   });
 
+  it('takes offset, minScore, groupBy and groupSize as the POST form does', async () => {
+    const vector = seedVector(4);
+    const body = { vector, k: 2, offset: 1, minScore: -1, groupBy: 'group', groupSize: 2, include: ['metadata'] };
+    const post = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, body), 200).json();
+    expect(post.hits.length).toBeGreaterThan(0);
+    const get = expectStatus(await send(t.app, 'GET', url({ vector: base64(vector), k: '2', offset: '1', minScore: '-1', groupBy: 'group', groupSize: '2', include: 'metadata' })), 200);
+    expect(get.json().hits).toEqual(post.hits);
+    expect(errorOf(expectStatus(await send(t.app, 'GET', url({ vector: base64(vector), minScore: 'high' })), 400)).code).toBe('INVALID_REQUEST');
+  });
+
   it('rejects malformed parameters with their codes', async () => {
     expect(errorOf(await send(t.app, 'GET', url({ vector: base64(seedVector(1)), filter: '{nope' }))).code).toBe('INVALID_FILTER');
     expect(errorOf(await send(t.app, 'GET', url({ vector: base64(seedVector(1)), k: 'ten' }))).code).toBe('INVALID_REQUEST');

@@ -81,6 +81,10 @@ function bodyFromQuery(query: SearchQuery): SearchBody {
   if (query.fusion !== undefined) body.fusion = query.fusion;
   if (query.alpha !== undefined) body.alpha = Number(query.alpha);
   if (query.include !== undefined) body.include = query.include === '' ? [] : query.include.split(',');
+  if (query.offset !== undefined) body.offset = Number(query.offset);
+  if (query.minScore !== undefined) body.minScore = Number(query.minScore);
+  if (query.groupBy !== undefined) body.groupBy = query.groupBy;
+  if (query.groupSize !== undefined) body.groupSize = Number(query.groupSize);
   if (query.filter !== undefined) {
     try {
       body.filter = JSON.parse(query.filter) as unknown;
