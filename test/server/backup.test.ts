@@ -52,6 +52,24 @@ describe('POST /backup', () => {
     }
   });
 
+  it('runs one backup at a time: a second asked for meanwhile is SERVER_BUSY with Retry-After, and the next one after runs', async () => {
+    const backups = join(tempDir(), 'backups');
+    const t = await makeApp({ backupDir: backups });
+    try {
+      await seed(t.app);
+      const [first, second] = await Promise.all([send(t.app, 'POST', '/backup'), send(t.app, 'POST', '/backup')]);
+      expect(first.statusCode).toBe(200);
+      expect(second.statusCode).toBe(503);
+      expect(errorOf(second).code).toBe('SERVER_BUSY');
+      expect(second.headers['retry-after']).toBe('10');
+      expect(readdirSync(backups)).toHaveLength(1);
+      expect((await send(t.app, 'POST', '/backup')).statusCode).toBe(200);
+      expect(readdirSync(backups)).toHaveLength(2);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('takes no path from the client, and no backup without the operator\'s directory', async () => {
     const backups = join(tempDir(), 'backups');
     const elsewhere = join(tempDir(), 'chosen-by-client');

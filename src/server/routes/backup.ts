@@ -5,8 +5,11 @@
  * suffix, and answers with that name. A client never chooses the path: a
  * key that may write documents must not be able to write files anywhere
  * the server can. Without a configured directory the route answers
- * NOT_CONFIGURED. It writes, so the read-only key is refused. Its schemas
- * live here, with the one route they serve.
+ * NOT_CONFIGURED. It writes, so the read-only key is refused. One backup
+ * runs at a time: each copies the whole database, so a second asked for
+ * meanwhile is SERVER_BUSY (503, Retry-After) rather than another copy
+ * competing for the disk. Its schemas live here, with the one route they
+ * serve.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -51,12 +54,16 @@ export const backupResult = {
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 501: errorReply, 503: errorReply };
 
+/** Seconds a client asked to wait while another backup runs is told to wait. */
+const BUSY_RETRY_SECONDS = 10;
+
 /** A folder name that sorts by time and that two backups started in the same millisecond do not share. */
 export function backupName(now: Date = new Date()): string {
   return `backup-${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
 }
 
 export function backupRoutes(app: FastifyInstance, { db }: AppContext, backupDir: string | undefined): void {
+  let running = false;
   app.post(
     '/backup',
     {
@@ -75,9 +82,15 @@ export function backupRoutes(app: FastifyInstance, { db }: AppContext, backupDir
       if (backupDir === undefined) {
         throw createError('NOT_CONFIGURED', 'backup directory', 'its operator starts it with --backup-dir DIR (or QUIVER_BACKUP_DIR) to allow POST /backup');
       }
-      const name = backupName();
-      const result = await db.backup(join(backupDir, name));
-      return { name, ...result };
+      if (running) throw Object.assign(createError('SERVER_BUSY', 'a backup is under way', BUSY_RETRY_SECONDS), { retryAfterSeconds: BUSY_RETRY_SECONDS });
+      running = true;
+      try {
+        const name = backupName();
+        const result = await db.backup(join(backupDir, name));
+        return { name, ...result };
+      } finally {
+        running = false;
+      }
     },
   );
 }
