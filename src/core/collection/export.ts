@@ -13,10 +13,10 @@
 import { createError } from '../errors.js';
 import { READ_SLICE } from '../options.js';
 import { checkSignal } from '../query/read-budget.js';
-import { isPlainObject, type Metadata } from '../validate.js';
+import { isPlainObject } from '../validate.js';
 import type { Document, ExportOptions, SearchField } from '../api.js';
 import { ALL_FIELDS, checkInclude } from './checks.js';
-import { nextReadSlice } from './read.js';
+import { documentWith, nextReadSlice } from './read.js';
 import type { CollectionState } from './state.js';
 
 const EXPORT_KEYS = new Set(['include', 'signal']);
@@ -34,22 +34,13 @@ export function exportDocuments(s: CollectionState, options: ExportOptions = {})
 }
 
 async function* pages(s: CollectionState, include: readonly SearchField[], signal: AbortSignal | undefined): AsyncGenerator<Document, void, undefined> {
-  const wantVector = include.includes('vector');
-  const wantText = include.includes('text');
-  const wantMetadata = include.includes('metadata');
   for (let from = 0; ; ) {
     // A turn between pages (and a check that the collection is still there and the caller still wants it).
     if (from > 0) await nextReadSlice(s, signal);
     else s.checkUsable();
     const rows = s.table.rowsPage(from, READ_SLICE);
     if (rows.length === 0) return;
-    for (const row of rows) {
-      const document = { id: row.id } as Document;
-      if (wantVector && row.vector.length > 0) document.vector = row.vector;
-      if (wantText && row.text !== undefined) document.text = row.text;
-      if (wantMetadata && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
-      yield document;
-    }
+    for (const row of rows) yield documentWith(row, include);
     from = rows[rows.length - 1]!.label + 1;
   }
 }

@@ -156,12 +156,15 @@ export function storedFields(s: CollectionState, labels: ArrayLike<number>): (St
 
 /** A stored row as a document with the fields `include` names, counted against the read's `budget`. */
 export function withFields(s: CollectionState, row: DocumentRow, include: readonly SearchField[], budget: FieldBudget): Document {
-  const wantText = include.includes('text');
-  const wantMetadata = include.includes('metadata');
-  budget.add(wantText ? row.text : undefined, wantMetadata ? row.metadata : undefined);
+  budget.add(include.includes('text') ? row.text : undefined, include.includes('metadata') ? row.metadata : undefined);
+  return documentWith(row, include);
+}
+
+/** A stored row as a document with the fields `include` names (a keyword-only collection's empty vector is none). */
+export function documentWith(row: DocumentRow, include: readonly SearchField[]): Document {
   const document = { id: row.id } as Document;
   if (include.includes('vector') && row.vector.length > 0) document.vector = row.vector;
-  if (wantText && row.text !== undefined) document.text = row.text;
-  if (wantMetadata && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
+  if (include.includes('text') && row.text !== undefined) document.text = row.text;
+  if (include.includes('metadata') && row.metadata !== undefined) document.metadata = JSON.parse(row.metadata) as Metadata;
   return document;
 }

@@ -14,7 +14,7 @@ import type { Explain, SearchHit, SearchRequest, SearchResult, SearchEvent } fro
 import { checkSearch, type CheckedSearch } from './checks.js';
 import { type VectorOutcome, vectorSearch } from './vector-search.js';
 import { applyControls, type Controlled, type GroupValue } from '../query/result-controls.js';
-import { hitsOf, nextReadSlice } from './read.js';
+import { hitsOf, nextReadSlice, storedFields } from './read.js';
 
 import type { CollectionState } from './state.js';
 
@@ -230,16 +230,15 @@ export async function answerInSlices(
 export function choose(s: CollectionState, checked: CheckedSearch, labels: ArrayLike<number>, scores: ArrayLike<number>): Controlled & { pool: number } {
   const chosen = applyControls(labels, scores, checked.k, checked.controls!, {
     groupValues: (candidates, segments) => {
-      const fields = s.table.fieldsOf(candidates);
-      // Read as a search's hits are: bounded by the same budget of text and metadata (MAX_RESULT_FIELD_BYTES).
+      // Read as a search's hits are: through the field cache, bounded by the same budget (MAX_RESULT_FIELD_BYTES).
       const budget = new FieldBudget();
-      return candidates.map((label) => {
-        const row = fields.get(label);
+      return storedFields(s, candidates).map((row) => {
         budget.add(row?.text, row?.metadata);
         return row?.metadata == null ? undefined : groupValueOf(JSON.parse(row.metadata) as unknown, segments);
       });
     },
-    vector: (label) => s.vectors.vector(label) ?? s.table.vectorOf(label) ?? new Float32Array(s.options.dimension),
+    // Every candidate is live as the controls run; a missing vector would be a bug, and is alike to nothing.
+    vector: (label) => s.vectors.vector(label) ?? new Float32Array(s.options.dimension),
   });
   return { ...chosen, pool: labels.length };
 }

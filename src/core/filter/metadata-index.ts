@@ -1,9 +1,10 @@
 /**
  * Answers compiled filters (filter.ts) from indexes instead of scanning
- * documents. One job, a little over 600 lines: the posting forms, the
- * sorted key lists and the bottom-up evaluation all read the same per-field
- * maps; the postings could move to a file of their own in issue 18 (the
- * layout). Per field path:
+ * documents. Over 600 lines, and one job: the sorted key lists, the
+ * per-label records, the bottom-up evaluation and the snapshot
+ * serialisation all read and rebuild the same private per-field maps (see
+ * the last paragraph); the posting itself is in ../keyword/posting.ts. Per
+ * field path:
  * - `exists`: the labels where the path reaches anything;
  * - `numbers`: value -> labels on the number/time axis (numbers, and date
  *   strings as epoch ms), with a sorted key list for ranges;
@@ -31,10 +32,10 @@
  * finds new distinct values (or many removed ones), by merging the old list
  * with the sorted new keys: O(distinct + new log new), not O(n log n).
  *
- * Longer than most files (about 680 lines) because serialisation for
- * snapshots (`serialize`, `deserializer`) rebuilds the postings and per-label
- * records through the same private methods `add` uses; moved to a file of its
- * own it would need them public. The posting itself is in posting.ts.
+ * It stays in one file because serialisation for snapshots (`serialize`,
+ * `deserializer`) rebuilds the postings and per-label records through the
+ * same private methods `add` uses; moved to a file of its own it would need
+ * them public.
  */
 import { grow, popcount } from '../bitset.js';
 import { createError } from '../errors.js';
