@@ -237,8 +237,9 @@ export function choose(s: CollectionState, checked: CheckedSearch, labels: Array
         return row?.metadata == null ? undefined : groupValueOf(JSON.parse(row.metadata) as unknown, segments);
       });
     },
-    // Every candidate is live as the controls run; a missing vector would be a bug, and is alike to nothing.
-    vector: (label) => s.vectors.vector(label) ?? new Float32Array(s.options.dimension),
+    // Right after open the vector rows may still stream in (a keyword or HNSW search does not wait for them): the
+    // store has every vector meanwhile. Every candidate is live as the controls run; a missing vector is alike to nothing.
+    vector: (label) => (s.rowsLoading === undefined ? s.vectors.vector(label) : s.storedVector(label)) ?? new Float32Array(s.options.dimension),
   });
   return { ...chosen, pool: labels.length };
 }

@@ -4,6 +4,9 @@
  * exact search of every document): offset pages, minScore, groupBy, mmr,
  * and search by example (like / unlike), with filters and explain.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Collection, type Database, type SearchHit, type SearchRequest } from '../../../src/index.js';
 import { GROUP_POOL_FACTOR } from '../../../src/core/options.js';
@@ -226,5 +229,27 @@ describe('explain', () => {
     const result = await docs.search({ vector: query, exact: true, k: 5, offset: 5, minScore: all[7]!.score, explain: true, include: [] });
     expect(ids(result.hits)).toEqual(ids(all.slice(5, 8)));
     expect(result.explain.controls).toEqual({ pool: 10, aboveMinScore: 8 });
+  });
+});
+
+describe('right after open', () => {
+  it('mmr answers while the vector rows still stream in from the snapshot, as it does once they are in', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'quiver-controls-open-'));
+    try {
+      const first = await openDatabase({ path, workers: 0, logger: { info() {}, warn() {}, error() {} } });
+      const notes = await first.createCollection('docs', { dimension: DIM, metric: 'cosine' });
+      await notes.upsert(Array.from({ length: COUNT }, (_, i) => ({ id: `d${i}`, vector: vector(i), text: texts[i] })));
+      await first.close();
+      const reopened = await openDatabase({ path, workers: 0, logger: { info() {}, warn() {}, error() {} } });
+      // Asked at once: the rows are read in the background after open.
+      const early = await reopened.collection('docs').search({ text: 'river stone', k: 6, mmr: { lambda: 0.3 }, include: [] });
+      await reopened.collection('docs').indexed();
+      const later = await reopened.collection('docs').search({ text: 'river stone', k: 6, mmr: { lambda: 0.3 }, include: [] });
+      expect(ids(early)).toEqual(ids(later));
+      expect(early).toHaveLength(6);
+      await reopened.close();
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 });
