@@ -9,9 +9,20 @@
  * ```
  */
 import { Database, type DatabaseOptions } from './core/database.js';
+import type { ClusterDatabase, ClusterOptions } from './cluster/cluster-database.js';
 
-/** Opens a database: in memory, or in the data directory `options.path`. */
-export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+/**
+ * Opens a database: in memory, or in the data directory `options.path`.
+ * With `cluster`, opens a node of a cluster over PostgreSQL instead (see
+ * the README's "Cluster mode"); the PostgreSQL driver loads only then.
+ */
+export async function openDatabase(options: DatabaseOptions & { cluster: ClusterOptions }): Promise<ClusterDatabase>;
+export async function openDatabase(options?: DatabaseOptions): Promise<Database>;
+export async function openDatabase(options: DatabaseOptions & { cluster?: ClusterOptions } = {}): Promise<Database | ClusterDatabase> {
+  if (options !== null && typeof options === 'object' && 'cluster' in options && options.cluster !== undefined) {
+    const { ClusterDatabase } = await import('./cluster/cluster-database.js');
+    return ClusterDatabase.open(options as DatabaseOptions & { cluster: ClusterOptions });
+  }
   return Database.open(options);
 }
 
@@ -24,6 +35,8 @@ export { restoreBackup } from './core/backup.js';
 
 export type { Database, DatabaseOptions } from './core/database.js';
 export type { Collection } from './core/collection/collection.js';
+export type { ClusterDatabase, ClusterOptions, ClusterCollectionOptions } from './cluster/cluster-database.js';
+export type { ClusterCollection, Consistency, ReadConsistency } from './cluster/cluster-collection.js';
 export type {
   AliasInfo,
   BackedUpCollection,

@@ -39,6 +39,10 @@ export const ERRORS = {
     `Collection '${name}' cannot be searched or written: its in-memory index could not be built (${reason}). ` +
     'Its documents can still be read (get, list) and deleted; free memory (or raise memoryLimit) and reopen the database to search it.',
 
+  // Raised by cluster mode (src/cluster); its tests reach each of them (CLUSTER_ERROR_CODES).
+  CLUSTER_UNAVAILABLE: (what: string, reason: string) => `The cluster cannot ${what} now: ${reason}; retry shortly.`,
+  NOT_IN_CLUSTER: (what: string) => `${what} is not available in cluster mode.`,
+
   // Raised by the HTTP layer (src/server); listed here so every reply's code comes from one table.
   INVALID_REQUEST: (problem: string) => `Invalid request: ${problem}.`,
   PAYLOAD_TOO_LARGE: (limit: number) => `Request body is larger than the limit of ${limit} bytes.`,
@@ -63,6 +67,9 @@ export const HTTP_ERROR_CODES = [
   'NOT_CONFIGURED',
   'INTERNAL_ERROR',
 ] as const satisfies readonly (keyof typeof ERRORS)[];
+
+/** Codes only cluster mode raises; the cluster tests reach each of them. */
+export const CLUSTER_ERROR_CODES = ['CLUSTER_UNAVAILABLE', 'NOT_IN_CLUSTER'] as const satisfies readonly (keyof typeof ERRORS)[];
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -6,6 +6,7 @@
  */
 import { createError } from '../errors.js';
 import { compileFilter, type CompiledFilter } from '../filter/filter.js';
+import type { KeywordStats } from '../keyword/bm25-index.js';
 import { DEFAULT_ALPHA } from '../query/fusion.js';
 import { normalizesAtInsert } from '../vector/metric.js';
 import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_EXAMPLE_IDS, MAX_GROUP_SIZE, MAX_K, MAX_MMR_CANDIDATES, MMR_MIN_CANDIDATES, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
@@ -68,6 +69,23 @@ export interface CheckedSearch {
   signal: AbortSignal | undefined;
   /** Many hits with fields, or many candidates to fuse: answered a slice at a time (#answerInSlices). */
   sliced: boolean;
+  /** A cluster's statistics for the keyword side (see ShardSearch). */
+  keywordStats: KeywordStats | undefined;
+  /** A hybrid search answers every fused candidate, not the pool (see ShardSearch). */
+  wholeUnion: boolean;
+}
+
+/**
+ * How one shard of a cluster answers its part of a search, for a
+ * coordinator that merges the shards' answers (cluster/coordinator.ts):
+ * BM25 over the whole cluster's statistics, and for a hybrid search each
+ * side's `depth` best, answered as every candidate of the two sides with
+ * both scores, so that the coordinator can fuse the cluster's sides as one
+ * collection does its own.
+ */
+export interface ShardSearch {
+  keywordStats?: KeywordStats;
+  depth?: number;
 }
 
 export function isSearchField(field: unknown): boolean {
@@ -96,7 +114,7 @@ export function queryTerms(s: CollectionState, text: string): string[] {
   return terms;
 }
 
-export function checkSearch(s: CollectionState, request: SearchRequest): CheckedSearch {
+export function checkSearch(s: CollectionState, request: SearchRequest, shard?: ShardSearch): CheckedSearch {
   if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
   for (const key in request) {
     if (!SEARCH_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `search option '${key}'`, [...SEARCH_KEYS].join(', '), key);
@@ -137,11 +155,14 @@ export function checkSearch(s: CollectionState, request: SearchRequest): Checked
     : checkVector(request.vector, s.options.dimension, 'query vector', normalizesAtInsert(s.options.metric), false));
   const terms = text === undefined ? undefined : queryTerms(s, text);
   const filter = request.filter === undefined ? undefined : compileFilter(request.filter);
-  const controls = checkControls(s, request, k, example?.labels);
+  const controls = checkControls(s.options.dimension, request, k, example?.labels);
   throwIfAborted(signal, 'search');
   const pool = controls === undefined ? k : poolSize(controls, k);
-  const depth = vector === undefined || text === undefined ? pool : Math.max(pool, HYBRID_DEPTH);
+  const hybrid = vector !== undefined && text !== undefined;
+  const depth = !hybrid ? pool : (shard?.depth ?? Math.max(pool, HYBRID_DEPTH));
   return {
+    keywordStats: shard?.keywordStats,
+    wholeUnion: hybrid && shard?.depth !== undefined,
     vector, text, terms, fusion, alpha, k, include, filter, pool, depth, controls, signal,
     sliced: (include.length > 0 && k > READ_SLICE) || (vector !== undefined && text !== undefined && depth > READ_SLICE),
     ef: request.ef,
@@ -168,7 +189,7 @@ export function compileWhere(filter: Record<string, unknown>, options: WhereOpti
 }
 
 /** The result controls of a search request, checked; undefined when it asks for none. */
-function checkControls(s: CollectionState, request: SearchRequest, k: number, examples: ReadonlySet<number> | undefined): Controls | undefined {
+export function checkControls(dimension: number, request: SearchRequest, k: number, examples: ReadonlySet<number> | undefined): Controls | undefined {
   const { offset = 0, minScore, groupBy, groupSize, mmr } = request;
   if (offset === 0 && minScore === undefined && groupBy === undefined && groupSize === undefined && mmr === undefined && examples === undefined) return undefined;
   if (!isIntegerIn(offset, 0, MAX_K - k)) throw createError('INVALID_ARGUMENT', 'offset', `an integer from 0 to ${MAX_K} - k (${MAX_K - k})`, offset);
@@ -189,7 +210,7 @@ function checkControls(s: CollectionState, request: SearchRequest, k: number, ex
     if (!isIntegerIn(candidates, offset + k, MAX_MMR_CANDIDATES)) {
       throw createError('INVALID_ARGUMENT', 'mmr.candidates', `an integer from offset + k (${offset + k}) to ${MAX_MMR_CANDIDATES}`, candidates);
     }
-    checkMmrWork(offset + k, candidates, s.options.dimension);
+    checkMmrWork(offset + k, candidates, dimension);
     checkedMmr = { lambda, candidates };
   }
   return {

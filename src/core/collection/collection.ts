@@ -10,6 +10,7 @@ import type {
 } from '../api.js';
 import type { ResolvedCollectionOptions } from './collection-options.js';
 import { COLLECTION_BASE_BYTES } from './memory-budget.js';
+import { queryTerms, type ShardSearch } from './checks.js';
 import { CollectionState, type CollectionInit } from './state.js';
 import { compact, indexed, optimize } from './compaction.js';
 import { exportDocuments } from './export.js';
@@ -158,6 +159,26 @@ export class Collection {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /**
+   * @internal One shard's part of a cluster's search (see ShardSearch):
+   * hits as `search` gives them, scored with the cluster's BM25 statistics,
+   * and for a hybrid search every candidate of both sides.
+   */
+  shardSearch(request: SearchRequest, shard: ShardSearch): Promise<SearchHit[]> {
+    try {
+      const answer = searchNow(this.#s, request, shard) as SearchHit[] | Promise<SearchHit[]>;
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** @internal This collection's BM25 statistics for a keyword query's terms (see ShardSearch). */
+  termStats(text: string): { live: number; totalLength: number; df: Map<string, number> } {
+    this.#s.checkIndexed();
+    return this.#s.bm25.termStats(queryTerms(this.#s, text));
   }
 
   /** Number of documents matching `filter` (all documents without one). */

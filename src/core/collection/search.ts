@@ -11,9 +11,9 @@ import { READ_SLICE } from '../options.js';
 import { FieldBudget } from '../query/read-budget.js';
 import { CurrentLabels, keptAt, keptRanked } from '../query/current-labels.js';
 import type { Explain, SearchHit, SearchRequest, SearchResult, SearchEvent } from '../api.js';
-import { checkSearch, type CheckedSearch } from './checks.js';
+import { checkSearch, type CheckedSearch, type ShardSearch } from './checks.js';
 import { type VectorOutcome, vectorSearch } from './vector-search.js';
-import { applyControls, type Controlled, type GroupValue } from '../query/result-controls.js';
+import { applyControls, groupValueOf, type Controlled } from '../query/result-controls.js';
 import { hitsOf, nextReadSlice, storedFields } from './read.js';
 
 import type { CollectionState } from './state.js';
@@ -57,21 +57,21 @@ export function planExplain(vector: VectorOutcome | undefined, checked: CheckedS
 }
 
 /** `search`, answered at once unless the vector side waits for worker threads. */
-export function searchNow(s: CollectionState, request: SearchRequest): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
+export function searchNow(s: CollectionState, request: SearchRequest, shard?: ShardSearch): SearchHit[] | SearchResult | Promise<SearchHit[] | SearchResult> {
   s.checkIndexed();
   // Timed when explained or watched (Database.observeSearches): otherwise nothing is timed.
   const timed = request?.explain === true || s.services.searchListeners.size > 0;
   const started = timed ? performance.now() : 0;
-  const checked = checkSearch(s, request);
+  const checked = checkSearch(s, request, shard);
   // Right after open the metadata index is read in the background: a filter waits for it without blocking others.
-  if (checked.filter !== undefined && s.metadataLoad !== undefined) return searchOnceMetadataLoaded(s, request, s.metadataLoad);
+  if (checked.filter !== undefined && s.metadataLoad !== undefined) return searchOnceMetadataLoaded(s, request, s.metadataLoad, shard);
   const allowed = s.allowedBy(checked.filter);
   const total = s.count;
   const candidates = allowed ? allowed.count : total;
   const clock: SearchClock | undefined = timed ? { started, filtered: performance.now(), total, candidates } : undefined;
   if (checked.vector === undefined) return answerSearch(s, checked, allowed, undefined, undefined, clock);
   // Hybrid fusion scores every candidate exactly: it waits for rows still streaming in after open.
-  if (checked.text !== undefined && s.rowsLoading !== undefined) return searchOnceRowsLoaded(s, request);
+  if (checked.text !== undefined && s.rowsLoading !== undefined) return searchOnceRowsLoaded(s, request, shard);
   const unit = normalizesAtInsert(s.options.metric) ? takeUnitQuery(s, checked.vector) : undefined;
   const query = unit ?? checked.vector;
   let found: VectorOutcome | Promise<VectorOutcome>;
@@ -125,15 +125,15 @@ export function answerSearch(
   let scores: ArrayLike<number>;
   let parts: FusedParts | undefined;
   if (vector === undefined) {
-    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset));
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset, checked.keywordStats));
   } else if (checked.text === undefined) {
     ({ labels, scores } = vector.top);
   } else {
-    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset, checked.keywordStats);
     const union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
-    const scored = scoreUnion(s, query!, checked.terms!, union, knownScores(vector.top, keyword));
+    const scored = scoreUnion(s, query!, checked, union, knownScores(vector.top, keyword));
     const fused = fuse(s, checked, vector.top, keyword, union, scored);
-    labels = fused.labels.length > pool ? fused.labels.subarray(0, pool) : fused.labels;
+    labels = fused.labels.length > pool && !checked.wholeUnion ? fused.labels.subarray(0, pool) : fused.labels;
     scores = fused.scores;
     parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
   }
@@ -168,20 +168,20 @@ export async function answerInSlices(
   let scores: ArrayLike<number>;
   let parts: FusedParts | undefined;
   if (vector === undefined) {
-    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset));
+    ({ labels, scores } = s.bm25.searchTokens(checked.terms!, pool, allowed?.bitset, checked.keywordStats));
     current.remember(labels);
   } else if (checked.text === undefined) {
     ({ labels, scores } = vector.top);
     current.remember(labels);
   } else {
-    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset);
+    const keyword = s.bm25.searchTokens(checked.terms!, checked.depth, allowed?.bitset, checked.keywordStats);
     let union = Int32Array.from(new Set([...vector.top.labels, ...keyword.labels]));
     current.remember(union);
     let scored = { vector: new Float32Array(union.length), keyword: new Float32Array(union.length) };
     const known = knownScores(vector.top, keyword);
     for (let from = 0; from < union.length; from += READ_SLICE) {
       await nextReadSlice(s, signal);
-      const slice = scoreUnion(s, query!, checked.terms!, union.subarray(from, from + READ_SLICE), known);
+      const slice = scoreUnion(s, query!, checked, union.subarray(from, from + READ_SLICE), known);
       scored.vector.set(slice.vector, from);
       scored.keyword.set(slice.keyword, from);
     }
@@ -195,7 +195,7 @@ export async function answerInSlices(
       sides = [keptRanked(vector.top, keep), keptRanked(keyword, keep)];
     }
     const fused = fuse(s, checked, sides[0], sides[1], union, scored);
-    labels = fused.labels.length > pool ? fused.labels.subarray(0, pool) : fused.labels;
+    labels = fused.labels.length > pool && !checked.wholeUnion ? fused.labels.subarray(0, pool) : fused.labels;
     scores = fused.scores;
     parts = { vector: fused.vectorScores, keyword: fused.keywordScores };
   }
@@ -242,16 +242,6 @@ export function choose(s: CollectionState, checked: CheckedSearch, labels: Array
     vector: (label) => (s.rowsLoading === undefined ? s.vectors.vector(label) : s.storedVector(label)) ?? new Float32Array(s.options.dimension),
   });
   return { ...chosen, pool: labels.length };
-}
-
-/** The string, number or boolean at `segments` in a document's metadata, else undefined. */
-function groupValueOf(metadata: unknown, segments: readonly string[]): GroupValue | undefined {
-  let value = metadata;
-  for (const segment of segments) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
 }
 
 /** The hits with their fused parts, and with explain when the search was timed. */
@@ -311,11 +301,11 @@ export function giveBackUnitQuery(s: CollectionState, unit: Float32Array | undef
 // The three waits for rows streaming in after open live in functions of their own: a closure over a
 // hot function's arguments makes V8 allocate a context for them on every call, waiting or not
 // (in #afterGraph that cost graph searches about 4% at 100,000 x 128).
-export function searchOnceRowsLoaded(s: CollectionState, request: SearchRequest): Promise<SearchHit[] | SearchResult> {
-  return s.rowsLoading!.then(() => searchNow(s, request));
+export function searchOnceRowsLoaded(s: CollectionState, request: SearchRequest, shard: ShardSearch | undefined): Promise<SearchHit[] | SearchResult> {
+  return s.rowsLoading!.then(() => searchNow(s, request, shard));
 }
 
-export async function searchOnceMetadataLoaded(s: CollectionState, request: SearchRequest, load: MetadataLoader): Promise<SearchHit[] | SearchResult> {
+export async function searchOnceMetadataLoaded(s: CollectionState, request: SearchRequest, load: MetadataLoader, shard: ShardSearch | undefined): Promise<SearchHit[] | SearchResult> {
   // A failed read is reported by the search, which then reads the index at once (#metadataIndex).
   await load.whenDone().catch(() => {});
   s.checkIndexed();
@@ -323,7 +313,7 @@ export async function searchOnceMetadataLoaded(s: CollectionState, request: Sear
     s.metadata = load.finish();
     s.metadataLoad = undefined;
   }
-  return searchNow(s, request);
+  return searchNow(s, request, shard);
 }
 
 /**
@@ -358,7 +348,7 @@ export function fuse(s: CollectionState, checked: CheckedSearch, vector: Ranked,
 export function scoreUnion(
   s: CollectionState,
   query: Float32Array,
-  terms: readonly string[],
+  checked: Pick<CheckedSearch, 'terms' | 'keywordStats'>,
   union: Int32Array,
   known: KnownScores,
 ): { vector: Float32Array; keyword: Float32Array } {
@@ -383,7 +373,7 @@ export function scoreUnion(
     for (let i = 0; i < union.length; i++) if (!known.vector.has(union[i]!)) vector[i] = at.get(union[i]!)!;
   }
   if (needKeyword.length > 0) {
-    const scored = s.bm25.scoreTokens(terms, Int32Array.from(needKeyword));
+    const scored = s.bm25.scoreTokens(checked.terms!, Int32Array.from(needKeyword), checked.keywordStats);
     const at = new Map<number, number>();
     needKeyword.forEach((label, i) => at.set(label, scored[i]!));
     for (let i = 0; i < union.length; i++) if (!known.keyword.has(union[i]!)) keyword[i] = at.get(union[i]!)!;

@@ -18,11 +18,11 @@ import { afterWrite } from './maintenance.js';
 import { commit, queueWrite } from './write.js';
 import type { CollectionState } from './state.js';
 
-const CHANGE_KEYS = new Set(['set', 'unset', 'metadata', 'text']);
-const UPDATE_KEYS = new Set([...CHANGE_KEYS, 'id']);
+export const CHANGE_KEYS = new Set(['set', 'unset', 'metadata', 'text']);
+export const UPDATE_KEYS = new Set([...CHANGE_KEYS, 'id']);
 
 /** A FieldChange checked once, ready to apply to any document's fields. */
-interface CheckedChange {
+export interface CheckedChange {
   set: Metadata | undefined;
   unset: readonly string[];
   /** Undefined: keep the metadata; null: remove it. */
@@ -96,7 +96,7 @@ function writeFields(s: CollectionState, labels: readonly number[], change: (i: 
 }
 
 /** A document's fields after `change`: the text, and the metadata as a value and as the JSON stored. */
-function changed(
+export function changed(
   before: { text: string | null; metadata: string | null }, change: CheckedChange, where: string,
 ): { text: string | undefined; metadata: { value: Metadata; json: string } | undefined } {
   const text = change.text === undefined ? (before.text ?? undefined) : (change.text ?? undefined);
@@ -113,7 +113,7 @@ function changed(
 }
 
 /** Checks a FieldChange (or a DocumentUpdate's fields) once, for every document it applies to. */
-function checkChange(change: unknown, where: string, keys: ReadonlySet<string>): CheckedChange {
+export function checkChange(change: unknown, where: string, keys: ReadonlySet<string>): CheckedChange {
   if (!isPlainObject(change)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
   for (const key of Object.keys(change)) {
     if (!keys.has(key)) throw createError('INVALID_DOCUMENT', where, `unknown field '${key}' (a change has ${[...CHANGE_KEYS].join(', ')})`);

@@ -60,7 +60,7 @@ import { KeywordHeap } from './bm25/heap.js';
 import { maxScore } from './bm25/max-score.js';
 import { MIN_BUFFER_POSTINGS, MIN_COMPACT_TOMBSTONES, merge } from './bm25/merge.js';
 import { checkLabel, resolveBm25Options, resolveCompactAt, type Bm25IndexOptions, type ResolvedBm25Options } from './bm25/options.js';
-import { parseQuery, queryWeights, scoreDoc } from './bm25/query.js';
+import { parseQuery, queryWeights, scoreDoc, type Query } from './bm25/query.js';
 import { MAX_TF, MainSegment } from './bm25/segment.js';
 import { loadSnapshot, snapshotBytes } from './bm25/serialize.js';
 
@@ -72,6 +72,17 @@ export { BM25_FORMAT } from './bm25/serialize.js';
  * query term each) when labels * terms * this is below the query's postings.
  */
 const DIRECT_COST = 16;
+
+/**
+ * BM25's collection statistics taken from outside one index: a cluster's
+ * shards summed (see `termStats`), so that a shard scores its documents as
+ * one index over all of them would. `df` holds the query's terms.
+ */
+export interface KeywordStats {
+  live: number;
+  totalLength: number;
+  df: ReadonlyMap<string, number>;
+}
 
 export class Bm25Index {
   readonly text: ResolvedTextOptions;
@@ -206,18 +217,35 @@ export class Bm25Index {
     return this.searchTokens(this.#tokenize(queryText), k, allowed);
   }
 
-  /** `search` for a query already tokenized. */
-  searchTokens(tokens: readonly string[], k: number, allowed?: Uint32Array): RankedLabels {
+  /**
+   * This index's statistics for a query's terms (the ones it holds): what a
+   * cluster sums over its shards and passes back as `stats`.
+   */
+  termStats(tokens: readonly string[]): { live: number; totalLength: number; df: Map<string, number> } {
+    const dict = this.#dict;
+    const df = new Map<string, number>();
+    for (const token of tokens) {
+      const t = dict.ids.get(token);
+      if (t !== undefined && dict.df[t]! > 0) df.set(token, dict.df[t]!);
+    }
+    return { live: this.#documents.live, totalLength: this.#documents.totalLength, df };
+  }
+
+  /**
+   * `search` for a query already tokenized; with `stats`, N, avgdl and df
+   * are those instead of this index's own.
+   */
+  searchTokens(tokens: readonly string[], k: number, allowed?: Uint32Array, stats?: KeywordStats): RankedLabels {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const dict = this.#dict;
     const documents = this.#documents;
     const query = parseQuery(dict, tokens);
     if (query.terms.length === 0 || documents.live === 0) return { labels: new Int32Array(0), scores: new Float32Array(0) };
     const { k1, b } = this.bm25;
-    const avgdl = documents.totalLength / documents.live;
+    const avgdl = stats ? stats.totalLength / stats.live : documents.totalLength / documents.live;
     const k1mb = k1 * (1 - b);
     const k1bOverAvg = (k1 * b) / avgdl;
-    const weights = queryWeights(query, dict.df, documents.live, k1);
+    const weights = this.#weights(query, k1, stats);
     const heap = new KeywordHeap(k);
     if (allowed !== undefined) {
       // A filter that allows few labels: scoring those directly beats walking the postings.
@@ -252,16 +280,16 @@ export class Bm25Index {
     return this.scoreTokens(this.#tokenize(queryText), labels);
   }
 
-  /** `score` for a query already tokenized. */
-  scoreTokens(tokens: readonly string[], labels: Int32Array | readonly number[]): Float32Array {
+  /** `score` for a query already tokenized; `stats` as in `searchTokens`. */
+  scoreTokens(tokens: readonly string[], labels: Int32Array | readonly number[], stats?: KeywordStats): Float32Array {
     const out = new Float32Array(labels.length);
     const documents = this.#documents;
     const query = parseQuery(this.#dict, tokens);
     if (query.terms.length === 0 || documents.live === 0) return out;
     const { k1, b } = this.bm25;
     const k1mb = k1 * (1 - b);
-    const k1bOverAvg = (k1 * b) / (documents.totalLength / documents.live);
-    const weights = queryWeights(query, this.#dict.df, documents.live, k1);
+    const k1bOverAvg = (k1 * b) / (stats ? stats.totalLength / stats.live : documents.totalLength / documents.live);
+    const weights = this.#weights(query, k1, stats);
     const labelDoc = documents.labelDoc;
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
@@ -303,6 +331,13 @@ export class Bm25Index {
     const index = new Bm25Index(options);
     loadSnapshot(bytes, index.text, index.bm25, index.#dict, index.#documents, index.#main);
     return index;
+  }
+
+  /** The query's term weights over this index's statistics, or over `stats`. */
+  #weights(query: Query, k1: number, stats: KeywordStats | undefined): Float64Array {
+    const { df, terms } = this.#dict;
+    if (stats === undefined) return queryWeights(query, (i) => df[query.terms[i]!]!, this.#documents.live, k1);
+    return queryWeights(query, (i) => stats.df.get(terms[query.terms[i]!]!) ?? 0, stats.live, k1);
   }
 
   /** Purges tombstones past the threshold; merges a full buffer (see merge.ts). */

@@ -161,3 +161,13 @@ function dot(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 }
+
+/** The string, number or boolean at `segments` in a document's metadata, else undefined. */
+export function groupValueOf(metadata: unknown, segments: readonly string[]): GroupValue | undefined {
+  let value = metadata;
+  for (const segment of segments) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
+}

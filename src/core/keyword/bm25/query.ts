@@ -35,11 +35,14 @@ export function parseQuery(dict: Dictionary, tokens: readonly string[]): Query {
   return { terms: Int32Array.from(terms), counts: Int32Array.from(counts) };
 }
 
-/** qtf * idf * (k1 + 1) per query term, with Lucene's idf over `live` docs. */
-export function queryWeights(query: Query, df: Int32Array, live: number, k1: number): Float64Array {
-  return Float64Array.from(query.terms, (t, i) => {
-    const termDf = df[t]!;
-    return query.counts[i]! * Math.log(1 + (live - termDf + 0.5) / (termDf + 0.5)) * (k1 + 1);
+/**
+ * qtf * idf * (k1 + 1) per query term, with Lucene's idf over `live` docs;
+ * `termDf(i)` is the df of the query's i-th term.
+ */
+export function queryWeights(query: Query, termDf: (i: number) => number, live: number, k1: number): Float64Array {
+  return Float64Array.from(query.terms, (_, i) => {
+    const df = termDf(i);
+    return query.counts[i]! * Math.log(1 + (live - df + 0.5) / (df + 0.5)) * (k1 + 1);
   });
 }
 

@@ -1,0 +1,328 @@
+/**
+ * A collection in cluster mode: the embedded Collection's verbs, answered
+ * by the cluster. Writes are validated here as the embedded write path
+ * validates them and commit as one PostgreSQL transaction (pg-store.ts);
+ * the reply's version is the consistency token. Reads scatter to one
+ * replica per shard (coordinator.ts) and merge (merge.ts).
+ *
+ * Each read has a consistency: `eventual` (what the replica holds),
+ * `session` (the default: at least the version of every write and read
+ * this handle's process made of the collection, or the `minVersion` the
+ * caller passes, e.g. a REST client's last write) or `strong` (the
+ * version PostgreSQL holds as the read starts).
+ */
+import type {
+  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, SearchHit, SearchRequest, WhereOptions,
+} from '../core/api.js';
+import { checkControls, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, HYBRID_DEPTH } from '../core/collection/checks.js';
+import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
+import { CHANGE_KEYS, UPDATE_KEYS, changed, checkChange, type CheckedChange } from '../core/collection/update.js';
+import { createError } from '../core/errors.js';
+import { matches, type CompiledFilter } from '../core/filter/filter.js';
+import { DEFAULT_K, MAX_K, isIntegerIn } from '../core/options.js';
+import { poolSize } from '../core/query/result-controls.js';
+import { checkId, checkMetadata, checkText, checkVector, isPlainObject } from '../core/validate.js';
+import { normalizesAtInsert } from '../core/vector/metric.js';
+import type { Coordinator, ShardCall, WireKeywordStats } from './coordinator.js';
+import { mergeHits } from './merge.js';
+import { PgStore, type ClusterCollectionRow, type DocumentRow, type DocumentWrite, type TransactionSql } from './pg-store.js';
+import { shardOf } from './shard-hash.js';
+
+export type Consistency = 'eventual' | 'session' | 'strong';
+
+/** How fresh a read must be (see the file header). */
+export interface ReadConsistency {
+  consistency?: Consistency;
+  /** With `session`: a version the read must reflect (the token a write replied with). */
+  minVersion?: number;
+}
+
+/** What a cluster collection needs of its node. */
+export interface ClusterServices {
+  store: PgStore;
+  coordinator: Coordinator;
+  /** The highest version this process wrote or read of each collection (by uid): its session. */
+  session: Map<string, number>;
+}
+
+/** Search options that only the merge applies: the shards rank, the coordinator chooses. */
+const CONTROL_KEYS = ['offset', 'minScore', 'groupBy', 'groupSize', 'mmr'] as const;
+
+export class ClusterCollection {
+  readonly name: string;
+  readonly uid: string;
+  readonly options: ResolvedCollectionOptions;
+  readonly shards: number;
+  readonly replicas: number;
+  /** The collection's version and live count as last seen (writes, and the node's refresh). */
+  #row: ClusterCollectionRow;
+  readonly #services: ClusterServices;
+
+  constructor(row: ClusterCollectionRow, services: ClusterServices) {
+    this.name = row.name;
+    this.uid = row.uid;
+    this.shards = row.shards;
+    this.replicas = row.replicas;
+    this.options = resolveCollectionOptions(JSON.parse(row.options), 1);
+    this.#row = row;
+    this.#services = services;
+  }
+
+  get dimension(): number {
+    return this.options.dimension;
+  }
+
+  /** The version last seen by this node (a write's, or PostgreSQL's at the last refresh). */
+  get version(): number {
+    return this.#row.version;
+  }
+
+  /** Live documents as last seen by this node; `countWhere()` counts them now. */
+  get count(): number {
+    return this.#row.count;
+  }
+
+  get info(): CollectionInfo & { shards: number; replicas: number } {
+    const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
+    const vectorSettings = this.options.vectors ? { dimension, metric, quantization, hnsw } : { keywordOnly: true as const };
+    return {
+      name: this.name, ...vectorSettings, text, bm25, count: this.count, version: this.version,
+      tombstones: 0, indexingBacklog: 0, state: 'ready', memory: { vectors: 0, graph: 0 }, shards: this.shards, replicas: this.replicas,
+    };
+  }
+
+  /** @internal The node's refresh of the row (version and count). */
+  refresh(row: ClusterCollectionRow): void {
+    if (row.version >= this.#row.version) this.#row = row;
+  }
+
+  async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
+    const rows = this.#documentRows(documents);
+    const { version } = await this.#write(async () => ({ rows, result: undefined }));
+    return { upserted: rows.length, version };
+  }
+
+  async delete(ids: readonly string[]): Promise<{ deleted: number; version: number }> {
+    if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
+    checkBatchSize(ids.length);
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    const { result, version } = await this.#write(async (tx) => {
+      const live = await PgStore.liveRows(tx, this.uid, [...new Set(ids)]);
+      return { rows: [...live.keys()].map((id) => this.#tombstone(id)), result: live.size };
+    });
+    return { deleted: result, version };
+  }
+
+  async deleteWhere(filter: Record<string, unknown>, options: WhereOptions = {}): Promise<{ deleted: number; version: number }> {
+    const compiled = compileWhere(filter, options, 'delete');
+    const { result, version } = await this.#write(async (tx) => {
+      const rows = (await this.#matching(tx, compiled)).map((row) => this.#tombstone(row.id));
+      return { rows, result: rows.length };
+    });
+    return { deleted: result, version };
+  }
+
+  async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
+    if (!Array.isArray(updates)) throw createError('INVALID_ARGUMENT', 'updates', 'an array of updates', updates);
+    checkBatchSize(updates.length);
+    const positions = new Map<string, number>();
+    const changes = updates.map((entry, i) => {
+      const where = `updates[${i}]`;
+      if (!isPlainObject(entry)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
+      const id = checkId(entry.id, `${where}.id`);
+      const first = positions.get(id);
+      if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
+      positions.set(id, i);
+      return { id, change: checkChange(entry, where, UPDATE_KEYS) };
+    });
+    const { result, version } = await this.#write(async (tx) => {
+      const live = await PgStore.liveRows(tx, this.uid, changes.map(({ id }) => id));
+      const rows = changes.map(({ id, change }) => {
+        const before = live.get(id);
+        if (before === undefined) throw createError('DOCUMENT_NOT_FOUND', this.name, id);
+        return this.#changedRow(before, change);
+      });
+      return { rows, result: rows.length };
+    });
+    return { updated: result, version };
+  }
+
+  async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
+    const compiled = compileWhere(filter, options, 'update');
+    const checked = checkChange(change, 'change', CHANGE_KEYS);
+    const { result, version } = await this.#write(async (tx) => {
+      const rows = (await this.#matching(tx, compiled)).map((row) => this.#changedRow(row, checked));
+      return { rows, result: rows.length };
+    });
+    return { updated: result, version };
+  }
+
+  async get(id: string, read: ReadConsistency = {}): Promise<Document | null> {
+    checkId(id, 'id');
+    const [document] = await this.getMany([id], {}, read);
+    return document ?? null;
+  }
+
+  /** Documents by id, in the order asked; null where an id does not exist. */
+  async getMany(ids: readonly string[], options: GetOptions = {}, read: ReadConsistency = {}): Promise<(Document | null)[]> {
+    if (!Array.isArray(ids)) throw createError('INVALID_ARGUMENT', 'ids', 'an array of ids', ids);
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    const include = options.include === undefined ? undefined : checkInclude(options.include);
+    const minVersion = await this.#minVersion(read);
+    const byShard = new Map<number, string[]>();
+    for (const id of ids) {
+      const shard = shardOf(id, this.shards);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const found = new Map<string, Document | null>();
+    await Promise.all([...byShard].map(async ([shard, shardIds]) => {
+      const documents = await this.#call({ op: 'get', ids: shardIds, include, shard, minVersion }) as (Document | null)[];
+      shardIds.forEach((id, i) => found.set(id, documents[i] === null ? null : withVector(documents[i]!)));
+    }));
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Number of documents matching `filter` (all documents without one), over every shard. */
+  async countWhere(filter?: Record<string, unknown>, read: ReadConsistency = {}): Promise<number> {
+    const minVersion = await this.#minVersion(read);
+    const counts = await this.#scatter((shard) => ({ op: 'count', filter, shard, minVersion })) as number[];
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  /**
+   * The k best documents over every shard, as one collection holding them
+   * all would rank them (see merge.ts); `read` sets the consistency.
+   */
+  async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[]> {
+    if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
+    for (const key of ['like', 'unlike', 'explain'] as const) {
+      if (request[key] !== undefined) throw createError('NOT_IN_CLUSTER', `The search option '${key}'`);
+    }
+    const k = request.k ?? DEFAULT_K;
+    if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
+    const include = checkInclude(request.include);
+    const controls = checkControls(this.options.dimension, request, k, undefined);
+    const pool = controls === undefined ? k : poolSize(controls, k);
+    const hybrid = request.vector !== undefined && request.text !== undefined;
+    const depth = hybrid ? Math.max(pool, HYBRID_DEPTH) : pool;
+    const shardInclude = new Set(include);
+    if (controls?.groupBy) shardInclude.add('metadata');
+    if (controls?.mmr) shardInclude.add('vector');
+    const shardRequest: SearchRequest = { ...request, k: pool, include: [...shardInclude] };
+    for (const key of CONTROL_KEYS) delete shardRequest[key];
+    delete shardRequest.signal;
+    if (shardRequest.vector instanceof Float32Array) shardRequest.vector = Array.from(shardRequest.vector);
+    const minVersion = await this.#minVersion(read);
+    const { text, fusion = 'relativeScore', alpha = 0.5 } = request as SearchRequest;
+    const keywordStats = typeof text !== 'string' ? undefined : await this.#keywordStats(text, minVersion);
+    const answers = await this.#scatter((shard) => ({ op: 'search', request: shardRequest, depth: hybrid ? depth : undefined, keywordStats, shard, minVersion })) as SearchHit[][];
+    const hits = mergeHits(answers, {
+      hybrid, k, pool, depth, controls, include, fusion, alpha,
+    });
+    return hits.map(withVector);
+  }
+
+  /** The cluster's BM25 statistics for a query's terms: every shard's summed. */
+  async #keywordStats(text: string, minVersion: number): Promise<WireKeywordStats> {
+    const parts = await this.#scatter((shard) => ({ op: 'termStats', text, shard, minVersion })) as WireKeywordStats[];
+    const sum: WireKeywordStats = { live: 0, totalLength: 0, df: {} };
+    for (const part of parts) {
+      sum.live += part.live;
+      sum.totalLength += part.totalLength;
+      for (const [term, df] of Object.entries(part.df)) sum.df[term] = (sum.df[term] ?? 0) + df;
+    }
+    return sum;
+  }
+
+  #scatter(call: (shard: number) => DistributiveOmit<ShardCall, 'uid'>): Promise<unknown[]> {
+    return Promise.all(Array.from({ length: this.shards }, (_, shard) => this.#call(call(shard))));
+  }
+
+  #call(call: DistributiveOmit<ShardCall, 'uid'>): Promise<unknown> {
+    return this.#services.coordinator.call({ ...call, uid: this.uid } as ShardCall);
+  }
+
+  /** The version a read must reflect (see ReadConsistency). */
+  async #minVersion(read: ReadConsistency): Promise<number> {
+    const { consistency = 'session', minVersion } = read;
+    if (consistency !== 'eventual' && consistency !== 'session' && consistency !== 'strong') {
+      throw createError('INVALID_ARGUMENT', 'consistency', 'eventual, session or strong', consistency);
+    }
+    if (minVersion !== undefined && !isIntegerIn(minVersion, 0, Number.MAX_SAFE_INTEGER)) {
+      throw createError('INVALID_ARGUMENT', 'minVersion', 'a version a write replied with', minVersion);
+    }
+    if (consistency === 'eventual') return 0;
+    if (consistency === 'strong') {
+      const version = await this.#services.store.version(this.uid);
+      if (version === undefined) throw createError('COLLECTION_NOT_FOUND', this.name);
+      return version;
+    }
+    return Math.max(minVersion ?? 0, this.#services.session.get(this.uid) ?? 0);
+  }
+
+  /** Commits a write (pg-store.ts write) and records its version in the session. */
+  async #write<T>(build: (tx: TransactionSql) => Promise<{ rows: DocumentWrite[]; result: T }>): Promise<{ result: T; version: number }> {
+    const written = await this.#services.store.write(this.name, async (tx, row) => {
+      if (row.uid !== this.uid) throw createError('COLLECTION_NOT_FOUND', this.name);
+      return build(tx);
+    });
+    const session = this.#services.session;
+    session.set(this.uid, Math.max(session.get(this.uid) ?? 0, written.version));
+    if (written.version > this.#row.version) this.#row = { ...this.#row, version: written.version };
+    return written;
+  }
+
+  /** A batch of documents checked as the embedded write path checks it, as rows to write. */
+  #documentRows(documents: readonly DocumentInput[]): DocumentWrite[] {
+    if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
+    checkBatchSize(documents.length);
+    const { dimension, metric, vectors } = this.options;
+    const positions = new Map<string, number>();
+    return documents.map((document, i): DocumentWrite => {
+      const where = `documents[${i}]`;
+      if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
+      for (const key of Object.keys(document)) if (!DOCUMENT_KEYS.has(key)) throw createError('INVALID_DOCUMENT', where, `unknown field '${key}'`);
+      const id = checkId(document.id, `${where}.id`);
+      const first = positions.get(id);
+      if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
+      positions.set(id, i);
+      if (!vectors && document.vector !== undefined) {
+        throw createError('INVALID_DOCUMENT', where, `collection '${this.name}' is keyword-only (created without a dimension): its documents carry no vector`);
+      }
+      const vector = vectors ? checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric)) : undefined;
+      const text = checkText(document.text, where);
+      const metadata = checkMetadata(document.metadata, where);
+      return {
+        id, shard: shardOf(id, this.shards), deleted: false,
+        vector: vector === undefined ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
+        text: text ?? null, metadata: metadata?.json ?? null,
+      };
+    });
+  }
+
+  #tombstone(id: string): DocumentWrite {
+    return { id, shard: shardOf(id, this.shards), deleted: true, vector: null, text: null, metadata: null };
+  }
+
+  /** A stored document after a field change: its vector as it was. */
+  #changedRow(before: DocumentRow, change: CheckedChange): DocumentWrite {
+    const { text, metadata } = changed(before, change, `document '${before.id}'`);
+    return { id: before.id, shard: shardOf(before.id, this.shards), deleted: false, vector: before.vector, text: text ?? null, metadata: metadata?.json ?? null };
+  }
+
+  /** The live rows whose metadata passes `filter`, read inside the write's transaction (its lock holds other writers off). */
+  async #matching(tx: TransactionSql, filter: CompiledFilter): Promise<DocumentRow[]> {
+    const out: DocumentRow[] = [];
+    for await (const page of PgStore.liveFields(tx, this.uid)) {
+      for (const row of page) if (matches(filter, row.metadata === null ? undefined : JSON.parse(row.metadata))) out.push(row);
+    }
+    return out;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A document or hit whose vector came as JSON, with its vector as a Float32Array again. */
+function withVector<T extends { vector?: unknown }>(item: T): T {
+  return Array.isArray(item.vector) ? { ...item, vector: Float32Array.from(item.vector as number[]) } : item;
+}

@@ -1,0 +1,344 @@
+/**
+ * A Quiver node in cluster mode: the embedded Database holding this node's
+ * shard replicas (each a local collection named `<uid>_<shard>`), over
+ * PostgreSQL as the store of record (see docs/DESIGN.md, "Cluster mode").
+ *
+ * No node leads. Every `heartbeatMs` a node records its heartbeat, reads
+ * the collections, the live nodes and the placements, and reconciles: it
+ * holds shard s of a collection when it is among the `replicas` live nodes
+ * that rank highest for it (shard-hash.ts replicasOf), catches such a
+ * replica up from PostgreSQL, and records its state and applied version in
+ * the placement table, where coordinators find ready replicas. A node that
+ * stops heartbeating for `nodeTimeoutMs` drops out of every placement.
+ */
+import { writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { CollectionStatus, Logger } from '../core/api.js';
+import type { Collection } from '../core/collection/collection.js';
+import { resolveCollectionOptions, storedOptions, type CollectionOptions } from '../core/collection/collection-options.js';
+import { Database, defaultLogger, type DatabaseOptions } from '../core/database.js';
+import { createError } from '../core/errors.js';
+import { COLLECTION_NAME_PATTERN, isIntegerIn } from '../core/options.js';
+import { isPlainObject } from '../core/validate.js';
+import { ClusterCollection, type ClusterServices } from './cluster-collection.js';
+import { Coordinator, placementKey, type Placement, type ShardCall } from './coordinator.js';
+import { CHANGES_CHANNEL, PgStore, storeError, type ClusterCollectionRow } from './pg-store.js';
+import { ShardReplica } from './replica.js';
+import { replicasOf, SHARD_HASH } from './shard-hash.js';
+
+export interface ClusterOptions {
+  /** PostgreSQL connection URL (postgres://user@host:port/db): the store of record. */
+  store: string;
+  /** This node's name: unique in the cluster and the same across restarts. */
+  nodeId: string;
+  /**
+   * The base URL of this node's REST API as other nodes reach it
+   * (http://host:port). Without it no other node sends this node shard
+   * calls: it writes, coordinates and serves the replicas it holds to itself.
+   */
+  advertise?: string;
+  /** The API key other nodes accept, sent with shard calls. */
+  apiKey?: string;
+  /** Milliseconds between heartbeats and polls. Default 500. */
+  heartbeatMs?: number;
+  /** Milliseconds without a heartbeat after which a node is taken for dead. Default 3000. */
+  nodeTimeoutMs?: number;
+  /** Milliseconds a replica waits to reach a read's version. Default 5000. */
+  consistencyTimeoutMs?: number;
+  /** Milliseconds a shard call to another node may take before the next replica is tried. Default 2000. */
+  peerTimeoutMs?: number;
+}
+
+/** A collection's cluster settings, beside its usual options. */
+export interface ClusterCollectionOptions extends CollectionOptions {
+  /** Shards, fixed at creation. Default 1. */
+  shards?: number;
+  /** Copies of each shard on distinct nodes (as many as there are live nodes, at most). Default 2. */
+  replicas?: number;
+}
+
+type CheckedClusterOptions = Required<Omit<ClusterOptions, 'advertise' | 'apiKey'>> & Pick<ClusterOptions, 'advertise' | 'apiKey'>;
+
+const CLUSTER_KEYS = new Set(['store', 'nodeId', 'advertise', 'apiKey', 'heartbeatMs', 'nodeTimeoutMs', 'consistencyTimeoutMs', 'peerTimeoutMs']);
+const MAX_SHARDS = 256;
+/** The file in a node's data directory that records each replica's applied version. */
+const APPLIED_FILE = 'cluster-applied.json';
+
+export class ClusterDatabase {
+  readonly nodeId: string;
+  readonly #local: Database;
+  readonly #store: PgStore;
+  readonly #options: CheckedClusterOptions;
+  readonly #log: Logger;
+  readonly #replicas = new Map<string, ShardReplica>();
+  readonly #collections = new Map<string, ClusterCollection>();
+  readonly #services: ClusterServices;
+  readonly #coordinator: Coordinator;
+  #timer: NodeJS.Timeout | undefined;
+  #tick: Promise<void> | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  #closed = false;
+
+  private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger) {
+    this.#local = local;
+    this.#store = store;
+    this.#options = options;
+    this.#log = log;
+    this.nodeId = options.nodeId;
+    this.#coordinator = new Coordinator({
+      nodeId: options.nodeId, apiKey: options.apiKey, peerTimeoutMs: options.peerTimeoutMs, consistencyTimeoutMs: options.consistencyTimeoutMs,
+    }, this.#replicas);
+    this.#services = { store, coordinator: this.#coordinator, session: new Map() };
+  }
+
+  /** Opens this node: its local database, PostgreSQL, and a first reconcile (its replicas start catching up). */
+  static async open(options: DatabaseOptions & { cluster: ClusterOptions }): Promise<ClusterDatabase> {
+    const { cluster, ...embedded } = options;
+    const checked = checkClusterOptions(cluster);
+    const store = await PgStore.open(checked.store, checked.nodeId);
+    let local: Database;
+    try {
+      local = await Database.open(embedded);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const db = new ClusterDatabase(local, store, checked, embedded.logger ?? defaultLogger);
+    try {
+      const listening = await store.sql.listen(CHANGES_CHANNEL, (payload) => db.#changed(payload));
+      db.#unlisten = () => listening.unlisten();
+      await db.#reconcile();
+    } catch (error) {
+      await db.close();
+      throw storeError(error, 'start the node');
+    }
+    db.#timer = setInterval(() => db.#heartbeat(), checked.heartbeatMs);
+    return db;
+  }
+
+  /** This node's shard replicas, by `<uid>/<shard>` (for tests and the benchmark). */
+  get replicas(): ReadonlyMap<string, ShardReplica> {
+    return this.#replicas;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async createCollection(name: string, options: ClusterCollectionOptions): Promise<ClusterCollection> {
+    this.#assertOpen();
+    if (typeof name !== 'string' || !COLLECTION_NAME_PATTERN.test(name)) throw createError('INVALID_COLLECTION_NAME', name);
+    if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['collection options must be an object']);
+    const { shards = 1, replicas = 2, ...rest } = options;
+    const problems: string[] = [];
+    if (!isIntegerIn(shards, 1, MAX_SHARDS)) problems.push(`shards must be an integer from 1 to ${MAX_SHARDS}, got ${String(shards)}`);
+    if (!isIntegerIn(replicas, 1, 64)) problems.push(`replicas must be an integer from 1 to 64, got ${String(replicas)}`);
+    if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
+    const resolved = resolveCollectionOptions(rest, Math.max(1, this.#local.workers));
+    const row = { name, uid: randomBytes(8).toString('hex'), options: storedOptions(resolved), shards: shards as number, replicas: replicas as number, hash: SHARD_HASH };
+    try {
+      await this.#store.createCollection(row);
+    } catch (error) {
+      throw storeError(error, 'create a collection');
+    }
+    await this.#reconcile();
+    return this.collection(name);
+  }
+
+  /** The collection with this name, as this node last saw the cluster's collections (COLLECTION_NOT_FOUND otherwise). */
+  collection(name: string): ClusterCollection {
+    this.#assertOpen();
+    const collection = this.#collections.get(name);
+    if (collection === undefined) throw createError('COLLECTION_NOT_FOUND', String(name));
+    return collection;
+  }
+
+  hasCollection(name: string): boolean {
+    this.#assertOpen();
+    return this.#collections.has(name);
+  }
+
+  listCollections(): CollectionStatus[] {
+    this.#assertOpen();
+    return [...this.#collections.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((collection) => collection.info);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#store.dropCollection(name);
+    } catch (error) {
+      throw storeError(error, 'drop a collection');
+    }
+    await this.#reconcile();
+  }
+
+  /** @internal Answers a shard call from another node (the server's `/_cluster/shard` route). */
+  async shardCall(call: ShardCall): Promise<unknown> {
+    this.#assertOpen();
+    const { wire } = await import('./coordinator.js');
+    return wire(await this.#coordinator.runShardCall(call));
+  }
+
+  /** Resolves once every replica this node holds has applied its collection's version as PostgreSQL holds it now. */
+  async caughtUp(): Promise<void> {
+    await this.#reconcile();
+    await Promise.all([...this.#replicas.values()].map(async (replica) => {
+      const version = await this.#store.version(replica.uid);
+      if (version !== undefined) await replica.waitFor(version, this.#options.consistencyTimeoutMs);
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#tick?.catch(() => {});
+    for (const replica of this.#replicas.values()) replica.close();
+    this.#saveApplied();
+    await this.#unlisten?.().catch(() => {});
+    try {
+      await this.#store.sql`DELETE FROM quiver_placement WHERE node_id = ${this.nodeId}`;
+      await this.#store.sql`DELETE FROM quiver_nodes WHERE node_id = ${this.nodeId}`;
+    } catch {
+      // PostgreSQL is down: the heartbeat's age takes this node out of the placements.
+    }
+    await this.#store.close();
+    await this.#local.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw createError('DATABASE_CLOSED');
+  }
+
+  /** A NOTIFY: `<uid>:<version>` wakes that collection's replicas; a new or dropped collection reconciles. */
+  #changed(payload: string): void {
+    const [uid, what] = payload.split(':');
+    if (what === '0' || what === 'dropped') {
+      this.#heartbeat();
+      return;
+    }
+    for (const replica of this.#replicas.values()) if (replica.uid === uid) void replica.poke();
+  }
+
+  #heartbeat(): void {
+    if (this.#closed || this.#tick !== undefined) return;
+    this.#tick = this.#reconcile()
+      .then(() => Promise.all([...this.#replicas.values()].map((replica) => replica.poke())).then(() => {}))
+      .catch((error: unknown) => this.#log.warn(`node ${this.nodeId}: heartbeat failed (${(error as Error).message}); serving from local state`))
+      .finally(() => {
+        this.#tick = undefined;
+      });
+  }
+
+  /** One heartbeat's work (see the file header). */
+  async #reconcile(): Promise<void> {
+    const sql = this.#store.sql;
+    const timeout = `${this.#options.nodeTimeoutMs} milliseconds`;
+    await sql`
+      INSERT INTO quiver_nodes (node_id, advertise, heartbeat, started) VALUES (${this.nodeId}, ${this.#options.advertise ?? null}, now(), now())
+      ON CONFLICT (node_id) DO UPDATE SET advertise = EXCLUDED.advertise, heartbeat = now()`;
+    const [rows, nodes, placements] = await Promise.all([
+      this.#store.collections(),
+      sql`SELECT node_id FROM quiver_nodes WHERE heartbeat > now() - ${timeout}::interval AND (advertise IS NOT NULL OR node_id = ${this.nodeId})`,
+      sql`
+        SELECT p.collection, p.shard, p.node_id, n.advertise FROM quiver_placement p JOIN quiver_nodes n ON n.node_id = p.node_id
+        WHERE p.state = 'ready' AND n.advertise IS NOT NULL AND n.heartbeat > now() - ${timeout}::interval`,
+    ]);
+    if (this.#closed) return;
+    const live = nodes.map((node) => node.node_id as string);
+    await this.#follow(rows, live);
+    const placement: Placement = new Map();
+    for (const row of placements) {
+      const key = placementKey(row.collection as string, row.shard as number);
+      if (!placement.has(key)) placement.set(key, new Map());
+      placement.get(key)!.set(row.node_id as string, row.advertise as string);
+    }
+    this.#coordinator.placement = placement;
+    for (const replica of this.#replicas.values()) {
+      await sql`
+        INSERT INTO quiver_placement (collection, shard, node_id, state, applied) VALUES (${replica.uid}, ${replica.shard}, ${this.nodeId}, ${replica.state}, ${replica.applied})
+        ON CONFLICT (collection, shard, node_id) DO UPDATE SET state = EXCLUDED.state, applied = EXCLUDED.applied`;
+    }
+  }
+
+  /** Makes this node's collections and replicas those the cluster's rows and live nodes call for. */
+  async #follow(rows: readonly ClusterCollectionRow[], live: readonly string[]): Promise<void> {
+    const byUid = new Map(rows.map((row) => [row.uid, row]));
+    for (const [name, collection] of this.#collections) {
+      const row = rows.find((r) => r.name === name);
+      if (row === undefined || row.uid !== collection.uid) this.#collections.delete(name);
+      else collection.refresh(row);
+    }
+    for (const row of rows) if (!this.#collections.has(row.name)) this.#collections.set(row.name, new ClusterCollection(row, this.#services));
+    const applied = this.#loadApplied();
+    for (const row of rows) {
+      for (let shard = 0; shard < row.shards; shard++) {
+        const key = placementKey(row.uid, shard);
+        if (this.#replicas.has(key) || !replicasOf(row.uid, shard, live, row.replicas).includes(this.nodeId)) continue;
+        const localName = `${row.uid}_${shard}`;
+        const local = this.#local.hasCollection(localName)
+          ? this.#local.collection(localName)
+          : await this.#local.createCollection(localName, JSON.parse(row.options) as CollectionOptions);
+        const replica = new ShardReplica(this.#store, local, row.uid, shard, applied[key] ?? 0, this.#log, () => this.#saveApplied());
+        this.#replicas.set(key, replica);
+        void replica.poke();
+      }
+    }
+    // Replicas of dropped collections go; a replica this node no longer ranks for stays (it may be needed again) until the collection is dropped.
+    for (const [key, replica] of this.#replicas) {
+      if (byUid.has(replica.uid)) continue;
+      replica.close();
+      this.#replicas.delete(key);
+      await this.#local.dropCollection(replica.local.name).catch(() => {});
+    }
+    for (const status of this.#local.listCollections()) {
+      const [uid] = status.name.split('_');
+      if (!byUid.has(uid!) && status.name.includes('_')) await this.#local.dropCollection(status.name).catch(() => {});
+    }
+  }
+
+  #loadApplied(): Record<string, number> {
+    const path = this.#local.path;
+    if (path === undefined) return {};
+    try {
+      return JSON.parse(readFileSync(join(path, APPLIED_FILE), 'utf8')) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * Records each replica's applied version. Written after the replica's
+   * rows committed locally, so it is never ahead of the local state; behind
+   * it only costs a replay (see replica.ts).
+   */
+  #saveApplied(): void {
+    const path = this.#local.path;
+    if (path === undefined) return;
+    const applied: Record<string, number> = {};
+    for (const [key, replica] of this.#replicas) applied[key] = replica.applied;
+    const file = join(path, APPLIED_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify(applied));
+    renameSync(`${file}.tmp`, file);
+  }
+}
+
+/** The cluster options, checked, with defaults. */
+function checkClusterOptions(options: unknown): CheckedClusterOptions {
+  if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['cluster must be an object { store, nodeId, advertise? }']);
+  const problems = Object.keys(options).filter((key) => !CLUSTER_KEYS.has(key)).map((key) => `unknown cluster option '${key}'`);
+  const { store, nodeId, advertise, apiKey, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
+  if (typeof store !== 'string' || !/^postgres(ql)?:\/\//.test(store)) problems.push('cluster.store must be a postgres:// URL');
+  if (typeof nodeId !== 'string' || !COLLECTION_NAME_PATTERN.test(nodeId)) problems.push('cluster.nodeId must be 1-64 letters, digits, _ or -');
+  if (advertise !== undefined && (typeof advertise !== 'string' || !/^https?:\/\//.test(advertise))) problems.push('cluster.advertise must be an http:// URL');
+  if (apiKey !== undefined && typeof apiKey !== 'string') problems.push('cluster.apiKey must be a string');
+  for (const [name, value] of Object.entries({ heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs })) {
+    if (!isIntegerIn(value, 10, 600_000)) problems.push(`cluster.${name} must be an integer of milliseconds from 10 to 600000`);
+  }
+  if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
+  return { store, nodeId, advertise, apiKey, heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs };
+}
+
+export type { Collection };

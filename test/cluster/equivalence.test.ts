@@ -1,0 +1,178 @@
+/**
+ * A cluster collection of 3 shards answers as one embedded collection over
+ * the same documents: exact vector, keyword and hybrid searches give the
+ * same ids and scores (BM25 over the cluster's statistics), filters,
+ * counts, result controls and writes by filter agree. HNSW recall is
+ * within 0.01 of the embedded collection's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Collection, type Database } from '../../src/index.js';
+import type { ClusterCollection } from '../../src/cluster/cluster-collection.js';
+import type { ClusterDatabase } from '../../src/cluster/cluster-database.js';
+import { startPostgres, type PostgresServer } from '../fixtures/postgres.js';
+import { scifactDocuments, type SciFactDocument } from '../fixtures/scifact.js';
+import { randomVectors } from '../fixtures/random.js';
+import { silent } from '../fixtures/databases.js';
+
+const DIMENSION = 32;
+const COUNT = 1500;
+
+let pg: PostgresServer;
+let node: ClusterDatabase;
+let single: Database;
+let clustered: ClusterCollection;
+let embedded: Collection;
+let documents: SciFactDocument[];
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  documents = scifactDocuments(COUNT, DIMENSION);
+  node = await openDatabase({ cluster: { store: pg.url, nodeId: 'n1' }, workers: 0, logger: silent });
+  single = await openDatabase({ workers: 0 });
+  clustered = await node.createCollection('docs', { dimension: DIMENSION, shards: 3, replicas: 1 });
+  embedded = await single.createCollection('docs', { dimension: DIMENSION });
+  for (let from = 0; from < documents.length; from += 500) {
+    await clustered.upsert(documents.slice(from, from + 500));
+    await embedded.upsert(documents.slice(from, from + 500));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await node?.close();
+  await single?.close();
+  await pg?.stop();
+});
+
+const queries = ['vitamin D deficiency', 'cancer cell growth in mice', 'protein folding', 'the immune response to infection'];
+const queryVectors = randomVectors(queries.length, DIMENSION, 99);
+const vectorOf = (i: number) => queryVectors.slice(i * DIMENSION, (i + 1) * DIMENSION);
+
+function ranked(hits: { id: string; score: number; vectorScore?: number; keywordScore?: number }[]) {
+  return hits.map(({ id, score, vectorScore, keywordScore }) => ({ id, score, vectorScore, keywordScore }));
+}
+
+/**
+ * The same ranking: the same scores in order, and the same ids, but where
+ * scores tie (rrf ranks by rank alone): one collection breaks ties by its
+ * labels, a cluster by id, so tied ids compare as sets, and a tie cut off
+ * at k may hold different ids.
+ */
+function expectSameRanking(got: ReturnType<typeof ranked>, expected: ReturnType<typeof ranked>): void {
+  expect(got.map((hit) => hit.score)).toEqual(expected.map((hit) => hit.score));
+  for (let from = 0; from < expected.length;) {
+    let to = from + 1;
+    while (to < expected.length && expected[to]!.score === expected[from]!.score) to++;
+    const tied = (hits: ReturnType<typeof ranked>) => hits.slice(from, to).map((hit) => JSON.stringify(hit)).sort();
+    // The last group may tie with hits past k.
+    if (to < expected.length) expect(tied(got)).toEqual(tied(expected));
+    from = to;
+  }
+}
+
+describe('a 3-shard cluster collection and one embedded collection', () => {
+  it('spreads the documents over the 3 shards and counts them all', async () => {
+    await node.caughtUp();
+    expect(node.replicas.size).toBe(3);
+    const sizes = [...node.replicas.values()].map((replica) => replica.local.count);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(COUNT);
+    for (const size of sizes) expect(size).toBeGreaterThan(COUNT / 6);
+    expect(await clustered.countWhere()).toBe(COUNT);
+    expect(await clustered.countWhere({ even: true })).toBe(await embedded.countWhere({ even: true }));
+  });
+
+  it('gives the same ids and scores for exact vector search, with and without a filter', async () => {
+    for (let i = 0; i < queries.length; i++) {
+      for (const filter of [undefined, { even: true }, { n: { $lt: 700 } }]) {
+        const request = { vector: vectorOf(i), k: 10, exact: true, include: [] as [], filter };
+        expect(ranked(await clustered.search(request))).toEqual(ranked(await embedded.search(request)));
+      }
+    }
+  });
+
+  it('gives the same ids and scores for keyword search: BM25 over the whole cluster', async () => {
+    for (const text of queries) {
+      for (const filter of [undefined, { even: true }]) {
+        const request = { text, k: 10, include: [] as [], filter };
+        const expected = ranked(await embedded.search(request));
+        expect(expected.length).toBe(10);
+        expect(ranked(await clustered.search(request))).toEqual(expected);
+      }
+    }
+  });
+
+  it('gives the same ids, fused scores and both parts for hybrid search, relative score and rrf', async () => {
+    for (let i = 0; i < queries.length; i++) {
+      for (const fusion of ['relativeScore', 'rrf'] as const) {
+        for (const alpha of [0.3, 0.5, 0.8]) {
+          const request = { vector: vectorOf(i), text: queries[i]!, k: 10, exact: true, fusion, alpha, include: [] as [] };
+          expectSameRanking(ranked(await clustered.search(request)), ranked(await embedded.search(request)));
+        }
+      }
+    }
+  });
+
+  it('applies offset, minScore and groupBy over the merged ranking as one collection does', async () => {
+    const vector = vectorOf(0);
+    const requests = [
+      { vector, k: 5, offset: 7, exact: true },
+      { vector, k: 20, minScore: 0.3, exact: true },
+      { text: 'cell', k: 5, groupBy: 'even', groupSize: 3 },
+      { vector, text: 'cell', k: 4, offset: 2, exact: true },
+    ];
+    for (const request of requests) {
+      const expected = await embedded.search({ ...request, include: ['metadata'] });
+      const got = await clustered.search({ ...request, include: ['metadata'] });
+      expect(got.map(({ id, score, group }) => ({ id, score, group }))).toEqual(expected.map(({ id, score, group }) => ({ id, score, group })));
+      expect(got.map((hit) => hit.metadata)).toEqual(expected.map((hit) => hit.metadata));
+    }
+  });
+
+  it('returns the same documents by id, vectors bit for bit', async () => {
+    const ids = [documents[3]!.id, 'missing', documents[1200]!.id];
+    const got = await clustered.getMany(ids);
+    const expected = await embedded.getMany(ids);
+    expect(got).toEqual(expected);
+    expect(Object.is(got[0]!.vector![3 % DIMENSION], -0)).toBe(true);
+  });
+
+  it('has HNSW recall@10 within 0.01 of the embedded collection', async () => {
+    const queriesCount = 50;
+    const vectors = randomVectors(queriesCount, DIMENSION, 5);
+    let clusterRecall = 0;
+    let embeddedRecall = 0;
+    for (let i = 0; i < queriesCount; i++) {
+      const vector = vectors.slice(i * DIMENSION, (i + 1) * DIMENSION);
+      const truth = new Set((await embedded.search({ vector, k: 10, exact: true, include: [] })).map((hit) => hit.id));
+      const recall = (hits: { id: string }[]) => hits.filter((hit) => truth.has(hit.id)).length / 10;
+      clusterRecall += recall(await clustered.search({ vector, k: 10, exact: false, ef: 16, include: [] }));
+      embeddedRecall += recall(await embedded.search({ vector, k: 10, exact: false, ef: 16, include: [] }));
+    }
+    expect(clusterRecall / queriesCount).toBeGreaterThanOrEqual(embeddedRecall / queriesCount - 0.01);
+  });
+
+  it('deletes and updates by filter, by id and partially as one collection does, with the same results after', async () => {
+    for (const target of [clustered, embedded] as const) {
+      expect(await target.deleteWhere({ n: { $lt: 100 } })).toMatchObject({ deleted: 100 });
+      expect(await target.updateWhere({ n: { $gte: 1400 } }, { set: { late: true } })).toMatchObject({ updated: 100 });
+      expect(await target.update([{ id: documents[500]!.id, text: 'a rewritten abstract about vitamin D' }])).toMatchObject({ updated: 1 });
+      expect(await target.delete([documents[600]!.id, 'missing'])).toMatchObject({ deleted: 1 });
+      await expect(target.update([{ id: 'missing', set: { a: 1 } }])).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+      await expect(target.deleteWhere({})).rejects.toMatchObject({ code: 'INVALID_FILTER' });
+    }
+    expect(await clustered.countWhere()).toBe(await embedded.countWhere());
+    expect(await clustered.countWhere({ late: true })).toBe(100);
+    for (const request of [{ text: 'vitamin D', k: 10 }, { vector: vectorOf(1), k: 10, exact: true }, { vector: vectorOf(2), text: 'vitamin', k: 10, exact: true }]) {
+      expect(ranked(await clustered.search({ ...request, include: [] }))).toEqual(ranked(await embedded.search({ ...request, include: [] })));
+    }
+  });
+
+  it('rejects a bad write whole, changing nothing, with the embedded code', async () => {
+    const version = clustered.version;
+    const count = await clustered.countWhere();
+    await expect(clustered.upsert([{ id: 'ok', vector: vectorOf(0) }, { id: 'bad', vector: [1, 2] }])).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    await expect(clustered.upsert([{ id: 'a', vector: vectorOf(0) }, { id: 'a', vector: vectorOf(1) }])).rejects.toMatchObject({ code: 'DUPLICATE_ID' });
+    await expect(clustered.search({ vector: vectorOf(0), like: ['x'] } as never)).rejects.toMatchObject({ code: 'NOT_IN_CLUSTER' });
+    expect(clustered.version).toBe(version);
+    expect(await clustered.countWhere({}, { consistency: 'strong' })).toBe(count);
+  });
+});
