@@ -36,7 +36,7 @@ export { restoreBackup } from './core/backup.js';
 export type { Database, DatabaseOptions } from './core/database.js';
 export type { Collection } from './core/collection/collection.js';
 export type { ClusterDatabase, ClusterOptions, ClusterCollectionOptions } from './cluster/cluster-database.js';
-export type { ClusterCollection, Consistency, ReadConsistency } from './cluster/cluster-collection.js';
+export type { ClusterCollection, Consistency } from './cluster/cluster-collection.js';
 export type {
   AliasInfo,
   BackedUpCollection,
@@ -51,6 +51,7 @@ export type {
   ExportOptions,
   FieldChange,
   ListPage,
+  ReadConsistency,
   GetOptions,
   ListRequest,
   OptimizeResult,

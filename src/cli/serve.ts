@@ -32,10 +32,13 @@ export async function serve(argv: readonly string[], env: Record<string, string 
   // Before the data directory is made or opened: a port in use must leave nothing behind.
   await checkPortFree(config.host, config.port);
   const log = createServerLogger(config);
-  const db = await openDatabase({
+  const embedded = {
     path: config.data, durability: config.durability, workers: config.workers, memoryLimit: config.memoryLimit, fieldCache: config.fieldCache,
     logger: engineLogger(log),
-  });
+  };
+  const db = config.cluster === undefined
+    ? await openDatabase(embedded)
+    : await openDatabase({ ...embedded, cluster: { ...config.cluster, advertise: config.cluster.advertise, apiKey: config.apiKey } });
   let secondLevelCache: RedisCache | undefined;
   if (config.redisUrl !== undefined) {
     secondLevelCache = new RedisCache(config.redisUrl);

@@ -43,8 +43,8 @@ export class QuiverClient implements PortableDatabase {
     return this.#transport.url;
   }
 
-  /** Creates a collection; resolves to its handle. */
-  async createCollection(name: string, options: CollectionOptions): Promise<RemoteCollection> {
+  /** Creates a collection; resolves to its handle. A cluster node also takes `shards` and `replicas`. */
+  async createCollection(name: string, options: CollectionOptions & { shards?: number; replicas?: number }): Promise<RemoteCollection> {
     await this.#transport.send('createCollection', undefined, { ...options, name });
     return new RemoteCollection(this.#transport, name);
   }

@@ -15,6 +15,7 @@ import type {
   ListPage,
   ListRequest,
   OptimizeResult,
+  ReadConsistency,
   SearchHit,
   SearchRequest,
   SearchResult,
@@ -63,20 +64,20 @@ export class RemoteCollection implements PortableCollection {
     // The server rejects an empty batch; the library accepts it and writes nothing.
     if (Array.isArray(documents) && documents.length === 0) return { upserted: 0, version: (await this.describe()).version };
     const body = { documents: Array.isArray(documents) ? documents.map(encodeDocument) : documents };
-    return (await this.#transport.send('upsert', this.name, body)).json as WriteResult<'upserted'>;
+    return this.#wrote((await this.#transport.send('upsert', this.name, body)).json as WriteResult<'upserted'>);
   }
 
   /** The document with this id, or null. */
-  async get(id: string): Promise<Document | null> {
+  async get(id: string, read?: ReadConsistency): Promise<Document | null> {
     // POST .../documents/get rather than GET .../documents/{id}: URLs collapse ids such as '..' (dot segments).
-    const [document] = await this.getMany([id]);
+    const [document] = await this.getMany([id], {}, read);
     return document ?? null;
   }
 
   /** Documents by id, in the order asked; null where an id does not exist. `options.signal` is not sent. */
-  async getMany(ids: readonly string[], options: GetOptions = {}): Promise<(Document | null)[]> {
+  async getMany(ids: readonly string[], options: GetOptions = {}, read?: ReadConsistency): Promise<(Document | null)[]> {
     if (Array.isArray(ids) && ids.length === 0) return [];
-    const { json } = await this.#transport.send('getMany', this.name, { ids, ...withoutSignal(options) });
+    const { json } = await this.#transport.send('getMany', this.name, { ids, ...withoutSignal(options), ...this.#read(read) });
     const byId = new Map<string, Document>();
     for (const document of (json as { documents: Record<string, unknown>[] }).documents) {
       const decoded = decodeDocument(document);
@@ -88,23 +89,23 @@ export class RemoteCollection implements PortableCollection {
   /** Deletes documents by id; ids that do not exist are skipped. */
   async delete(ids: readonly string[]): Promise<{ deleted: number; version: number }> {
     if (Array.isArray(ids) && ids.length === 0) return { deleted: 0, version: (await this.describe()).version };
-    return (await this.#transport.send('delete', this.name, { ids })).json as WriteResult<'deleted'>;
+    return this.#wrote((await this.#transport.send('delete', this.name, { ids })).json as WriteResult<'deleted'>);
   }
 
   /** Deletes every document matching `filter` in one transaction; `{}` only with `options.all`. */
   async deleteWhere(filter: Record<string, unknown>, options: WhereOptions = {}): Promise<{ deleted: number; version: number }> {
-    return (await this.#transport.send('delete', this.name, { filter, ...options })).json as WriteResult<'deleted'>;
+    return this.#wrote((await this.#transport.send('delete', this.name, { filter, ...options })).json as WriteResult<'deleted'>);
   }
 
   /** Changes documents' metadata and text by id, keeping their vectors. All or nothing. */
   async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
     if (Array.isArray(updates) && updates.length === 0) return { updated: 0, version: (await this.describe()).version };
-    return (await this.#transport.send('update', this.name, { updates })).json as WriteResult<'updated'>;
+    return this.#wrote((await this.#transport.send('update', this.name, { updates })).json as WriteResult<'updated'>);
   }
 
   /** Applies one change to every document matching `filter`, in one transaction; `{}` only with `options.all`. */
   async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
-    return (await this.#transport.send('update', this.name, { filter, change, ...options })).json as WriteResult<'updated'>;
+    return this.#wrote((await this.#transport.send('update', this.name, { filter, change, ...options })).json as WriteResult<'updated'>);
   }
 
   /**
@@ -113,11 +114,30 @@ export class RemoteCollection implements PortableCollection {
    * The server may answer from its result cache; the reply's `cached` flag is
    * not part of the result.
    */
-  async search(request: SearchRequest & { explain: true }): Promise<SearchResult>;
-  async search(request: SearchRequest): Promise<SearchHit[]>;
-  async search(request: SearchRequest): Promise<SearchHit[] | SearchResult> {
-    const { json } = await this.#transport.send('search', this.name, encodeSearch(request));
+  async search(request: SearchRequest & { explain: true }, read?: ReadConsistency): Promise<SearchResult>;
+  async search(request: SearchRequest, read?: ReadConsistency): Promise<SearchHit[]>;
+  async search(request: SearchRequest, read?: ReadConsistency): Promise<SearchHit[] | SearchResult> {
+    const body = encodeSearch(request);
+    const { json } = await this.#transport.send('search', this.name, isObject(body) ? { ...body, ...this.#read(read) } : body);
     return searchOutcome(request, json);
+  }
+
+  /** A write's reply, its version recorded for this client's session reads (Transport.versions). */
+  #wrote<T extends { version: number }>(reply: T): T {
+    const versions = this.#transport.versions;
+    if (typeof reply?.version === 'number' && reply.version > (versions.get(this.name) ?? 0)) versions.set(this.name, reply.version);
+    return reply;
+  }
+
+  /** The consistency fields a read sends: the caller's, and this client's session version unless the read is eventual or strong. */
+  #read(read: ReadConsistency | undefined): ReadConsistency {
+    const consistency = read?.consistency;
+    const session = this.#transport.versions.get(this.name);
+    const minVersion = consistency === 'eventual' || consistency === 'strong' ? read?.minVersion : Math.max(read?.minVersion ?? 0, session ?? 0) || undefined;
+    const out: ReadConsistency = {};
+    if (consistency !== undefined) out.consistency = consistency;
+    if (minVersion !== undefined) out.minVersion = minVersion;
+    return out;
   }
 
   /**
@@ -144,8 +164,8 @@ export class RemoteCollection implements PortableCollection {
   }
 
   /** Number of documents matching `filter` (all documents without one). */
-  async countWhere(filter?: Record<string, unknown>): Promise<number> {
-    const { json } = await this.#transport.send('count', this.name, filter === undefined ? {} : { filter });
+  async countWhere(filter?: Record<string, unknown>, read?: ReadConsistency): Promise<number> {
+    const { json } = await this.#transport.send('count', this.name, { ...(filter === undefined ? {} : { filter }), ...this.#read(read) });
     return (json as { count: number }).count;
   }
 
@@ -195,6 +215,10 @@ function encodeSearch(request: SearchRequest): unknown {
   if (typeof request !== 'object' || request === null) return request;
   const body = withoutSignal(request);
   return body.vector === undefined ? body : { ...body, vector: encodeVector(body.vector) };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A request without its AbortSignal, which stays on this side (the server stops a request's work when its connection closes). */

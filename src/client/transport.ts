@@ -87,6 +87,12 @@ export class Transport {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   #closed = false;
+  /**
+   * The highest version each collection's writes through this client
+   * replied with: a cluster node's `session` reads wait for it, so a client
+   * reads its own writes whichever node it asks (ignored by an embedded server).
+   */
+  readonly versions = new Map<string, number>();
 
   constructor(options: QuiverClientOptions) {
     if (typeof options !== 'object' || options === null) throw createError('INVALID_OPTIONS', ['client options must be an object']);

@@ -12,7 +12,7 @@
  * version PostgreSQL holds as the read starts).
  */
 import type {
-  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, SearchHit, SearchRequest, WhereOptions,
+  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, OptimizeResult, ReadConsistency, SearchHit, SearchRequest, WhereOptions,
 } from '../core/api.js';
 import { checkControls, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, HYBRID_DEPTH } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
@@ -27,15 +27,9 @@ import type { Coordinator, ShardCall, WireKeywordStats } from './coordinator.js'
 import { mergeHits } from './merge.js';
 import { PgStore, type ClusterCollectionRow, type DocumentRow, type DocumentWrite, type TransactionSql } from './pg-store.js';
 import { shardOf } from './shard-hash.js';
+import type { ShardReplica } from './replica.js';
 
-export type Consistency = 'eventual' | 'session' | 'strong';
-
-/** How fresh a read must be (see the file header). */
-export interface ReadConsistency {
-  consistency?: Consistency;
-  /** With `session`: a version the read must reflect (the token a write replied with). */
-  minVersion?: number;
-}
+export type Consistency = NonNullable<ReadConsistency['consistency']>;
 
 /** What a cluster collection needs of its node. */
 export interface ClusterServices {
@@ -43,6 +37,8 @@ export interface ClusterServices {
   coordinator: Coordinator;
   /** The highest version this process wrote or read of each collection (by uid): its session. */
   session: Map<string, number>;
+  /** This node's replicas of a collection. */
+  replicasOf(uid: string): ShardReplica[];
 }
 
 /** Search options that only the merge applies: the shards rank, the coordinator chooses. */
@@ -195,9 +191,10 @@ export class ClusterCollection {
    */
   async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[]> {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
-    for (const key of ['like', 'unlike', 'explain'] as const) {
+    for (const key of ['like', 'unlike'] as const) {
       if (request[key] !== undefined) throw createError('NOT_IN_CLUSTER', `The search option '${key}'`);
     }
+    if (request.explain === true) throw createError('NOT_IN_CLUSTER', "The search option 'explain'");
     const k = request.k ?? DEFAULT_K;
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const include = checkInclude(request.include);
@@ -211,6 +208,7 @@ export class ClusterCollection {
     const shardRequest: SearchRequest = { ...request, k: pool, include: [...shardInclude] };
     for (const key of CONTROL_KEYS) delete shardRequest[key];
     delete shardRequest.signal;
+    delete shardRequest.explain;
     if (shardRequest.vector instanceof Float32Array) shardRequest.vector = Array.from(shardRequest.vector);
     const minVersion = await this.#minVersion(read);
     const { text, fusion = 'relativeScore', alpha = 0.5 } = request as SearchRequest;
@@ -220,6 +218,17 @@ export class ClusterCollection {
       hybrid, k, pool, depth, controls, include, fusion, alpha,
     });
     return hits.map(withVector);
+  }
+
+  /** Pages of documents in a stable order over every shard: not in this version of cluster mode. */
+  async list(): Promise<ListPage> {
+    throw createError('NOT_IN_CLUSTER', 'Listing documents');
+  }
+
+  /** Lays out afresh the graphs of this node's replicas of the collection (see Collection.optimize); other nodes' are their own. */
+  async optimize(): Promise<OptimizeResult> {
+    const results = await Promise.all(this.#services.replicasOf(this.uid).map((replica) => replica.local.optimize()));
+    return results.reduce((sum, one) => ({ segments: sum.segments + one.segments, bytes: sum.bytes + one.bytes, seconds: Math.max(sum.seconds, one.seconds) }), { segments: 0, bytes: 0, seconds: 0 });
   }
 
   /** The cluster's BM25 statistics for a query's terms: every shard's summed. */

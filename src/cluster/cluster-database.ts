@@ -14,15 +14,15 @@
 import { writeFileSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CollectionStatus, Logger } from '../core/api.js';
+import type { AliasInfo, BackupResult, CollectionStatus, Logger, SearchEvent } from '../core/api.js';
 import type { Collection } from '../core/collection/collection.js';
 import { resolveCollectionOptions, storedOptions, type CollectionOptions } from '../core/collection/collection-options.js';
-import { Database, defaultLogger, type DatabaseOptions } from '../core/database.js';
+import { Database, defaultLogger, type DatabaseOptions, type FieldCacheStats, type PoolStats } from '../core/database.js';
 import { createError } from '../core/errors.js';
 import { COLLECTION_NAME_PATTERN, isIntegerIn } from '../core/options.js';
 import { isPlainObject } from '../core/validate.js';
 import { ClusterCollection, type ClusterServices } from './cluster-collection.js';
-import { Coordinator, placementKey, type Placement, type ShardCall } from './coordinator.js';
+import { Coordinator, placementKey, wire, type Placement, type ShardCall } from './coordinator.js';
 import { CHANGES_CHANNEL, PgStore, storeError, type ClusterCollectionRow } from './pg-store.js';
 import { ShardReplica } from './replica.js';
 import { replicasOf, SHARD_HASH } from './shard-hash.js';
@@ -79,6 +79,7 @@ export class ClusterDatabase {
   #tick: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #closed = false;
+  #refreshing: Promise<void> | undefined;
 
   private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger) {
     this.#local = local;
@@ -88,8 +89,8 @@ export class ClusterDatabase {
     this.nodeId = options.nodeId;
     this.#coordinator = new Coordinator({
       nodeId: options.nodeId, apiKey: options.apiKey, peerTimeoutMs: options.peerTimeoutMs, consistencyTimeoutMs: options.consistencyTimeoutMs,
-    }, this.#replicas);
-    this.#services = { store, coordinator: this.#coordinator, session: new Map() };
+    }, this.#replicas, () => this.#refreshNow());
+    this.#services = { store, coordinator: this.#coordinator, session: new Map(), replicasOf: (uid) => [...this.#replicas.values()].filter((replica) => replica.uid === uid) };
   }
 
   /** Opens this node: its local database, PostgreSQL, and a first reconcile (its replicas start catching up). */
@@ -126,11 +127,49 @@ export class ClusterDatabase {
     return this.#closed;
   }
 
-  async createCollection(name: string, options: ClusterCollectionOptions): Promise<ClusterCollection> {
+  /** A node's answers are the cluster's, at versions this node does not hold: a server caches none of them. */
+  readonly cacheable = false;
+
+  /** The local database's worker threads, which host this node's replicas' graphs. */
+  get workerStats(): PoolStats | undefined {
+    return this.#local.workerStats;
+  }
+
+  get fieldCacheStats(): FieldCacheStats {
+    return this.#local.fieldCacheStats;
+  }
+
+  /** Every search this node's replicas answer (a shard's part of a cluster search). */
+  observeSearches(listener: (event: SearchEvent) => void): () => void {
+    return this.#local.observeSearches(listener);
+  }
+
+  listAliases(): AliasInfo[] {
+    return [];
+  }
+
+  async createAlias(): Promise<void> {
+    throw createError('NOT_IN_CLUSTER', 'An alias');
+  }
+
+  async switchAlias(): Promise<void> {
+    throw createError('NOT_IN_CLUSTER', 'An alias');
+  }
+
+  async dropAlias(): Promise<void> {
+    throw createError('NOT_IN_CLUSTER', 'An alias');
+  }
+
+  /** A cluster's backup is PostgreSQL's (pg_dump, or its base backups and WAL archive). */
+  async backup(): Promise<BackupResult> {
+    throw createError('NOT_IN_CLUSTER', 'A Quiver backup (back up PostgreSQL, the store of record: pg_dump, or base backups with WAL archiving)');
+  }
+
+  async createCollection(name: string, options: ClusterCollectionOptions | Record<string, unknown>): Promise<ClusterCollection> {
     this.#assertOpen();
     if (typeof name !== 'string' || !COLLECTION_NAME_PATTERN.test(name)) throw createError('INVALID_COLLECTION_NAME', name);
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['collection options must be an object']);
-    const { shards = 1, replicas = 2, ...rest } = options;
+    const { shards = 1, replicas = 2, ...rest } = options as ClusterCollectionOptions;
     const problems: string[] = [];
     if (!isIntegerIn(shards, 1, MAX_SHARDS)) problems.push(`shards must be an integer from 1 to ${MAX_SHARDS}, got ${String(shards)}`);
     if (!isIntegerIn(replicas, 1, 64)) problems.push(`replicas must be an integer from 1 to 64, got ${String(replicas)}`);
@@ -177,7 +216,6 @@ export class ClusterDatabase {
   /** @internal Answers a shard call from another node (the server's `/_cluster/shard` route). */
   async shardCall(call: ShardCall): Promise<unknown> {
     this.#assertOpen();
-    const { wire } = await import('./coordinator.js');
     return wire(await this.#coordinator.runShardCall(call));
   }
 
@@ -232,6 +270,14 @@ export class ClusterDatabase {
       });
   }
 
+  /** A reconcile now, shared by the calls that ask for one meanwhile (a coordinator that found no replica). */
+  #refreshNow(): Promise<void> {
+    this.#refreshing ??= this.#reconcile().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
   /** One heartbeat's work (see the file header). */
   async #reconcile(): Promise<void> {
     const sql = this.#store.sql;
@@ -244,7 +290,7 @@ export class ClusterDatabase {
       sql`SELECT node_id FROM quiver_nodes WHERE heartbeat > now() - ${timeout}::interval AND (advertise IS NOT NULL OR node_id = ${this.nodeId})`,
       sql`
         SELECT p.collection, p.shard, p.node_id, n.advertise FROM quiver_placement p JOIN quiver_nodes n ON n.node_id = p.node_id
-        WHERE p.state = 'ready' AND n.advertise IS NOT NULL AND n.heartbeat > now() - ${timeout}::interval`,
+        WHERE n.advertise IS NOT NULL AND n.heartbeat > now() - ${timeout}::interval`,
     ]);
     if (this.#closed) return;
     const live = nodes.map((node) => node.node_id as string);
@@ -253,7 +299,7 @@ export class ClusterDatabase {
     for (const row of placements) {
       const key = placementKey(row.collection as string, row.shard as number);
       if (!placement.has(key)) placement.set(key, new Map());
-      placement.get(key)!.set(row.node_id as string, row.advertise as string);
+      placement.get(key)!.set(row.node_id as string, { url: row.advertise as string, ready: row.state === 'ready' });
     }
     this.#coordinator.placement = placement;
     for (const replica of this.#replicas.values()) {

@@ -30,8 +30,8 @@ export type ShardCall = { uid: string; shard: number; minVersion: number } & (
   | { op: 'get'; ids: string[]; include?: GetOptions['include'] }
 );
 
-/** Where the replicas of a shard live: node id -> advertised URL, for ready replicas on live nodes. */
-export type Placement = Map<string, Map<string, string>>;
+/** Where the replicas of a shard live on live nodes: node id -> advertised URL and whether the replica is ready. */
+export type Placement = Map<string, Map<string, { url: string; ready: boolean }>>;
 
 export function placementKey(uid: string, shard: number): string {
   return `${uid}/${shard}`;
@@ -53,29 +53,56 @@ export class Coordinator {
   /** Round-robin position per shard over its remote replicas. */
   #turn = 0;
 
-  constructor(settings: CoordinatorSettings, replicas: ReadonlyMap<string, ShardReplica>) {
+  readonly #refresh: () => Promise<void>;
+
+  /** `refresh` brings the node's view of collections, replicas and placement up to date. */
+  constructor(settings: CoordinatorSettings, replicas: ReadonlyMap<string, ShardReplica>, refresh: () => Promise<void>) {
     this.#settings = settings;
     this.#replicas = replicas;
+    this.#refresh = refresh;
   }
 
-  /** The answer of one replica of the call's shard (see the file header). */
+  /**
+   * The answer of one replica of the call's shard (see the file header):
+   * ready replicas first, this node's own before others; then replicas
+   * still catching up (they answer once they reach the call's version).
+   * When none is known (a collection just made, a placement just moved),
+   * the node's view is refreshed and the call tried again, until the
+   * consistency timeout.
+   */
   async call(call: ShardCall): Promise<unknown> {
-    const local = this.#replicas.get(placementKey(call.uid, call.shard));
-    if (local?.state === 'ready') return wire(await this.runShardCall(call));
-    const remote = [...(this.placement.get(placementKey(call.uid, call.shard)) ?? [])].filter(([node]) => node !== this.#settings.nodeId);
-    if (remote.length === 0 && local !== undefined) return wire(await this.runShardCall(call));
-    const start = this.#turn++ % Math.max(1, remote.length);
+    const deadline = Date.now() + this.#settings.consistencyTimeoutMs;
     const tried: string[] = [];
-    for (let i = 0; i < remote.length; i++) {
-      const [node, url] = remote[(start + i) % remote.length]!;
-      try {
-        return await callPeer(url, call, this.#settings.apiKey, this.#settings.peerTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof PeerUnreachable)) throw error;
-        tried.push(`${node} (${error.message})`);
+    for (;;) {
+      for (const target of this.#targets(call)) {
+        if (target === 'local') return wire(await this.runShardCall(call));
+        try {
+          return await callPeer(target.url, call, this.#settings.apiKey, this.#settings.peerTimeoutMs);
+        } catch (error) {
+          if (!(error instanceof PeerUnreachable)) throw error;
+          tried.push(`${target.node} (${error.message})`);
+        }
       }
+      if (Date.now() > deadline) break;
+      await this.#refresh().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw createError('CLUSTER_UNAVAILABLE', 'reach a replica', `no ready replica of shard ${call.shard} answered${tried.length > 0 ? `: tried ${tried.join(', ')}` : ''}`);
+    throw createError('CLUSTER_UNAVAILABLE', 'reach a replica', `no replica of shard ${call.shard} answered${tried.length > 0 ? `: tried ${[...new Set(tried)].join(', ')}` : ''}`);
+  }
+
+  /** The replicas to try for a call, in order. */
+  #targets(call: ShardCall): ('local' | { node: string; url: string })[] {
+    const local = this.#replicas.get(placementKey(call.uid, call.shard));
+    const placed = [...(this.placement.get(placementKey(call.uid, call.shard)) ?? [])].filter(([node]) => node !== this.#settings.nodeId);
+    // Spread calls over the remote replicas, round robin.
+    const start = this.#turn++ % Math.max(1, placed.length);
+    const remote = placed.map((_, i) => placed[(start + i) % placed.length]!).map(([node, { url, ready }]) => ({ node, url, ready }));
+    const targets: ('local' | { node: string; url: string })[] = [];
+    if (local?.state === 'ready') targets.push('local');
+    targets.push(...remote.filter((r) => r.ready));
+    if (local !== undefined && local.state !== 'ready') targets.push('local');
+    targets.push(...remote.filter((r) => !r.ready));
+    return targets;
   }
 
   /** Answers a shard call with this node's replica of the shard. */

@@ -40,6 +40,19 @@ export interface DocumentUpdate extends FieldChange {
   id: string;
 }
 
+/**
+ * How fresh a read must be in cluster mode (an embedded database's reads
+ * always see every acknowledged write, and ignore this): `eventual`, what
+ * the replica holds; `session` (the default), at least `minVersion` and
+ * every version this process (or this client) wrote or read; `strong`, the
+ * version PostgreSQL holds as the read starts.
+ */
+export interface ReadConsistency {
+  consistency?: 'eventual' | 'session' | 'strong';
+  /** A version the read must reflect: the version a write replied with. */
+  minVersion?: number;
+}
+
 /** Options of a write by filter (`deleteWhere`, `updateWhere`). */
 export interface WhereOptions {
   /**

@@ -10,7 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { ResultCache, type SecondLevelCache } from './cache/result-cache.js';
 import { createError } from '../core/errors.js';
 import { MAX_ID_BYTES } from '../core/options.js';
-import type { Database } from '../core/database.js';
+import type { Engine } from './engine.js';
 import { keyChecker, registerAuth } from './auth.js';
 import {
   DEFAULT_BODY_LIMIT,
@@ -31,6 +31,7 @@ import { registerMetrics } from './metrics.js';
 import { boundPendingReplies } from './reply-memory.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { backupRoutes } from './routes/backup.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,7 +59,7 @@ export interface QuiverApp {
 /** How often the HTTP server looks for requests past their timeout. */
 const CONNECTIONS_CHECK_MS = 1_000;
 
-export async function buildApp(db: Database, options: AppOptions = {}): Promise<QuiverApp> {
+export async function buildApp(db: Engine, options: AppOptions = {}): Promise<QuiverApp> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
@@ -160,6 +161,7 @@ export async function buildApp(db: Database, options: AppOptions = {}): Promise<
   aliasRoutes(app, context);
   documentRoutes(app, context);
   backupRoutes(app, context, options.backupDir);
+  clusterRoutes(app, context);
   await app.register(async (scope) => searchRoutes(scope, context));
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -51,6 +51,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json` lines, or `text` lines for a person; by default text on a terminal, JSON otherwise. */
   logFormat: 'json' | 'text';
+  /** Cluster mode (see the README's "Cluster mode"): undefined runs the embedded database alone. */
+  cluster: { store: string; nodeId: string; advertise: string | undefined } | undefined;
 }
 
 /** Listens on loopback by default: exposing the API is a deliberate choice. */
@@ -95,6 +97,9 @@ const FLAGS: Record<string, string> = {
   workers: 'QUIVER_WORKERS',
   'memory-limit': 'QUIVER_MEMORY_LIMIT',
   'field-cache': 'QUIVER_FIELD_CACHE',
+  'cluster-store': 'QUIVER_CLUSTER_STORE',
+  'node-id': 'QUIVER_NODE_ID',
+  advertise: 'QUIVER_ADVERTISE',
 };
 
 const FLAG_OPTIONS = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<string, { type: 'string' }>;
@@ -151,7 +156,15 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
   const redisUrl = text('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL must start with redis:// or rediss://, got '${redisUrl}'`);
 
+  const clusterStore = text('QUIVER_CLUSTER_STORE');
+  const nodeId = text('QUIVER_NODE_ID');
+  const advertise = text('QUIVER_ADVERTISE');
+  if (clusterStore !== undefined && !/^postgres(ql)?:\/\//.test(clusterStore)) problems.push(`${named('QUIVER_CLUSTER_STORE')} must be a postgres:// URL, got '${clusterStore}'`);
+  if (clusterStore !== undefined && nodeId === undefined) problems.push(`${named('QUIVER_CLUSTER_STORE')} needs a node id too (--node-id or QUIVER_NODE_ID)`);
+  if (clusterStore === undefined && (nodeId !== undefined || advertise !== undefined)) problems.push('--node-id and --advertise are for cluster mode: give --cluster-store (QUIVER_CLUSTER_STORE) too');
+
   const config: ServerConfig = {
+    cluster: clusterStore === undefined || nodeId === undefined ? undefined : { store: clusterStore, nodeId, advertise },
     host: text('QUIVER_HOST') ?? DEFAULT_HOST,
     port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
 import type { ResultCache } from './cache/result-cache.js';
 import type { CollectionInfo } from '../core/api.js';
-import type { Database, FieldCacheStats, PoolStats } from '../core/database.js';
+import type { FieldCacheStats, PoolStats } from '../core/database.js';
+import type { Engine } from './engine.js';
 
 export interface Metrics {
   registry: Registry;
@@ -108,7 +109,7 @@ class RequestHistogram extends Histogram<RequestLabel | 'le'> {
   }
 }
 
-export function registerMetrics(app: FastifyInstance, db: Database, cache: ResultCache): Metrics {
+export function registerMetrics(app: FastifyInstance, db: Engine, cache: ResultCache): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 

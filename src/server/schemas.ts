@@ -109,6 +109,8 @@ export const createCollectionBody = {
       },
       additionalProperties: false,
     },
+    shards: { type: 'integer', minimum: 1, maximum: 256, description: 'Cluster mode: shards, fixed at creation (default 1). An embedded server refuses it.' },
+    replicas: { type: 'integer', minimum: 1, maximum: 64, description: 'Cluster mode: copies of each shard on distinct nodes (default 2). An embedded server refuses it.' },
   },
   required: ['name'],
   additionalProperties: false,
@@ -131,6 +133,8 @@ export const collectionInfo = {
       description: 'ready; degraded: the in-memory index could not be built on open, documents can be read and deleted, not searched or written; unavailable: the collection could not be opened at all. `reason` says why.',
     },
     reason: { type: 'string' },
+    shards: { type: 'integer', description: 'Cluster mode: the collection\'s shards.' },
+    replicas: { type: 'integer', description: 'Cluster mode: copies of each shard.' },
     dimension: { type: 'integer' },
     keywordOnly: { type: 'boolean', description: 'true for a collection created without a dimension: text and metadata only, keyword search and filters.' },
     metric: { type: 'string' },
@@ -235,11 +239,25 @@ export const documentOut = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/** A read's consistency in cluster mode (an embedded database's reads always see every acknowledged write). */
+const consistency = {
+  type: 'string',
+  enum: ['eventual', 'session', 'strong'],
+  description: 'Cluster mode: eventual (what the replica holds), session (default: at least minVersion) or strong (the version PostgreSQL holds as the read starts). Embedded: ignored, every read is strong.',
+} as const satisfies JSONSchema;
+const minVersion = {
+  type: 'integer',
+  minimum: 0,
+  description: 'Cluster mode, with session consistency: a version the read must reflect (the version a write replied with).',
+} as const satisfies JSONSchema;
+
 export const getBody = {
   type: 'object',
   properties: {
     ids: { type: 'array', items: id, minItems: 1, maxItems: MAX_BATCH_SIZE, description: `At most ${MAX_GET_IDS} (LIMIT_EXCEEDED past that).` },
     include: { ...include, description: `Fields returned besides the id; default all three. ${READ_LIMITS}` },
+    consistency,
+    minVersion,
   },
   required: ['ids'],
   additionalProperties: false,
@@ -319,7 +337,7 @@ export const updateResult = {
 
 export const countBody = {
   type: 'object',
-  properties: { filter },
+  properties: { filter, consistency, minVersion },
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
@@ -401,6 +419,8 @@ export const searchBody = {
     },
     like: { type: 'array', items: id, minItems: 1, maxItems: MAX_EXAMPLE_IDS, description: 'Search by example: ids whose stored vectors make the query (instead of vector).' },
     unlike: { type: 'array', items: id, maxItems: MAX_EXAMPLE_IDS, description: 'With like: ids to move the query away from.' },
+    consistency,
+    minVersion,
   },
   anyOf: [{ required: ['vector'] }, { required: ['text'] }, { required: ['like'] }],
   additionalProperties: false,
@@ -489,6 +509,8 @@ export const searchQuery = {
     minScore: { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$', description: 'Only hits scoring at least this.' },
     groupBy: { type: 'string', minLength: 1, description: 'A metadata field to group hits by.' },
     groupSize: { type: 'string', pattern: '^[0-9]{1,3}$', description: 'Hits per group (default 1).' },
+    consistency,
+    minVersion: { type: 'string', pattern: '^[0-9]{1,15}$', description: minVersion.description },
   },
   anyOf: [{ required: ['vector'] }, { required: ['text'] }],
   additionalProperties: false,

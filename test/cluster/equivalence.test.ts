@@ -13,6 +13,7 @@ import { startPostgres, type PostgresServer } from '../fixtures/postgres.js';
 import { scifactDocuments, type SciFactDocument } from '../fixtures/scifact.js';
 import { randomVectors } from '../fixtures/random.js';
 import { silent } from '../fixtures/databases.js';
+import { expectSameRanking } from '../fixtures/ranking.js';
 
 const DIMENSION = 32;
 const COUNT = 1500;
@@ -51,24 +52,6 @@ function ranked(hits: { id: string; score: number; vectorScore?: number; keyword
   return hits.map(({ id, score, vectorScore, keywordScore }) => ({ id, score, vectorScore, keywordScore }));
 }
 
-/**
- * The same ranking: the same scores in order, and the same ids, but where
- * scores tie (rrf ranks by rank alone): one collection breaks ties by its
- * labels, a cluster by id, so tied ids compare as sets, and a tie cut off
- * at k may hold different ids.
- */
-function expectSameRanking(got: ReturnType<typeof ranked>, expected: ReturnType<typeof ranked>): void {
-  expect(got.map((hit) => hit.score)).toEqual(expected.map((hit) => hit.score));
-  for (let from = 0; from < expected.length;) {
-    let to = from + 1;
-    while (to < expected.length && expected[to]!.score === expected[from]!.score) to++;
-    const tied = (hits: ReturnType<typeof ranked>) => hits.slice(from, to).map((hit) => JSON.stringify(hit)).sort();
-    // The last group may tie with hits past k.
-    if (to < expected.length) expect(tied(got)).toEqual(tied(expected));
-    from = to;
-  }
-}
-
 describe('a 3-shard cluster collection and one embedded collection', () => {
   it('spreads the documents over the 3 shards and counts them all', async () => {
     await node.caughtUp();
@@ -105,7 +88,7 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
       for (const fusion of ['relativeScore', 'rrf'] as const) {
         for (const alpha of [0.3, 0.5, 0.8]) {
           const request = { vector: vectorOf(i), text: queries[i]!, k: 10, exact: true, fusion, alpha, include: [] as [] };
-          expectSameRanking(ranked(await clustered.search(request)), ranked(await embedded.search(request)));
+          expectSameRanking(await clustered.search(request), await embedded.search(request));
         }
       }
     }

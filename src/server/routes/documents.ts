@@ -85,9 +85,9 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
       schema: { tags: ['documents'], summary: 'Documents by ids; ids that do not exist are listed as missing.', params: collectionParams, body: getBody, response: { 200: getResult, ...errors } },
     },
     async (request, reply) => {
-      const { ids, include } = request.body;
+      const { ids, include, consistency, minVersion } = request.body;
       const signal = requestSignal(request, reply);
-      const found = await db.collection(request.params.name).getMany(ids, { include: include as SearchField[] | undefined, signal });
+      const found = await db.collection(request.params.name).getMany(ids, { include: include as SearchField[] | undefined, signal }, { consistency, minVersion });
       const documents: Document[] = [];
       const missing: string[] = [];
       found.forEach((document, i) => (document ? documents.push(document) : missing.push(ids[i]!)));
@@ -169,6 +169,9 @@ export function documentRoutes(app: FastifyInstance, { db }: AppContext): void {
       config: { readOnly: true },
       schema: { tags: ['documents'], summary: 'Number of documents matching an optional filter.', params: collectionParams, body: countBody, response: { 200: countResult, ...errors } },
     },
-    async (request) => ({ count: await db.collection(request.params.name).countWhere(request.body.filter) }),
+    async (request) => {
+      const { filter, consistency, minVersion } = request.body;
+      return { count: await db.collection(request.params.name).countWhere(filter, { consistency, minVersion }) };
+    },
   );
 }

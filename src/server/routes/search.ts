@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson, ResultCache } from '../cache/result-cache.js';
 import { createError } from '../../core/errors.js';
 import type { SearchHit, SearchResult } from '../../core/api.js';
-import type { Collection } from '../../core/collection/collection.js';
+import type { EngineCollection } from '../engine.js';
 import type { AppContext } from '../context.js';
 import {
   batchSearchBody,
@@ -39,16 +39,17 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 /** The JSON of one search reply without its `cached` flag, and whether it came from the cache. */
 async function search(
   context: AppContext,
-  collection: Collection,
+  collection: EngineCollection,
   body: SearchBody,
   signal: AbortSignal,
   fresh: boolean,
 ): Promise<{ json: string; cached: boolean; key: string | undefined }> {
-  const { vector: encoded, explain = false, ...rest } = body;
+  const { vector: encoded, explain = false, consistency, minVersion, ...rest } = body;
   const vector = encoded === undefined ? undefined : decodeVector(encoded, 'vector');
   const request = vector === undefined ? rest : { ...rest, vector };
   let canonical: string | undefined;
-  try {
+  // A cluster node's versions are the cluster's, not its own: nothing it answers is cached.
+  if (context.db.cacheable !== false) try {
     // The key holds the float32 bytes the engine searches with, so a JSON array and base64 of the same vector share an entry.
     canonical = canonicalJson({ ...rest, vector: vector === undefined || vector instanceof Float32Array ? vector : new Float32Array(vector), explain });
   } catch (error) {
@@ -64,7 +65,8 @@ async function search(
   // No await between reading the version and searching: the key names exactly the data searched.
   const key = canonical === undefined ? undefined : ResultCache.key(collection.uid, collection.version, 'search', canonical);
   // Explained only when asked: the latency histogram comes from Database.observeSearches (metrics.ts).
-  const result = (await collection.search({ ...(request as Parameters<Collection['search']>[0]), explain, signal })) as SearchHit[] | SearchResult;
+  const read = consistency === undefined && minVersion === undefined ? undefined : { consistency, minVersion };
+  const result = (await collection.search({ ...(request as Parameters<EngineCollection['search']>[0]), explain, signal }, read)) as SearchHit[] | SearchResult;
   const hits = await jsonArray(Array.isArray(result) ? result : result.hits, hitJson, signal);
   const json = `{"hits":${hits}${Array.isArray(result) ? '' : `,"explain":${JSON.stringify(result.explain)}`}}`;
   if (key !== undefined) await context.cache.set(key, json);
@@ -85,6 +87,8 @@ function bodyFromQuery(query: SearchQuery): SearchBody {
   if (query.minScore !== undefined) body.minScore = Number(query.minScore);
   if (query.groupBy !== undefined) body.groupBy = query.groupBy;
   if (query.groupSize !== undefined) body.groupSize = Number(query.groupSize);
+  if (query.consistency !== undefined) body.consistency = query.consistency;
+  if (query.minVersion !== undefined) body.minVersion = Number(query.minVersion);
   if (query.filter !== undefined) {
     try {
       body.filter = JSON.parse(query.filter) as unknown;
@@ -106,7 +110,7 @@ function wantsFresh(request: FastifyRequest): boolean {
 }
 
 /** The collection, or undefined when it is unavailable (the route then answers the error). */
-function safeCollection(context: AppContext, name: string): Collection | undefined {
+function safeCollection(context: AppContext, name: string): EngineCollection | undefined {
   try {
     return context.db.collection(name);
   } catch {
@@ -140,14 +144,14 @@ declare module 'fastify' {
     /** The search body's bytes, kept by the search routes' JSON parser for the alias. */
     quiverRawBody?: Buffer;
     /** The collection the alias lookup found, so the route does not look it up again. */
-    quiverCollection?: Collection;
+    quiverCollection?: EngineCollection;
     /** The reply found through the alias of the request's bytes. */
     quiverCachedReply?: Buffer;
   }
 }
 
 /** The collection a search names, when it exists and is usable; undefined otherwise (the route then answers the error). */
-function aliasedCollection(context: AppContext, params: unknown): Collection | undefined {
+function aliasedCollection(context: AppContext, params: unknown): EngineCollection | undefined {
   const name = (params as { name?: string }).name;
   return name !== undefined && !context.db.closed && context.db.hasCollection(name) ? safeCollection(context, name) : undefined;
 }
@@ -157,7 +161,7 @@ function aliasedCollection(context: AppContext, params: unknown): Collection | u
  * collection is still at the version the request was searched at: an alias
  * must never name an entry of another version.
  */
-function rememberAlias(context: AppContext, collection: Collection, version: number, request: Uint8Array, key: string | undefined, json: string): void {
+function rememberAlias(context: AppContext, collection: EngineCollection, version: number, request: Uint8Array, key: string | undefined, json: string): void {
   if (key === undefined || collection.version !== version) return;
   context.cache.alias(collection.uid, version, request, key, Buffer.from(withCached(json, true)));
 }
