@@ -90,7 +90,9 @@ const cases: Case[] = [
   { name: 'unknown top-level field (upsert)', url: `${docs}/documents`, body: { documents: [good], upsert: true }, code: 'INVALID_REQUEST' },
   { name: 'unknown document field', url: `${docs}/documents`, body: { documents: [{ ...good, color: 'red' }] }, code: 'INVALID_REQUEST' },
   { name: 'unknown search field', url: `${docs}/search`, body: { vector: seedVector(0), limit: 3 }, code: 'INVALID_REQUEST' },
-  { name: 'unknown create field', url: '/collections', body: { name: 'x', dimension: 4, shards: 2 }, code: 'INVALID_REQUEST' },
+  { name: 'unknown create field', url: '/collections', body: { name: 'x', dimension: 4, color: 'red' }, code: 'INVALID_REQUEST' },
+  // Accepted by the schema for cluster nodes; an embedded server refuses it, naming cluster mode.
+  { name: 'shards on an embedded server', url: '/collections', body: { name: 'x', dimension: 4, shards: 2 }, code: 'INVALID_OPTIONS' },
   { name: 'unknown hnsw field', url: '/collections', body: { name: 'x', dimension: 4, hnsw: { M: 4 } }, code: 'INVALID_REQUEST' },
   // Optional in the schema (a keyword-only collection's documents have none); this collection needs one.
   { name: 'missing vector', url: `${docs}/documents`, body: { documents: [{ id: 'new' }] }, code: 'INVALID_VECTOR' },

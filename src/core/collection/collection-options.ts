@@ -83,7 +83,8 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
   const options = input as Record<string, unknown>;
   const known = new Set(['dimension', 'metric', 'quantization', 'rerank', 'hnsw', 'text', 'bm25']);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) problems.push(`unknown option '${key}'`);
+    if (key === 'shards' || key === 'replicas') problems.push(`'${key}' is a cluster-mode option: this database is embedded (see the README, "Cluster mode")`);
+    else if (!known.has(key)) problems.push(`unknown option '${key}'`);
   }
   const { dimension, metric = DEFAULT_METRIC, quantization = 'none', rerank = DEFAULT_RERANK } = options;
   const vectors = dimension !== undefined;
