@@ -70,9 +70,9 @@ describe('the layout', () => {
     expect(files.find((file) => file.path === 'src/core/collection/collection.ts')!.imports.some((i) => i.target === 'src/core/collection/state.ts')).toBe(true);
   });
 
-  it('the engine (src/core) never imports the server, the CLI, the client or the file readers', () => {
+  it('the engine (src/core) never imports cluster mode, the server, the CLI, the client or the file readers', () => {
     const wrong = under('src/core/').flatMap((file) =>
-      file.imports.filter((i) => /^src\/(server|cli|client|io)\//.test(i.target) || /^src\/[^/]+\.ts$/.test(i.target)).map((i) => `${file.path} -> ${i.target}`));
+      file.imports.filter((i) => /^src\/(cluster|server|cli|client|io)\//.test(i.target) || /^src\/[^/]+\.ts$/.test(i.target)).map((i) => `${file.path} -> ${i.target}`));
     expect(wrong).toEqual([]);
   });
 
@@ -83,6 +83,19 @@ describe('the layout', () => {
       ...(usesWasm(file.text) ? [`${file.path} uses WebAssembly`] : []),
     ]);
     expect(wrong).toEqual([]);
+  });
+
+  it('cluster mode stands on the engine alone: it never imports the server, the CLI, the client or the file readers', () => {
+    const wrong = under('src/cluster/').flatMap((file) =>
+      file.imports.filter((i) => /^src\/(server|cli|client|io)\//.test(i.target)).map((i) => `${file.path} -> ${i.target}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it('one module loads the PostgreSQL driver, and only when cluster mode is configured (a dynamic import)', () => {
+    const loaders = files.filter((file) => /import\(\s*'postgres'\s*\)/.test(file.text)).map((file) => file.path);
+    expect(loaders).toEqual(['src/cluster/pg-store.ts']);
+    const statically = files.filter((file) => /(?:^|\n)\s*(import|export)\s+(?!type\s)[^;]*?from\s+'postgres'/.test(file.text)).map((file) => file.path);
+    expect(statically).toEqual([]);
   });
 
   it('one module uses hnswlib-node and one loads WebAssembly', () => {
