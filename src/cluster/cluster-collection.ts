@@ -78,12 +78,13 @@ export class ClusterCollection {
     return this.#row.count;
   }
 
-  get info(): CollectionInfo & { shards: number; replicas: number } {
+  get info(): CollectionInfo & { shards: number; replicas: number; localShards: number[] } {
     const { dimension, metric, quantization, hnsw, text, bm25 } = this.options;
     const vectorSettings = this.options.vectors ? { dimension, metric, quantization, hnsw } : { keywordOnly: true as const };
     return {
       name: this.name, ...vectorSettings, text, bm25, count: this.count, version: this.version,
       tombstones: 0, indexingBacklog: 0, state: 'ready', memory: { vectors: 0, graph: 0 }, shards: this.shards, replicas: this.replicas,
+      localShards: this.#services.replicasOf(this.uid).map((replica) => replica.shard).sort((a, b) => a - b),
     };
   }
 

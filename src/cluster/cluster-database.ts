@@ -294,13 +294,13 @@ export class ClusterDatabase {
     ]);
     if (this.#closed) return;
     const live = nodes.map((node) => node.node_id as string);
-    await this.#follow(rows, live);
     const placement: Placement = new Map();
     for (const row of placements) {
       const key = placementKey(row.collection as string, row.shard as number);
       if (!placement.has(key)) placement.set(key, new Map());
       placement.get(key)!.set(row.node_id as string, { url: row.advertise as string, ready: row.state === 'ready' });
     }
+    await this.#follow(rows, live, placement);
     this.#coordinator.placement = placement;
     for (const replica of this.#replicas.values()) {
       await sql`
@@ -310,7 +310,7 @@ export class ClusterDatabase {
   }
 
   /** Makes this node's collections and replicas those the cluster's rows and live nodes call for. */
-  async #follow(rows: readonly ClusterCollectionRow[], live: readonly string[]): Promise<void> {
+  async #follow(rows: readonly ClusterCollectionRow[], live: readonly string[], placement: Placement): Promise<void> {
     const byUid = new Map(rows.map((row) => [row.uid, row]));
     for (const [name, collection] of this.#collections) {
       const row = rows.find((r) => r.name === name);
@@ -322,7 +322,15 @@ export class ClusterDatabase {
     for (const row of rows) {
       for (let shard = 0; shard < row.shards; shard++) {
         const key = placementKey(row.uid, shard);
-        if (this.#replicas.has(key) || !replicasOf(row.uid, shard, live, row.replicas).includes(this.nodeId)) continue;
+        const ranked = replicasOf(row.uid, shard, live, row.replicas);
+        const held = this.#replicas.get(key);
+        if (held !== undefined && !ranked.includes(this.nodeId)) {
+          // No longer this node's: dropped once every node that ranks for it holds it ready (until then it still serves).
+          const others = placement.get(key);
+          if (ranked.every((node) => others?.get(node)?.ready === true)) await this.#dropReplica(key, held);
+          continue;
+        }
+        if (held !== undefined || !ranked.includes(this.nodeId)) continue;
         const localName = `${row.uid}_${shard}`;
         const local = this.#local.hasCollection(localName)
           ? this.#local.collection(localName)
@@ -332,17 +340,19 @@ export class ClusterDatabase {
         void replica.poke();
       }
     }
-    // Replicas of dropped collections go; a replica this node no longer ranks for stays (it may be needed again) until the collection is dropped.
-    for (const [key, replica] of this.#replicas) {
-      if (byUid.has(replica.uid)) continue;
-      replica.close();
-      this.#replicas.delete(key);
-      await this.#local.dropCollection(replica.local.name).catch(() => {});
-    }
+    // Replicas of dropped collections go, and local collections no replica uses (left by an earlier placement).
+    for (const [key, replica] of this.#replicas) if (!byUid.has(replica.uid)) await this.#dropReplica(key, replica);
+    const used = new Set([...this.#replicas.values()].map((replica) => replica.local.name));
     for (const status of this.#local.listCollections()) {
-      const [uid] = status.name.split('_');
-      if (!byUid.has(uid!) && status.name.includes('_')) await this.#local.dropCollection(status.name).catch(() => {});
+      if (!used.has(status.name)) await this.#local.dropCollection(status.name).catch(() => {});
     }
+  }
+
+  async #dropReplica(key: string, replica: ShardReplica): Promise<void> {
+    replica.close();
+    this.#replicas.delete(key);
+    await this.#local.dropCollection(replica.local.name).catch(() => {});
+    await this.#store.sql`DELETE FROM quiver_placement WHERE collection = ${replica.uid} AND shard = ${replica.shard} AND node_id = ${this.nodeId}`;
   }
 
   #loadApplied(): Record<string, number> {

@@ -135,6 +135,7 @@ export const collectionInfo = {
     reason: { type: 'string' },
     shards: { type: 'integer', description: 'Cluster mode: the collection\'s shards.' },
     replicas: { type: 'integer', description: 'Cluster mode: copies of each shard.' },
+    localShards: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: the shards this node holds a replica of.' },
     dimension: { type: 'integer' },
     keywordOnly: { type: 'boolean', description: 'true for a collection created without a dimension: text and metadata only, keyword search and filters.' },
     metric: { type: 'string' },

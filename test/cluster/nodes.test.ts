@@ -148,6 +148,47 @@ describe('three nodes over one PostgreSQL', () => {
     }
   });
 
+  it('answers every query while a replica hangs (SIGSTOP): the coordinator gives up on it after the peer timeout', async () => {
+    // A coordinator without some shard s, so that its calls for s go to the other two nodes, and one of those paused.
+    const held = async (i: number) => ((await docs(i).describe()) as unknown as { localShards: number[] }).localShards;
+    let coordinator = -1;
+    let paused = -1;
+    await eventually(async () => {
+      const heldNow = await Promise.all([0, 1, 2].map(held));
+      coordinator = heldNow.findIndex((shards) => shards.length < 3);
+      expect(coordinator).toBeGreaterThanOrEqual(0);
+      const lacking = [0, 1, 2].find((shard) => !heldNow[coordinator]!.includes(shard))!;
+      paused = [0, 1, 2].find((j) => j !== coordinator && heldNow[j]!.includes(lacking))!;
+    });
+    let failed = 0;
+    let answered = 0;
+    let slowest = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        const started = Date.now();
+        try {
+          await docs(coordinator).search(requests[answered % requests.length]!, { consistency: 'eventual' });
+          answered++;
+          slowest = Math.max(slowest, Date.now() - started);
+        } catch {
+          failed++;
+        }
+      }
+    })();
+    await nodes[paused]!.signal('SIGSTOP');
+    try {
+      await sleep(5000);
+    } finally {
+      await nodes[paused]!.signal('SIGCONT');
+    }
+    await sleep(500);
+    stop = true;
+    await load;
+    // Some call went to the paused node and waited out the peer timeout (2 s) before another replica answered.
+    expect({ failed, answeredSome: answered > 5, waitedForTheHungNode: slowest >= 1900 }).toEqual({ failed: 0, answeredSome: true, waitedForTheHungNode: true });
+  });
+
   it('stops writes with CLUSTER_UNAVAILABLE while PostgreSQL is down, goes on reading, and loses no acknowledged write', async () => {
     const acknowledged = new Set<string>();
     for (let round = 0; round < 2; round++) {
