@@ -38,7 +38,7 @@ export async function serve(argv: readonly string[], env: Record<string, string 
   };
   const db = config.cluster === undefined
     ? await openDatabase(embedded)
-    : await openDatabase({ ...embedded, cluster: { ...config.cluster, advertise: config.cluster.advertise, apiKey: config.apiKey } });
+    : await openDatabase({ ...embedded, cluster: { ...config.cluster, apiKey: config.apiKey } });
   let secondLevelCache: RedisCache | undefined;
   if (config.redisUrl !== undefined) {
     secondLevelCache = new RedisCache(config.redisUrl);

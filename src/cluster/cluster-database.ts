@@ -11,7 +11,9 @@
  * the placement table, where coordinators find ready replicas. A node that
  * stops heartbeating for `nodeTimeoutMs` drops out of every placement.
  */
-import { writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { restoreBackup } from '../core/backup.js';
+import { DATABASE_FILE } from '../core/storage/store.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AliasInfo, BackupResult, CollectionStatus, Logger, SearchEvent } from '../core/api.js';
@@ -40,6 +42,12 @@ export interface ClusterOptions {
   advertise?: string;
   /** The API key other nodes accept, sent with shard calls. */
   apiKey?: string;
+  /**
+   * A node snapshot (a directory another node's `backup` wrote) a new node
+   * starts from when its data directory is empty, replaying only what
+   * PostgreSQL took since.
+   */
+  bootstrap?: string;
   /** Milliseconds between heartbeats and polls. Default 500. */
   heartbeatMs?: number;
   /** Milliseconds without a heartbeat after which a node is taken for dead. Default 3000. */
@@ -58,9 +66,9 @@ export interface ClusterCollectionOptions extends CollectionOptions {
   replicas?: number;
 }
 
-type CheckedClusterOptions = Required<Omit<ClusterOptions, 'advertise' | 'apiKey'>> & Pick<ClusterOptions, 'advertise' | 'apiKey'>;
+type CheckedClusterOptions = Required<Omit<ClusterOptions, 'advertise' | 'apiKey' | 'bootstrap'>> & Pick<ClusterOptions, 'advertise' | 'apiKey' | 'bootstrap'>;
 
-const CLUSTER_KEYS = new Set(['store', 'nodeId', 'advertise', 'apiKey', 'heartbeatMs', 'nodeTimeoutMs', 'consistencyTimeoutMs', 'peerTimeoutMs']);
+const CLUSTER_KEYS = new Set(['store', 'nodeId', 'advertise', 'apiKey', 'bootstrap', 'heartbeatMs', 'nodeTimeoutMs', 'consistencyTimeoutMs', 'peerTimeoutMs']);
 const MAX_SHARDS = 256;
 /** The file in a node's data directory that records each replica's applied version. */
 const APPLIED_FILE = 'cluster-applied.json';
@@ -97,6 +105,7 @@ export class ClusterDatabase {
   static async open(options: DatabaseOptions & { cluster: ClusterOptions }): Promise<ClusterDatabase> {
     const { cluster, ...embedded } = options;
     const checked = checkClusterOptions(cluster);
+    if (checked.bootstrap !== undefined) await bootstrap(checked.bootstrap, embedded.path);
     const store = await PgStore.open(checked.store, checked.nodeId);
     let local: Database;
     try {
@@ -160,9 +169,21 @@ export class ClusterDatabase {
     throw createError('NOT_IN_CLUSTER', 'An alias');
   }
 
-  /** A cluster's backup is PostgreSQL's (pg_dump, or its base backups and WAL archive). */
-  async backup(): Promise<BackupResult> {
-    throw createError('NOT_IN_CLUSTER', 'A Quiver backup (back up PostgreSQL, the store of record: pg_dump, or base backups with WAL archiving)');
+  /**
+   * Writes a node snapshot into `dir`: this node's replicas (a backup of
+   * its local database) and the version each had applied, which a new
+   * node starts from (`cluster.bootstrap`) instead of replaying PostgreSQL
+   * from the start. The versions are read before the copy, so the copy
+   * holds at least them (a replay from there is idempotent, replica.ts).
+   * The cluster's own backup is PostgreSQL's (pg_dump, or base backups
+   * with WAL archiving): the store of record holds every document.
+   */
+  async backup(dir: string): Promise<BackupResult> {
+    this.#assertOpen();
+    const applied = this.#appliedVersions();
+    const result = await this.#local.backup(dir);
+    writeFileSync(join(dir, APPLIED_FILE), JSON.stringify(applied));
+    return result;
   }
 
   async createCollection(name: string, options: ClusterCollectionOptions | Record<string, unknown>): Promise<ClusterCollection> {
@@ -355,6 +376,12 @@ export class ClusterDatabase {
     await this.#store.sql`DELETE FROM quiver_placement WHERE collection = ${replica.uid} AND shard = ${replica.shard} AND node_id = ${this.nodeId}`;
   }
 
+  #appliedVersions(): Record<string, number> {
+    const applied: Record<string, number> = {};
+    for (const [key, replica] of this.#replicas) applied[key] = replica.applied;
+    return applied;
+  }
+
   #loadApplied(): Record<string, number> {
     const path = this.#local.path;
     if (path === undefined) return {};
@@ -373,28 +400,40 @@ export class ClusterDatabase {
   #saveApplied(): void {
     const path = this.#local.path;
     if (path === undefined) return;
-    const applied: Record<string, number> = {};
-    for (const [key, replica] of this.#replicas) applied[key] = replica.applied;
+    const applied = this.#appliedVersions();
     const file = join(path, APPLIED_FILE);
     writeFileSync(`${file}.tmp`, JSON.stringify(applied));
     renameSync(`${file}.tmp`, file);
   }
 }
 
+/**
+ * A new node's data directory from a node snapshot (`backup`): restored
+ * when the directory holds no database yet, left alone otherwise (a
+ * restarted node goes on from its own state).
+ */
+async function bootstrap(snapshot: string, path: string | undefined): Promise<void> {
+  if (path === undefined) throw createError('INVALID_OPTIONS', ['cluster.bootstrap needs a data directory (path) to restore into']);
+  if (existsSync(join(path, DATABASE_FILE))) return;
+  await restoreBackup(snapshot, path);
+  copyFileSync(join(snapshot, APPLIED_FILE), join(path, APPLIED_FILE));
+}
+
 /** The cluster options, checked, with defaults. */
 function checkClusterOptions(options: unknown): CheckedClusterOptions {
   if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['cluster must be an object { store, nodeId, advertise? }']);
   const problems = Object.keys(options).filter((key) => !CLUSTER_KEYS.has(key)).map((key) => `unknown cluster option '${key}'`);
-  const { store, nodeId, advertise, apiKey, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
+  const { store, nodeId, advertise, apiKey, bootstrap: snapshot, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
   if (typeof store !== 'string' || !/^postgres(ql)?:\/\//.test(store)) problems.push('cluster.store must be a postgres:// URL');
   if (typeof nodeId !== 'string' || !COLLECTION_NAME_PATTERN.test(nodeId)) problems.push('cluster.nodeId must be 1-64 letters, digits, _ or -');
   if (advertise !== undefined && (typeof advertise !== 'string' || !/^https?:\/\//.test(advertise))) problems.push('cluster.advertise must be an http:// URL');
   if (apiKey !== undefined && typeof apiKey !== 'string') problems.push('cluster.apiKey must be a string');
+  if (snapshot !== undefined && (typeof snapshot !== 'string' || snapshot.length === 0)) problems.push('cluster.bootstrap must be a directory path');
   for (const [name, value] of Object.entries({ heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs })) {
     if (!isIntegerIn(value, 10, 600_000)) problems.push(`cluster.${name} must be an integer of milliseconds from 10 to 600000`);
   }
   if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
-  return { store, nodeId, advertise, apiKey, heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs };
+  return { store, nodeId, advertise, apiKey, bootstrap: snapshot, heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs };
 }
 
 export type { Collection };

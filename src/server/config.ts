@@ -52,7 +52,7 @@ export interface ServerConfig {
   /** `json` lines, or `text` lines for a person; by default text on a terminal, JSON otherwise. */
   logFormat: 'json' | 'text';
   /** Cluster mode (see the README's "Cluster mode"): undefined runs the embedded database alone. */
-  cluster: { store: string; nodeId: string; advertise: string | undefined } | undefined;
+  cluster: { store: string; nodeId: string; advertise: string | undefined; bootstrap: string | undefined } | undefined;
 }
 
 /** Listens on loopback by default: exposing the API is a deliberate choice. */
@@ -100,6 +100,7 @@ const FLAGS: Record<string, string> = {
   'cluster-store': 'QUIVER_CLUSTER_STORE',
   'node-id': 'QUIVER_NODE_ID',
   advertise: 'QUIVER_ADVERTISE',
+  'cluster-bootstrap': 'QUIVER_CLUSTER_BOOTSTRAP',
 };
 
 const FLAG_OPTIONS = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<string, { type: 'string' }>;
@@ -164,7 +165,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
   if (clusterStore === undefined && (nodeId !== undefined || advertise !== undefined)) problems.push('--node-id and --advertise are for cluster mode: give --cluster-store (QUIVER_CLUSTER_STORE) too');
 
   const config: ServerConfig = {
-    cluster: clusterStore === undefined || nodeId === undefined ? undefined : { store: clusterStore, nodeId, advertise },
+    cluster: clusterStore === undefined || nodeId === undefined ? undefined : { store: clusterStore, nodeId, advertise, bootstrap: text('QUIVER_CLUSTER_BOOTSTRAP') },
     host: text('QUIVER_HOST') ?? DEFAULT_HOST,
     port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,
