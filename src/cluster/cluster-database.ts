@@ -43,6 +43,12 @@ export interface ClusterOptions {
   /** The API key other nodes accept, sent with shard calls. */
   apiKey?: string;
   /**
+   * Hold a replica of every shard of every collection, whatever the
+   * placement ranks (a node that reads everything locally, or a standby).
+   * Default false: the shards this node ranks for.
+   */
+  holdAll?: boolean;
+  /**
    * A node snapshot (a directory another node's `backup` wrote) a new node
    * starts from when its data directory is empty, replaying only what
    * PostgreSQL took since.
@@ -68,7 +74,7 @@ export interface ClusterCollectionOptions extends CollectionOptions {
 
 type CheckedClusterOptions = Required<Omit<ClusterOptions, 'advertise' | 'apiKey' | 'bootstrap'>> & Pick<ClusterOptions, 'advertise' | 'apiKey' | 'bootstrap'>;
 
-const CLUSTER_KEYS = new Set(['store', 'nodeId', 'advertise', 'apiKey', 'bootstrap', 'heartbeatMs', 'nodeTimeoutMs', 'consistencyTimeoutMs', 'peerTimeoutMs']);
+const CLUSTER_KEYS = new Set(['store', 'nodeId', 'advertise', 'apiKey', 'bootstrap', 'holdAll', 'heartbeatMs', 'nodeTimeoutMs', 'consistencyTimeoutMs', 'peerTimeoutMs']);
 const MAX_SHARDS = 256;
 /** The file in a node's data directory that records each replica's applied version. */
 const APPLIED_FILE = 'cluster-applied.json';
@@ -234,6 +240,15 @@ export class ClusterDatabase {
     await this.#reconcile();
   }
 
+  /** This node and its replicas: each one's collection, shard, state and applied version (GET /_cluster/status). */
+  status(): { nodeId: string; advertise: string | null; replicas: { collection: string; shard: number; state: string; applied: number; documents: number }[] } {
+    const names = new Map([...this.#collections.values()].map((collection) => [collection.uid, collection.name]));
+    const replicas = [...this.#replicas.values()].map((replica) => ({
+      collection: names.get(replica.uid) ?? replica.uid, shard: replica.shard, state: replica.state, applied: replica.applied, documents: replica.local.count,
+    }));
+    return { nodeId: this.nodeId, advertise: this.#options.advertise ?? null, replicas };
+  }
+
   /** @internal Answers a shard call from another node (the server's `/_cluster/shard` route). */
   async shardCall(call: ShardCall): Promise<unknown> {
     this.#assertOpen();
@@ -343,7 +358,7 @@ export class ClusterDatabase {
     for (const row of rows) {
       for (let shard = 0; shard < row.shards; shard++) {
         const key = placementKey(row.uid, shard);
-        const ranked = replicasOf(row.uid, shard, live, row.replicas);
+        const ranked = this.#options.holdAll ? [this.nodeId] : replicasOf(row.uid, shard, live, row.replicas);
         const held = this.#replicas.get(key);
         if (held !== undefined && !ranked.includes(this.nodeId)) {
           // No longer this node's: dropped once every node that ranks for it holds it ready (until then it still serves).
@@ -423,17 +438,18 @@ async function bootstrap(snapshot: string, path: string | undefined): Promise<vo
 function checkClusterOptions(options: unknown): CheckedClusterOptions {
   if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['cluster must be an object { store, nodeId, advertise? }']);
   const problems = Object.keys(options).filter((key) => !CLUSTER_KEYS.has(key)).map((key) => `unknown cluster option '${key}'`);
-  const { store, nodeId, advertise, apiKey, bootstrap: snapshot, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
+  const { store, nodeId, advertise, apiKey, bootstrap: snapshot, holdAll = false, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
   if (typeof store !== 'string' || !/^postgres(ql)?:\/\//.test(store)) problems.push('cluster.store must be a postgres:// URL');
   if (typeof nodeId !== 'string' || !COLLECTION_NAME_PATTERN.test(nodeId)) problems.push('cluster.nodeId must be 1-64 letters, digits, _ or -');
   if (advertise !== undefined && (typeof advertise !== 'string' || !/^https?:\/\//.test(advertise))) problems.push('cluster.advertise must be an http:// URL');
   if (apiKey !== undefined && typeof apiKey !== 'string') problems.push('cluster.apiKey must be a string');
   if (snapshot !== undefined && (typeof snapshot !== 'string' || snapshot.length === 0)) problems.push('cluster.bootstrap must be a directory path');
+  if (typeof holdAll !== 'boolean') problems.push('cluster.holdAll must be a boolean');
   for (const [name, value] of Object.entries({ heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs })) {
     if (!isIntegerIn(value, 10, 600_000)) problems.push(`cluster.${name} must be an integer of milliseconds from 10 to 600000`);
   }
   if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
-  return { store, nodeId, advertise, apiKey, bootstrap: snapshot, heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs };
+  return { store, nodeId, advertise, apiKey, bootstrap: snapshot, holdAll, heartbeatMs, nodeTimeoutMs, consistencyTimeoutMs, peerTimeoutMs };
 }
 
 export type { Collection };

@@ -47,4 +47,6 @@ export interface Engine {
   observeSearches(listener: (event: SearchEvent) => void): () => void;
   /** Cluster nodes only: answers another node's shard call (the `/_cluster/shard` route). */
   shardCall?(call: unknown): Promise<unknown>;
+  /** Cluster nodes only: this node and its replicas (the `/_cluster/status` route). */
+  status?(): unknown;
 }

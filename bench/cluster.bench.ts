@@ -1,0 +1,371 @@
+/**
+ * Cluster mode (issue 20): `npm run bench:cluster`
+ * [N=20000 D=384 PAIRS=10000 KILLS=10 PG_STOPS=3 QPS_SECONDS=5].
+ *
+ * PostgreSQL (initdb into a temporary directory) and three `quiver serve`
+ * nodes on loopback, each with default settings but one worker thread (three
+ * nodes share this machine's cores), driven over REST by the remote client:
+ *
+ * 1. ingest: N x D documents (SciFact-like text, random vectors) into a
+ *    collection of 3 shards and 2 replicas, batches of 500 through the three
+ *    nodes in turn; acknowledged docs/s, and the seconds until every replica
+ *    applied them; beside it the same documents into one embedded database
+ *    (the library, default options) in this process.
+ * 2. apply lag: single-document writes through one node, each then searched
+ *    for through another with `eventual` reads until it shows: p50/p95/p99.
+ * 3. catch-up and replay: a new node (in this process) replays the whole
+ *    collection from PostgreSQL; its rows/s against the embedded ingest rate.
+ *    Then a node snapshot (POST /backup) and a node started from it on an empty
+ *    directory, against a node reopened on its own data, plus the copy time.
+ * 4. coordinator overhead: the same searches through a cluster collection of
+ *    one shard and straight on its local replica, interleaved, in process.
+ * 5. throughput with 1, 2 and 3 replicas of one shard, 6 clients over the
+ *    three nodes (on 2 cores this cannot scale: see bench/README.md).
+ * 6. read-your-writes: PAIRS write-then-search pairs through different nodes
+ *    during a running ingest, with the write's version as the session token;
+ *    violations with it, and the rate with eventual reads.
+ * 7. faults: a writer and a reader meanwhile; KILLS SIGKILLs (and restarts)
+ *    of the nodes other than the reader's, PG_STOPS immediate stops of
+ *    PostgreSQL; acknowledged writes lost, and reads failed.
+ *
+ * Prints tables with the load average and writes bench/results/cluster.json.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type DocumentInput } from '../src/index.js';
+import { QuiverClient } from '../src/client/index.js';
+import type { ClusterDatabase } from '../src/cluster/cluster-database.js';
+import { startPostgres } from '../test/fixtures/postgres.js';
+import { startNode, stopNodes, type QuiverNode } from '../test/fixtures/cluster.js';
+import { createProgress, fmt, machineInfo, printTable, writeResults } from './lib/harness.js';
+import { percentile } from './lib/stats.js';
+
+const N = Number(process.env.N ?? 20_000);
+const D = Number(process.env.D ?? 384);
+const PAIRS = Number(process.env.PAIRS ?? 10_000);
+const KILLS = Number(process.env.KILLS ?? 10);
+const PG_STOPS = Number(process.env.PG_STOPS ?? 3);
+const QPS_SECONDS = Number(process.env.QPS_SECONDS ?? 5);
+const BATCH = 500;
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const progress = createProgress();
+const results: Record<string, unknown> = { machine: machineInfo(['postgres']), settings: { N, D, PAIRS, KILLS, PG_STOPS } };
+const load = () => loadavg()[0]!.toFixed(2);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+const rand = seeded(7);
+const words = ['cell', 'protein', 'vitamin', 'tumor', 'immune', 'gene', 'brain', 'risk', 'dose', 'trial', 'mouse', 'virus', 'insulin', 'blood', 'sleep'];
+const vectorOf = (r: () => number) => Float32Array.from({ length: D }, () => r() - 0.5);
+const textOf = (r: () => number) => Array.from({ length: 30 }, () => words[Math.floor(r() * words.length)]!).join(' ');
+const documents: DocumentInput[] = Array.from({ length: N }, (_, i) => ({ id: `d${i}`, vector: vectorOf(rand), text: textOf(rand), metadata: { n: i, even: i % 2 === 0 } }));
+const queries = Array.from({ length: 200 }, () => ({ vector: vectorOf(rand), text: textOf(rand).slice(0, 20) }));
+
+async function eventually<T>(check: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+const pg = await startPostgres();
+const backupDir = mkdtempSync(join(tmpdir(), 'quiver-cluster-backups-'));
+const nodes: QuiverNode[] = [];
+const startClusterNode = (nodeId: string, dataDir?: string, args: string[] = []) =>
+  startNode({ store: pg.url, nodeId, workers: 1, ...(dataDir === undefined ? {} : { dataDir }), args: ['--backup-dir', backupDir, ...args] });
+try {
+  for (const nodeId of ['n1', 'n2', 'n3']) nodes.push(await startClusterNode(nodeId));
+  let clients = nodes.map((node) => new QuiverClient({ url: node.url, retries: 0, timeoutMs: 60_000 }));
+  const docs = (i: number) => clients[i % 3]!.collection('docs');
+
+  // 1. ingest
+  progress.log('ingest: cluster');
+  await clients[0]!.createCollection('docs', { dimension: D, shards: 3, replicas: 2 });
+  await eventually(async () => ((await clients[1]!.hasCollection('docs')) && (await clients[2]!.hasCollection('docs'))) || undefined);
+  let version = 0;
+  const ingestStart = performance.now();
+  for (let from = 0, i = 0; from < N; from += BATCH, i++) {
+    version = (await docs(i).upsert(documents.slice(from, from + BATCH))).version;
+    if (i % 10 === 9) progress.log(`ingest: cluster ${from + BATCH}/${N}`);
+  }
+  const acked = (performance.now() - ingestStart) / 1000;
+  await Promise.all([0, 1, 2].map((i) => docs(i).countWhere(undefined, { minVersion: version })));
+  // Every replica, not one per shard: each node's status.
+  await eventually(async () => {
+    const states = await Promise.all(nodes.map(async (node) => (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { applied: number; state: string }[] }));
+    return states.every((s) => s.replicas.every((r) => r.state === 'ready' && r.applied >= version)) || undefined;
+  });
+  const applied = (performance.now() - ingestStart) / 1000;
+  progress.log('ingest: embedded');
+  const embeddedDir = mkdtempSync(join(tmpdir(), 'quiver-embedded-'));
+  const embeddedDb = await openDatabase({ path: embeddedDir, logger: silent });
+  const embedded = await embeddedDb.createCollection('docs', { dimension: D });
+  const embeddedStart = performance.now();
+  for (let from = 0; from < N; from += BATCH) await embedded.upsert(documents.slice(from, from + BATCH));
+  const embeddedSeconds = (performance.now() - embeddedStart) / 1000;
+  await embedded.indexed();
+  const embeddedIndexed = (performance.now() - embeddedStart) / 1000;
+  await embeddedDb.close();
+  rmSync(embeddedDir, { recursive: true, force: true });
+  results.ingest = { clusterAckedDocsPerSecond: N / acked, clusterAppliedSeconds: applied, embeddedDocsPerSecond: N / embeddedSeconds, embeddedIndexedSeconds: embeddedIndexed, load: load() };
+  printTable(`1. ingest ${N} x ${D} (batches of ${BATCH}; 3 shards x 2 replicas on 3 nodes; load ${load()})`, ['', 'docs/s acknowledged', 'all replicas applied (s)', 'graph built (s)'], [
+    ['cluster (3 nodes)', fmt(N / acked), fmt(applied, 1), ''],
+    ['embedded library', fmt(N / embeddedSeconds), '', fmt(embeddedIndexed, 1)],
+  ]);
+
+  // 2. apply lag
+  progress.log('apply lag');
+  const lags: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = seeded(1000 + i);
+    const vector = vectorOf(r);
+    await docs(0).upsert([{ id: `lag-${i}`, vector, metadata: { lag: i } }]);
+    const written = performance.now();
+    await eventually(async () => ((await docs(1).search({ vector, k: 1, filter: { lag: i }, include: [] }, { consistency: 'eventual' }))[0]?.id === `lag-${i}` ? true : undefined), 10_000);
+    lags.push(performance.now() - written);
+  }
+  lags.sort((a, b) => a - b);
+  results.applyLagMs = { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), p99: percentile(lags, 0.99), load: load() };
+  printTable(`2. apply lag: write on n1 acknowledged -> visible to an eventual search on n2 (200 writes; load ${load()})`, ['p50 ms', 'p95 ms', 'p99 ms'], [
+    [fmt(percentile(lags, 0.5), 1), fmt(percentile(lags, 0.95), 1), fmt(percentile(lags, 0.99), 1)],
+  ]);
+
+  // 3. replay from PostgreSQL, in process (a node that sees no other: it holds every shard)
+  progress.log('replay');
+  const replayDir = mkdtempSync(join(tmpdir(), 'quiver-replay-'));
+  const replayStart = performance.now();
+  const replaying: ClusterDatabase = await openDatabase({ path: replayDir, workers: 0, logger: silent, cluster: { store: pg.url, nodeId: 'replayer', holdAll: true } });
+  await replaying.caughtUp();
+  const replaySeconds = (performance.now() - replayStart) / 1000;
+  const rowsReplayed = [...replaying.replicas.values()].reduce((sum, replica) => sum + replica.rowsApplied, 0);
+
+  // 4. coordinator overhead, on the same in-process node: a one-shard collection against its replica
+  progress.log('coordinator overhead');
+  const one = await replaying.createCollection('one', { dimension: D, shards: 1, replicas: 1 });
+  for (let from = 0; from < Math.min(N, 5000); from += BATCH) await one.upsert(documents.slice(from, from + BATCH));
+  await replaying.caughtUp();
+  const replica = [...replaying.replicas.values()].find((r) => r.uid === one.uid)!.local;
+  const overhead: Record<string, { cluster: number; direct: number }> = {};
+  for (const [name, make] of [
+    ['vector', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10 })],
+    ['keyword', (q: (typeof queries)[number]) => ({ text: q.text, k: 10 })],
+    ['hybrid', (q: (typeof queries)[number]) => ({ vector: q.vector, text: q.text, k: 10 })],
+  ] as const) {
+    const cluster: number[] = [];
+    const direct: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (const [i, q] of queries.entries()) {
+        // Alternating which goes first, so neither always meets the other's warm caches.
+        const order = (round + i) % 2 === 0 ? ['cluster', 'direct'] : ['direct', 'cluster'];
+        for (const which of order) {
+          const t = performance.now();
+          if (which === 'cluster') await one.search({ ...make(q), include: [] }, { consistency: 'eventual' });
+          else await replica.search({ ...make(q), include: [] });
+          (which === 'cluster' ? cluster : direct).push(performance.now() - t);
+        }
+      }
+    }
+    cluster.sort((a, b) => a - b);
+    direct.sort((a, b) => a - b);
+    overhead[name] = { cluster: percentile(cluster, 0.5), direct: percentile(direct, 0.5) };
+  }
+  await replaying.close();
+  rmSync(replayDir, { recursive: true, force: true });
+
+  // Snapshot catch-up: a node snapshot from n1, a node reopened on its own data, a node started from the snapshot.
+  progress.log('snapshot catch-up');
+  const total = N + 200;
+  const servesAll = async (client: QuiverClient, node: QuiverNode) => {
+    const status = (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { state: string; applied: number }[] };
+    if (status.replicas.length === 0 || !status.replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
+    return (await client.collection('docs').countWhere(undefined, { consistency: 'strong' })) === total ? true : undefined;
+  };
+  const backup = (await (await fetch(`${nodes[0]!.url}/backup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { path: string; bytes: number };
+  const copyStart = performance.now();
+  const copied = mkdtempSync(join(tmpdir(), 'quiver-snapshot-copy-'));
+  cpSync(backup.path, copied, { recursive: true });
+  const copySeconds = (performance.now() - copyStart) / 1000;
+  await nodes[1]!.signal('SIGTERM');
+  let t = performance.now();
+  nodes[1] = await startClusterNode('n2', nodes[1]!.dataDir);
+  clients[1] = new QuiverClient({ url: nodes[1].url, retries: 0, timeoutMs: 60_000 });
+  await eventually(() => servesAll(clients[1]!, nodes[1]!));
+  const reopenSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  const fresh = await startClusterNode('n4', undefined, ['--cluster-bootstrap', copied]);
+  const freshClient = new QuiverClient({ url: fresh.url, retries: 0, timeoutMs: 60_000 });
+  await eventually(() => servesAll(freshClient, fresh));
+  const snapshotSeconds = (performance.now() - t) / 1000;
+  await stopNodes([fresh]);
+  rmSync(copied, { recursive: true, force: true });
+  results.catchUp = { replayRowsPerSecond: rowsReplayed / replaySeconds, rowsReplayed, replaySeconds, embeddedDocsPerSecond: N / embeddedSeconds, reopenSeconds, snapshotSeconds, copySeconds, snapshotBytes: backup.bytes, load: load() };
+  printTable(`3. catch-up (load ${load()})`, ['', 'value'], [
+    ['replay from PostgreSQL, rows/s (a new node, every shard)', fmt(rowsReplayed / replaySeconds)],
+    ['  / embedded ingest docs/s', fmt(rowsReplayed / replaySeconds / (N / embeddedSeconds), 2)],
+    ['node reopened on its own data -> serving (s)', fmt(reopenSeconds, 2)],
+    ['node from a node snapshot -> serving (s)', fmt(snapshotSeconds, 2)],
+    [`snapshot copy (s, ${fmt(backup.bytes / 2 ** 20)} MiB)`, fmt(copySeconds, 2)],
+    ['  snapshot / (reopen + copy)', fmt(snapshotSeconds / (reopenSeconds + copySeconds), 2)],
+  ]);
+  results.coordinatorOverheadMs = overhead;
+  printTable(`4. coordinator overhead, in process, one shard of ${Math.min(N, 5000)} x ${D} (p50 ms; load ${load()})`, ['search', 'cluster', 'replica directly', 'overhead'], Object.entries(overhead).map(([name, o]) => [name, fmt(o.cluster, 3), fmt(o.direct, 3), fmt(o.cluster - o.direct, 3)]));
+
+  // 5. throughput with 1, 2 and 3 replicas of one shard
+  const qps: [number, number, number, number][] = [];
+  for (const replicas of [1, 2, 3]) {
+    progress.log(`throughput: ${replicas} replicas`);
+    const name = `r${replicas}`;
+    await clients[0]!.createCollection(name, { dimension: D, shards: 1, replicas });
+    let v = 0;
+    for (let from = 0; from < Math.min(N, 5000); from += BATCH) v = (await clients[0]!.collection(name).upsert(documents.slice(from, from + BATCH))).version;
+    await Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v })));
+    await sleep(1500);
+    const latencies: number[] = [];
+    const until = performance.now() + QPS_SECONDS * 1000;
+    await Promise.all(Array.from({ length: 6 }, async (_, c) => {
+      for (let i = c; performance.now() < until; i += 6) {
+        const started = performance.now();
+        await clients[c % 3]!.collection(name).search({ vector: queries[i % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
+        latencies.push(performance.now() - started);
+      }
+    }));
+    latencies.sort((a, b) => a - b);
+    qps.push([replicas, latencies.length / QPS_SECONDS, percentile(latencies, 0.5), percentile(latencies, 0.99)]);
+  }
+  results.throughput = { rows: qps, load: load() };
+  printTable(`5. throughput, one shard of ${Math.min(N, 5000)} x ${D}, 6 clients over 3 nodes, ${QPS_SECONDS} s each (2 cores: not a scaling figure; load ${load()})`, ['replicas', 'QPS', 'p50 ms', 'p99 ms'], qps.map(([r, q, p50, p99]) => [String(r), fmt(q), fmt(p50, 2), fmt(p99, 2)]));
+
+  // 6. read-your-writes during an ingest
+  progress.log('read-your-writes');
+  let ingesting = true;
+  let background = 0;
+  // A steady ingest of INGEST_RATE docs/s in batches of 20, as a pipeline feeding the collection would run.
+  const INGEST_RATE = Number(process.env.INGEST_RATE ?? 200);
+  const ingestStarted = performance.now();
+  const ingest = (async () => {
+    for (let round = 0; ingesting; round++) {
+      const r = seeded(50_000 + round);
+      await docs(round).upsert(Array.from({ length: 20 }, (_, i) => ({ id: `bg-${round}-${i}`, vector: vectorOf(r), text: textOf(r) })));
+      background += 20;
+      const ahead = (background / INGEST_RATE) * 1000 - (performance.now() - ingestStarted);
+      if (ahead > 0) await sleep(ahead);
+    }
+  })();
+  // Awaited after the pairs; a failure meanwhile is reported then, not as an unhandled rejection.
+  ingest.catch(() => {});
+  let violations = 0;
+  let eventualMisses = 0;
+  let sessionErrors = 0;
+  const sessionWaits: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const vector = vectorOf(seeded(200_000 + i));
+    const { version: token } = await docs(i).upsert([{ id: `ryw-${i}`, vector, metadata: { ryw: i } }]);
+    const reader = docs(i + 1);
+    if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { consistency: 'eventual' }))[0]?.id !== `ryw-${i}`) eventualMisses++;
+    const started = performance.now();
+    try {
+      if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { minVersion: token }))[0]?.id !== `ryw-${i}`) violations++;
+      sessionWaits.push(performance.now() - started);
+    } catch {
+      // CLUSTER_UNAVAILABLE: the replica did not reach the version in time. No stale answer, but no answer: counted apart.
+      sessionErrors++;
+    }
+    if (i % 1000 === 0) progress.log(`read-your-writes ${i}/${PAIRS}`);
+  }
+  ingesting = false;
+  await ingest;
+  sessionWaits.sort((a, b) => a - b);
+  results.readYourWrites = {
+    pairs: PAIRS, sessionViolations: violations, sessionErrors, sessionSearchMs: { p50: percentile(sessionWaits, 0.5), p99: percentile(sessionWaits, 0.99) },
+    eventualMisses, eventualMissRate: eventualMisses / PAIRS, backgroundDocs: background, ingestRate: INGEST_RATE, load: load(),
+  };
+  printTable(`6. read-your-writes: ${PAIRS} pairs (write on one node, search on the next) during an ingest of ${background} docs at ${INGEST_RATE}/s (load ${load()})`, ['consistency', 'violations', 'rate', 'failed (503)', 'search p50 / p99 ms'], [
+    ['session (the write\'s version)', String(violations), fmt(violations / PAIRS, 4), String(sessionErrors), `${fmt(percentile(sessionWaits, 0.5), 2)} / ${fmt(percentile(sessionWaits, 0.99), 2)}`],
+    ['eventual', String(eventualMisses), fmt(eventualMisses / PAIRS, 4), '', ''],
+  ]);
+
+  // 7. faults
+  progress.log('faults');
+  const acknowledged: string[] = [];
+  let writeErrors = 0;
+  let readsFailed = 0;
+  let reads = 0;
+  let running = true;
+  let lastVersion = 0;
+  const writer = (async () => {
+    for (let i = 0; running; i++) {
+      const ids = Array.from({ length: 20 }, (_, j) => `fault-${i}-${j}`);
+      const r = seeded(300_000 + i);
+      try {
+        lastVersion = (await docs(i).upsert(ids.map((id) => ({ id, vector: vectorOf(r) })))).version;
+        acknowledged.push(...ids);
+      } catch {
+        writeErrors++;
+        await sleep(50);
+      }
+    }
+  })();
+  const reader = (async () => {
+    while (running) {
+      try {
+        await clients[0]!.collection('docs').search({ vector: queries[reads % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
+        reads++;
+      } catch {
+        readsFailed++;
+      }
+    }
+  })();
+  let kills = 0;
+  let stops = 0;
+  for (let step = 0; kills < KILLS || stops < PG_STOPS; step++) {
+    await sleep(1500);
+    if (stops < PG_STOPS && step % 4 === 3) {
+      await pg.stopImmediate();
+      await sleep(1000);
+      await pg.start();
+      stops++;
+    } else if (kills < KILLS) {
+      const victim = 1 + (kills % 2);
+      const old = nodes[victim]!;
+      await old.signal('SIGKILL');
+      await sleep(500);
+      nodes[victim] = await startClusterNode(old.nodeId, old.dataDir);
+      clients[victim] = new QuiverClient({ url: nodes[victim].url, retries: 0, timeoutMs: 60_000 });
+      kills++;
+    }
+    progress.log(`faults: ${kills} kills, ${stops} PostgreSQL stops`);
+  }
+  running = false;
+  await Promise.all([writer, reader]);
+  let lost = 0;
+  for (let from = 0; from < acknowledged.length; from += 1000) {
+    const ids = acknowledged.slice(from, from + 1000);
+    // PostgreSQL may still be recovering from the last stop: retried until it answers.
+    const found = await eventually(() => clients[0]!.collection('docs').getMany(ids, { include: [] }, { consistency: 'strong' }), 60_000);
+    lost += found.filter((document) => document === null).length;
+  }
+  results.faults = { kills, postgresStops: stops, acknowledgedWrites: acknowledged.length, lost, writeErrors, reads, readsFailed, lastVersion, load: load() };
+  printTable(`7. faults: ${kills} node kills (SIGKILL, restart), ${stops} immediate PostgreSQL stops, a writer and a reader on n1 meanwhile (load ${load()})`, ['acknowledged writes', 'lost', 'writes refused (503, retried)', 'reads', 'reads failed'], [
+    [acknowledged.length, lost, writeErrors, reads, readsFailed].map(String),
+  ]);
+  clients = [];
+} catch (error) {
+  for (const node of nodes) if (node.process.exitCode !== null || node.process.signalCode !== null) console.error(`node ${node.nodeId} ended:\n${node.stderr().slice(-4000)}`);
+  throw error;
+} finally {
+  await stopNodes(nodes);
+  await pg.stop();
+  rmSync(backupDir, { recursive: true, force: true });
+}
+console.log(`results: ${writeResults('cluster.json', results)}`);
