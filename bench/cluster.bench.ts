@@ -100,13 +100,16 @@ try {
     if (i % 10 === 9) progress.log(`ingest: cluster ${from + BATCH}/${N}`);
   }
   const acked = (performance.now() - ingestStart) / 1000;
-  await Promise.all([0, 1, 2].map((i) => docs(i).countWhere(undefined, { minVersion: version })));
-  // Every replica, not one per shard: each node's status.
+  // Every replica, not one per shard: each node's status. (A session read would wait at most 5 s: a bulk load's replicas take longer.)
+  const statusOf = async (node: QuiverNode) => (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { collection: string; applied: number; state: string; indexingBacklog: number }[] };
   await eventually(async () => {
-    const states = await Promise.all(nodes.map(async (node) => (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { applied: number; state: string }[] }));
+    const states = await Promise.all(nodes.map(statusOf));
     return states.every((s) => s.replicas.every((r) => r.state === 'ready' && r.applied >= version)) || undefined;
   });
   const applied = (performance.now() - ingestStart) / 1000;
+  // Applied is searchable; the graphs finish building on the worker threads after. Idle nodes before the embedded run.
+  await eventually(async () => (await Promise.all(nodes.map(statusOf))).every((s) => s.replicas.every((r) => r.indexingBacklog === 0)) || undefined);
+  const indexed = (performance.now() - ingestStart) / 1000;
   progress.log('ingest: embedded');
   const embeddedDir = mkdtempSync(join(tmpdir(), 'quiver-embedded-'));
   const embeddedDb = await openDatabase({ path: embeddedDir, logger: silent });
@@ -116,11 +119,25 @@ try {
   const embeddedSeconds = (performance.now() - embeddedStart) / 1000;
   await embedded.indexed();
   const embeddedIndexed = (performance.now() - embeddedStart) / 1000;
+  // Recall@10 of HNSW with default settings, cluster (3 graphs of a third each) and embedded (one), against exact.
+  progress.log('recall');
+  let clusterRecall = 0;
+  let embeddedRecall = 0;
+  for (const q of queries.slice(0, 100)) {
+    const truth = new Set((await embedded.search({ vector: q.vector, k: 10, exact: true, include: [] })).map((hit) => hit.id));
+    const recall = (hits: { id: string }[]) => hits.filter((hit) => truth.has(hit.id)).length / 10;
+    clusterRecall += recall(await docs(0).search({ vector: q.vector, k: 10, exact: false, include: [] }, { minVersion: version })) / 100;
+    embeddedRecall += recall(await embedded.search({ vector: q.vector, k: 10, exact: false, include: [] })) / 100;
+  }
   await embeddedDb.close();
   rmSync(embeddedDir, { recursive: true, force: true });
-  results.ingest = { clusterAckedDocsPerSecond: N / acked, clusterAppliedSeconds: applied, embeddedDocsPerSecond: N / embeddedSeconds, embeddedIndexedSeconds: embeddedIndexed, load: load() };
+  results.recall = { cluster: clusterRecall, embedded: embeddedRecall };
+  printTable(`1b. HNSW recall@10, default ef, 100 queries (${N} x ${D}, random vectors)`, ['cluster (3 shards)', 'embedded', 'difference'], [
+    [fmt(clusterRecall, 3), fmt(embeddedRecall, 3), fmt(clusterRecall - embeddedRecall, 3)],
+  ]);
+  results.ingest = { clusterAckedDocsPerSecond: N / acked, clusterAppliedSeconds: applied, clusterIndexedSeconds: indexed, embeddedDocsPerSecond: N / embeddedSeconds, embeddedIndexedSeconds: embeddedIndexed, load: load() };
   printTable(`1. ingest ${N} x ${D} (batches of ${BATCH}; 3 shards x 2 replicas on 3 nodes; load ${load()})`, ['', 'docs/s acknowledged', 'all replicas applied (s)', 'graph built (s)'], [
-    ['cluster (3 nodes)', fmt(N / acked), fmt(applied, 1), ''],
+    ['cluster (3 nodes)', fmt(N / acked), fmt(applied, 1), fmt(indexed, 1)],
     ['embedded library', fmt(N / embeddedSeconds), '', fmt(embeddedIndexed, 1)],
   ]);
 
@@ -145,7 +162,7 @@ try {
   progress.log('replay');
   const replayDir = mkdtempSync(join(tmpdir(), 'quiver-replay-'));
   const replayStart = performance.now();
-  const replaying: ClusterDatabase = await openDatabase({ path: replayDir, workers: 0, logger: silent, cluster: { store: pg.url, nodeId: 'replayer', holdAll: true } });
+  const replaying: ClusterDatabase = await openDatabase({ path: replayDir, logger: silent, cluster: { store: pg.url, nodeId: 'replayer', holdAll: true } });
   await replaying.caughtUp();
   const replaySeconds = (performance.now() - replayStart) / 1000;
   const rowsReplayed = [...replaying.replicas.values()].reduce((sum, replica) => sum + replica.rowsApplied, 0);
@@ -180,6 +197,27 @@ try {
     direct.sort((a, b) => a - b);
     overhead[name] = { cluster: percentile(cluster, 0.5), direct: percentile(direct, 0.5) };
   }
+  // The loopback hop: the same searches over REST to the node holding `one`'s only replica, and to a node that must call it.
+  progress.log('loopback hop');
+  const holder = await eventually(async () => {
+    const found = (await Promise.all(nodes.map(async (node) => (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { collection: string; state: string }[] })))
+      .findIndex((status) => status.replicas.some((r) => r.collection === 'one' && r.state === 'ready'));
+    return found >= 0 ? found : undefined;
+  });
+  const caller = (holder + 1) % 3;
+  const hop = { local: [] as number[], remote: [] as number[] };
+  for (let round = 0; round < 5; round++) {
+    for (const [i, q] of queries.entries()) {
+      for (const which of (round + i) % 2 === 0 ? ['local', 'remote'] as const : ['remote', 'local'] as const) {
+        const t = performance.now();
+        await clients[which === 'local' ? holder : caller]!.collection('one').search({ vector: q.vector, k: 10, include: [] }, { consistency: 'eventual' });
+        hop[which].push(performance.now() - t);
+      }
+    }
+  }
+  hop.local.sort((a, b) => a - b);
+  hop.remote.sort((a, b) => a - b);
+  results.loopbackHopMs = { local: percentile(hop.local, 0.5), remote: percentile(hop.remote, 0.5), p99Local: percentile(hop.local, 0.99), p99Remote: percentile(hop.remote, 0.99) };
   await replaying.close();
   rmSync(replayDir, { recursive: true, force: true });
 
@@ -187,8 +225,8 @@ try {
   progress.log('snapshot catch-up');
   const total = N + 200;
   const servesAll = async (client: QuiverClient, node: QuiverNode) => {
-    const status = (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { state: string; applied: number }[] };
-    if (status.replicas.length === 0 || !status.replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
+    const replicas = (await statusOf(node)).replicas.filter((r) => r.collection === 'docs');
+    if (replicas.length === 0 || !replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
     return (await client.collection('docs').countWhere(undefined, { consistency: 'strong' })) === total ? true : undefined;
   };
   const backup = (await (await fetch(`${nodes[0]!.url}/backup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { path: string; bytes: number };
@@ -220,6 +258,12 @@ try {
   ]);
   results.coordinatorOverheadMs = overhead;
   printTable(`4. coordinator overhead, in process, one shard of ${Math.min(N, 5000)} x ${D} (p50 ms; load ${load()})`, ['search', 'cluster', 'replica directly', 'overhead'], Object.entries(overhead).map(([name, o]) => [name, fmt(o.cluster, 3), fmt(o.direct, 3), fmt(o.cluster - o.direct, 3)]));
+  const hopMs = results.loopbackHopMs as { local: number; remote: number; p99Local: number; p99Remote: number };
+  printTable('4b. over REST, vector search of that shard: asked of the node holding it, or of one that calls it over loopback (ms)', ['', 'p50', 'p99'], [
+    ['holder answers', fmt(hopMs.local, 3), fmt(hopMs.p99Local, 3)],
+    ['another node coordinates (one loopback hop)', fmt(hopMs.remote, 3), fmt(hopMs.p99Remote, 3)],
+    ['the hop', fmt(hopMs.remote - hopMs.local, 3), ''],
+  ]);
 
   // 5. throughput with 1, 2 and 3 replicas of one shard
   const qps: [number, number, number, number][] = [];
@@ -229,7 +273,7 @@ try {
     await clients[0]!.createCollection(name, { dimension: D, shards: 1, replicas });
     let v = 0;
     for (let from = 0; from < Math.min(N, 5000); from += BATCH) v = (await clients[0]!.collection(name).upsert(documents.slice(from, from + BATCH))).version;
-    await Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v })));
+    await eventually(async () => Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v }))));
     await sleep(1500);
     const latencies: number[] = [];
     const until = performance.now() + QPS_SECONDS * 1000;

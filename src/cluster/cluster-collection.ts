@@ -14,12 +14,13 @@
 import type {
   CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, OptimizeResult, ReadConsistency, SearchHit, SearchRequest, WhereOptions,
 } from '../core/api.js';
-import { checkControls, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, HYBRID_DEPTH } from '../core/collection/checks.js';
+import { checkControls, checkExamples, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, exampleVector, HYBRID_DEPTH } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
 import { CHANGE_KEYS, UPDATE_KEYS, changed, checkChange, type CheckedChange } from '../core/collection/update.js';
 import { createError } from '../core/errors.js';
 import { matches, type CompiledFilter } from '../core/filter/filter.js';
 import { DEFAULT_K, MAX_K, isIntegerIn } from '../core/options.js';
+import { DEFAULT_ALPHA } from '../core/query/fusion.js';
 import { poolSize } from '../core/query/result-controls.js';
 import { checkId, checkMetadata, checkText, checkVector, isPlainObject } from '../core/validate.js';
 import { normalizesAtInsert } from '../core/vector/metric.js';
@@ -192,16 +193,17 @@ export class ClusterCollection {
    */
   async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[]> {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
-    for (const key of ['like', 'unlike'] as const) {
-      if (request[key] !== undefined) throw createError('NOT_IN_CLUSTER', `The search option '${key}'`);
-    }
     if (request.explain === true) throw createError('NOT_IN_CLUSTER', "The search option 'explain'");
     const k = request.k ?? DEFAULT_K;
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const include = checkInclude(request.include);
+    const minVersion = await this.#minVersion(read);
+    // A search by example: the examples' vectors from their shards, the query made as one collection makes it; the examples never returned.
+    const examples = request.like === undefined && request.unlike === undefined ? undefined : await this.#exampleQuery(request, minVersion);
     const controls = checkControls(this.options.dimension, request, k, undefined);
-    const pool = controls === undefined ? k : poolSize(controls, k);
-    const hybrid = request.vector !== undefined && request.text !== undefined;
+    const excluded = examples?.ids.size ?? 0;
+    const pool = Math.min(MAX_K, (controls === undefined ? k : poolSize(controls, k)) + excluded);
+    const hybrid = (request.vector !== undefined || examples !== undefined) && request.text !== undefined;
     const depth = hybrid ? Math.max(pool, HYBRID_DEPTH) : pool;
     const shardInclude = new Set(include);
     if (controls?.groupBy) shardInclude.add('metadata');
@@ -210,13 +212,15 @@ export class ClusterCollection {
     for (const key of CONTROL_KEYS) delete shardRequest[key];
     delete shardRequest.signal;
     delete shardRequest.explain;
+    delete shardRequest.like;
+    delete shardRequest.unlike;
+    if (examples !== undefined) shardRequest.vector = examples.vector;
     if (shardRequest.vector instanceof Float32Array) shardRequest.vector = Array.from(shardRequest.vector);
-    const minVersion = await this.#minVersion(read);
-    const { text, fusion = 'relativeScore', alpha = 0.5 } = request as SearchRequest;
+    const { text, fusion = 'relativeScore', alpha = DEFAULT_ALPHA } = request as SearchRequest;
     const keywordStats = typeof text !== 'string' ? undefined : await this.#keywordStats(text, minVersion);
     const answers = await this.#scatter((shard) => ({ op: 'search', request: shardRequest, depth: hybrid ? depth : undefined, keywordStats, shard, minVersion })) as SearchHit[][];
     const hits = mergeHits(answers, {
-      hybrid, k, pool, depth, controls, include, fusion, alpha,
+      hybrid, k, pool, depth, controls, include, fusion, alpha, exclude: examples?.ids,
     });
     return hits.map(withVector);
   }
@@ -230,6 +234,19 @@ export class ClusterCollection {
   async optimize(): Promise<OptimizeResult> {
     const results = await Promise.all(this.#services.replicasOf(this.uid).map((replica) => replica.local.optimize()));
     return results.reduce((sum, one) => ({ segments: sum.segments + one.segments, bytes: sum.bytes + one.bytes, seconds: Math.max(sum.seconds, one.seconds) }), { segments: 0, bytes: 0, seconds: 0 });
+  }
+
+  /** The query vector of a search by example and its examples' ids (checks.ts exampleVector, over vectors read from their shards). */
+  async #exampleQuery(request: SearchRequest, minVersion: number): Promise<{ vector: Float32Array; ids: Set<string> }> {
+    if (!this.options.vectors) throw createError('INVALID_ARGUMENT', "search option 'like'", `a keyword search: collection '${this.name}' is keyword-only (created without a dimension)`, 'like');
+    const { like, unlike } = checkExamples(request);
+    const found = await this.getMany([...like, ...unlike], { include: ['vector'] }, { consistency: 'eventual', minVersion });
+    const vectors = found.map((document, i) => {
+      if (document?.vector === undefined) throw createError('DOCUMENT_NOT_FOUND', this.name, [...like, ...unlike][i]!);
+      return document.vector as Float32Array;
+    });
+    const vector = exampleVector(vectors.slice(0, like.length), vectors.slice(like.length), this.options.dimension, normalizesAtInsert(this.options.metric));
+    return { vector, ids: new Set([...like, ...unlike]) };
   }
 
   /** The cluster's BM25 statistics for a query's terms: every shard's summed. */

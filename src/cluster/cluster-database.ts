@@ -94,6 +94,8 @@ export class ClusterDatabase {
   #unlisten: (() => Promise<void>) | undefined;
   #closed = false;
   #refreshing: Promise<void> | undefined;
+  /** Each collection's version (by uid) at the last heartbeat. */
+  #latest = new Map<string, number>();
 
   private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger) {
     this.#local = local;
@@ -240,11 +242,12 @@ export class ClusterDatabase {
     await this.#reconcile();
   }
 
-  /** This node and its replicas: each one's collection, shard, state and applied version (GET /_cluster/status). */
-  status(): { nodeId: string; advertise: string | null; replicas: { collection: string; shard: number; state: string; applied: number; documents: number }[] } {
+  /** This node and its replicas: each one's collection, shard, state, applied version, documents and graph backlog (GET /_cluster/status). */
+  status(): { nodeId: string; advertise: string | null; replicas: { collection: string; shard: number; state: string; applied: number; documents: number; indexingBacklog: number }[] } {
     const names = new Map([...this.#collections.values()].map((collection) => [collection.uid, collection.name]));
     const replicas = [...this.#replicas.values()].map((replica) => ({
-      collection: names.get(replica.uid) ?? replica.uid, shard: replica.shard, state: replica.state, applied: replica.applied, documents: replica.local.count,
+      collection: names.get(replica.uid) ?? replica.uid, shard: replica.shard, state: replica.state, applied: replica.applied,
+      documents: replica.local.count, indexingBacklog: replica.local.info.indexingBacklog,
     }));
     return { nodeId: this.nodeId, advertise: this.#options.advertise ?? null, replicas };
   }
@@ -255,12 +258,16 @@ export class ClusterDatabase {
     return wire(await this.#coordinator.runShardCall(call));
   }
 
-  /** Resolves once every replica this node holds has applied its collection's version as PostgreSQL holds it now. */
-  async caughtUp(): Promise<void> {
+  /**
+   * Resolves once every replica this node holds has applied its collection's
+   * version as PostgreSQL holds it now (a whole replay can take minutes);
+   * CLUSTER_UNAVAILABLE after `timeoutMs`.
+   */
+  async caughtUp(timeoutMs = 30 * 60_000): Promise<void> {
     await this.#reconcile();
     await Promise.all([...this.#replicas.values()].map(async (replica) => {
       const version = await this.#store.version(replica.uid);
-      if (version !== undefined) await replica.waitFor(version, this.#options.consistencyTimeoutMs);
+      if (version !== undefined) await replica.waitFor(version, timeoutMs);
     }));
   }
 
@@ -298,8 +305,9 @@ export class ClusterDatabase {
 
   #heartbeat(): void {
     if (this.#closed || this.#tick !== undefined) return;
+    // Only replicas behind their collection's version: a heartbeat costs no query per idle replica.
     this.#tick = this.#reconcile()
-      .then(() => Promise.all([...this.#replicas.values()].map((replica) => replica.poke())).then(() => {}))
+      .then(() => Promise.all([...this.#replicas.values()].filter((replica) => replica.applied < (this.#latest.get(replica.uid) ?? Infinity)).map((replica) => replica.poke())).then(() => {}))
       .catch((error: unknown) => this.#log.warn(`node ${this.nodeId}: heartbeat failed (${(error as Error).message}); serving from local state`))
       .finally(() => {
         this.#tick = undefined;
@@ -329,6 +337,7 @@ export class ClusterDatabase {
         WHERE n.advertise IS NOT NULL AND n.heartbeat > now() - ${timeout}::interval`,
     ]);
     if (this.#closed) return;
+    this.#latest = new Map(rows.map((row) => [row.uid, row.version]));
     const live = nodes.map((node) => node.node_id as string);
     const placement: Placement = new Map();
     for (const row of placements) {

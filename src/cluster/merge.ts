@@ -25,6 +25,8 @@ export interface MergeSpec {
   controls: Controls | undefined;
   /** The fields the caller asked for (the shards may have sent more, for the controls). */
   include: readonly SearchField[];
+  /** Ids never returned: a search by example's examples. */
+  exclude?: ReadonlySet<string>;
 }
 
 function byScoreThenId(scoreOf: (hit: SearchHit) => number): (a: SearchHit, b: SearchHit) => number {
@@ -33,7 +35,8 @@ function byScoreThenId(scoreOf: (hit: SearchHit) => number): (a: SearchHit, b: S
 
 /** The merged hits of the shards' answers, best first. */
 export function mergeHits(answers: readonly SearchHit[][], spec: MergeSpec): SearchHit[] {
-  const ranked = spec.hybrid ? fuseShards(answers.flat(), spec) : answers.flat().sort(byScoreThenId((hit) => hit.score)).slice(0, spec.pool);
+  let ranked = spec.hybrid ? fuseShards(answers.flat(), spec) : answers.flat().sort(byScoreThenId((hit) => hit.score)).slice(0, spec.pool);
+  if (spec.exclude !== undefined) ranked = ranked.filter((hit) => !spec.exclude!.has(hit.id));
   const chosen = spec.controls === undefined ? ranked.slice(0, spec.k) : controlled(ranked, spec);
   return chosen.map((hit) => trimmed(hit, spec));
 }

@@ -94,13 +94,18 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
     }
   });
 
-  it('applies offset, minScore and groupBy over the merged ranking as one collection does', async () => {
+  it('applies offset, minScore, groupBy, mmr and search by example over the merged ranking as one collection does', async () => {
     const vector = vectorOf(0);
+    const [a, b, c] = [documents[10]!.id, documents[700]!.id, documents[1400]!.id];
     const requests = [
       { vector, k: 5, offset: 7, exact: true },
       { vector, k: 20, minScore: 0.3, exact: true },
       { text: 'cell', k: 5, groupBy: 'even', groupSize: 3 },
       { vector, text: 'cell', k: 4, offset: 2, exact: true },
+      { vector, k: 6, mmr: { lambda: 0.4 }, exact: true },
+      { like: [a, b], k: 5, exact: true },
+      { like: [a], unlike: [c], k: 5, offset: 1, exact: true },
+      { like: [b], text: 'protein', k: 5, exact: true },
     ];
     for (const request of requests) {
       const expected = await embedded.search({ ...request, include: ['metadata'] });
@@ -154,7 +159,9 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
     const count = await clustered.countWhere();
     await expect(clustered.upsert([{ id: 'ok', vector: vectorOf(0) }, { id: 'bad', vector: [1, 2] }])).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
     await expect(clustered.upsert([{ id: 'a', vector: vectorOf(0) }, { id: 'a', vector: vectorOf(1) }])).rejects.toMatchObject({ code: 'DUPLICATE_ID' });
-    await expect(clustered.search({ vector: vectorOf(0), like: ['x'] } as never)).rejects.toMatchObject({ code: 'NOT_IN_CLUSTER' });
+    await expect(clustered.search({ vector: vectorOf(0), explain: true })).rejects.toMatchObject({ code: 'NOT_IN_CLUSTER' });
+    await expect(clustered.search({ like: ['missing'] })).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+    await expect(clustered.search({ vector: vectorOf(0), like: [documents[200]!.id] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(clustered.version).toBe(version);
     expect(await clustered.countWhere({}, { consistency: 'strong' })).toBe(count);
   });

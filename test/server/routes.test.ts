@@ -282,6 +282,18 @@ describe('search', () => {
     for (let i = 1; i < body.hits.length; i++) expect(body.hits[i]!.score).toBeLessThanOrEqual(body.hits[i - 1]!.score);
   });
 
+  it('an embedded server takes a read consistency and answers as without it (every read sees every acknowledged write); a bad one is 400', async () => {
+    const plain = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(4), k: 3 }), 200).json() as { hits: Hit[] };
+    for (const read of [{ consistency: 'strong' }, { consistency: 'eventual' }, { minVersion: 3 }, { consistency: 'session', minVersion: 1e6 }]) {
+      const reply = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(4), k: 3, ...read }), 200).json() as { hits: Hit[] };
+      expect(reply.hits).toEqual(plain.hits);
+      const count = expectStatus(await send(t.app, 'POST', `/collections/${COLLECTION}/count`, read), 200).json() as { count: number };
+      expect(count.count).toBe(SEED_COUNT);
+    }
+    expect(errorOf(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(4), consistency: 'linearizable' })).code).toBe('INVALID_REQUEST');
+    expect(errorOf(await send(t.app, 'POST', `/collections/${COLLECTION}/search`, { vector: seedVector(4), minVersion: -1 })).code).toBe('INVALID_REQUEST');
+  });
+
   it('filters, includes vectors, and explains the plan', async () => {
     const reply = expectStatus(
       await send(t.app, 'POST', `/collections/${COLLECTION}/search`, {

@@ -222,13 +222,24 @@ export function checkControls(dimension: number, request: SearchRequest, k: numb
   };
 }
 
-/**
- * The query vector of a search by example, 2 * avg(like) - avg(unlike)
- * (avg(like) without unlike), from the examples' stored vectors (each
- * scaled to unit length first in a cosine collection, so each example
- * weighs the same), and the examples' labels, which are never returned.
- */
+/** A search by example's query vector (exampleVector) from the examples' stored vectors, and their labels, which are never returned. */
 function exampleQuery(s: CollectionState, request: SearchRequest): { vector: Float32Array; labels: Set<number> } {
+  const { like, unlike } = checkExamples(request);
+  const labels = new Set<number>();
+  const stored = (ids: readonly string[], name: string): Float32Array[] => ids.map((id, i) => {
+    checkId(id, `${name}[${i}]`);
+    const label = s.labelOf.get(id);
+    const vector = label === undefined ? undefined : s.table.vectorOf(label);
+    if (label === undefined || vector === undefined) throw createError('DOCUMENT_NOT_FOUND', s.name, id);
+    labels.add(label);
+    return vector;
+  });
+  const vector = exampleVector(stored(like, 'like'), stored(unlike, 'unlike'), s.options.dimension, normalizesAtInsert(s.options.metric));
+  return { vector, labels };
+}
+
+/** A search by example's `like` and `unlike` ids, checked (not yet looked up). */
+export function checkExamples(request: SearchRequest): { like: readonly string[]; unlike: readonly string[] } {
   const { like, unlike = [] } = request;
   if (request.vector !== undefined) throw createError('INVALID_ARGUMENT', 'search request', 'vector or like, not both', 'both');
   if (like === undefined) throw createError('INVALID_ARGUMENT', 'unlike', 'like beside it', unlike);
@@ -236,25 +247,30 @@ function exampleQuery(s: CollectionState, request: SearchRequest): { vector: Flo
     if (!Array.isArray(ids) || (name === 'like' && ids.length === 0)) throw createError('INVALID_ARGUMENT', name, `${name === 'like' ? 'a non-empty ' : 'an '}array of ids`, ids);
   }
   if (like.length + unlike.length > MAX_EXAMPLE_IDS) throw createError('INVALID_ARGUMENT', 'like and unlike', `at most ${MAX_EXAMPLE_IDS} ids together`, like.length + unlike.length);
-  const cosine = normalizesAtInsert(s.options.metric);
-  const labels = new Set<number>();
-  const average = (ids: readonly string[], name: string): Float64Array => {
-    const sum = new Float64Array(s.options.dimension);
-    ids.forEach((id, i) => {
-      checkId(id, `${name}[${i}]`);
-      const label = s.labelOf.get(id);
-      const stored = label === undefined ? undefined : s.table.vectorOf(label);
-      if (label === undefined || stored === undefined) throw createError('DOCUMENT_NOT_FOUND', s.name, id);
-      labels.add(label);
+  like.forEach((id, i) => checkId(id, `like[${i}]`));
+  unlike.forEach((id, i) => checkId(id, `unlike[${i}]`));
+  return { like, unlike };
+}
+
+/**
+ * The query vector of a search by example, 2 * avg(like) - avg(unlike)
+ * (avg(like) without unlike), from the examples' stored vectors (each
+ * scaled to unit length first in a cosine collection, so each example
+ * weighs the same), summed in the order given.
+ */
+export function exampleVector(liked: readonly Float32Array[], unliked: readonly Float32Array[], dimension: number, cosine: boolean): Float32Array {
+  const average = (vectors: readonly Float32Array[]): Float64Array => {
+    const sum = new Float64Array(dimension);
+    for (const stored of vectors) {
       let norm = 1;
       if (cosine) norm = Math.sqrt(stored.reduce((total, x) => total + x * x, 0)) || 1;
       for (let d = 0; d < sum.length; d++) sum[d]! += stored[d]! / norm;
-    });
-    return sum.map((x) => x / Math.max(1, ids.length));
+    }
+    return sum.map((x) => x / Math.max(1, vectors.length));
   };
-  const liked = average(like, 'like');
-  const unliked = unlike.length === 0 ? undefined : average(unlike, 'unlike');
-  const vector = Float32Array.from(liked, (x, d) => (unliked === undefined ? x : 2 * x - unliked[d]!));
+  const like = average(liked);
+  const unlike = unliked.length === 0 ? undefined : average(unliked);
+  const vector = Float32Array.from(like, (x, d) => (unlike === undefined ? x : 2 * x - unlike[d]!));
   if (cosine && vector.every((x) => x === 0)) throw createError('INVALID_ARGUMENT', 'like and unlike', 'examples whose vectors do not cancel out', 'a zero query vector');
-  return { vector, labels };
+  return vector;
 }
