@@ -12,17 +12,17 @@
  * version PostgreSQL holds as the read starts).
  */
 import type {
-  CollectionInfo, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, OptimizeResult, ReadConsistency, SearchHit, SearchRequest, WhereOptions,
+  CollectionInfo, Document, DocumentInput, DocumentUpdate, Explain, ExportOptions, FieldChange, GetOptions, ListPage, ListRequest, OptimizeResult, ReadConsistency, SearchField, SearchHit, SearchRequest, SearchResult, WhereOptions,
 } from '../core/api.js';
-import { checkControls, checkExamples, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, exampleVector, HYBRID_DEPTH } from '../core/collection/checks.js';
+import { checkControls, checkExamples, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, exampleVector, HYBRID_DEPTH, LIST_KEYS } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
 import { CHANGE_KEYS, UPDATE_KEYS, changed, checkChange, type CheckedChange } from '../core/collection/update.js';
 import { createError } from '../core/errors.js';
-import { matches, type CompiledFilter } from '../core/filter/filter.js';
-import { DEFAULT_K, MAX_K, isIntegerIn } from '../core/options.js';
+import { compileFilter, matches, type CompiledFilter } from '../core/filter/filter.js';
+import { DEFAULT_K, DEFAULT_LIST_LIMIT, MAX_K, MAX_LIST_LIMIT, isIntegerIn } from '../core/options.js';
 import { DEFAULT_ALPHA } from '../core/query/fusion.js';
 import { poolSize } from '../core/query/result-controls.js';
-import { checkId, checkMetadata, checkText, checkVector, isPlainObject } from '../core/validate.js';
+import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from '../core/validate.js';
 import { normalizesAtInsert } from '../core/vector/metric.js';
 import type { Coordinator, ShardCall, WireKeywordStats } from './coordinator.js';
 import { mergeHits } from './merge.js';
@@ -191,9 +191,11 @@ export class ClusterCollection {
    * The k best documents over every shard, as one collection holding them
    * all would rank them (see merge.ts); `read` sets the consistency.
    */
-  async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[]> {
+  async search(request: SearchRequest & { explain: true }, read?: ReadConsistency): Promise<SearchResult>;
+  async search(request: SearchRequest, read?: ReadConsistency): Promise<SearchHit[]>;
+  async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[] | SearchResult> {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
-    if (request.explain === true) throw createError('NOT_IN_CLUSTER', "The search option 'explain'");
+    const started = performance.now();
     const k = request.k ?? DEFAULT_K;
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const include = checkInclude(request.include);
@@ -211,23 +213,59 @@ export class ClusterCollection {
     const shardRequest: SearchRequest = { ...request, k: pool, include: [...shardInclude] };
     for (const key of CONTROL_KEYS) delete shardRequest[key];
     delete shardRequest.signal;
-    delete shardRequest.explain;
     delete shardRequest.like;
     delete shardRequest.unlike;
     if (examples !== undefined) shardRequest.vector = examples.vector;
     if (shardRequest.vector instanceof Float32Array) shardRequest.vector = Array.from(shardRequest.vector);
     const { text, fusion = 'relativeScore', alpha = DEFAULT_ALPHA } = request as SearchRequest;
     const keywordStats = typeof text !== 'string' ? undefined : await this.#keywordStats(text, minVersion);
-    const answers = await this.#scatter((shard) => ({ op: 'search', request: shardRequest, depth: hybrid ? depth : undefined, keywordStats, shard, minVersion })) as SearchHit[][];
-    const hits = mergeHits(answers, {
+    const answers = await this.#scatter((shard) => ({ op: 'search', request: shardRequest, depth: hybrid ? depth : undefined, keywordStats, shard, minVersion })) as (SearchHit[] | SearchResult)[];
+    const hits = mergeHits(answers.map((answer) => (Array.isArray(answer) ? answer : answer.hits)), {
       hybrid, k, pool, depth, controls, include, fusion, alpha, exclude: examples?.ids,
-    });
-    return hits.map(withVector);
+    }).map(withVector);
+    if (request.explain !== true) return hits;
+    return { hits, explain: clusterExplain(answers.map((answer) => (answer as SearchResult).explain), performance.now() - started) };
   }
 
-  /** Pages of documents in a stable order over every shard: not in this version of cluster mode. */
-  async list(): Promise<ListPage> {
-    throw createError('NOT_IN_CLUSTER', 'Listing documents');
+  /**
+   * Documents matching the filter in id order, a page at a time, read from
+   * PostgreSQL (the store of record, so every page is as of its read: a
+   * strong read), the filter applied as the embedded one applies it. A
+   * filter few documents match reads many rows for a page.
+   */
+  async list(request: ListRequest = {}): Promise<ListPage> {
+    if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'list request', 'an object', request);
+    for (const key of Object.keys(request)) if (!LIST_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `list option '${key}'`, [...LIST_KEYS].join(', '), key);
+    const limit = request.limit ?? DEFAULT_LIST_LIMIT;
+    if (!isIntegerIn(limit, 1, MAX_LIST_LIMIT)) throw createError('INVALID_ARGUMENT', 'limit', `an integer from 1 to ${MAX_LIST_LIMIT}`, limit);
+    if ((request as ListRequest).after !== undefined) checkId((request as ListRequest).after, 'after');
+    const { after, filter: where } = request as ListRequest;
+    const include = checkInclude(request.include);
+    const filter = where === undefined ? undefined : compileFilter(where);
+    const documents: Document[] = [];
+    let cursor = after ?? '';
+    for (;;) {
+      const rows = await this.#services.store.liveAfter(this.uid, cursor, Math.max(LIST_SCAN, limit + 1));
+      for (const row of rows) {
+        const metadata = row.metadata === null ? undefined : (JSON.parse(row.metadata) as Metadata);
+        if (filter !== undefined && !matches(filter, metadata)) continue;
+        if (documents.length === limit) return { documents, next: documents[limit - 1]!.id };
+        documents.push(documentOf(row, metadata, include));
+      }
+      if (rows.length === 0) return { documents, next: null };
+      cursor = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** Every document in id order, a list page at a time (see `list`). */
+  async *export(options: ExportOptions = {}): AsyncGenerator<Document, void, undefined> {
+    const include = options.include ?? ['metadata', 'text', 'vector'];
+    let after: string | undefined;
+    do {
+      const page = await this.list({ limit: EXPORT_PAGE, include, ...(after === undefined ? {} : { after }) });
+      yield* page.documents;
+      after = page.next ?? undefined;
+    } while (after !== undefined);
   }
 
   /** Lays out afresh the graphs of this node's replicas of the collection (see Collection.optimize); other nodes' are their own. */
@@ -345,6 +383,32 @@ export class ClusterCollection {
     }
     return out;
   }
+}
+
+/** A cluster search's explain: the shards' (see Explain.shards) and the whole search's. */
+function clusterExplain(shards: Explain[], totalMs: number): Explain {
+  const slowest = (stage: 'filter' | 'search' | 'fetch') => Math.max(...shards.map((explain) => explain.timings[stage]));
+  return {
+    ...shards[0]!,
+    total: shards.reduce((sum, explain) => sum + explain.total, 0),
+    candidates: shards.reduce((sum, explain) => sum + explain.candidates, 0),
+    timings: { filter: slowest('filter'), search: slowest('search'), fetch: slowest('fetch'), total: totalMs },
+    shards,
+  };
+}
+
+/** Rows a list page reads from PostgreSQL at a time. */
+const LIST_SCAN = 1000;
+/** Documents an export reads per list page. */
+const EXPORT_PAGE = 1000;
+
+/** A stored row as a document with the fields asked for. */
+function documentOf(row: DocumentRow, metadata: Metadata | undefined, include: readonly SearchField[]): Document {
+  const document: Document = { id: row.id };
+  if (include.includes('metadata') && metadata !== undefined) document.metadata = metadata;
+  if (include.includes('text') && row.text !== null) document.text = row.text;
+  if (include.includes('vector') && row.vector !== null) document.vector = new Float32Array(Uint8Array.from(row.vector).buffer);
+  return document;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -96,6 +96,8 @@ export class ClusterDatabase {
   #refreshing: Promise<void> | undefined;
   /** Each collection's version (by uid) at the last heartbeat. */
   #latest = new Map<string, number>();
+  /** Alias -> collection name, as of the last heartbeat (or this node's own alias change). */
+  #aliases = new Map<string, string>();
 
   private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger) {
     this.#local = local;
@@ -161,20 +163,37 @@ export class ClusterDatabase {
     return this.#local.observeSearches(listener);
   }
 
+  /** Every alias and the collection it names, by alias, as this node last saw them. */
   listAliases(): AliasInfo[] {
-    return [];
+    this.#assertOpen();
+    return [...this.#aliases].map(([alias, collection]) => ({ alias, collection })).sort((a, b) => (a.alias < b.alias ? -1 : 1));
   }
 
-  async createAlias(): Promise<void> {
-    throw createError('NOT_IN_CLUSTER', 'An alias');
+  /** Makes `alias` another name for `collection` on every node (see Database.createAlias). */
+  async createAlias(alias: string, collection: string): Promise<void> {
+    this.#assertOpen();
+    if (typeof alias !== 'string' || !COLLECTION_NAME_PATTERN.test(alias)) throw createError('INVALID_COLLECTION_NAME', alias);
+    await this.#aliasWrite(() => this.#store.setAlias(alias, collection, 'create'));
   }
 
-  async switchAlias(): Promise<void> {
-    throw createError('NOT_IN_CLUSTER', 'An alias');
+  /** Points an existing alias at another collection, atomically, on every node. */
+  async switchAlias(alias: string, collection: string): Promise<void> {
+    this.#assertOpen();
+    await this.#aliasWrite(() => this.#store.setAlias(alias, collection, 'switch'));
   }
 
-  async dropAlias(): Promise<void> {
-    throw createError('NOT_IN_CLUSTER', 'An alias');
+  async dropAlias(alias: string): Promise<void> {
+    this.#assertOpen();
+    await this.#aliasWrite(() => this.#store.dropAlias(alias));
+  }
+
+  async #aliasWrite(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      throw storeError(error, 'change an alias');
+    }
+    await this.#refreshNow();
   }
 
   /**
@@ -217,14 +236,14 @@ export class ClusterDatabase {
   /** The collection with this name, as this node last saw the cluster's collections (COLLECTION_NOT_FOUND otherwise). */
   collection(name: string): ClusterCollection {
     this.#assertOpen();
-    const collection = this.#collections.get(name);
+    const collection = this.#collections.get(this.#aliases.get(name) ?? name);
     if (collection === undefined) throw createError('COLLECTION_NOT_FOUND', String(name));
     return collection;
   }
 
   hasCollection(name: string): boolean {
     this.#assertOpen();
-    return this.#collections.has(name);
+    return this.#collections.has(this.#aliases.get(name) ?? name);
   }
 
   listCollections(): CollectionStatus[] {
@@ -234,6 +253,10 @@ export class ClusterDatabase {
 
   async dropCollection(name: string): Promise<void> {
     this.#assertOpen();
+    const aliased = this.#aliases.get(name);
+    if (aliased !== undefined) {
+      throw createError('INVALID_ARGUMENT', 'collection name', `a collection's own name ('${name}' is an alias of '${aliased}': drop the alias with dropAlias, or the collection by its name)`, name);
+    }
     try {
       await this.#store.dropCollection(name);
     } catch (error) {
@@ -329,15 +352,17 @@ export class ClusterDatabase {
     await sql`
       INSERT INTO quiver_nodes (node_id, advertise, heartbeat, started) VALUES (${this.nodeId}, ${this.#options.advertise ?? null}, now(), now())
       ON CONFLICT (node_id) DO UPDATE SET advertise = EXCLUDED.advertise, heartbeat = now()`;
-    const [rows, nodes, placements] = await Promise.all([
+    const [rows, nodes, placements, aliases] = await Promise.all([
       this.#store.collections(),
       sql`SELECT node_id FROM quiver_nodes WHERE heartbeat > now() - ${timeout}::interval AND (advertise IS NOT NULL OR node_id = ${this.nodeId})`,
       sql`
         SELECT p.collection, p.shard, p.node_id, n.advertise FROM quiver_placement p JOIN quiver_nodes n ON n.node_id = p.node_id
         WHERE n.advertise IS NOT NULL AND n.heartbeat > now() - ${timeout}::interval`,
+      this.#store.aliases(),
     ]);
     if (this.#closed) return;
     this.#latest = new Map(rows.map((row) => [row.uid, row.version]));
+    this.#aliases = new Map(aliases.map(({ alias, collection }) => [alias, collection]));
     const live = nodes.map((node) => node.node_id as string);
     const placement: Placement = new Map();
     for (const row of placements) {

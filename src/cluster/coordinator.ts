@@ -9,7 +9,7 @@
  * node that holds the replica, whether the call came from this node or
  * from another one.
  */
-import type { Document, GetOptions, SearchHit, SearchRequest } from '../core/api.js';
+import type { Document, GetOptions, SearchHit, SearchRequest, SearchResult } from '../core/api.js';
 import type { ShardSearch } from '../core/collection/checks.js';
 import { createError } from '../core/errors.js';
 import { callPeer, PeerUnreachable } from './peers.js';
@@ -106,7 +106,7 @@ export class Coordinator {
   }
 
   /** Answers a shard call with this node's replica of the shard. */
-  async runShardCall(call: ShardCall): Promise<SearchHit[] | WireKeywordStats | number | (Document | null)[]> {
+  async runShardCall(call: ShardCall): Promise<SearchHit[] | SearchResult | WireKeywordStats | number | (Document | null)[]> {
     const replica = this.#replicas.get(placementKey(call.uid, call.shard));
     if (replica === undefined) throw createError('CLUSTER_UNAVAILABLE', 'answer for this shard', `node ${this.#settings.nodeId} holds no replica of shard ${call.shard}`);
     await replica.waitFor(call.minVersion, this.#settings.consistencyTimeoutMs);
@@ -131,6 +131,10 @@ export class Coordinator {
 
 /** An answer as JSON carries it (a Float32Array becomes an array): what a remote replica's answer looks like too. */
 export function wire<T>(answer: T): T {
+  // An explained search: { hits, explain }.
+  if (answer !== null && typeof answer === 'object' && Array.isArray((answer as { hits?: unknown }).hits)) {
+    return { ...answer, hits: wire((answer as unknown as { hits: unknown[] }).hits) } as T;
+  }
   if (!Array.isArray(answer)) return answer;
   return answer.map((item: unknown) => {
     const vector = (item as { vector?: unknown } | null)?.vector;

@@ -78,6 +78,9 @@ const SCHEMA = [
      metadata text,
      PRIMARY KEY (collection, id))`,
   `CREATE INDEX IF NOT EXISTS quiver_documents_changes ON quiver_documents (collection, shard, version)`,
+  `CREATE TABLE IF NOT EXISTS quiver_aliases (
+     alias text PRIMARY KEY,
+     collection text NOT NULL REFERENCES quiver_collections (name) ON DELETE CASCADE)`,
   `CREATE TABLE IF NOT EXISTS quiver_nodes (
      node_id text PRIMARY KEY,
      advertise text,
@@ -94,6 +97,8 @@ const SCHEMA = [
 
 /** A lock id for schema changes, so that nodes starting together create the tables once. */
 const SCHEMA_LOCK = 0x71756976;
+/** A lock id for collection names and aliases, which share one namespace. */
+const NAMES_LOCK = 0x71756977;
 
 /** Postgres error classes that mean "not reachable now" rather than "this request is wrong". */
 function isUnavailable(error: unknown): boolean {
@@ -153,14 +158,54 @@ export class PgStore {
     return rows.length === 0 ? undefined : collectionRow(rows[0]!);
   }
 
-  /** Records a new collection; COLLECTION_EXISTS when the name is taken. */
+  /** Records a new collection; COLLECTION_EXISTS when the name is taken, ALIAS_EXISTS when an alias has it. */
   async createCollection(row: Omit<ClusterCollectionRow, 'version' | 'count'>): Promise<void> {
-    const inserted = await this.sql`
-      INSERT INTO quiver_collections (name, uid, options, shards, replicas, hash)
-      VALUES (${row.name}, ${row.uid}, ${row.options}, ${row.shards}, ${row.replicas}, ${row.hash})
-      ON CONFLICT (name) DO NOTHING RETURNING uid`;
-    if (inserted.length === 0) throw createError('COLLECTION_EXISTS', row.name);
-    await this.sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${row.uid}:0`})`;
+    await this.sql.begin(async (tx) => {
+      // Names and aliases share one namespace: the lock orders this against an alias being made.
+      await tx`SELECT pg_advisory_xact_lock(${NAMES_LOCK})`;
+      const alias = await tx`SELECT collection FROM quiver_aliases WHERE alias = ${row.name}`;
+      if (alias.length > 0) throw createError('ALIAS_EXISTS', row.name, alias[0]!.collection as string);
+      const inserted = await tx`
+        INSERT INTO quiver_collections (name, uid, options, shards, replicas, hash)
+        VALUES (${row.name}, ${row.uid}, ${row.options}, ${row.shards}, ${row.replicas}, ${row.hash})
+        ON CONFLICT (name) DO NOTHING RETURNING uid`;
+      if (inserted.length === 0) throw createError('COLLECTION_EXISTS', row.name);
+      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${row.uid}:0`})`;
+    });
+  }
+
+  async aliases(): Promise<{ alias: string; collection: string }[]> {
+    const rows = await this.sql`SELECT alias, collection FROM quiver_aliases ORDER BY alias`;
+    return rows.map((row) => ({ alias: row.alias as string, collection: row.collection as string }));
+  }
+
+  /**
+   * Creates an alias (ALIAS_EXISTS if it is one, COLLECTION_EXISTS if a
+   * collection has the name) or switches one (ALIAS_NOT_FOUND if it is
+   * none); COLLECTION_NOT_FOUND when `collection` is not a collection.
+   */
+  async setAlias(alias: string, collection: string, how: 'create' | 'switch'): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${NAMES_LOCK})`;
+      const target = await tx`SELECT uid FROM quiver_collections WHERE name = ${collection}`;
+      if (target.length === 0) throw createError('COLLECTION_NOT_FOUND', String(collection));
+      const existing = await tx`SELECT collection FROM quiver_aliases WHERE alias = ${alias}`;
+      if (how === 'create') {
+        if (existing.length > 0) throw createError('ALIAS_EXISTS', alias, existing[0]!.collection as string);
+        if ((await tx`SELECT 1 FROM quiver_collections WHERE name = ${alias}`).length > 0) throw createError('COLLECTION_EXISTS', alias);
+        await tx`INSERT INTO quiver_aliases (alias, collection) VALUES (${alias}, ${collection})`;
+      } else {
+        if (existing.length === 0) throw createError('ALIAS_NOT_FOUND', String(alias));
+        await tx`UPDATE quiver_aliases SET collection = ${collection} WHERE alias = ${alias}`;
+      }
+      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${target[0]!.uid as string}:0`})`;
+    });
+  }
+
+  async dropAlias(alias: string): Promise<void> {
+    const rows = await this.sql`DELETE FROM quiver_aliases WHERE alias = ${alias} RETURNING alias`;
+    if (rows.length === 0) throw createError('ALIAS_NOT_FOUND', String(alias));
+    await this.sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${'aliases:0'})`;
   }
 
   /** Drops a collection and its documents and placements in one transaction. */
@@ -230,6 +275,18 @@ export class PgStore {
       if (rows.length === 0) return;
       yield rows.map(documentRow);
       after = rows[rows.length - 1]!.id as string;
+    }
+  }
+
+  /** Live rows of a collection in id order after `after`, `limit` at most (a list page, read from the store of record). */
+  async liveAfter(uid: string, after: string, limit: number): Promise<DocumentRow[]> {
+    try {
+      const rows = await this.sql`
+        SELECT id, version, deleted, vector, text, metadata FROM quiver_documents
+        WHERE collection = ${uid} AND NOT deleted AND id > ${after} ORDER BY id LIMIT ${limit}`;
+      return rows.map(documentRow);
+    } catch (error) {
+      throw storeError(error, 'list documents');
     }
   }
 

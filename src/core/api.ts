@@ -209,6 +209,13 @@ export interface Explain {
    * minScore.
    */
   controls?: { pool: number; aboveMinScore: number };
+  /**
+   * Cluster mode: each shard's own explain, in shard order. The fields
+   * above then describe the whole search: the first shard's plan, the
+   * totals and candidates summed, each stage's time the slowest shard's,
+   * `timings.total` the coordinator's.
+   */
+  shards?: Explain[];
 }
 
 export interface SearchResult {

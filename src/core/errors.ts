@@ -41,7 +41,6 @@ export const ERRORS = {
 
   // Raised by cluster mode (src/cluster); its tests reach each of them (CLUSTER_ERROR_CODES).
   CLUSTER_UNAVAILABLE: (what: string, reason: string) => `The cluster cannot ${what} now: ${reason}; retry shortly.`,
-  NOT_IN_CLUSTER: (what: string) => `${what} is not available in cluster mode.`,
 
   // Raised by the HTTP layer (src/server); listed here so every reply's code comes from one table.
   INVALID_REQUEST: (problem: string) => `Invalid request: ${problem}.`,
@@ -69,7 +68,7 @@ export const HTTP_ERROR_CODES = [
 ] as const satisfies readonly (keyof typeof ERRORS)[];
 
 /** Codes only cluster mode raises; the cluster tests reach each of them. */
-export const CLUSTER_ERROR_CODES = ['CLUSTER_UNAVAILABLE', 'NOT_IN_CLUSTER'] as const satisfies readonly (keyof typeof ERRORS)[];
+export const CLUSTER_ERROR_CODES = ['CLUSTER_UNAVAILABLE'] as const satisfies readonly (keyof typeof ERRORS)[];
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -123,6 +123,25 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
     expect(Object.is(got[0]!.vector![3 % DIMENSION], -0)).toBe(true);
   });
 
+  it('lists every matching document once, in id order, page by page, and exports them all', async () => {
+    const seen: { id: string; metadata?: unknown }[] = [];
+    let after: string | undefined;
+    do {
+      const page = await clustered.list({ filter: { even: true }, limit: 97, include: ['metadata'], ...(after === undefined ? {} : { after }) });
+      seen.push(...page.documents);
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    const expected = documents.filter((document) => document.metadata.even).sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(seen.map((document) => document.id)).toEqual(expected.map((document) => document.id));
+    expect(seen.map((document) => document.metadata)).toEqual(expected.map((document) => document.metadata));
+    let exported = 0;
+    for await (const document of clustered.export()) {
+      exported++;
+      expect(document.vector).toBeInstanceOf(Float32Array);
+    }
+    expect(exported).toBe(COUNT);
+  });
+
   it('has HNSW recall@10 within 0.01 of the embedded collection', async () => {
     const queriesCount = 50;
     const vectors = randomVectors(queriesCount, DIMENSION, 5);
@@ -154,12 +173,43 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
     }
   });
 
+  it('aliases name a collection on every node: search by alias, switch atomically, drop; names and aliases share one namespace', async () => {
+    const other = await node.createCollection('docs-v2', { dimension: DIMENSION, shards: 2, replicas: 1 });
+    await other.upsert(documents.slice(0, 50));
+    await node.createAlias('live', 'docs');
+    expect(node.listAliases()).toEqual([{ alias: 'live', collection: 'docs' }]);
+    const request = { vector: vectorOf(0), k: 5, exact: true, include: [] as [] };
+    expect(await node.collection('live').search(request)).toEqual(await clustered.search(request));
+    await expect(node.createAlias('live', 'docs-v2')).rejects.toMatchObject({ code: 'ALIAS_EXISTS' });
+    await expect(node.createAlias('docs-v2', 'docs')).rejects.toMatchObject({ code: 'COLLECTION_EXISTS' });
+    await expect(node.createCollection('live', { dimension: DIMENSION })).rejects.toMatchObject({ code: 'ALIAS_EXISTS' });
+    await expect(node.dropCollection('live')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await node.switchAlias('live', 'docs-v2');
+    expect(await node.collection('live').countWhere(undefined, { consistency: 'strong' })).toBe(50);
+    await node.dropAlias('live');
+    await expect(node.dropAlias('live')).rejects.toMatchObject({ code: 'ALIAS_NOT_FOUND' });
+    expect(() => node.collection('live')).toThrow(expect.objectContaining({ code: 'COLLECTION_NOT_FOUND' }));
+    await node.createAlias('old', 'docs-v2');
+    await node.dropCollection('docs-v2');
+    expect(node.listAliases()).toEqual([]);
+  });
+
+  it('explains a search: each shard\'s plan and timings, and the whole search\'s', async () => {
+    for (const request of [{ vector: vectorOf(0), k: 5 }, { text: 'cell', k: 5 }, { vector: vectorOf(0), text: 'cell', k: 5 }]) {
+      const result = await clustered.search({ ...request, explain: true, include: [] });
+      expect(result.hits).toEqual(await clustered.search({ ...request, include: [] }));
+      expect(result.explain.shards).toHaveLength(3);
+      expect(result.explain.total).toBe(result.explain.shards!.reduce((sum, shard) => sum + shard.total, 0));
+      expect(result.explain.plan).toBe(request.text === undefined ? result.explain.shards![0]!.plan : request.vector === undefined ? 'keyword' : 'hybrid');
+      expect(result.explain.timings.total).toBeGreaterThan(0);
+    }
+  });
+
   it('rejects a bad write whole, changing nothing, with the embedded code', async () => {
     const version = clustered.version;
     const count = await clustered.countWhere();
     await expect(clustered.upsert([{ id: 'ok', vector: vectorOf(0) }, { id: 'bad', vector: [1, 2] }])).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
     await expect(clustered.upsert([{ id: 'a', vector: vectorOf(0) }, { id: 'a', vector: vectorOf(1) }])).rejects.toMatchObject({ code: 'DUPLICATE_ID' });
-    await expect(clustered.search({ vector: vectorOf(0), explain: true })).rejects.toMatchObject({ code: 'NOT_IN_CLUSTER' });
     await expect(clustered.search({ like: ['missing'] })).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
     await expect(clustered.search({ vector: vectorOf(0), like: [documents[200]!.id] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(clustered.version).toBe(version);

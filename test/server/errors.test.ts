@@ -97,7 +97,6 @@ describe('core codes that reach HTTP', () => {
   const triggers: Record<CoreCode, (() => Promise<LightMyRequestResponse>) | { unreachable: string; schemaCatches?: () => Promise<LightMyRequestResponse> }> = {
     DOCUMENT_NOT_FOUND: () => send(t.app, 'GET', `/collections/${COLLECTION}/documents/nope`),
     CLUSTER_UNAVAILABLE: { unreachable: 'cluster mode only: test/cluster reaches it over REST on a cluster node' },
-    NOT_IN_CLUSTER: { unreachable: 'cluster mode only: test/cluster reaches it over REST on a cluster node' },
     ALIAS_NOT_FOUND: () => send(t.app, 'PUT', '/aliases/nope', { collection: COLLECTION }),
     ALIAS_EXISTS: async () => {
       expectStatus(await send(t.app, 'POST', '/aliases', { alias: 'current', collection: COLLECTION }), 201);

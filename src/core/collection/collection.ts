@@ -166,9 +166,9 @@ export class Collection {
    * hits as `search` gives them, scored with the cluster's BM25 statistics,
    * and for a hybrid search every candidate of both sides.
    */
-  shardSearch(request: SearchRequest, shard: ShardSearch): Promise<SearchHit[]> {
+  shardSearch(request: SearchRequest, shard: ShardSearch): Promise<SearchHit[] | SearchResult> {
     try {
-      const answer = searchNow(this.#s, request, shard) as SearchHit[] | Promise<SearchHit[]>;
+      const answer = searchNow(this.#s, request, shard);
       return answer instanceof Promise ? answer : Promise.resolve(answer);
     } catch (error) {
       return Promise.reject(error as Error);
