@@ -56,7 +56,13 @@ export interface ClusterOptions {
   bootstrap?: string;
   /** Milliseconds between heartbeats and polls. Default 500. */
   heartbeatMs?: number;
-  /** Milliseconds without a heartbeat after which a node is taken for dead. Default 3000. */
+  /**
+   * Milliseconds without a heartbeat after which a node is taken for dead and
+   * its shards placed elsewhere. Default 10000: a node busy applying a bulk
+   * load can miss heartbeats for seconds, and moving its shards then would
+   * add work where there is too much. Reads do not wait for it: a replica
+   * that does not answer is skipped at once.
+   */
   nodeTimeoutMs?: number;
   /** Milliseconds a replica waits to reach a read's version. Default 5000. */
   consistencyTimeoutMs?: number;
@@ -472,7 +478,7 @@ async function bootstrap(snapshot: string, path: string | undefined): Promise<vo
 function checkClusterOptions(options: unknown): CheckedClusterOptions {
   if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['cluster must be an object { store, nodeId, advertise? }']);
   const problems = Object.keys(options).filter((key) => !CLUSTER_KEYS.has(key)).map((key) => `unknown cluster option '${key}'`);
-  const { store, nodeId, advertise, apiKey, bootstrap: snapshot, holdAll = false, heartbeatMs = 500, nodeTimeoutMs = 3000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
+  const { store, nodeId, advertise, apiKey, bootstrap: snapshot, holdAll = false, heartbeatMs = 500, nodeTimeoutMs = 10_000, consistencyTimeoutMs = 5000, peerTimeoutMs = 2000 } = options as unknown as ClusterOptions;
   if (typeof store !== 'string' || !/^postgres(ql)?:\/\//.test(store)) problems.push('cluster.store must be a postgres:// URL');
   if (typeof nodeId !== 'string' || !COLLECTION_NAME_PATTERN.test(nodeId)) problems.push('cluster.nodeId must be 1-64 letters, digits, _ or -');
   if (advertise !== undefined && (typeof advertise !== 'string' || !/^https?:\/\//.test(advertise))) problems.push('cluster.advertise must be an http:// URL');
