@@ -42,6 +42,7 @@ import { startPostgres } from '../test/fixtures/postgres.js';
 import { startNode, stopNodes, type QuiverNode } from '../test/fixtures/cluster.js';
 import { createProgress, fmt, machineInfo, printTable, writeResults } from './lib/harness.js';
 import { percentile } from './lib/stats.js';
+import { rng } from '../test/fixtures/random.js';
 
 const N = Number(process.env.N ?? 20_000);
 const D = Number(process.env.D ?? 384);
@@ -56,11 +57,7 @@ const results: Record<string, unknown> = { machine: machineInfo(['postgres']), s
 const load = () => loadavg()[0]!.toFixed(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-const rand = seeded(7);
+const rand = rng(7);
 const words = ['cell', 'protein', 'vitamin', 'tumor', 'immune', 'gene', 'brain', 'risk', 'dose', 'trial', 'mouse', 'virus', 'insulin', 'blood', 'sleep'];
 const vectorOf = (r: () => number) => Float32Array.from({ length: D }, () => r() - 0.5);
 const textOf = (r: () => number) => Array.from({ length: 30 }, () => words[Math.floor(r() * words.length)]!).join(' ');
@@ -147,7 +144,7 @@ try {
   progress.log('apply lag');
   const lags: number[] = [];
   for (let i = 0; i < 200; i++) {
-    const r = seeded(1000 + i);
+    const r = rng(1000 + i);
     const vector = vectorOf(r);
     await docs(0).upsert([{ id: `lag-${i}`, vector, metadata: { lag: i } }]);
     const written = performance.now();
@@ -301,7 +298,7 @@ try {
   const ingestStarted = performance.now();
   const ingest = (async () => {
     for (let round = 0; ingesting; round++) {
-      const r = seeded(50_000 + round);
+      const r = rng(50_000 + round);
       await docs(round).upsert(Array.from({ length: 20 }, (_, i) => ({ id: `bg-${round}-${i}`, vector: vectorOf(r), text: textOf(r) })));
       background += 20;
       const ahead = (background / INGEST_RATE) * 1000 - (performance.now() - ingestStarted);
@@ -315,7 +312,7 @@ try {
   let sessionErrors = 0;
   const sessionWaits: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
-    const vector = vectorOf(seeded(200_000 + i));
+    const vector = vectorOf(rng(200_000 + i));
     const { version: token } = await docs(i).upsert([{ id: `ryw-${i}`, vector, metadata: { ryw: i } }]);
     const reader = docs(i + 1);
     if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { consistency: 'eventual' }))[0]?.id !== `ryw-${i}`) eventualMisses++;
@@ -352,7 +349,7 @@ try {
   const writer = (async () => {
     for (let i = 0; running; i++) {
       const ids = Array.from({ length: 20 }, (_, j) => `fault-${i}-${j}`);
-      const r = seeded(300_000 + i);
+      const r = rng(300_000 + i);
       try {
         lastVersion = (await docs(i).upsert(ids.map((id) => ({ id, vector: vectorOf(r) })))).version;
         acknowledged.push(...ids);

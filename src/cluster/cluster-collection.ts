@@ -16,7 +16,7 @@ import type {
 } from '../core/api.js';
 import { checkControls, checkExamples, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, exampleVector, HYBRID_DEPTH, LIST_KEYS } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
-import { CHANGE_KEYS, UPDATE_KEYS, changed, checkChange, type CheckedChange } from '../core/collection/update.js';
+import { CHANGE_KEYS, changed, checkChange, checkUpdates, type CheckedChange } from '../core/collection/update.js';
 import { createError } from '../core/errors.js';
 import { compileFilter, matches, type CompiledFilter } from '../core/filter/filter.js';
 import { DEFAULT_K, DEFAULT_LIST_LIMIT, MAX_K, MAX_LIST_LIMIT, isIntegerIn } from '../core/options.js';
@@ -121,18 +121,7 @@ export class ClusterCollection {
   }
 
   async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
-    if (!Array.isArray(updates)) throw createError('INVALID_ARGUMENT', 'updates', 'an array of updates', updates);
-    checkBatchSize(updates.length);
-    const positions = new Map<string, number>();
-    const changes = updates.map((entry, i) => {
-      const where = `updates[${i}]`;
-      if (!isPlainObject(entry)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
-      const id = checkId(entry.id, `${where}.id`);
-      const first = positions.get(id);
-      if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
-      positions.set(id, i);
-      return { id, change: checkChange(entry, where, UPDATE_KEYS) };
-    });
+    const changes = checkUpdates(updates);
     const { result, version } = await this.#write(async (tx) => {
       const live = await PgStore.liveRows(tx, this.uid, changes.map(({ id }) => id));
       const rows = changes.map(({ id, change }) => {

@@ -6,24 +6,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../fixtures/ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from '../../src/server/cache/redis-cache.js';
 import { openDatabase } from '../../src/index.js';
 import { COLLECTION, expectStatus, makeApp, seed, seedVector, send, silent, type TestApp } from './helpers.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ process: ChildProcess; url: string }> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });

@@ -19,7 +19,7 @@ import { commit, queueWrite } from './write.js';
 import type { CollectionState } from './state.js';
 
 export const CHANGE_KEYS = new Set(['set', 'unset', 'metadata', 'text']);
-export const UPDATE_KEYS = new Set([...CHANGE_KEYS, 'id']);
+const UPDATE_KEYS = new Set([...CHANGE_KEYS, 'id']);
 
 /** A FieldChange checked once, ready to apply to any document's fields. */
 export interface CheckedChange {
@@ -34,18 +34,7 @@ export interface CheckedChange {
 /** `Collection.update`, documented there. */
 export async function update(s: CollectionState, updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
   s.checkIndexed();
-  if (!Array.isArray(updates)) throw createError('INVALID_ARGUMENT', 'updates', 'an array of updates', updates);
-  checkBatchSize(updates.length);
-  const positions = new Map<string, number>();
-  const changes = updates.map((entry, i) => {
-    const where = `updates[${i}]`;
-    if (!isPlainObject(entry)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
-    const id = checkId(entry.id, `${where}.id`);
-    const first = positions.get(id);
-    if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
-    positions.set(id, i);
-    return { id, change: checkChange(entry, where, UPDATE_KEYS) };
-  });
+  const changes = checkUpdates(updates);
   return queueWrite(s, async () => {
     await nextTurn();
     s.checkIndexed();
@@ -55,6 +44,22 @@ export async function update(s: CollectionState, updates: readonly DocumentUpdat
       return label;
     });
     return writeFields(s, labels, (i) => changes[i]!.change);
+  });
+}
+
+/** An `update` call's batch, checked whole: each entry's id (no id twice) and change. */
+export function checkUpdates(updates: readonly DocumentUpdate[]): { id: string; change: CheckedChange }[] {
+  if (!Array.isArray(updates)) throw createError('INVALID_ARGUMENT', 'updates', 'an array of updates', updates);
+  checkBatchSize(updates.length);
+  const positions = new Map<string, number>();
+  return updates.map((entry, i) => {
+    const where = `updates[${i}]`;
+    if (!isPlainObject(entry)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
+    const id = checkId(entry.id, `${where}.id`);
+    const first = positions.get(id);
+    if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
+    positions.set(id, i);
+    return { id, change: checkChange(entry, where, UPDATE_KEYS) };
   });
 }
 
