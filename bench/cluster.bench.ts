@@ -13,10 +13,11 @@
  *    (the library, default options) in this process.
  * 2. apply lag: single-document writes through one node, each then searched
  *    for through another with `eventual` reads until it shows: p50/p95/p99.
- * 3. catch-up and replay: a new node (in this process) replays the whole
- *    collection from PostgreSQL; its rows/s against the embedded ingest rate.
- *    Then a node snapshot (POST /backup) and a node started from it on an empty
- *    directory, against a node reopened on its own data, plus the copy time.
+ * 3. catch-up and replay: a new node (in this process, holding every shard)
+ *    replays the whole collection from PostgreSQL; its rows/s against the
+ *    embedded ingest rate. Its node snapshot (`backup`) is then the shared
+ *    snapshot a new node starts from on an empty directory, timed against a
+ *    node reopened on its own data, plus the time to copy the snapshot.
  * 4. coordinator overhead: the same searches through a cluster collection of
  *    one shard and straight on its local replica, interleaved, in process.
  * 5. throughput with 1, 2 and 3 replicas of one shard, 6 clients over the
@@ -217,10 +218,12 @@ try {
   hop.local.sort((a, b) => a - b);
   hop.remote.sort((a, b) => a - b);
   results.loopbackHopMs = { local: percentile(hop.local, 0.5), remote: percentile(hop.remote, 0.5), p99Local: percentile(hop.local, 0.99), p99Remote: percentile(hop.remote, 0.99) };
+  // The shared snapshot: this node holds every shard (holdAll), as a standby that writes snapshots for new nodes would.
+  const backup = await replaying.backup(join(backupDir, 'shared'));
   await replaying.close();
   rmSync(replayDir, { recursive: true, force: true });
 
-  // Snapshot catch-up: a node snapshot from n1, a node reopened on its own data, a node started from the snapshot.
+  // Snapshot catch-up: a node reopened on its own data, and a new node started from the shared snapshot.
   progress.log('snapshot catch-up');
   const total = N + 200;
   const servesAll = async (client: QuiverClient, node: QuiverNode) => {
@@ -228,7 +231,6 @@ try {
     if (replicas.length === 0 || !replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
     return (await client.collection('docs').countWhere(undefined, { consistency: 'strong' })) === total ? true : undefined;
   };
-  const backup = (await (await fetch(`${nodes[0]!.url}/backup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { path: string; bytes: number };
   const copyStart = performance.now();
   const copied = mkdtempSync(join(tmpdir(), 'quiver-snapshot-copy-'));
   cpSync(backup.path, copied, { recursive: true });
