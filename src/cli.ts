@@ -11,7 +11,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './cli/args.js';
 import { runBench } from './cli/bench.js';
 import { isDataCommand, runDataCommand, synopses } from './cli/run.js';
 
-const SERVE_SYNOPSIS = 'quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--backup-dir DIR] [--durability process|fsync] [--log-level info] [--log-format json|text] [--workers <cores>] [--memory-limit <bytes>] [--field-cache <bytes>] [--cluster-store postgres://... --node-id ID [--advertise http://host:port] [--cluster-bootstrap DIR]]';
+const SERVE_SYNOPSIS = 'quiver serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--backup-dir DIR] [--durability process|fsync] [--log-level info] [--log-format json|text] [--workers <cores>] [--memory-limit <bytes>] [--field-cache <bytes>] [--cluster-store postgres://... --node-id ID [--advertise http://host:port] [--cluster-bootstrap DIR] [--cluster-hold-all true]]';
 
 const SERVE_USAGE = `usage: ${SERVE_SYNOPSIS}
 
@@ -19,7 +19,7 @@ Environment: QUIVER_HOST, QUIVER_PORT, QUIVER_DATA, QUIVER_BACKUP_DIR, QUIVER_DU
 QUIVER_API_KEY, QUIVER_READ_ONLY_KEY, QUIVER_RATE_LIMIT_MAX, QUIVER_RATE_LIMIT_WINDOW_MS, QUIVER_AUTH_FAILURE_LIMIT,
 QUIVER_CACHE_MAX_ENTRIES, QUIVER_CACHE_MAX_BYTES, QUIVER_CACHE_TTL_MS, QUIVER_BODY_LIMIT, QUIVER_REQUEST_TIMEOUT_MS,
 QUIVER_PENDING_REPLY_BYTES, REDIS_URL, QUIVER_CLUSTER_STORE, QUIVER_NODE_ID, QUIVER_ADVERTISE,
-QUIVER_CLUSTER_BOOTSTRAP. Flags win over the environment (see the README, "Configuration").`;
+QUIVER_CLUSTER_BOOTSTRAP, QUIVER_CLUSTER_HOLD_ALL. Flags win over the environment (see the README, "Configuration").`;
 
 /** One usage block: every command's synopsis, then where to read more. */
 const USAGE = `usage: ${SERVE_SYNOPSIS}

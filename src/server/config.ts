@@ -52,7 +52,7 @@ export interface ServerConfig {
   /** `json` lines, or `text` lines for a person; by default text on a terminal, JSON otherwise. */
   logFormat: 'json' | 'text';
   /** Cluster mode (see the README's "Cluster mode"): undefined runs the embedded database alone. */
-  cluster: { store: string; nodeId: string; advertise: string | undefined; bootstrap: string | undefined } | undefined;
+  cluster: { store: string; nodeId: string; advertise: string | undefined; bootstrap: string | undefined; holdAll: boolean } | undefined;
 }
 
 /** Listens on loopback by default: exposing the API is a deliberate choice. */
@@ -100,6 +100,7 @@ const FLAGS: Record<string, string> = {
   'cluster-store': 'QUIVER_CLUSTER_STORE',
   'node-id': 'QUIVER_NODE_ID',
   advertise: 'QUIVER_ADVERTISE',
+  'cluster-hold-all': 'QUIVER_CLUSTER_HOLD_ALL',
   'cluster-bootstrap': 'QUIVER_CLUSTER_BOOTSTRAP',
 };
 
@@ -162,10 +163,12 @@ export function resolveServerConfig(env: Record<string, string | undefined>, arg
   const advertise = text('QUIVER_ADVERTISE');
   if (clusterStore !== undefined && !/^postgres(ql)?:\/\//.test(clusterStore)) problems.push(`${named('QUIVER_CLUSTER_STORE')} must be a postgres:// URL, got '${clusterStore}'`);
   if (clusterStore !== undefined && nodeId === undefined) problems.push(`${named('QUIVER_CLUSTER_STORE')} needs a node id too (--node-id or QUIVER_NODE_ID)`);
+  const holdAll = text('QUIVER_CLUSTER_HOLD_ALL') ?? 'false';
+  if (holdAll !== 'true' && holdAll !== 'false') problems.push(`${named('QUIVER_CLUSTER_HOLD_ALL')} must be 'true' or 'false', got '${holdAll}'`);
   if (clusterStore === undefined && (nodeId !== undefined || advertise !== undefined)) problems.push('--node-id and --advertise are for cluster mode: give --cluster-store (QUIVER_CLUSTER_STORE) too');
 
   const config: ServerConfig = {
-    cluster: clusterStore === undefined || nodeId === undefined ? undefined : { store: clusterStore, nodeId, advertise, bootstrap: text('QUIVER_CLUSTER_BOOTSTRAP') },
+    cluster: clusterStore === undefined || nodeId === undefined ? undefined : { store: clusterStore, nodeId, advertise, bootstrap: text('QUIVER_CLUSTER_BOOTSTRAP'), holdAll: holdAll === 'true' },
     host: text('QUIVER_HOST') ?? DEFAULT_HOST,
     port: integer('QUIVER_PORT', DEFAULT_PORT, 0, 65_535),
     data: text('QUIVER_DATA') ?? DEFAULT_DATA,
