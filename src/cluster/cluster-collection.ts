@@ -14,7 +14,7 @@
 import type {
   CollectionInfo, Document, DocumentInput, DocumentUpdate, Explain, ExportOptions, FieldChange, GetOptions, ListPage, ListRequest, OptimizeResult, ReadConsistency, SearchField, SearchHit, SearchRequest, SearchResult, WhereOptions,
 } from '../core/api.js';
-import { checkControls, checkExamples, checkInclude, compileWhere, DOCUMENT_KEYS, checkBatchSize, exampleVector, HYBRID_DEPTH, LIST_KEYS } from '../core/collection/checks.js';
+import { checkBatchSize, checkControls, checkDocuments, checkExamples, checkInclude, compileWhere, exampleVector, HYBRID_DEPTH, LIST_KEYS } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
 import { CHANGE_KEYS, changed, checkChange, checkUpdates, type CheckedChange } from '../core/collection/update.js';
 import { createError } from '../core/errors.js';
@@ -22,11 +22,11 @@ import { compileFilter, matches, type CompiledFilter } from '../core/filter/filt
 import { DEFAULT_K, DEFAULT_LIST_LIMIT, MAX_K, MAX_LIST_LIMIT, isIntegerIn } from '../core/options.js';
 import { DEFAULT_ALPHA } from '../core/query/fusion.js';
 import { poolSize } from '../core/query/result-controls.js';
-import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from '../core/validate.js';
+import { checkId, isPlainObject, type Metadata } from '../core/validate.js';
 import { normalizesAtInsert } from '../core/vector/metric.js';
 import type { Coordinator, ShardCall, WireKeywordStats } from './coordinator.js';
 import { mergeHits } from './merge.js';
-import { PgStore, type ClusterCollectionRow, type DocumentRow, type DocumentWrite, type TransactionSql } from './pg-store.js';
+import { floatsOf, PgStore, type ClusterCollectionRow, type DocumentRow, type DocumentWrite, type TransactionSql } from './pg-store.js';
 import { shardOf } from './shard-hash.js';
 import type { ShardReplica } from './replica.js';
 
@@ -159,7 +159,9 @@ export class ClusterCollection {
     const byShard = new Map<number, string[]>();
     for (const id of ids) {
       const shard = shardOf(id, this.shards);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+      const shardIds = byShard.get(shard);
+      if (shardIds === undefined) byShard.set(shard, [id]);
+      else shardIds.push(id);
     }
     const found = new Map<string, Document | null>();
     await Promise.all([...byShard].map(async ([shard, shardIds]) => {
@@ -227,8 +229,8 @@ export class ClusterCollection {
     for (const key of Object.keys(request)) if (!LIST_KEYS.has(key)) throw createError('INVALID_ARGUMENT', `list option '${key}'`, [...LIST_KEYS].join(', '), key);
     const limit = request.limit ?? DEFAULT_LIST_LIMIT;
     if (!isIntegerIn(limit, 1, MAX_LIST_LIMIT)) throw createError('INVALID_ARGUMENT', 'limit', `an integer from 1 to ${MAX_LIST_LIMIT}`, limit);
-    if ((request as ListRequest).after !== undefined) checkId((request as ListRequest).after, 'after');
     const { after, filter: where } = request as ListRequest;
+    if (after !== undefined) checkId(after, 'after');
     const include = checkInclude(request.include);
     const filter = where === undefined ? undefined : compileFilter(where);
     const documents: Document[] = [];
@@ -326,32 +328,13 @@ export class ClusterCollection {
     return written;
   }
 
-  /** A batch of documents checked as the embedded write path checks it, as rows to write. */
+  /** A batch of documents checked as the embedded write path checks it (checks.ts checkDocuments), as rows to write. */
   #documentRows(documents: readonly DocumentInput[]): DocumentWrite[] {
-    if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
-    checkBatchSize(documents.length);
-    const { dimension, metric, vectors } = this.options;
-    const positions = new Map<string, number>();
-    return documents.map((document, i): DocumentWrite => {
-      const where = `documents[${i}]`;
-      if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
-      for (const key of Object.keys(document)) if (!DOCUMENT_KEYS.has(key)) throw createError('INVALID_DOCUMENT', where, `unknown field '${key}'`);
-      const id = checkId(document.id, `${where}.id`);
-      const first = positions.get(id);
-      if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
-      positions.set(id, i);
-      if (!vectors && document.vector !== undefined) {
-        throw createError('INVALID_DOCUMENT', where, `collection '${this.name}' is keyword-only (created without a dimension): its documents carry no vector`);
-      }
-      const vector = vectors ? checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric)) : undefined;
-      const text = checkText(document.text, where);
-      const metadata = checkMetadata(document.metadata, where);
-      return {
-        id, shard: shardOf(id, this.shards), deleted: false,
-        vector: vector === undefined ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
-        text: text ?? null, metadata: metadata?.json ?? null,
-      };
-    });
+    return checkDocuments(documents, this.name, this.options).map(({ id, vector, text, metadata }) => ({
+      id, shard: shardOf(id, this.shards), deleted: false,
+      vector: this.options.vectors ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength) : null,
+      text: text ?? null, metadata: metadata?.json ?? null,
+    }));
   }
 
   #tombstone(id: string): DocumentWrite {
@@ -396,7 +379,7 @@ function documentOf(row: DocumentRow, metadata: Metadata | undefined, include: r
   const document: Document = { id: row.id };
   if (include.includes('metadata') && metadata !== undefined) document.metadata = metadata;
   if (include.includes('text') && row.text !== null) document.text = row.text;
-  if (include.includes('vector') && row.vector !== null) document.vector = new Float32Array(Uint8Array.from(row.vector).buffer);
+  if (include.includes('vector') && row.vector !== null) document.vector = floatsOf(row.vector);
   return document;
 }
 

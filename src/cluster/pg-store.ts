@@ -292,12 +292,12 @@ export class PgStore {
 
   /**
    * The changes of one shard after version `applied`, in one snapshot:
-   * `version` is the collection's version in that snapshot, and `pages`
-   * yields every row of the shard written after `applied`, so that once
-   * they are applied the replica holds the shard at `version`. `read` runs
-   * inside the snapshot's transaction.
+   * `pages` yields every row of the shard written after `applied`, and the
+   * collection's version in that snapshot is returned, so that once the
+   * rows are applied the replica holds the shard at that version. `read`
+   * runs inside the snapshot's transaction.
    */
-  async changes(uid: string, shard: number, applied: number, read: (version: number, pages: AsyncIterable<DocumentRow[]>) => Promise<void>): Promise<number | undefined> {
+  async changes(uid: string, shard: number, applied: number, read: (pages: AsyncIterable<DocumentRow[]>) => Promise<void>): Promise<number | undefined> {
     try {
       return await this.sql.begin('isolation level repeatable read read only', async (tx) => {
         const rows = await tx`SELECT version FROM quiver_collections WHERE uid = ${uid}`;
@@ -307,7 +307,7 @@ export class PgStore {
         const cursor = tx`
           SELECT id, version, deleted, vector, text, metadata FROM quiver_documents
           WHERE collection = ${uid} AND shard = ${shard} AND version > ${applied}`.cursor(CHANGES_PAGE);
-        await read(version, mapPages(cursor));
+        await read(mapPages(cursor));
         return version;
       });
     } catch (error) {
@@ -332,6 +332,11 @@ const WRITE_CHUNK = 500;
 const SCAN_PAGE = 2000;
 /** Rows a replica reads per page while it catches up. */
 const CHANGES_PAGE = 1000;
+
+/** A stored vector's bytes as float32 values (copied: the driver's buffers need not be 4-byte aligned). */
+export function floatsOf(bytes: Buffer): Float32Array {
+  return new Float32Array(Uint8Array.from(bytes).buffer);
+}
 
 async function* mapPages(cursor: AsyncIterable<Record<string, unknown>[]>): AsyncGenerator<DocumentRow[]> {
   for await (const rows of cursor) yield rows.map(documentRow);

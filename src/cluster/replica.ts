@@ -16,7 +16,7 @@ import type { Collection } from '../core/collection/collection.js';
 import type { DocumentInput } from '../core/api.js';
 import { createError } from '../core/errors.js';
 import type { Logger } from '../core/api.js';
-import type { DocumentRow, PgStore } from './pg-store.js';
+import { floatsOf, type DocumentRow, type PgStore } from './pg-store.js';
 
 export type ReplicaState = 'catching-up' | 'ready';
 
@@ -90,7 +90,7 @@ export class ShardReplica {
 
   async #run(): Promise<void> {
     try {
-      const version = await this.#store.changes(this.uid, this.shard, this.applied, (_, pages) => this.#apply(pages));
+      const version = await this.#store.changes(this.uid, this.shard, this.applied, (pages) => this.#apply(pages));
       if (version === undefined || this.#closed) return;
       if (version > this.applied) {
         this.applied = version;
@@ -120,7 +120,7 @@ export class ShardReplica {
 /** A stored row as the embedded write path takes it. */
 function documentOf(row: DocumentRow): DocumentInput {
   const document: DocumentInput = { id: row.id };
-  if (row.vector !== null) document.vector = new Float32Array(Uint8Array.from(row.vector).buffer);
+  if (row.vector !== null) document.vector = floatsOf(row.vector);
   if (row.text !== null) document.text = row.text;
   if (row.metadata !== null) document.metadata = JSON.parse(row.metadata) as DocumentInput['metadata'];
   return document;

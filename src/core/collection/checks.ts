@@ -11,8 +11,9 @@ import { DEFAULT_ALPHA } from '../query/fusion.js';
 import { normalizesAtInsert } from '../vector/metric.js';
 import { DEFAULT_K, MAX_BATCH_SIZE, MAX_EF, MAX_EXAMPLE_IDS, MAX_GROUP_SIZE, MAX_K, MAX_MMR_CANDIDATES, MMR_MIN_CANDIDATES, MAX_QUERY_TERMS, MAX_QUERY_TEXT_LENGTH, READ_SLICE, isIntegerIn } from '../options.js';
 import { checkSignal, checkVectorValues, throwIfAborted } from '../query/read-budget.js';
-import { checkId, checkVector, isPlainObject } from '../validate.js';
-import type { FusionMethod, SearchField, SearchRequest, WhereOptions } from '../api.js';
+import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from '../validate.js';
+import type { DocumentInput, FusionMethod, SearchField, SearchRequest, WhereOptions } from '../api.js';
+import type { ResolvedCollectionOptions } from './collection-options.js';
 import { checkMmrWork, poolSize, type Controls } from '../query/result-controls.js';
 
 import type { CollectionState } from './state.js';
@@ -98,6 +99,43 @@ export function checkInclude(include: unknown): readonly SearchField[] {
     throw createError('INVALID_ARGUMENT', 'include', 'an array of metadata, text, vector', include);
   }
   return include as SearchField[];
+}
+
+/** One document of a write, checked: what every write path stores (a keyword-only collection's vector is empty). */
+export interface CheckedDocument {
+  id: string;
+  vector: Float32Array;
+  text: string | undefined;
+  metadata: { value: Metadata; json: string } | undefined;
+}
+
+/**
+ * A batch of documents checked whole, as an upsert takes it: the fields,
+ * ids (none twice), vectors against the collection's dimension and metric
+ * (none in a keyword-only one), text and metadata. The embedded write path
+ * and a cluster's both call it, so both refuse a batch with the same code.
+ */
+export function checkDocuments(documents: readonly DocumentInput[], name: string, options: ResolvedCollectionOptions): CheckedDocument[] {
+  if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
+  checkBatchSize(documents.length);
+  const { dimension, metric, vectors } = options;
+  const positions = new Map<string, number>();
+  return documents.map((document, i): CheckedDocument => {
+    const where = `documents[${i}]`;
+    if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
+    for (const key of Object.keys(document)) {
+      if (!DOCUMENT_KEYS.has(key)) throw createError('INVALID_DOCUMENT', where, `unknown field '${key}'`);
+    }
+    const id = checkId(document.id, `${where}.id`);
+    const first = positions.get(id);
+    if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
+    positions.set(id, i);
+    if (!vectors && document.vector !== undefined) {
+      throw createError('INVALID_DOCUMENT', where, `collection '${name}' is keyword-only (created without a dimension): its documents carry no vector`);
+    }
+    const vector = vectors ? checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric)) : new Float32Array(0);
+    return { id, vector, text: checkText(document.text, where), metadata: checkMetadata(document.metadata, where) };
+  });
 }
 
 export function checkBatchSize(size: number): void {

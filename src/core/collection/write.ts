@@ -9,11 +9,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { labelsOf } from '../bitset.js';
 import { createError, isQuiverError } from '../errors.js';
 import { GRAPH_FIXED_BYTES } from '../graph/hnsw-index.js';
-import { normalizesAtInsert } from '../vector/metric.js';
 import type { RowWrite } from '../storage/store.js';
-import { checkId, checkMetadata, checkText, checkVector, isPlainObject, type Metadata } from '../validate.js';
+import { checkId, type Metadata } from '../validate.js';
 import type { DocumentInput, WhereOptions } from '../api.js';
-import { DOCUMENT_KEYS, checkBatchSize, compileWhere } from './checks.js';
+import { checkBatchSize, checkDocuments, compileWhere } from './checks.js';
 import { messageOf, rebuildAfterFailure } from './restore.js';
 import { apply, unindex } from './indexing.js';
 import { afterWrite } from './maintenance.js';
@@ -206,36 +205,19 @@ export function restoreLabels(s: CollectionState, labels: readonly number[], ids
  * changed here; `freeLeft` is how many freed labels remain once it commits.
  */
 export function prepareWrites(s: CollectionState, documents: readonly DocumentInput[]): { rows: RowWrite[]; metadata: (Metadata | undefined)[]; freeLeft: number } {
-  if (!Array.isArray(documents)) throw createError('INVALID_ARGUMENT', 'documents', 'an array of documents', documents);
-  checkBatchSize(documents.length);
-  const { dimension, metric } = s.options;
-  const positions = new Map<string, number>();
+  const checked = checkDocuments(documents, s.name, s.options);
   let freeLeft = s.freeLabels.length;
   let nextNew = s.ids.length;
-  const values: (Metadata | undefined)[] = [];
-  const rows = documents.map((document, i): RowWrite => {
-    const where = `documents[${i}]`;
-    if (!isPlainObject(document)) throw createError('INVALID_DOCUMENT', where, 'expected an object');
-    for (const key of Object.keys(document)) {
-      if (!DOCUMENT_KEYS.has(key)) throw createError('INVALID_DOCUMENT', where, `unknown field '${key}'`);
-    }
-    const id = checkId(document.id, `${where}.id`);
-    const first = positions.get(id);
-    if (first !== undefined) throw createError('DUPLICATE_ID', id, first, i);
-    positions.set(id, i);
-    const vector = s.options.vectors ? checkVector(document.vector, dimension, `${where}.vector`, normalizesAtInsert(metric)) : noVector(s, document, where);
-    const text = checkText(document.text, where);
-    const metadata = checkMetadata(document.metadata, where);
+  const rows = checked.map(({ id, vector, text, metadata }): RowWrite => {
     const held = s.labelOf.get(id);
     const label = held ?? (freeLeft > 0 ? s.freeLabels[--freeLeft]! : nextNew++);
-    values.push(metadata?.value);
     // A replaced document whose vector is the one stored keeps its graph node: replacing a vector in an
     // hnswlib graph repairs its neighbours' links, several times a fresh insert's work (bench:update), and
     // pipelines that re-ingest documents mostly re-send vectors that did not change.
     const keepsVector = held !== undefined && s.options.vectors && sameValues(s.table.vectorOf(held), vector);
     return { label, id, vector, text, metadata: metadata?.json, replaces: held !== undefined, keepsVector };
   });
-  return { rows, metadata: values, freeLeft };
+  return { rows, metadata: checked.map((document) => document.metadata?.value), freeLeft };
 }
 
 /** Whether two vectors hold the same float32 values, bit for bit (so -0 and 0 differ, as they are stored). */
@@ -247,10 +229,3 @@ function sameValues(stored: Float32Array | undefined, vector: Float32Array): boo
   return true;
 }
 
-/** What a keyword-only collection stores for a document's vector: none, and a document that brings one is refused. */
-function noVector(s: CollectionState, document: { vector?: unknown }, where: string): Float32Array {
-  if (document.vector !== undefined) {
-    throw createError('INVALID_DOCUMENT', where, `collection '${s.name}' is keyword-only (created without a dimension): its documents carry no vector`);
-  }
-  return new Float32Array(0);
-}
