@@ -99,7 +99,14 @@ export class ClusterDatabase {
   #tick: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #closed = false;
-  #refreshing: Promise<void> | undefined;
+  /** The reconcile under way or done last; reconciles run one at a time (see #reconcileNow). */
+  #reconciled: Promise<void> = Promise.resolve();
+  /** The reconcile queued after the one under way, shared by every call made meanwhile. */
+  #queued: Promise<void> | undefined;
+  /** Each replica's applied version as recorded when the node opened (APPLIED_FILE): where a replica of a local collection resumes. */
+  readonly #appliedAtOpen: Record<string, number>;
+  /** Each replica's placement row as last written (state and applied version), so unchanged rows are not written again. */
+  readonly #placed = new Map<string, string>();
   /** Each collection's version (by uid) at the last heartbeat. */
   #latest = new Map<string, number>();
   /** Alias -> collection name, as of the last heartbeat (or this node's own alias change). */
@@ -113,7 +120,8 @@ export class ClusterDatabase {
     this.nodeId = options.nodeId;
     this.#coordinator = new Coordinator({
       nodeId: options.nodeId, apiKey: options.apiKey, peerTimeoutMs: options.peerTimeoutMs, consistencyTimeoutMs: options.consistencyTimeoutMs,
-    }, this.#replicas, () => this.#refreshNow());
+    }, this.#replicas, () => this.#reconcileNow());
+    this.#appliedAtOpen = this.#loadApplied();
     this.#services = { store, coordinator: this.#coordinator, session: new Map(), replicasOf: (uid) => [...this.#replicas.values()].filter((replica) => replica.uid === uid) };
   }
 
@@ -134,7 +142,7 @@ export class ClusterDatabase {
     try {
       const listening = await store.sql.listen(CHANGES_CHANNEL, (payload) => db.#changed(payload));
       db.#unlisten = () => listening.unlisten();
-      await db.#reconcile();
+      await db.#reconcileNow();
     } catch (error) {
       await db.close();
       throw storeError(error, 'start the node');
@@ -199,7 +207,7 @@ export class ClusterDatabase {
     } catch (error) {
       throw storeError(error, 'change an alias');
     }
-    await this.#refreshNow();
+    await this.#reconcileNow();
   }
 
   /**
@@ -235,7 +243,7 @@ export class ClusterDatabase {
     } catch (error) {
       throw storeError(error, 'create a collection');
     }
-    await this.#reconcile();
+    await this.#reconcileNow();
     return this.collection(name);
   }
 
@@ -268,7 +276,7 @@ export class ClusterDatabase {
     } catch (error) {
       throw storeError(error, 'drop a collection');
     }
-    await this.#reconcile();
+    await this.#reconcileNow();
   }
 
   /** This node and its replicas: each one's collection, shard, state, applied version, documents and graph backlog (GET /_cluster/status). */
@@ -293,7 +301,7 @@ export class ClusterDatabase {
    * CLUSTER_UNAVAILABLE after `timeoutMs`.
    */
   async caughtUp(timeoutMs = 30 * 60_000): Promise<void> {
-    await this.#reconcile();
+    await this.#reconcileNow();
     await Promise.all([...this.#replicas.values()].map(async (replica) => {
       const version = await this.#store.version(replica.uid);
       if (version !== undefined) await replica.waitFor(version, timeoutMs);
@@ -335,7 +343,7 @@ export class ClusterDatabase {
   #heartbeat(): void {
     if (this.#closed || this.#tick !== undefined) return;
     // Only replicas behind their collection's version: a heartbeat costs no query per idle replica.
-    this.#tick = this.#reconcile()
+    this.#tick = this.#reconcileNow()
       .then(() => Promise.all([...this.#replicas.values()].filter((replica) => replica.applied < (this.#latest.get(replica.uid) ?? Infinity)).map((replica) => replica.poke())).then(() => {}))
       .catch((error: unknown) => this.#log.warn(`node ${this.nodeId}: heartbeat failed (${(error as Error).message}); serving from local state`))
       .finally(() => {
@@ -343,12 +351,22 @@ export class ClusterDatabase {
       });
   }
 
-  /** A reconcile now, shared by the calls that ask for one meanwhile (a coordinator that found no replica). */
-  #refreshNow(): Promise<void> {
-    this.#refreshing ??= this.#reconcile().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+  /**
+   * A reconcile that starts after the one under way, if any, and is shared
+   * by every call made meanwhile: two never run at once (both could make a
+   * replica of the same shard), and each caller's reconcile reads the cluster
+   * after its call (a collection it just created, say).
+   */
+  #reconcileNow(): Promise<void> {
+    if (this.#queued === undefined) {
+      const queued = this.#reconciled.then(() => {
+        this.#queued = undefined;
+        return this.#reconcile();
+      });
+      this.#queued = queued;
+      this.#reconciled = queued.catch(() => {});
+    }
+    return this.#queued;
   }
 
   /** One heartbeat's work (see the file header). */
@@ -378,23 +396,26 @@ export class ClusterDatabase {
     }
     await this.#follow(rows, live, placement);
     this.#coordinator.placement = placement;
-    for (const replica of this.#replicas.values()) {
+    for (const [key, replica] of this.#replicas) {
+      const mark = `${replica.state}:${replica.applied}`;
+      if (this.#placed.get(key) === mark) continue;
       await sql`
         INSERT INTO quiver_placement (collection, shard, node_id, state, applied) VALUES (${replica.uid}, ${replica.shard}, ${this.nodeId}, ${replica.state}, ${replica.applied})
         ON CONFLICT (collection, shard, node_id) DO UPDATE SET state = EXCLUDED.state, applied = EXCLUDED.applied`;
+      this.#placed.set(key, mark);
     }
   }
 
   /** Makes this node's collections and replicas those the cluster's rows and live nodes call for. */
   async #follow(rows: readonly ClusterCollectionRow[], live: readonly string[], placement: Placement): Promise<void> {
     const byUid = new Map(rows.map((row) => [row.uid, row]));
+    const byName = new Map(rows.map((row) => [row.name, row]));
     for (const [name, collection] of this.#collections) {
-      const row = rows.find((r) => r.name === name);
+      const row = byName.get(name);
       if (row === undefined || row.uid !== collection.uid) this.#collections.delete(name);
       else collection.refresh(row);
     }
     for (const row of rows) if (!this.#collections.has(row.name)) this.#collections.set(row.name, new ClusterCollection(row, this.#services));
-    const applied = this.#loadApplied();
     for (const row of rows) {
       for (let shard = 0; shard < row.shards; shard++) {
         const key = placementKey(row.uid, shard);
@@ -408,10 +429,11 @@ export class ClusterDatabase {
         }
         if (held !== undefined || !ranked.includes(this.nodeId)) continue;
         const localName = `${row.uid}_${shard}`;
-        const local = this.#local.hasCollection(localName)
-          ? this.#local.collection(localName)
-          : await this.#local.createCollection(localName, JSON.parse(row.options) as CollectionOptions);
-        const replica = new ShardReplica(this.#store, local, row.uid, shard, applied[key] ?? 0, this.#log, () => this.#saveApplied());
+        // A local collection from before this open resumes where it was recorded; a new one starts from nothing.
+        const existing = this.#local.hasCollection(localName);
+        const local = existing ? this.#local.collection(localName) : await this.#local.createCollection(localName, JSON.parse(row.options) as CollectionOptions);
+        const resumeAt = existing ? (this.#appliedAtOpen[key] ?? 0) : 0;
+        const replica = new ShardReplica(this.#store, local, row.uid, shard, resumeAt, this.#log, () => this.#saveApplied());
         this.#replicas.set(key, replica);
         void replica.poke();
       }
@@ -427,6 +449,7 @@ export class ClusterDatabase {
   async #dropReplica(key: string, replica: ShardReplica): Promise<void> {
     replica.close();
     this.#replicas.delete(key);
+    this.#placed.delete(key);
     await this.#local.dropCollection(replica.local.name).catch(() => {});
     await this.#store.sql`DELETE FROM quiver_placement WHERE collection = ${replica.uid} AND shard = ${replica.shard} AND node_id = ${this.nodeId}`;
   }
