@@ -269,7 +269,7 @@ export class ClusterCollection {
   async #exampleQuery(request: SearchRequest, minVersion: number): Promise<{ vector: Float32Array; ids: Set<string> }> {
     if (!this.options.vectors) throw createError('INVALID_ARGUMENT', "search option 'like'", `a keyword search: collection '${this.name}' is keyword-only (created without a dimension)`, 'like');
     const { like, unlike } = checkExamples(request);
-    const found = await this.getMany([...like, ...unlike], { include: ['vector'] }, { consistency: 'eventual', minVersion });
+    const found = await this.getMany([...like, ...unlike], { include: ['vector'] }, { minVersion });
     const vectors = found.map((document, i) => {
       if (document?.vector === undefined) throw createError('DOCUMENT_NOT_FOUND', this.name, [...like, ...unlike][i]!);
       return document.vector as Float32Array;
