@@ -166,7 +166,7 @@ export class ClusterCollection {
     const found = new Map<string, Document | null>();
     await Promise.all([...byShard].map(async ([shard, shardIds]) => {
       const documents = await this.#call({ op: 'get', ids: shardIds, include, shard, minVersion }) as (Document | null)[];
-      shardIds.forEach((id, i) => found.set(id, documents[i] === null ? null : withVector(documents[i]!)));
+      shardIds.forEach((id, i) => found.set(id, documents[i] ?? null));
     }));
     return ids.map((id) => found.get(id) ?? null);
   }
@@ -207,13 +207,12 @@ export class ClusterCollection {
     delete shardRequest.like;
     delete shardRequest.unlike;
     if (examples !== undefined) shardRequest.vector = examples.vector;
-    if (shardRequest.vector instanceof Float32Array) shardRequest.vector = Array.from(shardRequest.vector);
     const { text, fusion = 'relativeScore', alpha = DEFAULT_ALPHA } = request as SearchRequest;
     const keywordStats = typeof text !== 'string' ? undefined : await this.#keywordStats(text, minVersion);
     const answers = await this.#scatter((shard) => ({ op: 'search', request: shardRequest, depth: hybrid ? depth : undefined, keywordStats, shard, minVersion })) as (SearchHit[] | SearchResult)[];
     const hits = mergeHits(answers.map((answer) => (Array.isArray(answer) ? answer : answer.hits)), {
       hybrid, k, pool, depth, controls, include, fusion, alpha, exclude: examples?.ids,
-    }).map(withVector);
+    });
     if (request.explain !== true) return hits;
     return { hits, explain: clusterExplain(answers.map((answer) => (answer as SearchResult).explain), performance.now() - started) };
   }
@@ -385,7 +384,3 @@ function documentOf(row: DocumentRow, metadata: Metadata | undefined, include: r
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A document or hit whose vector came as JSON, with its vector as a Float32Array again. */
-function withVector<T extends { vector?: unknown }>(item: T): T {
-  return Array.isArray(item.vector) ? { ...item, vector: Float32Array.from(item.vector as number[]) } : item;
-}

@@ -15,6 +15,7 @@ import { copyFileSync, existsSync, writeFileSync, readFileSync, renameSync } fro
 import { restoreBackup } from '../core/backup.js';
 import { DATABASE_FILE } from '../core/storage/store.js';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { AliasInfo, BackupResult, CollectionStatus, Logger, SearchEvent } from '../core/api.js';
 import type { Collection } from '../core/collection/collection.js';
@@ -24,7 +25,8 @@ import { createError } from '../core/errors.js';
 import { COLLECTION_NAME_PATTERN, isIntegerIn } from '../core/options.js';
 import { isPlainObject } from '../core/validate.js';
 import { ClusterCollection, type ClusterServices } from './cluster-collection.js';
-import { Coordinator, placementKey, wire, type Placement, type ShardCall } from './coordinator.js';
+import { Coordinator, placementKey, type Placement, type ShardCall } from './coordinator.js';
+import { servePeer } from './peers.js';
 import { CHANGES_CHANNEL, PgStore, storeError, type ClusterCollectionRow } from './pg-store.js';
 import { ShardReplica } from './replica.js';
 import { replicasOf, SHARD_HASH } from './shard-hash.js';
@@ -99,6 +101,8 @@ export class ClusterDatabase {
   #tick: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #closed = false;
+  /** Closes each connection another node opened to this one. */
+  readonly #peerSockets = new Set<() => void>();
   /** The reconcile under way or done last; reconciles run one at a time (see #reconcileNow). */
   #reconciled: Promise<void> = Promise.resolve();
   /** The reconcile queued after the one under way, shared by every call made meanwhile. */
@@ -289,10 +293,22 @@ export class ClusterDatabase {
     return { nodeId: this.nodeId, advertise: this.#options.advertise ?? null, replicas };
   }
 
-  /** @internal Answers a shard call from another node (the server's `/_cluster/shard` route). */
-  async shardCall(call: ShardCall): Promise<unknown> {
-    this.#assertOpen();
-    return wire(await this.#coordinator.runShardCall(call));
+  /**
+   * @internal Takes a connection from another node, upgraded by the server
+   * (`GET /_cluster/wire`, its key checked), and answers the shard calls
+   * that come on it until either side closes it.
+   */
+  acceptPeer(socket: Duplex, head: Buffer): void {
+    if (this.#closed) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const close = servePeer(socket, head, async (call) => {
+      this.#assertOpen();
+      return this.#coordinator.runShardCall(call as ShardCall);
+    }, (error) => this.#log.warn(`node ${this.nodeId}: a shard call from another node failed (${(error as Error).message})`));
+    this.#peerSockets.add(close);
+    socket.on('close', () => this.#peerSockets.delete(close));
   }
 
   /**
@@ -313,6 +329,8 @@ export class ClusterDatabase {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#tick?.catch(() => {});
+    this.#coordinator.close();
+    for (const close of this.#peerSockets) close();
     for (const replica of this.#replicas.values()) replica.close();
     this.#saveApplied();
     await this.#unlisten?.().catch(() => {});

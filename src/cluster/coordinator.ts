@@ -5,14 +5,14 @@
  * down). The replica waits until it has applied the call's `minVersion`
  * (session and strong reads) before it answers.
  *
- * Shard calls travel as JSON (peers.ts); `runShardCall` answers one on the
- * node that holds the replica, whether the call came from this node or
- * from another one.
+ * Shard calls to other nodes travel on the node's links to them (peers.ts,
+ * wire.ts); `runShardCall` answers one on the node that holds the replica,
+ * whether the call came from this node or from another one.
  */
 import type { Document, GetOptions, SearchHit, SearchRequest, SearchResult } from '../core/api.js';
 import type { ShardSearch } from '../core/collection/checks.js';
 import { createError } from '../core/errors.js';
-import { callPeer, PeerUnreachable } from './peers.js';
+import { PeerLinks, PeerUnreachable } from './peers.js';
 import type { ShardReplica } from './replica.js';
 
 /** BM25 statistics as they travel: df as an object. */
@@ -54,12 +54,19 @@ export class Coordinator {
   #turn = 0;
 
   readonly #refresh: () => Promise<void>;
+  readonly #peers: PeerLinks;
 
   /** `refresh` brings the node's view of collections, replicas and placement up to date. */
   constructor(settings: CoordinatorSettings, replicas: ReadonlyMap<string, ShardReplica>, refresh: () => Promise<void>) {
     this.#settings = settings;
     this.#replicas = replicas;
     this.#refresh = refresh;
+    this.#peers = new PeerLinks(settings.apiKey, settings.peerTimeoutMs);
+  }
+
+  /** Closes the links to other nodes. */
+  close(): void {
+    this.#peers.close();
   }
 
   /**
@@ -75,9 +82,9 @@ export class Coordinator {
     const tried: string[] = [];
     for (;;) {
       for (const target of this.#targets(call)) {
-        if (target === 'local') return wire(await this.runShardCall(call));
+        if (target === 'local') return await this.runShardCall(call);
         try {
-          return await callPeer(target.url, call, this.#settings.apiKey, this.#settings.peerTimeoutMs);
+          return await this.#peers.call(target.url, call);
         } catch (error) {
           if (!(error instanceof PeerUnreachable)) throw error;
           tried.push(`${target.node} (${error.message})`);
@@ -127,17 +134,4 @@ export class Coordinator {
         return local.getMany(call.ids, call.include === undefined ? {} : { include: call.include });
     }
   }
-}
-
-/** An answer as JSON carries it (a Float32Array becomes an array): what a remote replica's answer looks like too. */
-export function wire<T>(answer: T): T {
-  // An explained search: { hits, explain }.
-  if (answer !== null && typeof answer === 'object' && Array.isArray((answer as { hits?: unknown }).hits)) {
-    return { ...answer, hits: wire((answer as unknown as { hits: unknown[] }).hits) } as T;
-  }
-  if (!Array.isArray(answer)) return answer;
-  return answer.map((item: unknown) => {
-    const vector = (item as { vector?: unknown } | null)?.vector;
-    return vector instanceof Float32Array ? { ...(item as object), vector: Array.from(vector) } : item;
-  }) as T;
 }

@@ -4,6 +4,7 @@
  * Routes take these types, never either class, so each mode keeps its own
  * implementation and the routes stay one.
  */
+import type { Duplex } from 'node:stream';
 import type {
   AliasInfo, BackupResult, CollectionInfo, CollectionStatus, Document, DocumentInput, DocumentUpdate, FieldChange, GetOptions, ListPage, ListRequest,
   OptimizeResult, ReadConsistency, SearchEvent, SearchHit, SearchRequest, SearchResult, WhereOptions,
@@ -45,8 +46,8 @@ export interface Engine {
   dropAlias(alias: string): Promise<void>;
   backup(dir: string): Promise<BackupResult>;
   observeSearches(listener: (event: SearchEvent) => void): () => void;
-  /** Cluster nodes only: answers another node's shard call (the `/_cluster/shard` route). */
-  shardCall?(call: unknown): Promise<unknown>;
+  /** Cluster nodes only: takes a connection another node opened for its shard calls (the `/_cluster/wire` upgrade), its key checked. */
+  acceptPeer?(socket: Duplex, head: Buffer): void;
   /** Cluster nodes only: this node and its replicas (the `/_cluster/status` route). */
   status?(): unknown;
 }
