@@ -191,6 +191,14 @@ export class ClusterCollection {
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const include = checkInclude(request.include);
     const minVersion = await this.#minVersion(read);
+    // One shard holds every document: its replica answers the whole request as one collection does, controls and examples included.
+    if (this.shards === 1) {
+      const whole: SearchRequest = { ...request };
+      delete whole.signal;
+      const answer = await this.#call({ op: 'search', request: whole, whole: true, shard: 0, minVersion }) as SearchHit[] | SearchResult;
+      if (Array.isArray(answer)) return answer;
+      return { hits: answer.hits, explain: clusterExplain([answer.explain], performance.now() - started) };
+    }
     // A search by example: the examples' vectors from their shards, the query made as one collection makes it; the examples never returned.
     const examples = request.like === undefined && request.unlike === undefined ? undefined : await this.#exampleQuery(request, minVersion);
     const controls = checkControls(this.options.dimension, request, k, undefined);

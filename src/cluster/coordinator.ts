@@ -24,7 +24,8 @@ export interface WireKeywordStats {
 
 /** One call to one shard replica. */
 export type ShardCall = { uid: string; shard: number; minVersion: number } & (
-  | { op: 'search'; request: SearchRequest; depth?: number; keywordStats?: WireKeywordStats }
+  /** `whole`: the shard is the collection's only one, and answers the request as the collection (see ClusterCollection.search). */
+  | { op: 'search'; request: SearchRequest; whole?: boolean; depth?: number; keywordStats?: WireKeywordStats }
   | { op: 'termStats'; text: string }
   | { op: 'count'; filter?: Record<string, unknown> }
   | { op: 'get'; ids: string[]; include?: GetOptions['include'] }
@@ -120,6 +121,7 @@ export class Coordinator {
     const local = replica.local;
     switch (call.op) {
       case 'search': {
+        if (call.whole === true) return local.search(call.request);
         const shard: ShardSearch = { depth: call.depth };
         if (call.keywordStats) shard.keywordStats = { ...call.keywordStats, df: new Map(Object.entries(call.keywordStats.df)) };
         return local.shardSearch(call.request, shard);

@@ -216,3 +216,38 @@ describe('a 3-shard cluster collection and one embedded collection', () => {
     expect(await clustered.countWhere({}, { consistency: 'strong' })).toBe(count);
   });
 });
+
+describe('a one-shard cluster collection and one embedded collection', () => {
+  it('give the same answers, controls, examples and explain included: the shard answers the whole request', async () => {
+    const whole = await node.createCollection('whole', { dimension: DIMENSION, shards: 1, replicas: 1 });
+    const twin = await single.createCollection('whole', { dimension: DIMENSION });
+    for (let from = 0; from < documents.length; from += 500) {
+      await whole.upsert(documents.slice(from, from + 500));
+      await twin.upsert(documents.slice(from, from + 500));
+    }
+    const vector = vectorOf(1);
+    const [a, b] = [documents[10]!.id, documents[700]!.id];
+    const requests = [
+      { vector, k: 10, exact: true },
+      { vector, k: 10, filter: { even: true } },
+      { text: queries[1]!, k: 10 },
+      { vector, text: queries[2]!, k: 10, exact: true },
+      { vector, k: 5, offset: 3, minScore: 0.1, exact: true },
+      { text: 'cell', k: 5, groupBy: 'even', groupSize: 2 },
+      { vector, k: 6, mmr: { lambda: 0.4 }, exact: true, include: ['vector' as const] },
+      { like: [a], unlike: [b], text: 'protein', k: 5, exact: true },
+    ];
+    for (const request of requests) {
+      // The replica's labels follow the order it applied rows in, the twin's the upserts': tied hits may swap.
+      const got = await whole.search(request);
+      const expected = await twin.search(request);
+      expectSameRanking(got, expected);
+      const expectedById = new Map(expected.map((hit) => [hit.id, hit]));
+      for (const hit of got) if (expectedById.has(hit.id)) expect(hit).toEqual(expectedById.get(hit.id));
+    }
+    const explained = await whole.search({ vector, k: 5, explain: true, include: [] });
+    expect(explained.hits).toEqual(await whole.search({ vector, k: 5, include: [] }));
+    expect(explained.explain.shards).toHaveLength(1);
+    await expect(whole.search({ like: ['missing'] })).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+  });
+});
