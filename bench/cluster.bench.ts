@@ -1,6 +1,7 @@
 /**
  * Cluster mode (issue 20): `npm run bench:cluster`
- * [N=20000 D=384 PAIRS=10000 KILLS=10 PG_STOPS=3 QPS_SECONDS=5].
+ * [N=20000 D=384 PAIRS=10000 KILLS=10 PG_STOPS=3 QPS_SECONDS=5 CLIENTS=6 NODE_WORKERS=1
+ * SECTIONS=1,2,3,4,5,6,7] (the ingest always runs: the others read its data).
  *
  * PostgreSQL (initdb into a temporary directory) and three `quiver serve`
  * nodes on loopback, each with default settings but one worker thread (three
@@ -19,9 +20,12 @@
  *    snapshot a new node starts from on an empty directory, timed against a
  *    node reopened on its own data, plus the time to copy the snapshot.
  * 4. coordinator overhead: the same searches through a cluster collection of
- *    one shard and straight on its local replica, interleaved, in process.
- * 5. throughput with 1, 2 and 3 replicas of one shard, 6 clients over the
- *    three nodes (on 2 cores this cannot scale: see bench/README.md).
+ *    one shard and straight on its local replica, interleaved, in process;
+ *    then over REST, asked of the node holding the shard and of a node that
+ *    calls it on loopback (the hop a coordinator adds when the shard is on
+ *    another node), with no fields returned and with the default ones.
+ * 5. throughput with 1, 2 and 3 replicas of one shard, CLIENTS clients over
+ *    the three nodes (on 2 cores this cannot scale: see bench/README.md).
  * 6. read-your-writes: PAIRS write-then-search pairs through different nodes
  *    during a running ingest (INGEST_RATE docs/s, default 50: what three nodes
  *    sharing 2 cores apply at 384 dimensions with room to spare), with the
@@ -34,9 +38,9 @@
  * Prints tables with the load average and writes bench/results/cluster.json.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type DocumentInput } from '../src/index.js';
+import { openDatabase, type DocumentInput, type SearchRequest } from '../src/index.js';
 import { QuiverClient } from '../src/client/index.js';
 import type { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { startPostgres } from '../test/fixtures/postgres.js';
@@ -51,10 +55,14 @@ const PAIRS = Number(process.env.PAIRS ?? 10_000);
 const KILLS = Number(process.env.KILLS ?? 10);
 const PG_STOPS = Number(process.env.PG_STOPS ?? 3);
 const QPS_SECONDS = Number(process.env.QPS_SECONDS ?? 5);
+const CLIENTS = Number(process.env.CLIENTS ?? 6);
+/** Worker threads of each node (three nodes share the machine's cores). */
+const NODE_WORKERS = Number(process.env.NODE_WORKERS ?? 1);
+const SECTIONS = new Set((process.env.SECTIONS ?? '1,2,3,4,5,6,7').split(',').map(Number));
 const BATCH = 500;
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const progress = createProgress();
-const results: Record<string, unknown> = { machine: machineInfo(['postgres']), settings: { N, D, PAIRS, KILLS, PG_STOPS } };
+const results: Record<string, unknown> = { machine: machineInfo(['postgres']), settings: { N, D, PAIRS, KILLS, PG_STOPS, QPS_SECONDS, CLIENTS, NODE_WORKERS, sections: [...SECTIONS] } };
 const load = () => loadavg()[0]!.toFixed(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,7 +91,7 @@ const pg = await startPostgres();
 const backupDir = mkdtempSync(join(tmpdir(), 'quiver-cluster-backups-'));
 const nodes: QuiverNode[] = [];
 const startClusterNode = (nodeId: string, dataDir?: string, args: string[] = []) =>
-  startNode({ store: pg.url, nodeId, workers: 1, ...(dataDir === undefined ? {} : { dataDir }), args: ['--backup-dir', backupDir, ...args] });
+  startNode({ store: pg.url, nodeId, workers: NODE_WORKERS, ...(dataDir === undefined ? {} : { dataDir }), args: ['--backup-dir', backupDir, ...args] });
 try {
   for (const nodeId of ['n1', 'n2', 'n3']) nodes.push(await startClusterNode(nodeId));
   let clients = nodes.map((node) => new QuiverClient({ url: node.url, retries: 0, timeoutMs: 60_000 }));
@@ -142,270 +150,297 @@ try {
   ]);
 
   // 2. apply lag
-  progress.log('apply lag');
-  const lags: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const r = rng(1000 + i);
-    const vector = vectorOf(r);
-    await docs(0).upsert([{ id: `lag-${i}`, vector, metadata: { lag: i } }]);
-    const written = performance.now();
-    await eventually(async () => ((await docs(1).search({ vector, k: 1, filter: { lag: i }, include: [] }, { consistency: 'eventual' }))[0]?.id === `lag-${i}` ? true : undefined), 10_000);
-    lags.push(performance.now() - written);
+  if (SECTIONS.has(2)) {
+    progress.log('apply lag');
+    const lags: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = rng(1000 + i);
+      const vector = vectorOf(r);
+      await docs(0).upsert([{ id: `lag-${i}`, vector, metadata: { lag: i } }]);
+      const written = performance.now();
+      await eventually(async () => ((await docs(1).search({ vector, k: 1, filter: { lag: i }, include: [] }, { consistency: 'eventual' }))[0]?.id === `lag-${i}` ? true : undefined), 10_000);
+      lags.push(performance.now() - written);
+    }
+    lags.sort((a, b) => a - b);
+    results.applyLagMs = { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), p99: percentile(lags, 0.99), load: load() };
+    printTable(`2. apply lag: write on n1 acknowledged -> visible to an eventual search on n2 (200 writes; load ${load()})`, ['p50 ms', 'p95 ms', 'p99 ms'], [
+      [fmt(percentile(lags, 0.5), 1), fmt(percentile(lags, 0.95), 1), fmt(percentile(lags, 0.99), 1)],
+    ]);
   }
-  lags.sort((a, b) => a - b);
-  results.applyLagMs = { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), p99: percentile(lags, 0.99), load: load() };
-  printTable(`2. apply lag: write on n1 acknowledged -> visible to an eventual search on n2 (200 writes; load ${load()})`, ['p50 ms', 'p95 ms', 'p99 ms'], [
-    [fmt(percentile(lags, 0.5), 1), fmt(percentile(lags, 0.95), 1), fmt(percentile(lags, 0.99), 1)],
-  ]);
 
-  // 3. replay from PostgreSQL, in process (a node that sees no other: it holds every shard)
-  progress.log('replay');
-  const replayDir = mkdtempSync(join(tmpdir(), 'quiver-replay-'));
-  const replayStart = performance.now();
-  const replaying: ClusterDatabase = await openDatabase({ path: replayDir, logger: silent, cluster: { store: pg.url, nodeId: 'replayer', holdAll: true } });
-  await replaying.caughtUp();
-  const replaySeconds = (performance.now() - replayStart) / 1000;
-  const rowsReplayed = [...replaying.replicas.values()].reduce((sum, replica) => sum + replica.rowsApplied, 0);
+  // 3 and 4 run on an in-process node that replays the whole collection.
+  if (SECTIONS.has(3) || SECTIONS.has(4)) {
+    // 3. replay from PostgreSQL, in process (a node that sees no other: it holds every shard)
+    progress.log('replay');
+    const replayDir = mkdtempSync(join(tmpdir(), 'quiver-replay-'));
+    const replayStart = performance.now();
+    const replaying: ClusterDatabase = await openDatabase({ path: replayDir, logger: silent, cluster: { store: pg.url, nodeId: 'replayer', holdAll: true } });
+    await replaying.caughtUp();
+    const replaySeconds = (performance.now() - replayStart) / 1000;
+    const rowsReplayed = [...replaying.replicas.values()].reduce((sum, replica) => sum + replica.rowsApplied, 0);
 
-  // 4. coordinator overhead, on the same in-process node: a one-shard collection against its replica
-  progress.log('coordinator overhead');
-  const one = await replaying.createCollection('one', { dimension: D, shards: 1, replicas: 1 });
-  for (let from = 0; from < Math.min(N, 5000); from += BATCH) await one.upsert(documents.slice(from, from + BATCH));
-  await replaying.caughtUp();
-  const replica = [...replaying.replicas.values()].find((r) => r.uid === one.uid)!.local;
-  const overhead: Record<string, { cluster: number; direct: number }> = {};
-  for (const [name, make] of [
-    ['vector', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10 })],
-    ['keyword', (q: (typeof queries)[number]) => ({ text: q.text, k: 10 })],
-    ['hybrid', (q: (typeof queries)[number]) => ({ vector: q.vector, text: q.text, k: 10 })],
-  ] as const) {
-    const cluster: number[] = [];
-    const direct: number[] = [];
-    for (let round = 0; round < 10; round++) {
-      for (const [i, q] of queries.entries()) {
-        // Alternating which goes first, so neither always meets the other's warm caches.
-        const order = (round + i) % 2 === 0 ? ['cluster', 'direct'] : ['direct', 'cluster'];
-        for (const which of order) {
-          const t = performance.now();
-          if (which === 'cluster') await one.search({ ...make(q), include: [] }, { consistency: 'eventual' });
-          else await replica.search({ ...make(q), include: [] });
-          (which === 'cluster' ? cluster : direct).push(performance.now() - t);
+    if (SECTIONS.has(4)) {
+      // 4. coordinator overhead, on the same in-process node: a one-shard collection against its replica
+      progress.log('coordinator overhead');
+      const one = await replaying.createCollection('one', { dimension: D, shards: 1, replicas: 1 });
+      for (let from = 0; from < Math.min(N, 5000); from += BATCH) await one.upsert(documents.slice(from, from + BATCH));
+      await replaying.caughtUp();
+      const replica = [...replaying.replicas.values()].find((r) => r.uid === one.uid)!.local;
+      const overhead: Record<string, { cluster: number; direct: number }> = {};
+      for (const [name, make] of [
+        ['vector', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10 })],
+        ['keyword', (q: (typeof queries)[number]) => ({ text: q.text, k: 10 })],
+        ['hybrid', (q: (typeof queries)[number]) => ({ vector: q.vector, text: q.text, k: 10 })],
+      ] as const) {
+        const cluster: number[] = [];
+        const direct: number[] = [];
+        for (let round = 0; round < 10; round++) {
+          for (const [i, q] of queries.entries()) {
+            // Alternating which goes first, so neither always meets the other's warm caches.
+            const order = (round + i) % 2 === 0 ? ['cluster', 'direct'] : ['direct', 'cluster'];
+            for (const which of order) {
+              const t = performance.now();
+              if (which === 'cluster') await one.search({ ...make(q), include: [] }, { consistency: 'eventual' });
+              else await replica.search({ ...make(q), include: [] });
+              (which === 'cluster' ? cluster : direct).push(performance.now() - t);
+            }
+          }
         }
+        cluster.sort((a, b) => a - b);
+        direct.sort((a, b) => a - b);
+        overhead[name] = { cluster: percentile(cluster, 0.5), direct: percentile(direct, 0.5) };
       }
-    }
-    cluster.sort((a, b) => a - b);
-    direct.sort((a, b) => a - b);
-    overhead[name] = { cluster: percentile(cluster, 0.5), direct: percentile(direct, 0.5) };
-  }
-  // The loopback hop: the same searches over REST to the node holding `one`'s only replica, and to a node that must call it.
-  progress.log('loopback hop');
-  const holder = await eventually(async () => {
-    const found = (await Promise.all(nodes.map(async (node) => (await (await fetch(`${node.url}/_cluster/status`)).json()) as { replicas: { collection: string; state: string }[] })))
-      .findIndex((status) => status.replicas.some((r) => r.collection === 'one' && r.state === 'ready'));
-    return found >= 0 ? found : undefined;
-  });
-  const caller = (holder + 1) % 3;
-  const hop = { local: [] as number[], remote: [] as number[] };
-  for (let round = 0; round < 5; round++) {
-    for (const [i, q] of queries.entries()) {
-      for (const which of (round + i) % 2 === 0 ? ['local', 'remote'] as const : ['remote', 'local'] as const) {
-        const t = performance.now();
-        await clients[which === 'local' ? holder : caller]!.collection('one').search({ vector: q.vector, k: 10, include: [] }, { consistency: 'eventual' });
-        hop[which].push(performance.now() - t);
+      // The loopback hop: the same searches over REST to the node holding `one`'s only replica, and to a node that must call it.
+      progress.log('loopback hop');
+      const holder = await eventually(async () => {
+        // Ready, with its graph built: a replica still indexing answers slower.
+        const found = (await Promise.all(nodes.map(statusOf)))
+          .findIndex((status) => status.replicas.some((r) => r.collection === 'one' && r.state === 'ready' && r.indexingBacklog === 0));
+        return found >= 0 ? found : undefined;
+      });
+      const caller = (holder + 1) % 3;
+      const hops: Record<string, { local: number; remote: number; p99Local: number; p99Remote: number }> = {};
+      for (const [name, make] of [
+        ['vector, no fields', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10, include: [] })],
+        ['vector, default fields', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10 })],
+        ['keyword, no fields', (q: (typeof queries)[number]) => ({ text: q.text, k: 10, include: [] })],
+        ['hybrid, no fields', (q: (typeof queries)[number]) => ({ vector: q.vector, text: q.text, k: 10, include: [] })],
+      ] as const) {
+        const hop = { local: [] as number[], remote: [] as number[] };
+        // Round 0 warms both paths up and is not counted.
+        for (let round = 0; round < 4; round++) {
+          for (const [i, q] of queries.entries()) {
+            for (const which of (round + i) % 2 === 0 ? ['local', 'remote'] as const : ['remote', 'local'] as const) {
+              const t = performance.now();
+              await clients[which === 'local' ? holder : caller]!.collection('one').search(make(q) as SearchRequest, { consistency: 'eventual' });
+              if (round > 0) hop[which].push(performance.now() - t);
+            }
+          }
+        }
+        hop.local.sort((a, b) => a - b);
+        hop.remote.sort((a, b) => a - b);
+        hops[name] = { local: percentile(hop.local, 0.5), remote: percentile(hop.remote, 0.5), p99Local: percentile(hop.local, 0.99), p99Remote: percentile(hop.remote, 0.99) };
       }
+      results.loopbackHopMs = hops;
+      results.coordinatorOverheadMs = overhead;
+      printTable(`4. coordinator overhead, in process, one shard of ${Math.min(N, 5000)} x ${D} (p50 ms; load ${load()})`, ['search', 'cluster', 'replica directly', 'overhead'], Object.entries(overhead).map(([name, o]) => [name, fmt(o.cluster, 3), fmt(o.direct, 3), fmt(o.cluster - o.direct, 3)]));
+      printTable(`4b. coordinator overhead on loopback: a REST search of that shard asked of the node holding it, or of a node that calls it (${queries.length * 3} of each, interleaved; ms; load ${load()})`, ['search', 'holder p50', 'other node p50', 'the hop p50', 'holder p99', 'other node p99'], Object.entries(hops).map(([name, h]) => [
+        name, fmt(h.local, 3), fmt(h.remote, 3), fmt(h.remote - h.local, 3), fmt(h.p99Local, 2), fmt(h.p99Remote, 2),
+      ]));
     }
-  }
-  hop.local.sort((a, b) => a - b);
-  hop.remote.sort((a, b) => a - b);
-  results.loopbackHopMs = { local: percentile(hop.local, 0.5), remote: percentile(hop.remote, 0.5), p99Local: percentile(hop.local, 0.99), p99Remote: percentile(hop.remote, 0.99) };
-  // The shared snapshot: this node holds every shard (holdAll), as a standby that writes snapshots for new nodes would.
-  const backup = await replaying.backup(join(backupDir, 'shared'));
-  await replaying.close();
-  rmSync(replayDir, { recursive: true, force: true });
 
-  // Snapshot catch-up: a node reopened on its own data, and a new node started from the shared snapshot.
-  progress.log('snapshot catch-up');
-  const total = N + 200;
-  const servesAll = async (client: QuiverClient, node: QuiverNode) => {
-    const replicas = (await statusOf(node)).replicas.filter((r) => r.collection === 'docs');
-    if (replicas.length < 3 || !replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
-    return (await client.collection('docs').countWhere(undefined, { consistency: 'strong' })) === total ? true : undefined;
-  };
-  const copyStart = performance.now();
-  const copied = mkdtempSync(join(tmpdir(), 'quiver-snapshot-copy-'));
-  cpSync(backup.path, copied, { recursive: true });
-  const copySeconds = (performance.now() - copyStart) / 1000;
-  // A new node holding every shard (as the snapshot's node did) from the snapshot; then the same node reopened on its own data.
-  let t = performance.now();
-  let fresh = await startClusterNode('n4', undefined, ['--cluster-bootstrap', copied, '--cluster-hold-all', 'true']);
-  let freshClient = new QuiverClient({ url: fresh.url, retries: 0, timeoutMs: 60_000 });
-  await eventually(() => servesAll(freshClient, fresh));
-  const snapshotSeconds = (performance.now() - t) / 1000;
-  await fresh.signal('SIGTERM');
-  t = performance.now();
-  fresh = await startClusterNode('n4', fresh.dataDir, ['--cluster-hold-all', 'true']);
-  freshClient = new QuiverClient({ url: fresh.url, retries: 0, timeoutMs: 60_000 });
-  await eventually(() => servesAll(freshClient, fresh));
-  const reopenSeconds = (performance.now() - t) / 1000;
-  await stopNodes([fresh]);
-  rmSync(copied, { recursive: true, force: true });
-  results.catchUp = { replayRowsPerSecond: rowsReplayed / replaySeconds, rowsReplayed, replaySeconds, embeddedDocsPerSecond: N / embeddedSeconds, reopenSeconds, snapshotSeconds, copySeconds, snapshotBytes: backup.bytes, load: load() };
-  printTable(`3. catch-up (load ${load()})`, ['', 'value'], [
-    ['replay from PostgreSQL, rows/s (a new node, every shard)', fmt(rowsReplayed / replaySeconds)],
-    ['  / embedded ingest docs/s', fmt(rowsReplayed / replaySeconds / (N / embeddedSeconds), 2)],
-    ['new node from the shared snapshot -> serving every shard (s)', fmt(snapshotSeconds, 2)],
-    ['the same node reopened on its own data -> serving (s)', fmt(reopenSeconds, 2)],
-    [`snapshot copy (s, ${fmt(backup.bytes / 2 ** 20)} MiB)`, fmt(copySeconds, 2)],
-    ['  snapshot / (reopen + copy)', fmt(snapshotSeconds / (reopenSeconds + copySeconds), 2)],
-  ]);
-  results.coordinatorOverheadMs = overhead;
-  printTable(`4. coordinator overhead, in process, one shard of ${Math.min(N, 5000)} x ${D} (p50 ms; load ${load()})`, ['search', 'cluster', 'replica directly', 'overhead'], Object.entries(overhead).map(([name, o]) => [name, fmt(o.cluster, 3), fmt(o.direct, 3), fmt(o.cluster - o.direct, 3)]));
-  const hopMs = results.loopbackHopMs as { local: number; remote: number; p99Local: number; p99Remote: number };
-  printTable('4b. over REST, vector search of that shard: asked of the node holding it, or of one that calls it over loopback (ms)', ['', 'p50', 'p99'], [
-    ['holder answers', fmt(hopMs.local, 3), fmt(hopMs.p99Local, 3)],
-    ['another node coordinates (one loopback hop)', fmt(hopMs.remote, 3), fmt(hopMs.p99Remote, 3)],
-    ['the hop', fmt(hopMs.remote - hopMs.local, 3), ''],
-  ]);
+    if (SECTIONS.has(3)) {
+      // The shared snapshot: this node holds every shard (holdAll), as a standby that writes snapshots for new nodes would.
+      const backup = await replaying.backup(join(backupDir, 'shared'));
+      await replaying.close();
+      rmSync(replayDir, { recursive: true, force: true });
+
+      // Snapshot catch-up: a node reopened on its own data, and a new node started from the shared snapshot.
+      progress.log('snapshot catch-up');
+      const total = N + 200;
+      const servesAll = async (client: QuiverClient, node: QuiverNode) => {
+        const replicas = (await statusOf(node)).replicas.filter((r) => r.collection === 'docs');
+        if (replicas.length < 3 || !replicas.every((r) => r.state === 'ready' && r.applied >= version)) return undefined;
+        return (await client.collection('docs').countWhere(undefined, { consistency: 'strong' })) === total ? true : undefined;
+      };
+      const copyStart = performance.now();
+      const copied = mkdtempSync(join(tmpdir(), 'quiver-snapshot-copy-'));
+      cpSync(backup.path, copied, { recursive: true });
+      const copySeconds = (performance.now() - copyStart) / 1000;
+      // A new node holding every shard (as the snapshot's node did) from the snapshot; then the same node reopened on its own data.
+      let t = performance.now();
+      let fresh = await startClusterNode('n4', undefined, ['--cluster-bootstrap', copied, '--cluster-hold-all', 'true']);
+      let freshClient = new QuiverClient({ url: fresh.url, retries: 0, timeoutMs: 60_000 });
+      await eventually(() => servesAll(freshClient, fresh));
+      const snapshotSeconds = (performance.now() - t) / 1000;
+      await fresh.signal('SIGTERM');
+      t = performance.now();
+      fresh = await startClusterNode('n4', fresh.dataDir, ['--cluster-hold-all', 'true']);
+      freshClient = new QuiverClient({ url: fresh.url, retries: 0, timeoutMs: 60_000 });
+      await eventually(() => servesAll(freshClient, fresh));
+      const reopenSeconds = (performance.now() - t) / 1000;
+      await stopNodes([fresh]);
+      rmSync(copied, { recursive: true, force: true });
+      results.catchUp = { replayRowsPerSecond: rowsReplayed / replaySeconds, rowsReplayed, replaySeconds, embeddedDocsPerSecond: N / embeddedSeconds, reopenSeconds, snapshotSeconds, copySeconds, snapshotBytes: backup.bytes, load: load() };
+      printTable(`3. catch-up (load ${load()})`, ['', 'value'], [
+        ['replay from PostgreSQL, rows/s (a new node, every shard)', fmt(rowsReplayed / replaySeconds)],
+        ['  / embedded ingest docs/s', fmt(rowsReplayed / replaySeconds / (N / embeddedSeconds), 2)],
+        ['new node from the shared snapshot -> serving every shard (s)', fmt(snapshotSeconds, 2)],
+        ['the same node reopened on its own data -> serving (s)', fmt(reopenSeconds, 2)],
+        [`snapshot copy (s, ${fmt(backup.bytes / 2 ** 20)} MiB)`, fmt(copySeconds, 2)],
+        ['  snapshot / (reopen + copy)', fmt(snapshotSeconds / (reopenSeconds + copySeconds), 2)],
+      ]);
+    } else {
+      await replaying.close();
+      rmSync(replayDir, { recursive: true, force: true });
+    }
+  }
 
   // 5. throughput with 1, 2 and 3 replicas of one shard
-  const qps: [number, number, number, number][] = [];
-  for (const replicas of [1, 2, 3]) {
-    progress.log(`throughput: ${replicas} replicas`);
-    const name = `r${replicas}`;
-    await clients[0]!.createCollection(name, { dimension: D, shards: 1, replicas });
-    let v = 0;
-    for (let from = 0; from < Math.min(N, 5000); from += BATCH) v = (await clients[0]!.collection(name).upsert(documents.slice(from, from + BATCH))).version;
-    await eventually(async () => Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v }))));
-    await sleep(1500);
-    const latencies: number[] = [];
-    const until = performance.now() + QPS_SECONDS * 1000;
-    await Promise.all(Array.from({ length: 6 }, async (_, c) => {
-      for (let i = c; performance.now() < until; i += 6) {
-        const started = performance.now();
-        await clients[c % 3]!.collection(name).search({ vector: queries[i % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
-        latencies.push(performance.now() - started);
-      }
-    }));
-    latencies.sort((a, b) => a - b);
-    qps.push([replicas, latencies.length / QPS_SECONDS, percentile(latencies, 0.5), percentile(latencies, 0.99)]);
+  if (SECTIONS.has(5)) {
+    const qps: [number, number, number, number][] = [];
+    for (const replicas of [1, 2, 3]) {
+      progress.log(`throughput: ${replicas} replicas`);
+      const name = `r${replicas}`;
+      await clients[0]!.createCollection(name, { dimension: D, shards: 1, replicas });
+      let v = 0;
+      for (let from = 0; from < Math.min(N, 5000); from += BATCH) v = (await clients[0]!.collection(name).upsert(documents.slice(from, from + BATCH))).version;
+      await eventually(async () => Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v }))));
+      await sleep(1500);
+      const latencies: number[] = [];
+      const until = performance.now() + QPS_SECONDS * 1000;
+      await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let i = c; performance.now() < until; i += CLIENTS) {
+          const started = performance.now();
+          await clients[c % 3]!.collection(name).search({ vector: queries[i % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
+          latencies.push(performance.now() - started);
+        }
+      }));
+      latencies.sort((a, b) => a - b);
+      qps.push([replicas, latencies.length / QPS_SECONDS, percentile(latencies, 0.5), percentile(latencies, 0.99)]);
+    }
+    results.throughput = { rows: qps, load: load() };
+    printTable(`5. throughput, one shard of ${Math.min(N, 5000)} x ${D}, ${CLIENTS} clients over 3 nodes, ${QPS_SECONDS} s each (${availableParallelism()} cores${availableParallelism() <= 2 ? ': not a scaling figure' : ''}; load ${load()})`, ['replicas', 'QPS', 'p50 ms', 'p99 ms'], qps.map(([r, q, p50, p99]) => [String(r), fmt(q), fmt(p50, 2), fmt(p99, 2)]));
   }
-  results.throughput = { rows: qps, load: load() };
-  printTable(`5. throughput, one shard of ${Math.min(N, 5000)} x ${D}, 6 clients over 3 nodes, ${QPS_SECONDS} s each (2 cores: not a scaling figure; load ${load()})`, ['replicas', 'QPS', 'p50 ms', 'p99 ms'], qps.map(([r, q, p50, p99]) => [String(r), fmt(q), fmt(p50, 2), fmt(p99, 2)]));
 
   // 6. read-your-writes during an ingest
-  progress.log('read-your-writes');
-  let ingesting = true;
-  let background = 0;
-  // A steady ingest of INGEST_RATE docs/s in batches of 20, as a pipeline feeding the collection would run.
-  const INGEST_RATE = Number(process.env.INGEST_RATE ?? 50);
-  const ingestStarted = performance.now();
-  const ingest = (async () => {
-    for (let round = 0; ingesting; round++) {
-      const r = rng(50_000 + round);
-      await docs(round).upsert(Array.from({ length: 20 }, (_, i) => ({ id: `bg-${round}-${i}`, vector: vectorOf(r), text: textOf(r) })));
-      background += 20;
-      const ahead = (background / INGEST_RATE) * 1000 - (performance.now() - ingestStarted);
-      if (ahead > 0) await sleep(ahead);
+  if (SECTIONS.has(6)) {
+    progress.log('read-your-writes');
+    let ingesting = true;
+    let background = 0;
+    // A steady ingest of INGEST_RATE docs/s in batches of 20, as a pipeline feeding the collection would run.
+    const INGEST_RATE = Number(process.env.INGEST_RATE ?? 50);
+    const ingestStarted = performance.now();
+    const ingest = (async () => {
+      for (let round = 0; ingesting; round++) {
+        const r = rng(50_000 + round);
+        await docs(round).upsert(Array.from({ length: 20 }, (_, i) => ({ id: `bg-${round}-${i}`, vector: vectorOf(r), text: textOf(r) })));
+        background += 20;
+        const ahead = (background / INGEST_RATE) * 1000 - (performance.now() - ingestStarted);
+        if (ahead > 0) await sleep(ahead);
+      }
+    })();
+    // Awaited after the pairs; a failure meanwhile is reported then, not as an unhandled rejection.
+    ingest.catch(() => {});
+    let violations = 0;
+    let eventualMisses = 0;
+    let sessionErrors = 0;
+    const sessionWaits: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const vector = vectorOf(rng(200_000 + i));
+      const { version: token } = await docs(i).upsert([{ id: `ryw-${i}`, vector, metadata: { ryw: i } }]);
+      const reader = docs(i + 1);
+      if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { consistency: 'eventual' }))[0]?.id !== `ryw-${i}`) eventualMisses++;
+      const started = performance.now();
+      try {
+        if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { minVersion: token }))[0]?.id !== `ryw-${i}`) violations++;
+        sessionWaits.push(performance.now() - started);
+      } catch {
+        // CLUSTER_UNAVAILABLE: the replica did not reach the version in time. No stale answer, but no answer: counted apart.
+        sessionErrors++;
+      }
+      if (i % 1000 === 0) progress.log(`read-your-writes ${i}/${PAIRS}`);
     }
-  })();
-  // Awaited after the pairs; a failure meanwhile is reported then, not as an unhandled rejection.
-  ingest.catch(() => {});
-  let violations = 0;
-  let eventualMisses = 0;
-  let sessionErrors = 0;
-  const sessionWaits: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const vector = vectorOf(rng(200_000 + i));
-    const { version: token } = await docs(i).upsert([{ id: `ryw-${i}`, vector, metadata: { ryw: i } }]);
-    const reader = docs(i + 1);
-    if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { consistency: 'eventual' }))[0]?.id !== `ryw-${i}`) eventualMisses++;
-    const started = performance.now();
-    try {
-      if ((await reader.search({ vector, k: 1, filter: { ryw: i }, include: [] }, { minVersion: token }))[0]?.id !== `ryw-${i}`) violations++;
-      sessionWaits.push(performance.now() - started);
-    } catch {
-      // CLUSTER_UNAVAILABLE: the replica did not reach the version in time. No stale answer, but no answer: counted apart.
-      sessionErrors++;
-    }
-    if (i % 1000 === 0) progress.log(`read-your-writes ${i}/${PAIRS}`);
+    ingesting = false;
+    await ingest;
+    sessionWaits.sort((a, b) => a - b);
+    results.readYourWrites = {
+      pairs: PAIRS, sessionViolations: violations, sessionErrors, sessionSearchMs: { p50: percentile(sessionWaits, 0.5), p99: percentile(sessionWaits, 0.99) },
+      eventualMisses, eventualMissRate: eventualMisses / PAIRS, backgroundDocs: background, ingestRate: INGEST_RATE, load: load(),
+    };
+    printTable(`6. read-your-writes: ${PAIRS} pairs (write on one node, search on the next) during an ingest of ${background} docs at ${INGEST_RATE}/s (load ${load()})`, ['consistency', 'violations', 'rate', 'failed (503)', 'search p50 / p99 ms'], [
+      ['session (the write\'s version)', String(violations), fmt(violations / PAIRS, 4), String(sessionErrors), `${fmt(percentile(sessionWaits, 0.5), 2)} / ${fmt(percentile(sessionWaits, 0.99), 2)}`],
+      ['eventual', String(eventualMisses), fmt(eventualMisses / PAIRS, 4), '', ''],
+    ]);
   }
-  ingesting = false;
-  await ingest;
-  sessionWaits.sort((a, b) => a - b);
-  results.readYourWrites = {
-    pairs: PAIRS, sessionViolations: violations, sessionErrors, sessionSearchMs: { p50: percentile(sessionWaits, 0.5), p99: percentile(sessionWaits, 0.99) },
-    eventualMisses, eventualMissRate: eventualMisses / PAIRS, backgroundDocs: background, ingestRate: INGEST_RATE, load: load(),
-  };
-  printTable(`6. read-your-writes: ${PAIRS} pairs (write on one node, search on the next) during an ingest of ${background} docs at ${INGEST_RATE}/s (load ${load()})`, ['consistency', 'violations', 'rate', 'failed (503)', 'search p50 / p99 ms'], [
-    ['session (the write\'s version)', String(violations), fmt(violations / PAIRS, 4), String(sessionErrors), `${fmt(percentile(sessionWaits, 0.5), 2)} / ${fmt(percentile(sessionWaits, 0.99), 2)}`],
-    ['eventual', String(eventualMisses), fmt(eventualMisses / PAIRS, 4), '', ''],
-  ]);
 
   // 7. faults
-  progress.log('faults');
-  const acknowledged: string[] = [];
-  let writeErrors = 0;
-  let readsFailed = 0;
-  let reads = 0;
-  let running = true;
-  let lastVersion = 0;
-  const writer = (async () => {
-    for (let i = 0; running; i++) {
-      const ids = Array.from({ length: 20 }, (_, j) => `fault-${i}-${j}`);
-      const r = rng(300_000 + i);
-      try {
-        lastVersion = (await docs(i).upsert(ids.map((id) => ({ id, vector: vectorOf(r) })))).version;
-        acknowledged.push(...ids);
-      } catch {
-        writeErrors++;
+  if (SECTIONS.has(7)) {
+    progress.log('faults');
+    const acknowledged: string[] = [];
+    let writeErrors = 0;
+    let readsFailed = 0;
+    let reads = 0;
+    let running = true;
+    let lastVersion = 0;
+    const writer = (async () => {
+      for (let i = 0; running; i++) {
+        const ids = Array.from({ length: 20 }, (_, j) => `fault-${i}-${j}`);
+        const r = rng(300_000 + i);
+        try {
+          lastVersion = (await docs(i).upsert(ids.map((id) => ({ id, vector: vectorOf(r) })))).version;
+          acknowledged.push(...ids);
+        } catch {
+          writeErrors++;
+        }
+        // 20 documents every 100 ms at most (200/s): faster than the replicas apply here only makes the check after wait.
+        await sleep(100);
       }
-      // 20 documents every 100 ms at most (200/s): faster than the replicas apply here only makes the check after wait.
-      await sleep(100);
-    }
-  })();
-  const reader = (async () => {
-    while (running) {
-      try {
-        await clients[0]!.collection('docs').search({ vector: queries[reads % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
-        reads++;
-      } catch {
-        readsFailed++;
+    })();
+    const reader = (async () => {
+      while (running) {
+        try {
+          await clients[0]!.collection('docs').search({ vector: queries[reads % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
+          reads++;
+        } catch {
+          readsFailed++;
+        }
       }
+    })();
+    let kills = 0;
+    let stops = 0;
+    for (let step = 0; kills < KILLS || stops < PG_STOPS; step++) {
+      await sleep(1500);
+      if (stops < PG_STOPS && step % 4 === 3) {
+        await pg.stopImmediate();
+        await sleep(1000);
+        await pg.start();
+        stops++;
+      } else if (kills < KILLS) {
+        const victim = 1 + (kills % 2);
+        const old = nodes[victim]!;
+        await old.signal('SIGKILL');
+        await sleep(500);
+        nodes[victim] = await startClusterNode(old.nodeId, old.dataDir);
+        clients[victim] = new QuiverClient({ url: nodes[victim].url, retries: 0, timeoutMs: 60_000 });
+        kills++;
+      }
+      progress.log(`faults: ${kills} kills, ${stops} PostgreSQL stops`);
     }
-  })();
-  let kills = 0;
-  let stops = 0;
-  for (let step = 0; kills < KILLS || stops < PG_STOPS; step++) {
-    await sleep(1500);
-    if (stops < PG_STOPS && step % 4 === 3) {
-      await pg.stopImmediate();
-      await sleep(1000);
-      await pg.start();
-      stops++;
-    } else if (kills < KILLS) {
-      const victim = 1 + (kills % 2);
-      const old = nodes[victim]!;
-      await old.signal('SIGKILL');
-      await sleep(500);
-      nodes[victim] = await startClusterNode(old.nodeId, old.dataDir);
-      clients[victim] = new QuiverClient({ url: nodes[victim].url, retries: 0, timeoutMs: 60_000 });
-      kills++;
+    running = false;
+    await Promise.all([writer, reader]);
+    let lost = 0;
+    for (let from = 0; from < acknowledged.length; from += 1000) {
+      const ids = acknowledged.slice(from, from + 1000);
+      // PostgreSQL may still be recovering from the last stop, and restarted replicas catching up: retried until they answer.
+      const found = await eventually(() => clients[0]!.collection('docs').getMany(ids, { include: [] }, { consistency: 'strong' }), 600_000);
+      lost += found.filter((document) => document === null).length;
     }
-    progress.log(`faults: ${kills} kills, ${stops} PostgreSQL stops`);
+    results.faults = { kills, postgresStops: stops, acknowledgedWrites: acknowledged.length, lost, writeErrors, reads, readsFailed, lastVersion, load: load() };
+    printTable(`7. faults: ${kills} node kills (SIGKILL, restart), ${stops} immediate PostgreSQL stops, a writer and a reader on n1 meanwhile (load ${load()})`, ['acknowledged writes', 'lost', 'writes refused (503, retried)', 'reads', 'reads failed'], [
+      [acknowledged.length, lost, writeErrors, reads, readsFailed].map(String),
+    ]);
   }
-  running = false;
-  await Promise.all([writer, reader]);
-  let lost = 0;
-  for (let from = 0; from < acknowledged.length; from += 1000) {
-    const ids = acknowledged.slice(from, from + 1000);
-    // PostgreSQL may still be recovering from the last stop, and restarted replicas catching up: retried until they answer.
-    const found = await eventually(() => clients[0]!.collection('docs').getMany(ids, { include: [] }, { consistency: 'strong' }), 600_000);
-    lost += found.filter((document) => document === null).length;
-  }
-  results.faults = { kills, postgresStops: stops, acknowledgedWrites: acknowledged.length, lost, writeErrors, reads, readsFailed, lastVersion, load: load() };
-  printTable(`7. faults: ${kills} node kills (SIGKILL, restart), ${stops} immediate PostgreSQL stops, a writer and a reader on n1 meanwhile (load ${load()})`, ['acknowledged writes', 'lost', 'writes refused (503, retried)', 'reads', 'reads failed'], [
-    [acknowledged.length, lost, writeErrors, reads, readsFailed].map(String),
-  ]);
   clients = [];
 } catch (error) {
   for (const node of nodes) {
