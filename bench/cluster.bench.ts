@@ -1,7 +1,7 @@
 /**
  * Cluster mode (issue 20): `npm run bench:cluster`
  * [N=20000 D=384 PAIRS=10000 KILLS=10 PG_STOPS=3 QPS_SECONDS=5 CLIENTS=6 NODE_WORKERS=1
- * SECTIONS=1,2,3,4,5,6,7] (the ingest always runs: the others read its data).
+ * LOAD_THREADS=1 SECTIONS=1,2,3,4,5,6,7] (the ingest always runs: the others read its data).
  *
  * PostgreSQL (initdb into a temporary directory) and three `quiver serve`
  * nodes on loopback, each with default settings but one worker thread (three
@@ -40,6 +40,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { openDatabase, type DocumentInput, type SearchRequest } from '../src/index.js';
 import { QuiverClient } from '../src/client/index.js';
 import type { ClusterDatabase } from '../src/cluster/cluster-database.js';
@@ -58,11 +59,13 @@ const QPS_SECONDS = Number(process.env.QPS_SECONDS ?? 5);
 const CLIENTS = Number(process.env.CLIENTS ?? 6);
 /** Worker threads of each node (three nodes share the machine's cores). */
 const NODE_WORKERS = Number(process.env.NODE_WORKERS ?? 1);
+/** Threads the throughput clients run on (one client process would cap the QPS of a machine with many cores). */
+const LOAD_THREADS = Number(process.env.LOAD_THREADS ?? 1);
 const SECTIONS = new Set((process.env.SECTIONS ?? '1,2,3,4,5,6,7').split(',').map(Number));
 const BATCH = 500;
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const progress = createProgress();
-const results: Record<string, unknown> = { machine: machineInfo(['postgres']), settings: { N, D, PAIRS, KILLS, PG_STOPS, QPS_SECONDS, CLIENTS, NODE_WORKERS, sections: [...SECTIONS] } };
+const results: Record<string, unknown> = { machine: machineInfo(['postgres']), settings: { N, D, PAIRS, KILLS, PG_STOPS, QPS_SECONDS, CLIENTS, NODE_WORKERS, LOAD_THREADS, sections: [...SECTIONS] } };
 const load = () => loadavg()[0]!.toFixed(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -85,6 +88,48 @@ async function eventually<T>(check: () => Promise<T | undefined>, ms = 120_000):
     if (Date.now() > until) throw new Error('timed out');
     await sleep(20);
   }
+}
+
+/**
+ * Search latencies of CLIENTS clients, each sending one request at a time
+ * for QPS_SECONDS, spread over LOAD_THREADS worker threads and over `urls`
+ * in turn, each client with a kept-alive connection.
+ */
+async function loadFor(urls: string[], bodies: string[]): Promise<number[]> {
+  const source = `
+    const { request, Agent } = require('node:http');
+    const { workerData, parentPort } = require('node:worker_threads');
+    const { urls, bodies, clients, first, until } = workerData;
+    const agent = new Agent({ keepAlive: true, maxSockets: clients });
+    const post = (url, body) => new Promise((resolve, reject) => {
+      const call = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (reply) => {
+        reply.resume();
+        reply.on('end', () => (reply.statusCode === 200 ? resolve() : reject(new Error('status ' + reply.statusCode))));
+      });
+      call.on('error', reject);
+      call.end(body);
+    });
+    (async () => {
+      const latencies = [];
+      await Promise.all(Array.from({ length: clients }, async (_, c) => {
+        for (let i = first + c; Date.now() < until; i += clients) {
+          const started = performance.now();
+          await post(urls[(first + c) % urls.length], bodies[i % bodies.length]);
+          latencies.push(performance.now() - started);
+        }
+      }));
+      parentPort.postMessage(latencies);
+    })().catch((error) => { throw error; });
+  `;
+  const until = Date.now() + QPS_SECONDS * 1000;
+  const perThread = Array.from({ length: LOAD_THREADS }, (_, t) => Math.floor(CLIENTS / LOAD_THREADS) + (t < CLIENTS % LOAD_THREADS ? 1 : 0));
+  const parts = await Promise.all(perThread.map((clients, t) => new Promise<number[]>((resolve, reject) => {
+    const first = perThread.slice(0, t).reduce((a, b) => a + b, 0);
+    const worker = new Worker(source, { eval: true, workerData: { urls, bodies, clients, first, until } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  })));
+  return parts.flat();
 }
 
 const pg = await startPostgres();
@@ -306,21 +351,15 @@ try {
       let v = 0;
       for (let from = 0; from < Math.min(N, 5000); from += BATCH) v = (await clients[0]!.collection(name).upsert(documents.slice(from, from + BATCH))).version;
       await eventually(async () => Promise.all([0, 1, 2].map((i) => clients[i]!.collection(name).countWhere(undefined, { minVersion: v }))));
-      await sleep(1500);
-      const latencies: number[] = [];
-      const until = performance.now() + QPS_SECONDS * 1000;
-      await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-        for (let i = c; performance.now() < until; i += CLIENTS) {
-          const started = performance.now();
-          await clients[c % 3]!.collection(name).search({ vector: queries[i % queries.length]!.vector, k: 10, include: [] }, { consistency: 'eventual' });
-          latencies.push(performance.now() - started);
-        }
-      }));
+      // Every replica applied and its graph built.
+      await eventually(async () => (await Promise.all(nodes.map(statusOf))).every((s) => s.replicas.every((r) => r.state === 'ready' && r.indexingBacklog === 0)) || undefined);
+      const bodies = queries.map((q) => JSON.stringify({ vector: Array.from(q.vector), k: 10, include: [], consistency: 'eventual' }));
+      const latencies = await loadFor(nodes.map((node) => `${node.url}/collections/${name}/search`), bodies);
       latencies.sort((a, b) => a - b);
       qps.push([replicas, latencies.length / QPS_SECONDS, percentile(latencies, 0.5), percentile(latencies, 0.99)]);
     }
     results.throughput = { rows: qps, load: load() };
-    printTable(`5. throughput, one shard of ${Math.min(N, 5000)} x ${D}, ${CLIENTS} clients over 3 nodes, ${QPS_SECONDS} s each (${availableParallelism()} cores${availableParallelism() <= 2 ? ': not a scaling figure' : ''}; load ${load()})`, ['replicas', 'QPS', 'p50 ms', 'p99 ms'], qps.map(([r, q, p50, p99]) => [String(r), fmt(q), fmt(p50, 2), fmt(p99, 2)]));
+    printTable(`5. throughput, one shard of ${Math.min(N, 5000)} x ${D}, ${CLIENTS} clients (${LOAD_THREADS} threads) over 3 nodes of ${NODE_WORKERS} workers, ${QPS_SECONDS} s each (${availableParallelism()} cores${availableParallelism() <= 2 ? ': not a scaling figure' : ''}; load ${load()})`, ['replicas', 'QPS', 'p50 ms', 'p99 ms'], qps.map(([r, q, p50, p99]) => [String(r), fmt(q), fmt(p50, 2), fmt(p99, 2)]));
   }
 
   // 6. read-your-writes during an ingest
