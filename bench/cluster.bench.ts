@@ -41,8 +41,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openDatabase, type DocumentInput, type SearchRequest } from '../src/index.js';
-import { QuiverClient } from '../src/client/index.js';
+import { openDatabase, type DocumentInput } from '../src/index.js';
+import { QuiverClient, type RemoteCollection } from '../src/client/index.js';
 import type { ClusterDatabase } from '../src/cluster/cluster-database.js';
 import { startPostgres } from '../test/fixtures/postgres.js';
 import { startNode, stopNodes, type QuiverNode } from '../test/fixtures/cluster.js';
@@ -264,32 +264,40 @@ try {
         return found >= 0 ? found : undefined;
       });
       const caller = (holder + 1) % 3;
-      const hops: Record<string, { local: number; remote: number; p99Local: number; p99Remote: number }> = {};
-      for (const [name, make] of [
-        ['vector, no fields', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10, include: [] })],
-        ['vector, default fields', (q: (typeof queries)[number]) => ({ vector: q.vector, k: 10 })],
-        ['keyword, no fields', (q: (typeof queries)[number]) => ({ text: q.text, k: 10, include: [] })],
-        ['hybrid, no fields', (q: (typeof queries)[number]) => ({ vector: q.vector, text: q.text, k: 10, include: [] })],
-      ] as const) {
-        const hop = { local: [] as number[], remote: [] as number[] };
-        // Round 0 warms both paths up and is not counted.
-        for (let round = 0; round < 4; round++) {
-          for (const [i, q] of queries.entries()) {
-            for (const which of (round + i) % 2 === 0 ? ['local', 'remote'] as const : ['remote', 'local'] as const) {
+      const variants = [
+        ['vector, no fields', (one: RemoteCollection, q: (typeof queries)[number]) => one.search({ vector: q.vector, k: 10, include: [] }, { consistency: 'eventual' })],
+        ['vector, default fields', (one: RemoteCollection, q: (typeof queries)[number]) => one.search({ vector: q.vector, k: 10 }, { consistency: 'eventual' })],
+        ['keyword, no fields', (one: RemoteCollection, q: (typeof queries)[number]) => one.search({ text: q.text, k: 10, include: [] }, { consistency: 'eventual' })],
+        ['hybrid, no fields', (one: RemoteCollection, q: (typeof queries)[number]) => one.search({ vector: q.vector, text: q.text, k: 10, include: [] }, { consistency: 'eventual' })],
+        // No search at all: what one call to another node costs here.
+        ['count, no search', (one: RemoteCollection) => one.countWhere(undefined, { consistency: 'eventual' })],
+      ] as const;
+      const timings = variants.map(() => ({ local: [] as number[], remote: [] as number[] }));
+      // Every variant in each query's turn, the first one rotating, and holder and other node alternating: none always
+      // runs first or last. Rounds 0 and 1 warm both paths up (the other node's calls are compiled then) and are not counted.
+      for (let round = 0; round < 5; round++) {
+        for (const [i, q] of queries.entries()) {
+          for (let v = 0; v < variants.length; v++) {
+            const variant = (i + v) % variants.length;
+            for (const which of (round + i + v) % 2 === 0 ? ['local', 'remote'] as const : ['remote', 'local'] as const) {
               const t = performance.now();
-              await clients[which === 'local' ? holder : caller]!.collection('one').search(make(q) as SearchRequest, { consistency: 'eventual' });
-              if (round > 0) hop[which].push(performance.now() - t);
+              await variants[variant]![1](clients[which === 'local' ? holder : caller]!.collection('one'), q);
+              if (round > 1) timings[variant]![which].push(performance.now() - t);
             }
           }
         }
-        hop.local.sort((a, b) => a - b);
-        hop.remote.sort((a, b) => a - b);
-        hops[name] = { local: percentile(hop.local, 0.5), remote: percentile(hop.remote, 0.5), p99Local: percentile(hop.local, 0.99), p99Remote: percentile(hop.remote, 0.99) };
+      }
+      const hops: Record<string, { local: number; remote: number; p99Local: number; p99Remote: number }> = {};
+      for (const [v, [name]] of variants.entries()) {
+        const { local, remote } = timings[v]!;
+        local.sort((a, b) => a - b);
+        remote.sort((a, b) => a - b);
+        hops[name] = { local: percentile(local, 0.5), remote: percentile(remote, 0.5), p99Local: percentile(local, 0.99), p99Remote: percentile(remote, 0.99) };
       }
       results.loopbackHopMs = hops;
       results.coordinatorOverheadMs = overhead;
       printTable(`4. coordinator overhead, in process, one shard of ${Math.min(N, 5000)} x ${D} (p50 ms; load ${load()})`, ['search', 'cluster', 'replica directly', 'overhead'], Object.entries(overhead).map(([name, o]) => [name, fmt(o.cluster, 3), fmt(o.direct, 3), fmt(o.cluster - o.direct, 3)]));
-      printTable(`4b. coordinator overhead on loopback: a REST search of that shard asked of the node holding it, or of a node that calls it (${queries.length * 3} of each, interleaved; ms; load ${load()})`, ['search', 'holder p50', 'other node p50', 'the hop p50', 'holder p99', 'other node p99'], Object.entries(hops).map(([name, h]) => [
+      printTable(`4b. coordinator overhead on loopback: a REST search of that shard asked of the node holding it, or of a node that calls it (${queries.length * 3} of each after two warm-up rounds, variants and nodes interleaved; ms; load ${load()})`, ['search', 'holder p50', 'other node p50', 'the hop p50', 'holder p99', 'other node p99'], Object.entries(hops).map(([name, h]) => [
         name, fmt(h.local, 3), fmt(h.remote, 3), fmt(h.remote - h.local, 3), fmt(h.p99Local, 2), fmt(h.p99Remote, 2),
       ]));
     }
