@@ -137,10 +137,12 @@ export interface SearchRequest {
    * `candidates` (default 4 * k, at least 20, at most MAX_K), each next hit
    * maximising lambda * relevance - (1 - lambda) * (its highest cosine
    * similarity to a hit already chosen). Relevance is the search's own score
-   * scaled to 0..1 over the candidates; similarity is between stored
-   * vectors. lambda 1 keeps the search's order; 0 is the most diverse.
+   * scaled to 0..1 over the candidates (`relevance: 'scaled'`, the default),
+   * or the score as it is (`'score'`: with the cosine metric, the MMR of
+   * LangChain and LlamaIndex); similarity is between stored vectors.
+   * lambda 1 keeps the search's order; 0 is the most diverse.
    */
-  mmr?: { lambda?: number; candidates?: number };
+  mmr?: { lambda?: number; candidates?: number; relevance?: 'scaled' | 'score' };
   /**
    * Search by example: the query vector is made from stored documents'
    * vectors (the average of `like`, moved away from the average of

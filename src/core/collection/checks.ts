@@ -240,16 +240,17 @@ export function checkControls(dimension: number, request: SearchRequest, k: numb
   if (groupBy !== undefined && mmr !== undefined) throw createError('INVALID_ARGUMENT', 'search request', 'groupBy or mmr, not both', 'both');
   let checkedMmr: Controls['mmr'];
   if (mmr !== undefined) {
-    if (!isPlainObject(mmr) || Object.keys(mmr).some((key) => key !== 'lambda' && key !== 'candidates')) {
-      throw createError('INVALID_ARGUMENT', 'mmr', 'an object { lambda?, candidates? }', mmr);
+    if (!isPlainObject(mmr) || Object.keys(mmr).some((key) => key !== 'lambda' && key !== 'candidates' && key !== 'relevance')) {
+      throw createError('INVALID_ARGUMENT', 'mmr', 'an object { lambda?, candidates?, relevance? }', mmr);
     }
-    const { lambda = 0.5, candidates = Math.min(MAX_MMR_CANDIDATES, Math.max(MMR_MIN_CANDIDATES, 4 * (offset + k))) } = mmr;
+    const { lambda = 0.5, relevance = 'scaled', candidates = Math.min(MAX_MMR_CANDIDATES, Math.max(MMR_MIN_CANDIDATES, 4 * (offset + k))) } = mmr;
     if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw createError('INVALID_ARGUMENT', 'mmr.lambda', 'a number from 0 to 1', lambda);
     if (!isIntegerIn(candidates, offset + k, MAX_MMR_CANDIDATES)) {
       throw createError('INVALID_ARGUMENT', 'mmr.candidates', `an integer from offset + k (${offset + k}) to ${MAX_MMR_CANDIDATES}`, candidates);
     }
+    if (relevance !== 'scaled' && relevance !== 'score') throw createError('INVALID_ARGUMENT', 'mmr.relevance', "'scaled' or 'score'", relevance);
     checkMmrWork(offset + k, candidates, dimension);
-    checkedMmr = { lambda, candidates };
+    checkedMmr = { lambda, candidates, relevance };
   }
   return {
     offset,

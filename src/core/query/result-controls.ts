@@ -16,7 +16,7 @@ export interface Controls {
   offset: number;
   minScore: number | undefined;
   groupBy: { path: string; segments: readonly string[]; size: number } | undefined;
-  mmr: { lambda: number; candidates: number } | undefined;
+  mmr: { lambda: number; candidates: number; relevance: 'scaled' | 'score' } | undefined;
   /** Labels never returned: the examples of a search by example. */
   exclude: ReadonlySet<number> | undefined;
 }
@@ -56,7 +56,7 @@ export function applyControls(
     kept.push(i);
   }
   const aboveMinScore = kept.length;
-  if (controls.mmr) kept = mmrOrder(kept.slice(0, controls.mmr.candidates), labels, scores, controls.offset + k, controls.mmr.lambda, fields);
+  if (controls.mmr) kept = mmrOrder(kept.slice(0, controls.mmr.candidates), labels, scores, controls.offset + k, controls.mmr, fields);
   if (controls.groupBy) return grouped(kept, labels, scores, k, controls, fields, aboveMinScore);
   const page = kept.slice(controls.offset, controls.offset + k);
   return { labels: page.map((i) => labels[i]!), scores: page.map((i) => scores[i]!), groups: undefined, aboveMinScore };
@@ -101,10 +101,13 @@ function grouped(
  * The first `count` of `order` (positions into labels/scores) picked by
  * maximal marginal relevance: each next pick maximises
  * lambda * relevance - (1 - lambda) * (highest cosine similarity to a pick),
- * relevance being the score scaled to 0..1 over the candidates.
+ * relevance being the score scaled to 0..1 over the candidates, or the
+ * score itself (`relevance: 'score'`: LangChain's and LlamaIndex's MMR over
+ * cosine similarity).
  */
 function mmrOrder(
-  order: readonly number[], labels: ArrayLike<number>, scores: ArrayLike<number>, count: number, lambda: number, fields: CandidateFields,
+  order: readonly number[], labels: ArrayLike<number>, scores: ArrayLike<number>, count: number,
+  { lambda, relevance: scale }: { lambda: number; relevance: 'scaled' | 'score' }, fields: CandidateFields,
 ): number[] {
   if (order.length === 0) return [];
   let low = Infinity;
@@ -113,7 +116,7 @@ function mmrOrder(
     low = Math.min(low, scores[i]!);
     high = Math.max(high, scores[i]!);
   }
-  const relevance = order.map((i) => (high > low ? (scores[i]! - low) / (high - low) : 1));
+  const relevance = order.map((i) => (scale === 'score' ? scores[i]! : high > low ? (scores[i]! - low) / (high - low) : 1));
   const unit = order.map((i) => unitCopy(fields.vector(labels[i]!)));
   /** Each candidate's highest similarity to a pick so far. */
   const closest = new Float64Array(order.length).fill(-Infinity);

@@ -136,7 +136,7 @@ describe('groupBy', () => {
 
 describe('mmr', () => {
   /** The reference: greedy maximal marginal relevance over the best `candidates`, written plainly. */
-  function mmr(all: SearchHit[], k: number, lambda: number, candidates: number): string[] {
+  function mmr(all: SearchHit[], k: number, lambda: number, candidates: number, scaled = true): string[] {
     const pool = all.slice(0, candidates);
     const scores = pool.map((hit) => hit.score);
     const low = Math.min(...scores);
@@ -153,7 +153,7 @@ describe('mmr', () => {
       let bestValue = -Infinity;
       pool.forEach((hit, c) => {
         if (picked.includes(c)) return;
-        const relevance = high > low ? (hit.score - low) / (high - low) : 1;
+        const relevance = !scaled ? hit.score : high > low ? (hit.score - low) / (high - low) : 1;
         const penalty = picked.length === 0 ? 0 : Math.max(...picked.map((p) => cosine(unit[c]!, unit[p]!)));
         const value = lambda * relevance - (1 - lambda) * penalty;
         if (value > bestValue) {
@@ -186,6 +186,14 @@ describe('mmr', () => {
     expect(ids(await docs.search({ vector: query, exact: true, k: 5, mmr: {} }))).toEqual(mmr(all, 5, 0.5, 20));
     expect(await rejectedCode(docs.search({ vector: query, k: 50, mmr: { candidates: 10 } }))).toBe('INVALID_ARGUMENT');
     expect(await rejectedCode(docs.search({ vector: query, mmr: { lambda: 2 } }))).toBe('INVALID_ARGUMENT');
+  });
+
+  it("with relevance 'score' weighs the score itself (LangChain's MMR), which picks differently from the scaled one", async () => {
+    const all = await everything({ vector: query, exact: true });
+    const raw = ids(await docs.search({ vector: query, exact: true, k: 8, mmr: { lambda: 0.5, candidates: 40, relevance: 'score' }, include: [] }));
+    expect(raw).toEqual(mmr(all, 8, 0.5, 40, false));
+    expect(raw).not.toEqual(mmr(all, 8, 0.5, 40));
+    expect(await rejectedCode(docs.search({ vector: query, mmr: { relevance: 'raw' as 'score' } }))).toBe('INVALID_ARGUMENT');
   });
 });
 
