@@ -91,6 +91,15 @@ describe('the layout', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('framework adapters (src/adapters) take collections by their portable type: at run time they import the error table alone of Quiver, and only they import a framework', () => {
+    const wrong = under('src/adapters/').flatMap((file) =>
+      file.imports.filter((i) => i.target.startsWith('src/') && !i.typeOnly && i.target !== 'src/core/errors.ts').map((i) => `${file.path} -> ${i.target}`));
+    expect(wrong).toEqual([]);
+    const frameworks = files.filter((file) => file.imports.some((i) => /^(@langchain|llamaindex|@llamaindex)\b/.test(i.target))).map((file) => file.path);
+    expect(frameworks.every((path) => path.startsWith('src/adapters/'))).toBe(true);
+    expect(frameworks).toContain('src/adapters/langchain.ts');
+  });
+
   it('one module loads the PostgreSQL driver, and only when cluster mode is configured (a dynamic import)', () => {
     const loaders = files.filter((file) => /import\(\s*'postgres'\s*\)/.test(file.text)).map((file) => file.path);
     expect(loaders).toEqual(['src/cluster/pg-store.ts']);

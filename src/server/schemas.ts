@@ -415,6 +415,7 @@ export const searchBody = {
       properties: {
         lambda: { type: 'number', minimum: 0, maximum: 1, description: '1 keeps the search order, 0 is the most diverse; default 0.5.' },
         candidates: { type: 'integer', minimum: 1, maximum: MAX_MMR_CANDIDATES, description: 'Candidates re-ranked (default 4 * k, at least 20).' },
+        relevance: { type: 'string', enum: ['scaled', 'score'], description: "The relevance MMR weighs: the score scaled to 0..1 over the candidates (default) or the score itself." },
       },
       additionalProperties: false,
     },
