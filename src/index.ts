@@ -60,11 +60,14 @@ export type {
   SearchField,
   SearchHit,
   SearchRequest,
+  SearchMode,
   Logger,
   SearchEvent,
   UnavailableCollection,
 } from './core/api.js';
 export type { CollectionOptions } from './core/collection/collection-options.js';
+export type { EmbedderOptions, OpenAiEmbedderOptions, LocalEmbedderOptions } from './core/embedding/embedder-options.js';
+export type { EmbeddingsLike } from './core/embedding/embedder.js';
 export type { Metric, Quantization } from './core/options.js';
 export type { Durability } from './core/storage/store.js';
 export type { Metadata } from './core/validate.js';

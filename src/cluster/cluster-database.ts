@@ -239,6 +239,8 @@ export class ClusterDatabase {
     const problems: string[] = [];
     if (!isIntegerIn(shards, 1, MAX_SHARDS)) problems.push(`shards must be an integer from 1 to ${MAX_SHARDS}, got ${String(shards)}`);
     if (!isIntegerIn(replicas, 1, 64)) problems.push(`replicas must be an integer from 1 to 64, got ${String(replicas)}`);
+    // Every replica would embed, and each coordinator its queries: not built yet. Embed in the pipeline and send vectors.
+    if ((rest as { embedder?: unknown }).embedder !== undefined) problems.push("'embedder' is not supported in cluster mode yet: send vectors (embed them in the pipeline)");
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
     const resolved = resolveCollectionOptions(rest, Math.max(1, this.#local.workers));
     const row = { name, uid: randomBytes(8).toString('hex'), options: storedOptions(resolved), shards: shards as number, replicas: replicas as number, hash: SHARD_HASH };

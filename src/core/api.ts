@@ -77,11 +77,27 @@ export interface Document {
   metadata?: Metadata;
 }
 
+/** How a search uses `text` alone: see SearchRequest.mode. */
+export type SearchMode = 'keyword' | 'semantic' | 'hybrid';
+
 export interface SearchRequest {
   /** Query vector of the collection's dimension. With `text` too, the search is hybrid. */
   vector?: Float32Array | readonly number[];
-  /** Keyword query, scored by BM25 over document text. With `vector` too, the search is hybrid. */
+  /**
+   * Keyword query, scored by BM25 over document text. With `vector` too, the
+   * search is hybrid. Alone, on a collection with an embedder, it is
+   * embedded into the query vector (see `mode`).
+   */
   text?: string;
+  /**
+   * What `text` alone does: `keyword` (BM25), `semantic` (the text embedded
+   * by the collection's embedder, a vector search) or `hybrid` (both,
+   * fused). Default: `semantic` on a collection with an embedder, else
+   * `keyword`.
+   */
+  mode?: SearchMode;
+  /** The model that made `vector` (or should embed `text`): refused with EMBEDDER_MISMATCH unless it is the collection's embedder's. */
+  model?: string;
   /**
    * How a hybrid search fuses its two lists: `relativeScore` (default;
    * min-max normalised scores weighted by `alpha`) or `rrf` (reciprocal rank
@@ -263,6 +279,8 @@ export interface CollectionInfo {
   version: number;
   text: ResolvedCollectionOptions['text'];
   bm25: ResolvedCollectionOptions['bm25'];
+  /** The embedder, when the collection has one (never a key: at most the name of the variable holding it). */
+  embedder?: ResolvedCollectionOptions['embedder'];
   /** Deleted documents still in the HNSW graph (tombstones). */
   tombstones: number;
   /** Documents whose graph insert has not run yet (they are searched exactly meanwhile). */

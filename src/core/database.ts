@@ -31,6 +31,7 @@ import { resolveCollectionOptions, storedOptions, type CollectionOptions, type R
 import { Store, type CheckpointStats, type Durability, type StoredCollection } from './storage/store.js';
 import { SNAPSHOTS_DIR } from './storage/snapshot.js';
 import { isPlainObject } from './validate.js';
+import type { EmbeddingsLike } from './embedding/embedder.js';
 
 export interface DatabaseOptions {
   /** Data directory; created when missing. Omit for an in-memory database that is gone on close. */
@@ -83,6 +84,12 @@ export interface DatabaseOptions {
    * (64 MiB); 0 turns it off.
    */
   fieldCache?: number;
+  /**
+   * In-process embedders by model name, for collections whose `embedder` is
+   * `{ provider: 'local', model }`: any object with LangChain's
+   * `embedDocuments` / `embedQuery` (LangChain's embeddings classes are).
+   */
+  embedders?: Record<string, EmbeddingsLike>;
 }
 
 
@@ -111,9 +118,11 @@ export class Database {
   /** Backups under way: close waits for them. */
   readonly #backups = new Set<Promise<unknown>>();
   readonly #searchListeners = new Set<(event: SearchEvent) => void>();
+  readonly #embedders: ReadonlyMap<string, EmbeddingsLike>;
 
-  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number, memory: MemorySettings) {
+  private constructor(store: Store, path: string | undefined, log: Logger, snapshotAfter: number, workers: number, memory: MemorySettings, embedders: ReadonlyMap<string, EmbeddingsLike>) {
     this.#store = store;
+    this.#embedders = embedders;
     this.path = path;
     this.#log = log;
     this.#snapshotAfter = snapshotAfter;
@@ -171,7 +180,7 @@ export class Database {
     if (!isPlainObject(options)) throw createError('INVALID_OPTIONS', ['database options must be an object']);
     const {
       path, durability = 'process', logger = defaultLogger, snapshotAfter = DEFAULT_SNAPSHOT_AFTER, workers = availableParallelism(),
-      memoryLimit, vectorMemory, fieldCache = DEFAULT_FIELD_CACHE_BYTES, ...rest
+      memoryLimit, vectorMemory, fieldCache = DEFAULT_FIELD_CACHE_BYTES, embedders = {}, ...rest
     } = options as Record<string, unknown>;
     const problems = Object.keys(rest).map((key) => `unknown option '${key}'`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) problems.push('path must be a non-empty string');
@@ -181,6 +190,13 @@ export class Database {
     if (memoryLimit !== undefined && !isIntegerIn(memoryLimit, 1, Number.MAX_SAFE_INTEGER)) problems.push(`memoryLimit must be a positive integer of bytes, got ${String(memoryLimit)}`);
     if (!isIntegerIn(fieldCache, 0, Number.MAX_SAFE_INTEGER)) problems.push(`fieldCache must be a non-negative integer of bytes, got ${String(fieldCache)}`);
     problems.push(...checkVectorMemory(vectorMemory));
+    if (!isPlainObject(embedders)) problems.push('embedders must be an object of model name -> embedder');
+    else {
+      for (const [model, embedder] of Object.entries(embedders)) {
+        const { embedDocuments, embedQuery } = (embedder ?? {}) as Partial<EmbeddingsLike>;
+        if (typeof embedDocuments !== 'function' || typeof embedQuery !== 'function') problems.push(`embedders['${model}'] must have embedDocuments and embedQuery methods`);
+      }
+    }
     const log = logger as Logger;
     if (typeof log?.info !== 'function' || typeof log.warn !== 'function' || typeof log.error !== 'function') {
       problems.push('logger must have info, warn and error methods');
@@ -193,7 +209,7 @@ export class Database {
       vectorMemory: vectorMemory as MemorySettings['vectorMemory'],
       fieldCache: fieldCache as number,
     };
-    const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number, memory);
+    const db = new Database(store, path as string | undefined, log, snapshotAfter as number, workers as number, memory, new Map(Object.entries(embedders as Record<string, EmbeddingsLike>)));
     for (const stored of store.collections()) {
       let collection: Collection | undefined;
       try {
@@ -465,7 +481,7 @@ export class Database {
   /** The collection over a stored one; the caller registers it. */
   #makeCollection({ id, uid, name, version }: StoredCollection, options: ResolvedCollectionOptions): Collection {
     const persistence: Persistence = { dir: this.#snapshotDir(id), snapshotAfter: this.#snapshotAfter, compactAt: DEFAULT_COMPACT_AT };
-    const services: CollectionServices = { log: this.#log, hosting: this.#hosting, searchListeners: this.#searchListeners };
+    const services: CollectionServices = { log: this.#log, hosting: this.#hosting, searchListeners: this.#searchListeners, embedders: this.#embedders };
     return new Collection({ name, uid, options, table: this.#store.documents(id), version, persistence, services, memory: this.#memory, assertUsable: () => this.#assertOpen() });
   }
 

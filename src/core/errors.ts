@@ -35,6 +35,10 @@ export const ERRORS = {
     `Limit ${limit} exceeded: ${what} is ${actual}, at most ${max} (${advice}).`,
   DOCUMENT_NOT_FOUND: (collection: string, id: string) => `Document '${id}' does not exist in collection '${collection}'.`,
   REQUEST_ABORTED: (what: string) => `The ${what} was aborted by its caller.`,
+  EMBEDDING_FAILED: (model: string, problem: string) => `Embedding with '${model}' failed: ${problem}. Nothing was written.`,
+  EMBEDDER_MISMATCH: (collection: string, stored: string, given: string) =>
+    `Collection '${collection}' holds vectors of the model '${stored}'; a query or write naming '${given}' would compare vectors of different models.`,
+  EMBEDDER_UNAVAILABLE: (collection: string, model: string, reason: string) => `Collection '${collection}' embeds text with '${model}', which this process cannot call: ${reason}.`,
   INDEX_UNAVAILABLE: (name: string, reason: string) =>
     `Collection '${name}' cannot be searched or written: its in-memory index could not be built (${reason}). ` +
     'Its documents can still be read (get, list) and deleted; free memory (or raise memoryLimit) and reopen the database to search it.',

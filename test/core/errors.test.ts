@@ -44,6 +44,13 @@ const triggers: Record<CoreCode, () => Promise<unknown>> = {
     ]),
   INVALID_DOCUMENT: async () => (await fixture()).docs.upsert([{ id: 'x', vector: [1, 2, 3], text: 5 as unknown as string }]),
   DOCUMENT_NOT_FOUND: async () => (await fixture()).docs.update([{ id: 'nope', set: { a: 1 } }]),
+  // An in-process embedder that fails, one that this process lacks, and a search naming another model.
+  EMBEDDING_FAILED: async () => {
+    const db = await openDatabase({ embedders: { broken: { embedDocuments: () => Promise.reject(new Error('down')), embedQuery: () => Promise.reject(new Error('down')) } } });
+    return (await db.createCollection('e', { dimension: 3, embedder: { provider: 'local', model: 'broken' } })).upsert([{ id: 'x', text: 'some text' }]);
+  },
+  EMBEDDER_UNAVAILABLE: async () => (await (await openDatabase()).createCollection('e', { dimension: 3, embedder: { provider: 'local', model: 'absent' } })).search({ text: 'query' }),
+  EMBEDDER_MISMATCH: async () => (await (await openDatabase()).createCollection('e', { dimension: 3, embedder: { provider: 'local', model: 'm1' } })).search({ vector: [1, 2, 3], model: 'm2' }),
   INVALID_FILTER: async () => {
     const { compileFilter } = await import('../../src/core/filter/filter.js');
     return compileFilter({ price: { $unknown: 1 } });

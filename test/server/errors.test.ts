@@ -97,6 +97,18 @@ describe('core codes that reach HTTP', () => {
   const triggers: Record<CoreCode, (() => Promise<LightMyRequestResponse>) | { unreachable: string; schemaCatches?: () => Promise<LightMyRequestResponse> }> = {
     DOCUMENT_NOT_FOUND: () => send(t.app, 'GET', `/collections/${COLLECTION}/documents/nope`),
     CLUSTER_UNAVAILABLE: { unreachable: 'cluster mode only: test/cluster reaches it over REST on a cluster node' },
+    EMBEDDING_FAILED: async () => {
+      await send(t.app, 'POST', '/collections', { name: 'embedded', dimension: 2, embedder: { provider: 'openai', url: 'http://127.0.0.1:9/v1', model: 'm', maxRetries: 0, timeoutMs: 2000 } });
+      return send(t.app, 'POST', '/collections/embedded/documents', { documents: [{ id: 'a', text: 'nobody listens on port 9' }] });
+    },
+    EMBEDDER_UNAVAILABLE: async () => {
+      await send(t.app, 'POST', '/collections', { name: 'local-embedded', dimension: 2, embedder: { provider: 'local', model: 'not-in-this-process' } });
+      return send(t.app, 'POST', '/collections/local-embedded/search', { text: 'query' });
+    },
+    EMBEDDER_MISMATCH: async () => {
+      await send(t.app, 'POST', '/collections', { name: 'model-a', dimension: 2, embedder: { provider: 'local', model: 'a' } });
+      return send(t.app, 'POST', '/collections/model-a/search', { vector: [1, 0], model: 'b' });
+    },
     ALIAS_NOT_FOUND: () => send(t.app, 'PUT', '/aliases/nope', { collection: COLLECTION }),
     ALIAS_EXISTS: async () => {
       expectStatus(await send(t.app, 'POST', '/aliases', { alias: 'current', collection: COLLECTION }), 201);

@@ -23,6 +23,7 @@ import {
   type Quantization,
 } from '../options.js';
 import { resolveTextOptions, type ResolvedTextOptions, type TextOptions } from '../keyword/tokenizer.js';
+import { resolveEmbedderOptions, type EmbedderOptions } from '../embedding/embedder-options.js';
 
 export interface CollectionOptions {
   /**
@@ -49,6 +50,12 @@ export interface CollectionOptions {
   text?: TextOptions;
   /** BM25 scoring parameters k1 and b. */
   bm25?: Bm25Options;
+  /**
+   * The model that embeds this collection's text (embedding/embedder-options.ts):
+   * an upsert without a vector embeds the document's text, and a search with
+   * `text` alone runs as semantic search (`mode` chooses). Fixed at creation.
+   */
+  embedder?: EmbedderOptions;
 }
 
 export interface ResolvedCollectionOptions {
@@ -62,6 +69,7 @@ export interface ResolvedCollectionOptions {
   readonly hnsw: Readonly<HnswOptions>;
   readonly text: ResolvedTextOptions;
   readonly bm25: ResolvedBm25Options;
+  readonly embedder?: Readonly<EmbedderOptions>;
 }
 
 export interface HnswOptions {
@@ -81,7 +89,7 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
     throw createError('INVALID_OPTIONS', ['collection options must be an object']);
   }
   const options = input as Record<string, unknown>;
-  const known = new Set(['dimension', 'metric', 'quantization', 'rerank', 'hnsw', 'text', 'bm25']);
+  const known = new Set(['dimension', 'metric', 'quantization', 'rerank', 'hnsw', 'text', 'bm25', 'embedder']);
   for (const key of Object.keys(options)) {
     if (key === 'shards' || key === 'replicas') problems.push(`'${key}' is a cluster-mode option: this database is embedded (see the README, "Cluster mode")`);
     else if (!known.has(key)) problems.push(`unknown option '${key}'`);
@@ -108,6 +116,7 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
   const hnsw = resolveHnsw(options.hnsw, defaultSegments, problems);
   const text = collectProblems(() => resolveTextOptions(options.text ?? {}), problems);
   const bm25 = collectProblems(() => resolveBm25Options(options.bm25 ?? {}), problems);
+  const embedder = resolveEmbedderOptions(options.embedder, vectors && typeof dimension === 'number' ? dimension : 0, problems);
   if (problems.length > 0 || text === undefined || bm25 === undefined) throw createError('INVALID_OPTIONS', problems);
   return Object.freeze({
     dimension: vectors ? (dimension as number) : 0,
@@ -118,6 +127,7 @@ export function resolveCollectionOptions(input: unknown, defaultSegments = 1): R
     hnsw,
     text,
     bm25,
+    ...(embedder === undefined ? {} : { embedder }),
   });
 }
 

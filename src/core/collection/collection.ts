@@ -20,6 +20,7 @@ import { searchNow } from './search.js';
 import { holdSnapshots, snapshot } from './snapshots.js';
 import { update, updateWhere } from './update.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
+import { embeddedRequest, hasTextToEmbed, needsEmbedding, withEmbeddedText } from './embed.js';
 
 export type { CollectionInit, CollectionMemory, CollectionServices, Persistence } from './state.js';
 
@@ -70,6 +71,7 @@ export class Collection {
       state: s.unavailable === undefined ? 'ready' : 'degraded',
       memory: { vectors: s.flat.memoryBytes, graph: (s.hnsw.size + s.hnsw.tombstones) * s.cost.graph + s.hnsw.fixedBytes },
     };
+    if (this.options.embedder !== undefined) info.embedder = this.options.embedder;
     if (s.unavailable !== undefined) info.reason = s.unavailable;
     return info;
   }
@@ -92,6 +94,8 @@ export class Collection {
    * resolves, and a rejected batch changes nothing.
    */
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
+    // A collection with an embedder embeds the text of documents without a vector, all of them before any write.
+    if (hasTextToEmbed(this.#s, documents)) return upsert(this.#s, await withEmbeddedText(this.#s, documents));
     return upsert(this.#s, documents);
   }
 
@@ -154,6 +158,8 @@ export class Collection {
     // Not an async function: those allocate their suspended frame on every call, and a search the graph
     // answers on this thread never suspends. That frame was a tenth of what such a search allocated.
     try {
+      // Text to embed (or a mode or model to check) goes through the embedder first.
+      if (needsEmbedding(this.#s, request)) return embeddedRequest(this.#s, request).then((embedded) => searchNow(this.#s, embedded));
       const answer = searchNow(this.#s, request);
       return answer instanceof Promise ? answer : Promise.resolve(answer);
     } catch (error) {

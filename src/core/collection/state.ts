@@ -23,6 +23,7 @@ import { Planner } from '../query/planner.js';
 import { SegmentedGraph, type SegmentHosting } from '../graph/segmented-graph.js';
 import type { DocumentTable } from '../storage/store.js';
 import type { Logger, SearchEvent } from '../api.js';
+import type { EmbeddingsLike } from '../embedding/embedder.js';
 
 /** The memory a collection's indexes take: WebAssembly memory for the vectors, and admission of writes (memory-budget.ts). */
 export interface CollectionMemory {
@@ -49,6 +50,8 @@ export interface CollectionServices {
   hosting: SegmentHosting;
   /** Called after every search with its plan and engine time (Database.observeSearches); empty: nothing is timed. */
   searchListeners: ReadonlySet<(event: SearchEvent) => void>;
+  /** In-process embedders by model name (DatabaseOptions.embedders). */
+  embedders: ReadonlyMap<string, EmbeddingsLike>;
 }
 
 /** What a collection is made from (Database.#makeCollection): its identity, its stored rows, and what the database lends it. */

@@ -81,6 +81,7 @@ function bodyFromQuery(query: SearchQuery): SearchBody {
   if (query.k !== undefined) body.k = Number(query.k);
   if (query.ef !== undefined) body.ef = Number(query.ef);
   if (query.fusion !== undefined) body.fusion = query.fusion;
+  if (query.mode !== undefined) body.mode = query.mode;
   if (query.alpha !== undefined) body.alpha = Number(query.alpha);
   if (query.include !== undefined) body.include = query.include === '' ? [] : query.include.split(',');
   if (query.offset !== undefined) body.offset = Number(query.offset);
