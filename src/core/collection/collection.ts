@@ -20,7 +20,7 @@ import { searchNow } from './search.js';
 import { holdSnapshots, snapshot } from './snapshots.js';
 import { update, updateWhere } from './update.js';
 import { deleteIds, deleteWhere, upsert } from './write.js';
-import { embeddedRequest, hasTextToEmbed, needsEmbedding, withEmbeddedText } from './embed.js';
+import { embeddedRequest, hasTextToEmbed, needsEmbedding, refuseTextChange, withEmbeddedText } from './embed.js';
 
 export type { CollectionInit, CollectionMemory, CollectionServices, Persistence } from './state.js';
 
@@ -134,6 +134,7 @@ export class Collection {
    * (DOCUMENT_NOT_FOUND) and nothing changes.
    */
   async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
+    if (Array.isArray(updates)) for (const change of updates) refuseTextChange(this.#s, change);
     return update(this.#s, updates);
   }
 
@@ -143,6 +144,7 @@ export class Collection {
    * refused unless `options.all` is true.
    */
   async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
+    refuseTextChange(this.#s, change);
     return updateWhere(this.#s, filter, change, options);
   }
 

@@ -45,6 +45,17 @@ export async function withEmbeddedText(s: CollectionState, documents: readonly D
   return embedded;
 }
 
+/**
+ * A partial update that changes the text of a document whose vector was
+ * embedded from it would leave the vector stale: on a collection with an
+ * embedder, text changes go through upsert, which embeds the new text.
+ */
+export function refuseTextChange(s: CollectionState, change: unknown): void {
+  if (s.options.embedder !== undefined && isPlainObject(change) && (change as { text?: unknown }).text !== undefined) {
+    throw createError('INVALID_ARGUMENT', 'update', 'no text change on a collection with an embedder (upsert the document: its vector is embedded from its text)', 'a text change');
+  }
+}
+
 /** Whether a search request names a mode or a model, or is text alone on a collection with an embedder. */
 export function needsEmbedding(s: CollectionState, request: SearchRequest): boolean {
   if (!isPlainObject(request)) return false;

@@ -113,6 +113,11 @@ describe('a collection with an OpenAI-compatible embedder', () => {
     expect(keyword.map((hit) => hit.id)).toEqual(['d3']);
     expect(calls).toHaveLength(3);
     await expect(docs.search({ vector: embed(query), text: query, mode: 'semantic' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // A text change by update would leave the embedded vector stale: refused, nothing changed; metadata updates go through.
+    await expect(docs.update([{ id: 'd3', text: 'changed' }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/upsert/) });
+    await expect(docs.updateWhere({ n: 3 }, { text: 'changed' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((await docs.update([{ id: 'd3', set: { tag: 'x' } }])).updated).toBe(1);
+    expect((await docs.getMany(['d3']))[0]!.text).toBe('eta theta');
     await db.close();
   });
 
