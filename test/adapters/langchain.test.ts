@@ -157,10 +157,12 @@ describe('the README example', () => {
       const run = spawnSync(process.execPath, [file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      // What the retriever printed, before the MMR search's documents: only design documents, graphs among them.
-      const retrieved = run.stdout.slice(0, run.stdout.indexOf('Document'));
-      expect(retrieved).toContain('HNSW graphs live on worker threads');
-      expect(retrieved).not.toContain('PostgreSQL');
+      const context = JSON.parse(/^context: (.*)$/m.exec(run.stdout)![1]!) as string[];
+      // Only design documents, the one about graphs among them; the answer came back through the chain.
+      expect(context).toContain('HNSW graphs live on worker threads');
+      expect(context.join(' ')).not.toContain('PostgreSQL');
+      expect(run.stdout).toMatch(/^answer: On worker threads, one segment each\.$/m);
+      expect(run.stdout).toMatch(/^diverse: 2$/m);
     } finally {
       rmSync(file, { force: true });
     }
