@@ -71,5 +71,6 @@ export type { EmbeddingsLike } from './core/embedding/embedder.js';
 export type { Metric, Quantization } from './core/options.js';
 export type { Durability } from './core/storage/store.js';
 export type { Metadata } from './core/validate.js';
+export { SemanticCache, DEFAULT_CACHE_THRESHOLD, DEFAULT_CACHE_TTL_MS, type SemanticCacheOptions, type CacheHit, type CacheStats } from './semantic-cache/semantic-cache.js';
 /** Every error Quiver throws on purpose is a QuiverError with a stable `code`. */
 export { QuiverError, isQuiverError, ERRORS, type ErrorCode } from './core/errors.js';

@@ -22,6 +22,8 @@ import type { PortableCollection } from '../client/remote-collection.js';
 import type { FusionMethod, SearchHit, SearchRequest } from '../core/api.js';
 import { createError } from '../core/errors.js';
 
+export { QuiverLLMCache, type QuiverLLMCacheArgs } from './langchain-cache.js';
+
 /** A Quiver metadata filter (src/core/filter/filter.ts). */
 export type QuiverFilter = Record<string, unknown>;
 
@@ -60,6 +62,9 @@ export class QuiverVectorStore extends VectorStore {
   constructor(embeddings: EmbeddingsInterface, args: QuiverVectorStoreArgs) {
     super(embeddings, args as unknown as Record<string, unknown>);
     if (args?.collection === undefined) throw createError('INVALID_ARGUMENT', 'QuiverVectorStore args.collection', 'a collection (db.collection(name) or client.collection(name))', args?.collection);
+    if (args.batchSize !== undefined && !(Number.isSafeInteger(args.batchSize) && args.batchSize > 0)) {
+      throw createError('INVALID_ARGUMENT', 'QuiverVectorStore args.batchSize', 'a positive integer', args.batchSize);
+    }
     if (args.searchMode !== undefined && args.searchMode !== 'vector' && args.searchMode !== 'hybrid') {
       throw createError('INVALID_ARGUMENT', 'QuiverVectorStore args.searchMode', "'vector' or 'hybrid'", args.searchMode);
     }

@@ -154,8 +154,8 @@ export interface SearchRequest {
    * maximising lambda * relevance - (1 - lambda) * (its highest cosine
    * similarity to a hit already chosen). Relevance is the search's own score
    * scaled to 0..1 over the candidates (`relevance: 'scaled'`, the default),
-   * or the score as it is (`'score'`: with the cosine metric, the MMR of
-   * LangChain and LlamaIndex); similarity is between stored vectors.
+   * or the score as it is (`'score'`: with the cosine metric, LangChain's
+   * maximalMarginalRelevance); similarity is between stored vectors.
    * lambda 1 keeps the search's order; 0 is the most diverse.
    */
   mmr?: { lambda?: number; candidates?: number; relevance?: 'scaled' | 'score' };

@@ -139,6 +139,7 @@ describe('QuiverVectorStore', () => {
     expect((await again.similaritySearch(queries[0]!, 3)).map((document) => document.id)).toEqual((await store.similaritySearch(queries[0]!, 3)).map((document) => document.id));
     await expect(QuiverVectorStore.fromExistingCollection(embeddings, { collection: client.collection('missing') })).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
     expect(() => new QuiverVectorStore(embeddings, {} as never)).toThrow(/collection/);
+    expect(() => new QuiverVectorStore(embeddings, { collection: store.collection, batchSize: 0 })).toThrow(/batchSize/);
     await expect(store.addVectors([[1, 2]], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(store.addVectors([[1, 2]], [new Document({ pageContent: 'short' })])).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
   });

@@ -63,14 +63,14 @@ describe('importing quiver/client', () => {
     expect(server.resolved.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
   });
 
-  it('quiverdb/langchain loads LangChain and the error table, not the engine: it runs over the remote client without addons', () => {
+  it('quiverdb/langchain loads LangChain, the semantic cache and the error table, not the engine: it runs over the remote client without addons', () => {
     checkBuilt();
     const entry = join(ROOT, 'dist/adapters/langchain.js');
     const resolvedEntry = spawnSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('quiverdb/langchain'))"], { cwd: ROOT, encoding: 'utf8' });
     expect(resolvedEntry.stdout).toBe(pathToFileURL(entry).href);
     const { resolved, dlopened, wasm } = probe(entry);
     const ours = resolved.filter((url) => url.startsWith(pathToFileURL(join(ROOT, 'dist')).href)).map((url) => fileURLToPath(url).slice(ROOT.length + 1));
-    expect(ours.sort()).toEqual(['dist/adapters/langchain.js', 'dist/core/errors.js']);
+    expect([...new Set(ours)].sort()).toEqual(['dist/adapters/langchain-cache.js', 'dist/adapters/langchain.js', 'dist/core/errors.js', 'dist/semantic-cache/semantic-cache.js']);
     expect(resolved.some((url) => url.includes('/node_modules/@langchain/core/'))).toBe(true);
     expect(dlopened).toEqual([]);
     expect(wasm).toEqual([]);

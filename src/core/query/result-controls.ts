@@ -102,8 +102,9 @@ function grouped(
  * maximal marginal relevance: each next pick maximises
  * lambda * relevance - (1 - lambda) * (highest cosine similarity to a pick),
  * relevance being the score scaled to 0..1 over the candidates, or the
- * score itself (`relevance: 'score'`: LangChain's and LlamaIndex's MMR over
- * cosine similarity).
+ * score itself (`relevance: 'score'`: LangChain's MMR over cosine
+ * similarity; LlamaIndex's penalises only the latest pick, and agrees on the
+ * first two).
  */
 function mmrOrder(
   order: readonly number[], labels: ArrayLike<number>, scores: ArrayLike<number>, count: number,
