@@ -99,6 +99,7 @@ describe('the layout', () => {
     const frameworks = files.filter((file) => file.imports.some((i) => /^(@langchain|llamaindex|@llamaindex)\b/.test(i.target))).map((file) => file.path);
     expect(frameworks.every((path) => path.startsWith('src/adapters/'))).toBe(true);
     expect(frameworks).toContain('src/adapters/langchain.ts');
+    expect(frameworks).toContain('src/adapters/llamaindex.ts');
   });
 
   it('one module loads the PostgreSQL driver, and only when cluster mode is configured (a dynamic import)', () => {
