@@ -11,8 +11,7 @@
  * epoch), so expiry is a filter the metadata index answers.
  */
 import { randomUUID } from 'node:crypto';
-import type { PortableCollection } from '../client/remote-collection.js';
-import type { SearchHit } from '../core/api.js';
+import type { DocumentInput, SearchHit, SearchRequest, SearchResult } from '../core/api.js';
 import { createError } from '../core/errors.js';
 import type { Metadata } from '../core/validate.js';
 
@@ -22,9 +21,20 @@ export const DEFAULT_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 /** Fields the cache keeps in each entry's metadata beside the caller's. */
 const RESERVED = ['answer', 'storedAt', 'expiresAt'];
 
+/** What the cache needs of a collection: a library Collection, a remote one, or the server's. */
+export interface CacheCollection {
+  search(request: SearchRequest): Promise<SearchHit[] | SearchResult>;
+  upsert(documents: readonly DocumentInput[]): Promise<unknown>;
+  deleteWhere(filter: Record<string, unknown>): Promise<{ deleted: number }>;
+  countWhere(filter?: Record<string, unknown>): Promise<number>;
+}
+
+/** A question: its embedding, or its text for a collection with an embedder (which embeds it). */
+export type CacheQuery = Float32Array | readonly number[] | { text: string };
+
 export interface SemanticCacheOptions {
   /** The collection holding the entries: of the embeddings' dimension, `metric: 'cosine'` for similarities in -1..1. */
-  collection: PortableCollection;
+  collection: CacheCollection;
   /** Lookups hit at this similarity or above (default DEFAULT_CACHE_THRESHOLD). */
   threshold?: number;
   /** An entry's life (default DEFAULT_CACHE_TTL_MS); 0 keeps entries until evicted for room. */
@@ -56,7 +66,7 @@ export interface CacheStats {
 }
 
 export class SemanticCache {
-  readonly collection: PortableCollection;
+  readonly collection: CacheCollection;
   readonly threshold: number;
   readonly ttlMs: number;
   readonly maxEntries: number | undefined;
@@ -79,10 +89,11 @@ export class SemanticCache {
   }
 
   /** The closest live entry matching `filter` when it scores at least the threshold; null (a miss) otherwise. */
-  async lookup(vector: Float32Array | readonly number[], filter: Record<string, unknown> = {}): Promise<CacheHit | null> {
+  async lookup(query: CacheQuery, filter: Record<string, unknown> = {}): Promise<CacheHit | null> {
+    // Entries alone (a collection may hold other documents), and those not expired.
+    const live = { $and: [filter, { answer: { $exists: true } }, { $or: [{ expiresAt: { $gt: this.#now() } }, { expiresAt: { $exists: false } }] }] };
+    const [best] = (await this.collection.search({ ...asked(query), k: 1, filter: live, include: ['metadata'] })) as SearchHit[];
     this.#lookups++;
-    const live = { $and: [filter, { $or: [{ expiresAt: { $gt: this.#now() } }, { expiresAt: { $exists: false } }] }] };
-    const [best] = (await this.collection.search({ vector, k: 1, filter: live, include: ['metadata'] })) as SearchHit[];
     if (best === undefined || best.score < this.threshold) return null;
     this.#hits++;
     const { answer, storedAt, expiresAt: _expiresAt, ...metadata } = (best.metadata ?? {}) as Metadata & { answer: string; storedAt: number };
@@ -91,14 +102,15 @@ export class SemanticCache {
   }
 
   /** Stores an answer under its question's embedding; returns the entry's id. */
-  async store(vector: Float32Array | readonly number[], answer: string, metadata: Metadata = {}): Promise<string> {
+  async store(query: CacheQuery, answer: string, metadata: Metadata = {}): Promise<string> {
     if (typeof answer !== 'string') throw createError('INVALID_ARGUMENT', 'answer', 'a string', answer);
     const reserved = Object.keys(metadata).filter((key) => RESERVED.includes(key));
     if (reserved.length > 0) throw createError('INVALID_ARGUMENT', 'cache entry metadata', `no ${RESERVED.join(', ')} (the cache's own fields)`, reserved.join(', '));
     const storedAt = this.#now();
     const id = randomUUID();
     const own: Metadata = { answer, storedAt, ...(this.ttlMs === 0 ? {} : { expiresAt: storedAt + this.ttlMs }) };
-    await this.collection.upsert([{ id, vector, metadata: { ...metadata, ...own } }]);
+    const question = 'text' in query ? { text: query.text } : { vector: query };
+    await this.collection.upsert([{ id, ...question, metadata: { ...metadata, ...own } }]);
     return id;
   }
 
@@ -130,4 +142,10 @@ export class SemanticCache {
   stats(): CacheStats {
     return { lookups: this.#lookups, hits: this.#hits, misses: this.#lookups - this.#hits, hitRate: this.#lookups === 0 ? 0 : this.#hits / this.#lookups, saved: this.#saved };
   }
+}
+
+/** The search a question makes: its vector, or its text embedded by the collection. */
+function asked(query: CacheQuery): { vector: Float32Array | readonly number[] } | { text: string; mode: 'semantic' } {
+  if (query !== null && typeof query === 'object' && 'text' in query) return { text: query.text, mode: 'semantic' };
+  return { vector: query };
 }

@@ -32,6 +32,7 @@ import { boundPendingReplies } from './reply-memory.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { backupRoutes } from './routes/backup.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { semanticCacheRoutes } from './routes/semantic-cache.js';
 import { collectionRoutes } from './routes/collections.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
@@ -162,6 +163,7 @@ export async function buildApp(db: Engine, options: AppOptions = {}): Promise<Qu
   documentRoutes(app, context);
   backupRoutes(app, context, options.backupDir);
   clusterRoutes(app, context);
+  semanticCacheRoutes(app, context);
   await app.register(async (scope) => searchRoutes(scope, context));
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -14,6 +14,10 @@ import type { Engine } from './engine.js';
 export interface Metrics {
   registry: Registry;
   searchSeconds: Histogram<'plan'>;
+  /** Semantic cache lookups (routes/semantic-cache.ts) by collection and result (hit or miss). */
+  semanticCacheLookups: Counter<'collection' | 'result'>;
+  /** What semantic cache hits saved: the sum of the hit entries' `savings` metadata (tokens, say). */
+  semanticCacheSaved: Counter<'collection'>;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -198,5 +202,17 @@ export function registerMetrics(app: FastifyInstance, db: Engine, cache: ResultC
   // The engine reports each search's plan and time; no search is asked for explain to feed this.
   const stopObserving = db.observeSearches((event) => searchSeconds.observe({ plan: event.plan }, event.seconds));
   app.addHook('onClose', async () => stopObserving());
-  return { registry, searchSeconds };
+  const semanticCacheLookups = new Counter({
+    name: 'quiver_semantic_cache_lookups_total',
+    help: 'Semantic cache lookups by collection and result (hit or miss); the hit rate is hits over all.',
+    labelNames: ['collection', 'result'] as const,
+    registers: [registry],
+  });
+  const semanticCacheSaved = new Counter({
+    name: 'quiver_semantic_cache_saved_total',
+    help: "What semantic cache hits saved: the sum of the hit entries' savings metadata (tokens, say).",
+    labelNames: ['collection'] as const,
+    registers: [registry],
+  });
+  return { registry, searchSeconds, semanticCacheLookups, semanticCacheSaved };
 }

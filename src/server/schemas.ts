@@ -3,6 +3,9 @@
  * (`additionalProperties: false`) except metadata and filters, which are the
  * caller's own JSON. Limits come from src/core/options.ts. Request types are
  * inferred from the schemas, so a schema and its handler cannot drift apart.
+ * It is over 600 lines, long because the shared pieces (ids, vectors,
+ * filters, metadata, consistency) are defined once for every route that
+ * takes them; splitting it by route would export those pieces instead.
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import {
@@ -579,7 +582,69 @@ export const statusReply = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/** The semantic cache (routes/semantic-cache.ts): a question is a vector, or text the collection's embedder embeds. */
+const cacheQuestion = {
+  vector,
+  text: { type: 'string', minLength: 1, maxLength: MAX_QUERY_TEXT_LENGTH, description: "The question's text, embedded by the collection's embedder (instead of vector)." },
+} as const;
+
+export const cacheLookupBody = {
+  type: 'object',
+  properties: {
+    ...cacheQuestion,
+    filter,
+    threshold: { type: 'number', minimum: -1, maximum: 1, description: 'Similarity at or above which a lookup hits (default 0.95).' },
+  },
+  oneOf: [{ required: ['vector'] }, { required: ['text'] }],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const cacheLookupResult = {
+  type: 'object',
+  properties: {
+    hit: {
+      type: ['object', 'null'],
+      properties: { id, answer: { type: 'string' }, metadata, score: { type: 'number' }, storedAt: { type: 'number' } },
+      required: ['id', 'answer', 'metadata', 'score', 'storedAt'],
+      additionalProperties: false,
+    },
+  },
+  required: ['hit'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const cacheStoreBody = {
+  type: 'object',
+  properties: {
+    ...cacheQuestion,
+    answer: { type: 'string', maxLength: 1_000_000 },
+    metadata: { ...metadata, description: "The entry's metadata, for lookup filters (model, tenant) and savings (a number summed into quiver_semantic_cache_saved_total on hits)." },
+    ttlMs: { type: 'integer', minimum: 0, description: "The entry's life in ms (default a day; 0: until evicted)." },
+  },
+  required: ['answer'],
+  oneOf: [{ required: ['vector'] }, { required: ['text'] }],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const cacheStoreResult = { type: 'object', properties: { id }, required: ['id'], additionalProperties: false } as const satisfies JSONSchema;
+
+export const cacheEvictBody = {
+  type: 'object',
+  properties: { maxEntries: { type: 'integer', minimum: 1, description: 'Past this many entries, the oldest are removed too.' } },
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
+export const cacheEvictResult = {
+  type: 'object',
+  properties: { expired: { type: 'integer' }, overflow: { type: 'integer' } },
+  required: ['expired', 'overflow'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
 export type CollectionParams = FromSchema<typeof collectionParams>;
+export type CacheLookupBody = FromSchema<typeof cacheLookupBody>;
+export type CacheStoreBody = FromSchema<typeof cacheStoreBody>;
+export type CacheEvictBody = FromSchema<typeof cacheEvictBody>;
 export type AliasInfoBody = FromSchema<typeof aliasInfo>;
 export type AliasParams = FromSchema<typeof aliasParams>;
 export type SwitchAliasBody = FromSchema<typeof switchAliasBody>;

@@ -55,6 +55,9 @@ const ROUTES: Route[] = [
   { method: 'POST', url: '/aliases', body: { alias: 'current', collection: COLLECTION }, write: true, spec: '/aliases' },
   { method: 'PUT', url: '/aliases/current', body: { collection: COLLECTION }, write: true, spec: '/aliases/{alias}' },
   { method: 'DELETE', url: '/aliases/current', write: true, spec: '/aliases/{alias}' },
+  { method: 'POST', url: `${docs}/cache/lookup`, body: { vector: seedVector(0) }, spec: '/collections/{name}/cache/lookup' },
+  { method: 'POST', url: `${docs}/cache/entries`, body: { vector: seedVector(0), answer: 'cached' }, write: true, spec: '/collections/{name}/cache/entries' },
+  { method: 'POST', url: `${docs}/cache/evict`, body: {}, write: true, spec: '/collections/{name}/cache/evict' },
   { method: 'POST', url: '/backup', body: {}, write: true, spec: '/backup' },
   { method: 'DELETE', url: docs, write: true, spec: '/collections/{name}' },
 ];
