@@ -16,13 +16,13 @@
  * by BM25 and fuses the two with Quiver's relativeScore (min-max normalised
  * scores), `alpha` weighting the vector side as in LlamaIndex (0 is pure
  * keyword, 1 pure vector); `sparse` is keyword search alone; `mmr` is
- * Quiver's `mmr` control with `mmrThreshold` as lambda over the raw
- * similarity. Similarities are Quiver's scores: cosine similarity for a
- * cosine collection, as SimpleVectorStore reports (for MMR picks too, where
- * SimpleVectorStore reports its MMR objective). Quiver's MMR penalises a
- * candidate by its closest pick, as LangChain's does; LlamaIndex's
- * getTopKMMREmbeddings by the latest pick alone, so the two agree on the
- * first two picks (test/adapters/llamaindex.test.ts shows both rules).
+ * LlamaIndex's own getTopKMMREmbeddings (with `mmrThreshold` as lambda)
+ * over candidates Quiver finds with their vectors: LlamaIndex's rule
+ * penalises a candidate by the latest pick alone, where Quiver's mmr control
+ * (and LangChain's) take the closest pick, so it is computed here to pick
+ * what SimpleVectorStore picks. Similarities are Quiver's scores: cosine
+ * similarity for a cosine collection, as SimpleVectorStore reports (its MMR
+ * objective for MMR picks, as SimpleVectorStore reports).
  *
  * LlamaIndex metadata filters become Quiver filters (src/core/filter/filter.ts,
  * see fieldFilter); `text_match` and `is_empty` have no exact Quiver
@@ -30,6 +30,7 @@
  *
  * `@llamaindex/core` is a peer dependency, needed only by this module.
  */
+import { DEFAULT_SIMILARITY_TOP_K, getTopKMMREmbeddings } from '@llamaindex/core/embeddings';
 import { MetadataMode, TextNode, type BaseNode } from '@llamaindex/core/schema';
 import {
   BaseVectorStore,
@@ -62,12 +63,15 @@ const DEFAULT_BATCH_SIZE = 500;
 /** LlamaIndex's lambda when a query has no `mmrThreshold` (getTopKMMREmbeddings). */
 const DEFAULT_MMR_THRESHOLD = 0.5;
 /**
- * Quiver's limits on an mmr re-rank (MAX_MMR_CANDIDATES and MAX_MMR_WORK in
- * src/core/options.ts), repeated here because an adapter imports only the
- * error table of Quiver at run time.
+ * Bounds of an MMR re-rank (Quiver's own MAX_MMR_CANDIDATES and MAX_MMR_WORK
+ * in src/core/options.ts, repeated because an adapter imports only the error
+ * table of Quiver at run time): candidates fetched, and picks x candidates x
+ * dimension, the work getTopKMMREmbeddings does here.
  */
 const MAX_MMR_CANDIDATES = 1_000;
 const MAX_MMR_WORK = 2 ** 27;
+/** Vector components one search reply may carry (MAX_RESULT_VECTOR_VALUES): the candidates come with theirs. */
+const MAX_RESULT_VECTOR_VALUES = 2 ** 20;
 
 const SUPPORTED_OPERATORS = 'one of ==, !=, >, >=, <, <=, in, nin, any, all or contains (text_match and is_empty have no exact Quiver filter)';
 
@@ -122,8 +126,27 @@ export class QuiverVectorStore extends BaseVectorStore<PortableCollection> {
     if (query.similarityTopK !== undefined) request.k = query.similarityTopK;
     if (filter !== undefined) request.filter = filter;
     if (this.#args.exact !== undefined) request.exact = this.#args.exact;
+    if (request.mmr !== undefined) return this.#mmr(query, request);
     const hits = (await this.collection.search(request)) as SearchHit[];
     return { nodes: hits.map(nodeOf), similarities: hits.map((hit) => hit.score), ids: hits.map((hit) => hit.id) };
+  }
+
+  /**
+   * MMR as LlamaIndex computes it (getTopKMMREmbeddings, which SimpleVectorStore
+   * runs): its rule penalises a candidate by its similarity to the latest pick
+   * only, where Quiver's mmr control (and LangChain) take the closest pick, so
+   * the candidates come from Quiver with their vectors and LlamaIndex's own
+   * function picks among them. Its similarities are its MMR scores, as
+   * SimpleVectorStore reports them.
+   */
+  async #mmr(query: VectorStoreQuery, request: SearchRequest): Promise<VectorStoreQueryResult> {
+    const { mmr, ...search } = request;
+    const hits = (await this.collection.search({ ...search, k: mmr!.candidates ?? search.k ?? DEFAULT_SIMILARITY_TOP_K, include: ['metadata', 'text', 'vector'] })) as SearchHit[];
+    const byId = new Map(hits.map((hit) => [hit.id, hit]));
+    const [similarities, ids] = getTopKMMREmbeddings(
+      query.queryEmbedding!, hits.map((hit) => Array.from(hit.vector!)), null, query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, hits.map((hit) => hit.id), null, mmr!.lambda,
+    );
+    return { nodes: ids.map((id) => nodeOf(byId.get(id as string)!)), similarities, ids: ids as string[] };
   }
 }
 
@@ -162,13 +185,15 @@ function modeRequest(query: VectorStoreQuery): SearchRequest {
 
 /**
  * How many candidates MMR re-ranks: LlamaIndex's SimpleVectorStore re-ranks
- * every node the filters allow, so as many as Quiver takes (hits x
- * candidates x dimension within MAX_MMR_WORK, at least k so that Quiver
- * rather than this module reports a k beyond its limits). Up to that many
- * matching documents, the picks come from all of them, as in SimpleVectorStore.
+ * every node the filters allow, so as many as the bounds allow (picks x
+ * candidates x dimension within MAX_MMR_WORK, their vectors within one
+ * reply's MAX_RESULT_VECTOR_VALUES, at least k so that Quiver rather than
+ * this module reports a k beyond its limits). Up to that many matching
+ * documents, the picks come from all of them, as in SimpleVectorStore.
  */
 function mmrCandidates(k: number, dimension: number): number {
-  return Math.min(MAX_MMR_CANDIDATES, Math.max(k, Math.floor(MAX_MMR_WORK / (k * Math.max(dimension, 1)))));
+  const fits = Math.min(Math.floor(MAX_MMR_WORK / (k * Math.max(dimension, 1))), Math.floor(MAX_RESULT_VECTOR_VALUES / Math.max(dimension, 1)));
+  return Math.min(MAX_MMR_CANDIDATES, Math.max(k, fits));
 }
 
 /**
