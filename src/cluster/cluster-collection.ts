@@ -17,6 +17,8 @@ import type {
 import { checkBatchSize, checkControls, checkDocuments, checkExamples, checkInclude, compileWhere, exampleVector, HYBRID_DEPTH, LIST_KEYS } from '../core/collection/checks.js';
 import { resolveCollectionOptions, type ResolvedCollectionOptions } from '../core/collection/collection-options.js';
 import { CHANGE_KEYS, changed, checkChange, checkUpdates, type CheckedChange } from '../core/collection/update.js';
+import { embeddedRequest, hasTextToEmbed, needsEmbedding, refuseTextChange, withEmbeddedText, type EmbedContext } from '../core/collection/embed.js';
+import type { EmbeddingsLike } from '../core/embedding/embedder.js';
 import { createError } from '../core/errors.js';
 import { compileFilter, matches, type CompiledFilter } from '../core/filter/filter.js';
 import { DEFAULT_K, DEFAULT_LIST_LIMIT, MAX_K, MAX_LIST_LIMIT, isIntegerIn } from '../core/options.js';
@@ -40,6 +42,8 @@ export interface ClusterServices {
   session: Map<string, number>;
   /** This node's replicas of a collection. */
   replicasOf(uid: string): ShardReplica[];
+  /** In-process embedders by model name (the node's DatabaseOptions.embedders). */
+  embedders: ReadonlyMap<string, EmbeddingsLike>;
 }
 
 /** Search options that only the merge applies: the shards rank, the coordinator chooses. */
@@ -54,6 +58,8 @@ export class ClusterCollection {
   /** The collection's version and live count as last seen (writes, and the node's refresh). */
   #row: ClusterCollectionRow;
   readonly #services: ClusterServices;
+  /** The collection as its embedder sees it (embed.ts): the coordinator embeds, once, before writes and scatters. */
+  readonly #embedding: EmbedContext;
 
   constructor(row: ClusterCollectionRow, services: ClusterServices) {
     this.name = row.name;
@@ -61,6 +67,7 @@ export class ClusterCollection {
     this.shards = row.shards;
     this.replicas = row.replicas;
     this.options = resolveCollectionOptions(JSON.parse(row.options), 1);
+    this.#embedding = { name: row.name, options: this.options, services: { embedders: services.embedders } };
     this.#row = row;
     this.#services = services;
   }
@@ -95,6 +102,8 @@ export class ClusterCollection {
   }
 
   async upsert(documents: readonly DocumentInput[]): Promise<{ upserted: number; version: number }> {
+    // Embedded here, all of them before the transaction: replicas receive vectors and never embed.
+    if (hasTextToEmbed(this.#embedding, documents)) documents = await withEmbeddedText(this.#embedding, documents);
     const rows = this.#documentRows(documents);
     const { version } = await this.#write(async () => ({ rows, result: undefined }));
     return { upserted: rows.length, version };
@@ -121,6 +130,7 @@ export class ClusterCollection {
   }
 
   async update(updates: readonly DocumentUpdate[]): Promise<{ updated: number; version: number }> {
+    if (Array.isArray(updates)) for (const change of updates) refuseTextChange(this.#embedding, change);
     const changes = checkUpdates(updates);
     const { result, version } = await this.#write(async (tx) => {
       const live = await PgStore.liveRows(tx, this.uid, changes.map(({ id }) => id));
@@ -135,6 +145,7 @@ export class ClusterCollection {
   }
 
   async updateWhere(filter: Record<string, unknown>, change: FieldChange, options: WhereOptions = {}): Promise<{ updated: number; version: number }> {
+    refuseTextChange(this.#embedding, change);
     const compiled = compileWhere(filter, options, 'update');
     const checked = checkChange(change, 'change', CHANGE_KEYS);
     const { result, version } = await this.#write(async (tx) => {
@@ -187,6 +198,8 @@ export class ClusterCollection {
   async search(request: SearchRequest, read: ReadConsistency = {}): Promise<SearchHit[] | SearchResult> {
     if (!isPlainObject(request)) throw createError('INVALID_ARGUMENT', 'search request', 'an object', request);
     const started = performance.now();
+    // Text to embed (or a mode or model to check): the coordinator embeds the query once, the shards search with its vector.
+    if (needsEmbedding(this.#embedding, request)) request = await embeddedRequest(this.#embedding, request);
     const k = request.k ?? DEFAULT_K;
     if (!isIntegerIn(k, 1, MAX_K)) throw createError('INVALID_ARGUMENT', 'k', `an integer from 1 to ${MAX_K}`, k);
     const include = checkInclude(request.include);

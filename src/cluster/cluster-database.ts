@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { AliasInfo, BackupResult, CollectionStatus, Logger, SearchEvent } from '../core/api.js';
+import type { EmbeddingsLike } from '../core/embedding/embedder.js';
 import type { Collection } from '../core/collection/collection.js';
 import { resolveCollectionOptions, storedOptions, type CollectionOptions } from '../core/collection/collection-options.js';
 import { Database, defaultLogger, type DatabaseOptions, type FieldCacheStats, type PoolStats } from '../core/database.js';
@@ -116,7 +117,7 @@ export class ClusterDatabase {
   /** Alias -> collection name, as of the last heartbeat (or this node's own alias change). */
   #aliases = new Map<string, string>();
 
-  private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger) {
+  private constructor(local: Database, store: PgStore, options: CheckedClusterOptions, log: Logger, embedders: ReadonlyMap<string, EmbeddingsLike>) {
     this.#local = local;
     this.#store = store;
     this.#options = options;
@@ -126,7 +127,7 @@ export class ClusterDatabase {
       nodeId: options.nodeId, apiKey: options.apiKey, peerTimeoutMs: options.peerTimeoutMs, consistencyTimeoutMs: options.consistencyTimeoutMs,
     }, this.#replicas, () => this.#reconcileNow());
     this.#appliedAtOpen = this.#loadApplied();
-    this.#services = { store, coordinator: this.#coordinator, session: new Map(), replicasOf: (uid) => [...this.#replicas.values()].filter((replica) => replica.uid === uid) };
+    this.#services = { store, coordinator: this.#coordinator, session: new Map(), replicasOf: (uid) => [...this.#replicas.values()].filter((replica) => replica.uid === uid), embedders };
   }
 
   /** Opens this node: its local database, PostgreSQL, and a first reconcile (its replicas start catching up). */
@@ -142,7 +143,8 @@ export class ClusterDatabase {
       await store.close();
       throw error;
     }
-    const db = new ClusterDatabase(local, store, checked, embedded.logger ?? defaultLogger);
+    // The local Database checked `embedders` as it opened.
+    const db = new ClusterDatabase(local, store, checked, embedded.logger ?? defaultLogger, new Map(Object.entries(embedded.embedders ?? {})));
     try {
       const listening = await store.sql.listen(CHANGES_CHANNEL, (payload) => db.#changed(payload));
       db.#unlisten = () => listening.unlisten();
@@ -239,8 +241,6 @@ export class ClusterDatabase {
     const problems: string[] = [];
     if (!isIntegerIn(shards, 1, MAX_SHARDS)) problems.push(`shards must be an integer from 1 to ${MAX_SHARDS}, got ${String(shards)}`);
     if (!isIntegerIn(replicas, 1, 64)) problems.push(`replicas must be an integer from 1 to 64, got ${String(replicas)}`);
-    // Every replica would embed, and each coordinator its queries: not built yet. Embed in the pipeline and send vectors.
-    if ((rest as { embedder?: unknown }).embedder !== undefined) problems.push("'embedder' is not supported in cluster mode yet: send vectors (embed them in the pipeline)");
     if (problems.length > 0) throw createError('INVALID_OPTIONS', problems);
     const resolved = resolveCollectionOptions(rest, Math.max(1, this.#local.workers));
     const row = { name, uid: randomBytes(8).toString('hex'), options: storedOptions(resolved), shards: shards as number, replicas: replicas as number, hash: SHARD_HASH };

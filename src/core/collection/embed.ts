@@ -7,18 +7,25 @@
  * (`model`): another than the collection's is refused.
  */
 import type { DocumentInput, SearchMode, SearchRequest } from '../api.js';
-import type { Embedder } from '../embedding/embedder.js';
+import type { Embedder, EmbeddingsLike } from '../embedding/embedder.js';
 import { makeEmbedder } from '../embedding/make-embedder.js';
 import { createError } from '../errors.js';
 import { isPlainObject } from '../validate.js';
-import type { CollectionState } from './state.js';
+import type { ResolvedCollectionOptions } from './collection-options.js';
+
+/** What embedding needs of a collection: a collection's state, or a cluster collection's (the same object each call, for the cache below). */
+export interface EmbedContext {
+  readonly name: string;
+  readonly options: Pick<ResolvedCollectionOptions, 'dimension' | 'embedder'>;
+  readonly services: { readonly embedders: ReadonlyMap<string, EmbeddingsLike> };
+}
 
 const SEARCH_MODES: readonly SearchMode[] = ['keyword', 'semantic', 'hybrid'];
 
 /** Made on first use: a `local` embedder missing from this process fails only the calls that need it. */
-const embedders = new WeakMap<CollectionState, Embedder>();
+const embedders = new WeakMap<EmbedContext, Embedder>();
 
-function embedderOf(s: CollectionState): Embedder {
+function embedderOf(s: EmbedContext): Embedder {
   let embedder = embedders.get(s);
   if (embedder === undefined) {
     embedder = makeEmbedder(s.options.embedder!, s.options.dimension, s.services.embedders, s.name);
@@ -28,7 +35,7 @@ function embedderOf(s: CollectionState): Embedder {
 }
 
 /** Whether an upsert has documents to embed (text, no vector) in a collection with an embedder. */
-export function hasTextToEmbed(s: CollectionState, documents: readonly DocumentInput[]): boolean {
+export function hasTextToEmbed(s: EmbedContext, documents: readonly DocumentInput[]): boolean {
   return s.options.embedder !== undefined && Array.isArray(documents) && documents.some(needsVector);
 }
 
@@ -37,7 +44,7 @@ function needsVector(document: DocumentInput): boolean {
 }
 
 /** The documents with a vector embedded from each one's text where it had none. */
-export async function withEmbeddedText(s: CollectionState, documents: readonly DocumentInput[]): Promise<DocumentInput[]> {
+export async function withEmbeddedText(s: EmbedContext, documents: readonly DocumentInput[]): Promise<DocumentInput[]> {
   const positions = documents.flatMap((document, i) => (needsVector(document) ? [i] : []));
   const vectors = await embedderOf(s).embedDocuments(positions.map((i) => documents[i]!.text!));
   const embedded = [...documents];
@@ -50,14 +57,14 @@ export async function withEmbeddedText(s: CollectionState, documents: readonly D
  * embedded from it would leave the vector stale: on a collection with an
  * embedder, text changes go through upsert, which embeds the new text.
  */
-export function refuseTextChange(s: CollectionState, change: unknown): void {
+export function refuseTextChange(s: EmbedContext, change: unknown): void {
   if (s.options.embedder !== undefined && isPlainObject(change) && (change as { text?: unknown }).text !== undefined) {
     throw createError('INVALID_ARGUMENT', 'update', 'no text change on a collection with an embedder (upsert the document: its vector is embedded from its text)', 'a text change');
   }
 }
 
 /** Whether a search request names a mode or a model, or is text alone on a collection with an embedder. */
-export function needsEmbedding(s: CollectionState, request: SearchRequest): boolean {
+export function needsEmbedding(s: EmbedContext, request: SearchRequest): boolean {
   if (!isPlainObject(request)) return false;
   if (request.mode !== undefined || request.model !== undefined) return true;
   return s.options.embedder !== undefined && request.text !== undefined && request.vector === undefined && request.like === undefined;
@@ -69,7 +76,7 @@ export function needsEmbedding(s: CollectionState, request: SearchRequest): bool
  * text embedded into the query vector for `semantic` (vector search) and
  * `hybrid` (that vector and the text's BM25, fused); `model` checked.
  */
-export async function embeddedRequest(s: CollectionState, request: SearchRequest): Promise<SearchRequest> {
+export async function embeddedRequest(s: EmbedContext, request: SearchRequest): Promise<SearchRequest> {
   const { mode, model, ...rest } = request;
   const stored = s.options.embedder?.model;
   if (model !== undefined) {
