@@ -6,6 +6,7 @@
 import type { CollectionOptions } from '../core/collection/collection-options.js';
 import type { AliasInfo, BackupResult, CollectionStatus } from '../core/api.js';
 import { isQuiverError } from '../core/errors.js';
+import { RemoteSemanticCache, type RemoteSemanticCacheOptions } from './remote-semantic-cache.js';
 import { RemoteCollection, type PortableCollection } from './remote-collection.js';
 import { Transport, type QuiverClientOptions } from './transport.js';
 
@@ -56,6 +57,11 @@ export class QuiverClient implements PortableDatabase {
    */
   collection(name: string): RemoteCollection {
     return new RemoteCollection(this.#transport, name);
+  }
+
+  /** The semantic cache held in collection `name`, through the server's cache routes (counted in its /metrics). */
+  semanticCache(name: string, options: RemoteSemanticCacheOptions = {}): RemoteSemanticCache {
+    return new RemoteSemanticCache(this.#transport, name, options);
   }
 
   /** Whether a collection of this name exists (one that failed to open included, as in the library). */

@@ -13,6 +13,7 @@
  */
 export { QuiverClient, type PortableDatabase } from './client.js';
 export { RemoteCollection, MAX_BATCH_SEARCHES, type PortableCollection } from './remote-collection.js';
+export { RemoteSemanticCache, type RemoteSemanticCacheOptions } from './remote-semantic-cache.js';
 export {
   DEFAULT_RETRIES,
   DEFAULT_RETRY_DELAY_MS,

@@ -29,6 +29,9 @@ export const ROUTES = {
   count: { method: 'POST', path: '/collections/{name}/count' },
   search: { method: 'POST', path: '/collections/{name}/search' },
   searchBatch: { method: 'POST', path: '/collections/{name}/search/batch' },
+  cacheLookup: { method: 'POST', path: '/collections/{name}/cache/lookup' },
+  cacheStore: { method: 'POST', path: '/collections/{name}/cache/entries' },
+  cacheEvict: { method: 'POST', path: '/collections/{name}/cache/evict' },
   backup: { method: 'POST', path: '/backup' },
 } as const satisfies Record<string, Route>;
 

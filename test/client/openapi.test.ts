@@ -66,7 +66,16 @@ async function exerciseEveryCall(client: QuiverClient): Promise<void> {
   await client.listAliases();
   await client.dropAlias('spec-alias');
   await client.backup();
+  const cache = client.semanticCache('spec', { maxEntries: 10 });
+  await cache.store(new Array(await specDimension(client)).fill(0.5), 'cached answer');
+  await cache.lookup(new Array(await specDimension(client)).fill(0.5));
+  await cache.evict();
   await client.dropCollection('spec');
+}
+
+/** The dimension of the collection the exercise made. */
+async function specDimension(client: QuiverClient): Promise<number> {
+  return (await client.collection('spec').describe()).dimension!;
 }
 
 describe('the client and the OpenAPI document', () => {
