@@ -153,12 +153,9 @@ export class QuiverVectorStore extends VectorStore {
     const { exact, alpha, fusion } = this.#args;
     const full: SearchRequest = { include: ['metadata', 'text'], ...request };
     if (exact !== undefined) full.exact = exact;
-    if (full.text !== undefined) {
-      full.alpha ??= alpha;
-      full.fusion ??= fusion;
-      if (full.alpha === undefined) delete full.alpha;
-      if (full.fusion === undefined) delete full.fusion;
-    }
+    // The store's hybrid settings, where the call gave none.
+    if (full.text !== undefined && full.alpha === undefined && alpha !== undefined) full.alpha = alpha;
+    if (full.text !== undefined && full.fusion === undefined && fusion !== undefined) full.fusion = fusion;
     if (full.filter === undefined) delete full.filter;
     const hits = (await this.collection.search(full)) as SearchHit[];
     return hits.map((hit) => [new Document({ pageContent: hit.text ?? '', metadata: (hit.metadata ?? {}) as Record<string, unknown>, id: hit.id }), hit.score]);

@@ -20,6 +20,8 @@ export const DEFAULT_CACHE_THRESHOLD = 0.95;
 export const DEFAULT_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 /** Fields the cache keeps in each entry's metadata beside the caller's. */
 const RESERVED = ['answer', 'storedAt', 'expiresAt'];
+/** The cache's entries, apart from any other documents the collection holds. */
+const ENTRIES = { answer: { $exists: true } };
 
 /** What the cache needs of a collection: a library Collection, a remote one, or the server's. */
 export interface CacheCollection {
@@ -91,8 +93,9 @@ export class SemanticCache {
   /** The closest live entry matching `filter` when it scores at least the threshold; null (a miss) otherwise. */
   async lookup(query: CacheQuery, filter: Record<string, unknown> = {}): Promise<CacheHit | null> {
     // Entries alone (a collection may hold other documents), and those not expired.
-    const live = { $and: [filter, { answer: { $exists: true } }, { $or: [{ expiresAt: { $gt: this.#now() } }, { expiresAt: { $exists: false } }] }] };
-    const [best] = (await this.collection.search({ ...asked(query), k: 1, filter: live, include: ['metadata'] })) as SearchHit[];
+    const live = { $and: [filter, ENTRIES, { $or: [{ expiresAt: { $gt: this.#now() } }, { expiresAt: { $exists: false } }] }] };
+    const question = isText(query) ? { text: query.text, mode: 'semantic' as const } : { vector: query };
+    const [best] = (await this.collection.search({ ...question, k: 1, filter: live, include: ['metadata'] })) as SearchHit[];
     this.#lookups++;
     if (best === undefined || best.score < this.threshold) return null;
     this.#hits++;
@@ -109,7 +112,7 @@ export class SemanticCache {
     const storedAt = this.#now();
     const id = randomUUID();
     const own: Metadata = { answer, storedAt, ...(this.ttlMs === 0 ? {} : { expiresAt: storedAt + this.ttlMs }) };
-    const question = 'text' in query ? { text: query.text } : { vector: query };
+    const question = isText(query) ? { text: query.text } : { vector: query };
     await this.collection.upsert([{ id, ...question, metadata: { ...metadata, ...own } }]);
     return id;
   }
@@ -123,7 +126,7 @@ export class SemanticCache {
     const { deleted: expired } = await this.collection.deleteWhere({ expiresAt: { $lte: this.#now() } });
     let overflow = 0;
     if (this.maxEntries !== undefined) {
-      const count = await this.collection.countWhere();
+      const count = await this.collection.countWhere(ENTRIES);
       if (count > this.maxEntries) {
         // The smallest cutoff t with count(storedAt >= t) <= maxEntries, by bisection on the clock.
         let low = 0;
@@ -144,8 +147,7 @@ export class SemanticCache {
   }
 }
 
-/** The search a question makes: its vector, or its text embedded by the collection. */
-function asked(query: CacheQuery): { vector: Float32Array | readonly number[] } | { text: string; mode: 'semantic' } {
-  if (query !== null && typeof query === 'object' && 'text' in query) return { text: query.text, mode: 'semantic' };
-  return { vector: query };
+/** A question given as text, which the collection's embedder embeds. */
+function isText(query: CacheQuery): query is { text: string } {
+  return query !== null && typeof query === 'object' && 'text' in query;
 }

@@ -67,7 +67,12 @@ export function refuseTextChange(s: EmbedContext, change: unknown): void {
 export function needsEmbedding(s: EmbedContext, request: SearchRequest): boolean {
   if (!isPlainObject(request)) return false;
   if (request.mode !== undefined || request.model !== undefined) return true;
-  return s.options.embedder !== undefined && request.text !== undefined && request.vector === undefined && request.like === undefined;
+  return s.options.embedder !== undefined && isTextAlone(request);
+}
+
+/** Text with no vector and no examples: what an embedder can turn into the query vector. */
+function isTextAlone(request: SearchRequest): boolean {
+  return typeof request.text === 'string' && request.vector === undefined && request.like === undefined && request.unlike === undefined;
 }
 
 /**
@@ -84,7 +89,7 @@ export async function embeddedRequest(s: EmbedContext, request: SearchRequest): 
     if (stored !== undefined && model !== stored) throw createError('EMBEDDER_MISMATCH', s.name, stored, model);
   }
   if (mode !== undefined && !SEARCH_MODES.includes(mode)) throw createError('INVALID_ARGUMENT', 'mode', SEARCH_MODES.join(', '), mode);
-  const textAlone = typeof rest.text === 'string' && rest.vector === undefined && rest.like === undefined && rest.unlike === undefined;
+  const textAlone = isTextAlone(rest);
   const resolved = mode ?? (stored !== undefined && textAlone ? 'semantic' : 'keyword');
   if (resolved === 'keyword') {
     if (mode !== undefined && !textAlone) throw createError('INVALID_ARGUMENT', 'search request', "text alone with mode 'keyword'", 'a vector or examples too');
