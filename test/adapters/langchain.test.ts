@@ -8,7 +8,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
@@ -17,9 +16,9 @@ import type { VectorStore } from '@langchain/core/vectorstores';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuiverVectorStore } from '../../src/adapters/langchain.js';
+import { startServer, type LiveServer } from '../client/helpers.js';
 import { QuiverClient } from '../../src/client/index.js';
 import { openDatabase, type Database } from '../../src/index.js';
-import { buildApp, type QuiverApp } from '../../src/server/app.js';
 import { scifactDocuments, scifactQueries } from '../fixtures/scifact.js';
 import { silent } from '../fixtures/databases.js';
 
@@ -30,8 +29,7 @@ const corpus = scifactDocuments(300, 2).map(({ id, text, metadata }) => new Docu
 const queries = scifactQueries(6);
 
 let db: Database;
-let served: Database;
-let server: QuiverApp;
+let server: LiveServer;
 let memory: MemoryVectorStore;
 let stores: { name: string; store: QuiverVectorStore }[];
 let client: QuiverClient;
@@ -40,10 +38,8 @@ beforeAll(async () => {
   memory = await MemoryVectorStore.fromDocuments(corpus, embeddings);
   db = await openDatabase({ workers: 0, logger: silent });
   const local = await db.createCollection('lc', { dimension: DIMENSION, metric: 'cosine' });
-  served = await openDatabase({ workers: 0, logger: silent });
-  server = await buildApp(served, { rateLimitMax: 0 });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  client = new QuiverClient({ url: `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}` });
+  server = await startServer({}, await openDatabase({ workers: 0, logger: silent }));
+  client = new QuiverClient({ url: server.url });
   await client.createCollection('lc', { dimension: DIMENSION, metric: 'cosine' });
   stores = [
     { name: 'in process', store: await QuiverVectorStore.fromDocuments(corpus, embeddings, { collection: local, exact: true }) },
@@ -52,8 +48,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server?.app.close();
-  await served?.close();
+  await server?.close();
   await db?.close();
 });
 

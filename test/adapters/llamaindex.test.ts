@@ -17,7 +17,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseEmbedding } from '@llamaindex/core/embeddings';
@@ -28,9 +27,9 @@ import { Settings, VectorStoreIndex } from 'llamaindex';
 import { SimpleVectorStore } from 'llamaindex/vector-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuiverVectorStore, toQuiverFilter } from '../../src/adapters/llamaindex.js';
+import { startServer, type LiveServer } from '../client/helpers.js';
 import { QuiverClient } from '../../src/client/index.js';
 import { openDatabase, type Database } from '../../src/index.js';
-import { buildApp, type QuiverApp } from '../../src/server/app.js';
 import { scifactDocuments, scifactQueries } from '../fixtures/scifact.js';
 import { silent } from '../fixtures/databases.js';
 
@@ -69,8 +68,7 @@ const nodes = await Promise.all(corpus.map(async ({ id, text, metadata }) => {
 const queries = await Promise.all(scifactQueries(6).map(async (text) => ({ text, embedding: await synthetic.embedQuery(text) })));
 
 let db: Database;
-let served: Database;
-let server: QuiverApp;
+let server: LiveServer;
 let client: QuiverClient;
 let simple: SimpleVectorStore;
 let stores: { name: string; store: QuiverVectorStore }[];
@@ -79,10 +77,8 @@ beforeAll(async () => {
   simple = new SimpleVectorStore({ embedModel });
   await simple.add(nodes);
   db = await openDatabase({ workers: 0, logger: silent });
-  served = await openDatabase({ workers: 0, logger: silent });
-  server = await buildApp(served, { rateLimitMax: 0 });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  client = new QuiverClient({ url: `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}` });
+  server = await startServer({}, await openDatabase({ workers: 0, logger: silent }));
+  client = new QuiverClient({ url: server.url });
   await client.createCollection('li', { dimension: DIMENSION, metric: 'cosine' });
   stores = [
     { name: 'in process', store: new QuiverVectorStore({ collection: await db.createCollection('li', { dimension: DIMENSION, metric: 'cosine' }), exact: true, embedModel }) },
@@ -92,8 +88,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server?.app.close();
-  await served?.close();
+  await server?.close();
   await db?.close();
 });
 

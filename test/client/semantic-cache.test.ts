@@ -4,32 +4,22 @@
  * lookups; questions as vectors (sent as float32) or as text the
  * collection's embedder embeds on the server.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuiverClient } from '../../src/client/index.js';
-import { openDatabase, type Database } from '../../src/index.js';
-import { buildApp, type QuiverApp } from '../../src/server/app.js';
-import { silent } from '../fixtures/databases.js';
+import { openDatabase } from '../../src/index.js';
+import { letterEmbedder } from '../fixtures/letter-embeddings.js';
+import { silent, startServer, type LiveServer } from './helpers.js';
 
-let db: Database;
-let server: QuiverApp;
+let server: LiveServer;
 let url: string;
-const letters = (text: string) => {
-  const vector = new Array<number>(8).fill(0.01);
-  for (const char of text.toLowerCase()) if (char >= 'a' && char <= 'z') vector[(char.charCodeAt(0) - 97) % 8]! += 1;
-  return vector;
-};
 
 beforeAll(async () => {
-  db = await openDatabase({ workers: 0, logger: silent, embedders: { letters: { embedDocuments: async (texts: string[]) => texts.map(letters), embedQuery: async (text: string) => letters(text) } } });
-  server = await buildApp(db, { rateLimitMax: 0 });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+  server = await startServer({}, await openDatabase({ workers: 0, logger: silent, embedders: { letters: letterEmbedder(8) } }));
+  url = server.url;
 });
 
 afterAll(async () => {
-  await server.app.close();
-  await db.close();
+  await server.close();
 });
 
 describe('client.semanticCache', () => {

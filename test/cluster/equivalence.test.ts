@@ -14,6 +14,7 @@ import { scifactDocuments, type SciFactDocument } from '../fixtures/scifact.js';
 import { randomVectors } from '../fixtures/random.js';
 import { silent } from '../fixtures/databases.js';
 import { expectSameRanking } from '../fixtures/ranking.js';
+import { letterEmbedder, letterVector } from '../fixtures/letter-embeddings.js';
 
 const DIMENSION = 32;
 const COUNT = 1500;
@@ -254,13 +255,8 @@ describe('a one-shard cluster collection and one embedded collection', () => {
 
 describe('a cluster collection with an embedder', () => {
   it('embeds at the coordinator, once: text-only upserts and text searches as one embedded collection gives them', async () => {
-    const letters = (text: string) => {
-      const vector = new Array<number>(DIMENSION).fill(0.01);
-      for (const char of text.toLowerCase()) if (char >= 'a' && char <= 'z') vector[(char.charCodeAt(0) - 97) % DIMENSION]! += 1;
-      return vector;
-    };
-    let calls = 0;
-    const embedders = { letters: { embedDocuments: async (texts: string[]) => (calls++, texts.map(letters)), embedQuery: async (text: string) => (calls++, letters(text)) } };
+    const letters = letterEmbedder(DIMENSION);
+    const embedders = { letters };
     // A second node, holding every shard itself, with the embedder; the first node has none.
     const embedding: ClusterDatabase = await openDatabase({ cluster: { store: pg.url, nodeId: 'n-embed', holdAll: true }, workers: 0, logger: silent, embedders });
     const plain = await openDatabase({ workers: 0, embedders });
@@ -272,12 +268,12 @@ describe('a cluster collection with an embedder', () => {
       await clusteredText.upsert(texts);
       await twin.upsert(texts);
       // One embedding call for the batch, made by the coordinator: replicas receive vectors.
-      expect(calls).toBe(2);
+      expect(letters.calls).toBe(2);
       await embedding.caughtUp();
       for (const request of [{ text: queries[0]!, k: 5, exact: true }, { text: queries[1]!, mode: 'hybrid' as const, k: 5, exact: true }, { text: 'vitamin', mode: 'keyword' as const, k: 5 }]) {
         expectSameRanking(await clusteredText.search({ ...request, include: [] }), await twin.search({ ...request, include: [] }));
       }
-      await expect(clusteredText.search({ vector: letters('x'), model: 'another' })).rejects.toMatchObject({ code: 'EMBEDDER_MISMATCH' });
+      await expect(clusteredText.search({ vector: letterVector('x', DIMENSION), model: 'another' })).rejects.toMatchObject({ code: 'EMBEDDER_MISMATCH' });
       await expect(clusteredText.update([{ id: texts[0]!.id, text: 'changed' }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     } finally {
       await embedding.close();

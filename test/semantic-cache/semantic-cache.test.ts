@@ -6,32 +6,27 @@
  * LangChain's LLM cache, a prompt answered before is not sent to the model
  * again.
  */
-import type { AddressInfo } from 'node:net';
 import { FakeListChatModel, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuiverLLMCache } from '../../src/adapters/langchain.js';
+import { startServer, type LiveServer } from '../client/helpers.js';
 import { QuiverClient, type PortableCollection } from '../../src/client/index.js';
 import { openDatabase, SemanticCache, type Database } from '../../src/index.js';
-import { buildApp, type QuiverApp } from '../../src/server/app.js';
 import { silent } from '../fixtures/databases.js';
 
 let db: Database;
-let served: Database;
-let server: QuiverApp;
+let server: LiveServer;
 let client: QuiverClient;
 let made = 0;
 
 beforeAll(async () => {
   db = await openDatabase({ workers: 0, logger: silent });
-  served = await openDatabase({ workers: 0, logger: silent });
-  server = await buildApp(served, { rateLimitMax: 0 });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  client = new QuiverClient({ url: `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}` });
+  server = await startServer({}, await openDatabase({ workers: 0, logger: silent }));
+  client = new QuiverClient({ url: server.url });
 });
 
 afterAll(async () => {
-  await server?.app.close();
-  await served?.close();
+  await server?.close();
   await db?.close();
 });
 

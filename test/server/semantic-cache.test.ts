@@ -7,17 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.js';
+import { letterEmbedder } from '../fixtures/letter-embeddings.js';
 import { errorOf, makeApp, send, silent, type TestApp } from './helpers.js';
 
 let t: TestApp;
-const letters = (text: string) => {
-  const vector = new Array<number>(8).fill(0.01);
-  for (const char of text.toLowerCase()) if (char >= 'a' && char <= 'z') vector[(char.charCodeAt(0) - 97) % 8]! += 1;
-  return vector;
-};
 
 beforeAll(async () => {
-  const db = await openDatabase({ logger: silent, workers: 0, embedders: { letters: { embedDocuments: async (texts: string[]) => texts.map(letters), embedQuery: async (text: string) => letters(text) } } });
+  const db = await openDatabase({ logger: silent, workers: 0, embedders: { letters: letterEmbedder(8) } });
   t = await makeApp({}, db);
   await send(t.app, 'POST', '/collections', { name: 'answers', dimension: 2 });
   await send(t.app, 'POST', '/collections', { name: 'texts', dimension: 8, embedder: { provider: 'local', model: 'letters' } });

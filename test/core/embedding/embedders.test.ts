@@ -15,17 +15,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/index.js';
 import { silent } from '../../fixtures/databases.js';
+import { letterEmbedder, letterVector } from '../../fixtures/letter-embeddings.js';
 
 const DIMENSION = 8;
 const KEY = 'sk-test-secret-0123456789';
 process.env.QUIVER_TEST_EMBED_KEY = KEY;
 
-/** A deterministic embedding: letter counts folded into DIMENSION buckets. */
-function embed(text: string): number[] {
-  const vector = new Array<number>(DIMENSION).fill(0.01);
-  for (const char of text.toLowerCase()) if (char >= 'a' && char <= 'z') vector[(char.charCodeAt(0) - 97) % DIMENSION]! += 1;
-  return vector;
-}
+const embed = (text: string) => letterVector(text, DIMENSION);
 
 interface Call {
   input: string[];
@@ -217,7 +213,7 @@ describe('a collection with an OpenAI-compatible embedder', () => {
 
 describe('a collection with an in-process embedder', () => {
   it('uses the object registered under its model name, and fails clearly where none is', async () => {
-    const local = { embedDocuments: async (batch: string[]) => batch.map(embed), embedQuery: async (text: string) => embed(text) };
+    const local = letterEmbedder(DIMENSION);
     const dir = mkdtempSync(join(tmpdir(), 'quiver-local-embedder-'));
     try {
       let db = await openDatabase({ path: dir, workers: 0, logger: silent, embedders: { 'toy-local': local } });
