@@ -19,7 +19,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return entry.name.endsWith('.ts') || entry.name.endsWith('.tsx') ? [path] : [];
   });
 }
 
@@ -119,6 +119,19 @@ describe('the layout', () => {
     const wrong = under('src/client/').flatMap((file) =>
       file.imports.filter((i) => i.target.startsWith('src/') && !i.target.startsWith('src/client/') && !i.typeOnly && !allowedAtRunTime.has(i.target)).map((i) => `${file.path} -> ${i.target}`));
     expect(wrong).toEqual([]);
+  });
+
+  it('the dashboard (dashboard/src) is browser code over the REST API: it imports its own files, its stylesheets and its UI and chart libraries alone, and nothing in src/ imports it', () => {
+    const dashboard = sourceFiles(join(ROOT, 'dashboard', 'src')).map((file) => ({ path: relative(ROOT, file), imports: importsOf(file) }));
+    expect(dashboard.length).toBeGreaterThan(5);
+    const libraries = new Set(['preact', 'uplot']);
+    const wrong = dashboard.flatMap((file) =>
+      file.imports
+        .filter((i) => !(i.target.startsWith('dashboard/') || libraries.has(i.target)))
+        .map((i) => `${file.path} -> ${i.specifier}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(files.flatMap((file) => file.imports.filter((i) => i.target.startsWith('dashboard/')).map((i) => `${file.path} -> ${i.specifier}`))).toEqual([]);
   });
 
   it('has no import cycle in src/', () => {

@@ -29,11 +29,13 @@ import { registerErrorHandler, sendError } from './error-handler.js';
 import { jsonBodyParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import { boundPendingReplies } from './reply-memory.js';
+import { accessRoutes } from './routes/access.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { backupRoutes } from './routes/backup.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { semanticCacheRoutes } from './routes/semantic-cache.js';
 import { collectionRoutes } from './routes/collections.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { searchRoutes } from './routes/search.js';
@@ -158,6 +160,7 @@ export async function buildApp(db: Engine, options: AppOptions = {}): Promise<Qu
   registerAuth(app, accessOf);
 
   healthRoutes(app, context);
+  accessRoutes(app, accessOf);
   collectionRoutes(app, context);
   aliasRoutes(app, context);
   documentRoutes(app, context);
@@ -165,6 +168,7 @@ export async function buildApp(db: Engine, options: AppOptions = {}): Promise<Qu
   clusterRoutes(app, context);
   semanticCacheRoutes(app, context);
   await app.register(async (scope) => searchRoutes(scope, context));
+  await dashboardRoutes(app);
   app.get('/metrics', { config: { readOnly: true }, schema: { tags: ['health'], summary: 'Prometheus metrics.', hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

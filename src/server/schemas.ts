@@ -575,6 +575,14 @@ export const errorReply = {
   additionalProperties: false,
 } as const satisfies JSONSchema;
 
+/** GET /access: what the key a request sent allows. */
+export const accessReply = {
+  type: 'object',
+  properties: { access: { type: 'string', enum: ['read-write', 'read-only', 'open'] } },
+  required: ['access'],
+  additionalProperties: false,
+} as const satisfies JSONSchema;
+
 export const statusReply = {
   type: 'object',
   properties: { status: { type: 'string' } },

@@ -521,6 +521,7 @@ describe('health, metrics and docs', () => {
         'GET /health',
         'GET /health/ready',
         'GET /metrics',
+        'GET /access',
         'POST /collections',
         'GET /collections',
         'GET /collections/{name}',

@@ -1,0 +1,9 @@
+/** The Quiver dashboard: a Preact app over the server's REST API (the page is served at /dashboard/). */
+import { render } from 'preact';
+import { App } from './app.js';
+import '../styles.css';
+
+const root = document.getElementById('root')!;
+// The loading message goes: Preact adds to what the element holds.
+root.replaceChildren();
+render(<App />, root);

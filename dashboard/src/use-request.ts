@@ -1,0 +1,54 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
+import { useSession } from './session.js';
+
+export interface RequestState<T> {
+  data: T | undefined;
+  error: ApiError | Error | undefined;
+  loading: boolean;
+  /** Runs the request again (keeps the last data meanwhile). */
+  reload(): void;
+}
+
+/**
+ * Runs `load` now and whenever `deps` change (and every `everyMs`, when
+ * given); the answer of a superseded run is dropped. A 401 asks the session
+ * for a key again.
+ */
+export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], everyMs?: number): RequestState<T> {
+  const session = useSession();
+  const [data, setData] = useState<T | undefined>(undefined);
+  // The deps the data was read for: until the request for new deps has answered, the data shown is not theirs.
+  const [dataKey, setDataKey] = useState<string | undefined>(undefined);
+  const key = JSON.stringify(deps);
+  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const run = useRef(0);
+  const reload = useCallback(() => {
+    const id = ++run.current;
+    setLoading(true);
+    load().then(
+      (value) => {
+        if (id !== run.current) return;
+        setData(value);
+        setDataKey(key);
+        setError(undefined);
+        setLoading(false);
+      },
+      (problem: unknown) => {
+        if (id !== run.current) return;
+        if (problem instanceof ApiError && problem.status === 401) session.unauthorized();
+        setError(problem instanceof Error ? problem : new Error(String(problem)));
+        setLoading(false);
+      },
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useEffect(() => {
+    reload();
+    if (everyMs === undefined) return;
+    const timer = setInterval(reload, everyMs);
+    return () => clearInterval(timer);
+  }, [reload, everyMs]);
+  return { data, error, loading: loading || (error === undefined && dataKey !== key), reload };
+}
