@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Collection, type SearchHit } from '../../src/index.js';
 import { startServer, silent, type LiveServer } from '../client/helpers.js';
 import { launchChromium, screenshot } from '../fixtures/browser.js';
+import { letterEmbedder } from '../fixtures/letter-embeddings.js';
 import { scifactDocuments, type SciFactDocument } from '../fixtures/scifact.js';
 
 const KEY = 'dashboard-read-write-key-0123456789';
@@ -33,13 +34,17 @@ interface PageGlobals {
 let server: LiveServer;
 let browser: Browser;
 let articles: Collection;
+/** Embeds text itself (the letter-count embedder): the console's "Embed the text". */
+let embedded: Collection;
 let documents: SciFactDocument[];
 
 beforeAll(async () => {
-  const db = await openDatabase({ logger: silent });
+  const db = await openDatabase({ logger: silent, embedders: { letters: letterEmbedder(DIMENSION) } });
   articles = await db.createCollection('articles', { dimension: DIMENSION, metric: 'cosine' });
   documents = scifactDocuments(DOCUMENTS, DIMENSION);
   await articles.upsert(documents);
+  embedded = await db.createCollection('embedded', { dimension: DIMENSION, embedder: { provider: 'local', model: 'letters' } });
+  await embedded.upsert(documents.slice(0, 20).map(({ id, text, metadata }) => ({ id, text, metadata })));
   const notes = await db.createCollection('notes', {});
   await notes.upsert([{ id: 'note-1', text: 'a keyword-only collection', metadata: { kind: 'note' } }]);
   server = await startServer({ apiKey: KEY, readOnlyKey: READ_ONLY_KEY }, db);
@@ -87,8 +92,8 @@ async function hitIds(page: Page): Promise<string[]> {
   return page.getByRole('table', { name: 'Hits, best first' }).locator('tbody th[scope=row]').allInnerTexts();
 }
 
-async function searchIds(request: Parameters<Collection['search']>[0]): Promise<string[]> {
-  const hits = (await articles.search(request)) as SearchHit[];
+async function searchIds(request: Parameters<Collection['search']>[0], collection = articles): Promise<string[]> {
+  const hits = (await collection.search(request)) as SearchHit[];
   return hits.map((hit) => hit.id);
 }
 
@@ -143,6 +148,7 @@ describe('the dashboard in chromium', () => {
       String(info.tombstones),
     ]);
     await expect(table.getByRole('row', { name: /^notes/ }).locator('td').nth(2).innerText()).resolves.toBe('keyword only');
+    await expect(table.getByRole('row', { name: /^embedded/ }).locator('td').nth(7).innerText()).resolves.toBe('letters');
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, '03-collections');
     expect(problems).toEqual([]);
@@ -244,6 +250,44 @@ describe('the dashboard in chromium', () => {
     await page.getByRole('textbox', { name: 'Vector' }).fill('[1, 2, 3]');
     await search.click();
     await expect(page.getByRole('alert').innerText()).resolves.toMatch(/^400 DIMENSION_MISMATCH/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('embeds the text with the collection\'s embedder for a vector or hybrid search', async () => {
+    const { page, context, problems } = await open();
+    await signIn(page, KEY);
+    await page.getByRole('link', { name: 'Search embedded' }).click();
+    await page.getByLabel('Vector', { exact: true }).check();
+    const embed = page.getByLabel('Embed the text');
+    await expect.poll(() => embed.isEnabled()).toBe(true);
+    await embed.check();
+    await page.getByLabel('Text to embed').fill('immune response');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => hitIds(page)).toEqual(await searchIds({ text: 'immune response', mode: 'semantic', k: 10 }, embedded));
+    await page.getByLabel('Hybrid').check();
+    await page.getByLabel('Words').fill('immune response');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => hitIds(page)).toEqual(await searchIds({ text: 'immune response', mode: 'hybrid', k: 10, fusion: 'relativeScore', alpha: 0.5 }, embedded));
+    // A collection without an embedder offers no such choice.
+    await page.getByLabel('Collection').selectOption('articles');
+    await page.getByLabel('Vector', { exact: true }).check();
+    await expect.poll(() => page.getByLabel(/^Embed the text/).isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('passes the accessibility check in the dark colour scheme too', async () => {
+    const { page, context, problems } = await open(await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 900 } }));
+    await signIn(page, READ_ONLY_KEY);
+    await page.getByRole('table', { name: /^Collections/ }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Search articles' }).click();
+    await page.getByLabel('Words').fill('cancer');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('table', { name: 'Hits, best first' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, '11-dark');
     expect(problems).toEqual([]);
     await context.close();
   });
