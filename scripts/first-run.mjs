@@ -146,7 +146,7 @@ async function main() {
       body: JSON.stringify({ text: '泛型', k: 2, include: [] }),
     })).json();
     if (hits.hits?.[0]?.id !== 'a4') fail(`the walkthrough's Chinese keyword search found ${JSON.stringify(hits)}, not a4 first`);
-    for (const path of ['/health', '/health/ready', '/openapi.json', '/metrics']) {
+    for (const path of ['/health', '/health/ready', '/openapi.json', '/metrics', '/dashboard/', '/dashboard/app.js']) {
       step(`GET ${path}`);
       const response = await fetch(base + path);
       if (!response.ok) fail(`GET ${path} answered ${response.status}`);
