@@ -1,6 +1,8 @@
 /**
  * The JSON the dashboard reads from the REST API (the server's schemas in
- * src/server/schemas.ts; /docs shows them): only the fields it uses.
+ * src/server/schemas.ts; /docs shows them): only the fields it uses. Not
+ * imported from src/core/api.ts: those types reach engine modules written
+ * for Node, and the page knows the server by its REST API alone.
  */
 
 export type Access = 'read-write' | 'read-only' | 'open';
