@@ -114,9 +114,13 @@ function CollectionRow({ status, onChanged }: { status: CollectionStatus; onChan
     <tr>
       <th scope="row">{info.name}</th>
       <td>
-        <span class={`badge state-${info.state}`} title={info.reason}>
-          {info.state}
-        </span>
+        <span class={`badge state-${info.state}`}>{info.state}</span>
+        {info.reason !== undefined && <p class="reason">{info.reason}</p>}
+        {info.shards !== undefined && (
+          <p class="reason">
+            {info.shards} {info.shards === 1 ? 'shard' : 'shards'} × {info.replicas} {info.replicas === 1 ? 'replica' : 'replicas'}
+          </p>
+        )}
       </td>
       <td class="number">{count(info.count)}</td>
       <td>{vectorSettings(info)}</td>

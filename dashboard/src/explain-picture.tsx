@@ -75,7 +75,13 @@ export function ExplainPicture({ explain, hits }: { explain: Explain; hits: numb
     y += 24;
   };
 
-  heading(`Plan: ${explain.plan} (${planNote(explain)})`);
+  heading(`Plan: ${explain.plan}`);
+  y += 10;
+  rows.push(
+    <text key="plan-note" x={0} y={y} class="explain-label">
+      {planNote(explain)}
+    </text>,
+  );
   heading('Documents at each step');
   for (const step of funnel) bar(step.label, logLength(step.value, explain.total), count(step.value), 'funnel', `f-${step.label}`);
   if (showEstimates) {
