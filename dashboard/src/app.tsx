@@ -1,9 +1,9 @@
+import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { access as fetchAccess, ApiError, forgetKey, storedKey, storeKey } from './api.js';
 import { CollectionsView } from './collections-view.js';
 import { DocumentsView } from './documents-view.js';
 import { KeyPrompt } from './key-prompt.js';
-import { MetricsView } from './metrics-view.js';
 import { href, useRoute, type Route } from './routes.js';
 import { SearchView } from './search-view.js';
 import { SessionContext, type Session } from './session.js';
@@ -19,6 +19,20 @@ const VIEWS: { view: Route['view']; label: string }[] = [
 ];
 
 const ACCESS_LABEL: Record<Access, string> = { 'read-write': 'read-write key', 'read-only': 'read-only key', open: 'no keys on this server' };
+
+/** The metrics view and its chart library (most of the page's script) load when the view is first opened. */
+function LazyMetricsView() {
+  const [view, setView] = useState<{ Component: ComponentType } | { error: Error } | null>(null);
+  useEffect(() => {
+    import('./metrics-view.js').then(
+      (module) => setView({ Component: module.MetricsView }),
+      (error: unknown) => setView({ error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }, []);
+  if (view === null) return <p role="status">Loading the charts…</p>;
+  if ('error' in view) return <p class="problem" role="alert">The charts could not be loaded: {view.error.message}</p>;
+  return <view.Component />;
+}
 
 export function App() {
   const route = useRoute();
@@ -107,7 +121,7 @@ export function App() {
         {gate.state === 'in' && route.view === 'collections' && <CollectionsView />}
         {gate.state === 'in' && route.view === 'documents' && <DocumentsView collection={route.collection} />}
         {gate.state === 'in' && route.view === 'search' && <SearchView collection={route.collection} />}
-        {gate.state === 'in' && route.view === 'metrics' && <MetricsView />}
+        {gate.state === 'in' && route.view === 'metrics' && <LazyMetricsView />}
       </main>
     </SessionContext.Provider>
   );

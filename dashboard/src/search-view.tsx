@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, collectionPath, getJson, postJson } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { ExplainPicture } from './explain-picture.js';
-import { excerpt, score } from './format.js';
+import { excerpt, ms, score } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
 import { useSession } from './session.js';
@@ -92,6 +92,8 @@ function SearchConsole({ collection }: { collection: string }) {
   const [result, setResult] = useState<SearchReply & { cached?: boolean }>();
   const [error, setError] = useState<Error>();
   const [running, setRunning] = useState(false);
+  // Searches answered so far: a new result is told from the last one by it (data-searches), and its round trip shown.
+  const [answered, setAnswered] = useState({ count: 0, roundTripMs: 0 });
   const set = <K extends keyof Query>(key: K, value: Query[K]) => setQuery((current) => ({ ...current, [key]: value }));
 
   const run = async (event: Event) => {
@@ -107,7 +109,10 @@ function SearchConsole({ collection }: { collection: string }) {
     setRunning(true);
     try {
       const headers = query.fresh ? { 'cache-control': 'no-cache' } : undefined;
-      setResult(await postJson<SearchReply & { cached?: boolean }>(collectionPath(collection, '/search'), body, headers));
+      const started = performance.now();
+      const reply = await postJson<SearchReply & { cached?: boolean }>(collectionPath(collection, '/search'), body, headers);
+      setAnswered(({ count }) => ({ count: count + 1, roundTripMs: performance.now() - started }));
+      setResult(reply);
     } catch (problem) {
       setResult(undefined);
       setError(problem instanceof ApiError ? problem : new Error(String(problem)));
@@ -201,11 +206,12 @@ function SearchConsole({ collection }: { collection: string }) {
       </form>
       <Problem error={error ?? info.error} />
       {result && (
-        <section aria-labelledby="hits-heading" class="results">
+        <section aria-labelledby="hits-heading" class="results" data-searches={answered.count}>
           <h3 id="hits-heading">
             {result.hits.length} {result.hits.length === 1 ? 'hit' : 'hits'}
             {result.cached ? ' (from the result cache)' : ''}
           </h3>
+          <p class="round-trip">{ms(answered.roundTripMs)} from this page to the server and back</p>
           {result.hits.length > 0 && (
             <div class="scroll">
               <table class="hits">

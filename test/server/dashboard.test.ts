@@ -5,7 +5,7 @@
  * else under /dashboard/. GET /access tells the page what its key allows.
  * The page itself is tested in chromium: test/dashboard/browser.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
@@ -44,6 +44,17 @@ describe('the dashboard files', () => {
       expect(policy).not.toContain('unsafe');
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(reply.headers['cache-control']).toBe('no-cache');
+    }
+  });
+
+  it('lets browsers keep the chunks (their names carry their content\'s hash) and revalidate the rest', async () => {
+    const chunks = readdirSync(join(DASHBOARD_DIR, 'chunks')).filter((name) => name.endsWith('.js'));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) {
+      expect(chunk).toMatch(/-[A-Z0-9]{8}\.js$/);
+      const reply = await send(t.app, 'GET', `/dashboard/chunks/${chunk}`);
+      expect(reply.statusCode, chunk).toBe(200);
+      expect(reply.headers['cache-control'], chunk).toBe('public, max-age=31536000, immutable');
     }
   });
 

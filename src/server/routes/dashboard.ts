@@ -55,10 +55,11 @@ export async function dashboardRoutes(app: FastifyInstance, directory = DASHBOAR
     preCompressed: true,
     redirect: true,
     decorateReply: false,
-    // Revalidated on each load (by ETag), so a new build is never mixed with an old one.
+    // The page, app.js and app.css are revalidated on each load (by ETag), so a new build is never mixed with
+    // an old one; the chunks they import have the hash of their content in their names, so they never change.
     cacheControl: false,
-    setHeaders(reply) {
-      reply.header('cache-control', 'no-cache');
+    setHeaders(reply, path) {
+      reply.header('cache-control', path.includes('/chunks/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
