@@ -120,7 +120,7 @@ export function App() {
         )}
         {gate.state === 'in' && route.view === 'collections' && <CollectionsView />}
         {gate.state === 'in' && route.view === 'documents' && <DocumentsView collection={route.collection} />}
-        {gate.state === 'in' && route.view === 'search' && <SearchView collection={route.collection} />}
+        {gate.state === 'in' && route.view === 'search' && <SearchView collection={route.collection} like={route.like} />}
         {gate.state === 'in' && route.view === 'metrics' && <LazyMetricsView />}
       </main>
     </SessionContext.Provider>

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, collectionPath, postJson, remove } from './api.js';
+import { ApiError, collectionPath, getJson, postJson, remove } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { count, excerpt } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
+import { href } from './routes.js';
 import { READ_ONLY_REASON, useSession } from './session.js';
-import type { ListPage, StoredDocument } from './types.js';
+import type { CollectionStatus, ListPage, StoredDocument } from './types.js';
 import { useRequest } from './use-request.js';
 
 const PAGE_SIZES = [10, 25, 50, 100];
@@ -26,7 +27,8 @@ function DocumentBrowser({ collection }: { collection: string }) {
   const [filterProblem, setFilterProblem] = useState<string | undefined>(undefined);
   const [filter, setFilter] = useState<Record<string, unknown> | undefined>(undefined);
   const [limit, setLimit] = useState(25);
-  // The cursors of the pages seen so far: cursors[n] opens page n (undefined: the first page).
+  // The cursors of the pages seen so far: cursors[n] opens page n (undefined: the first page). Next waits for
+  // the page shown to be the one asked for: its cursor is the only way on.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [deleteError, setDeleteError] = useState<Error | undefined>(undefined);
   const pageIndex = cursors.length - 1;
@@ -36,6 +38,9 @@ function DocumentBrowser({ collection }: { collection: string }) {
     () => postJson<ListPage>(collectionPath(collection, '/documents/list'), { limit, include: ['metadata', 'text'], ...(filter && { filter }), ...(after && { after }) }),
     [collection, filter, limit, after],
   );
+  const info = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
+  // A keyword-only collection has no vectors to find similar documents by.
+  const hasVectors = info.data !== undefined && info.data.state !== 'unavailable' && info.data.keywordOnly !== true;
   const total = useRequest(() => postJson<{ count: number }>(collectionPath(collection, '/count'), filter ? { filter } : {}), [collection, filter]);
   // A new filter or page size starts again from the first page.
   useEffect(() => setCursors([undefined]), [filter, limit]);
@@ -98,7 +103,7 @@ function DocumentBrowser({ collection }: { collection: string }) {
             </thead>
             <tbody>
               {page.data.documents.map((document) => (
-                <DocumentRow key={document.id} collection={collection} document={document} onRemoved={removed} onError={setDeleteError} />
+                <DocumentRow key={document.id} collection={collection} document={document} similar={hasVectors} onRemoved={removed} onError={setDeleteError} />
               ))}
             </tbody>
           </table>
@@ -108,7 +113,7 @@ function DocumentBrowser({ collection }: { collection: string }) {
         <button type="button" disabled={pageIndex === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
         </button>
-        <button type="button" disabled={!page.data?.next} onClick={() => page.data?.next && setCursors([...cursors, page.data.next])}>
+        <button type="button" disabled={page.loading || !page.data?.next} onClick={() => page.data?.next && setCursors([...cursors, page.data.next])}>
           Next page
         </button>
       </nav>
@@ -116,7 +121,7 @@ function DocumentBrowser({ collection }: { collection: string }) {
   );
 }
 
-function DocumentRow(props: { collection: string; document: StoredDocument; onRemoved(): void; onError(error: Error): void }) {
+function DocumentRow(props: { collection: string; document: StoredDocument; similar: boolean; onRemoved(): void; onError(error: Error): void }) {
   const { access } = useSession();
   const { document } = props;
   const [busy, setBusy] = useState(false);
@@ -152,6 +157,11 @@ function DocumentRow(props: { collection: string; document: StoredDocument; onRe
         <code class="metadata">{metadata}</code>
       </td>
       <td class="actions">
+        {props.similar && (
+          <a href={href({ view: 'search', collection: props.collection, like: document.id })} aria-label={`Documents similar to ${document.id}`}>
+            Similar
+          </a>
+        )}
         <button
           type="button"
           class="danger"

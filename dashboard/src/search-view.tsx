@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, collectionPath, getJson, postJson } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { ExplainPicture } from './explain-picture.js';
@@ -29,7 +29,7 @@ interface Query {
 const INITIAL: Query = { mode: 'keyword', text: '', source: 'example', exampleId: '', vector: '', filter: '', k: 10, fusion: 'relativeScore', alpha: 0.5, fresh: true };
 
 /** A pasted vector: a JSON array, or numbers separated by commas or spaces. */
-export function parseVector(text: string): number[] {
+function parseVector(text: string): number[] {
   const trimmed = text.trim();
   const parts = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split(/[\s,]+/).filter((part) => part !== '');
   const vector = parts.map(Number);
@@ -74,21 +74,22 @@ function searchBody(query: Query, hasEmbedder: boolean): Record<string, unknown>
 }
 
 /** Vector, keyword and hybrid search of one collection, its hits with their scores and the plan as a picture. */
-export function SearchView({ collection }: { collection: string | undefined }) {
+export function SearchView({ collection, like }: { collection: string | undefined; like?: string | undefined }) {
   return (
     <section aria-labelledby="search-heading">
       <h2 id="search-heading">Search</h2>
       <CollectionPicker view="search" collection={collection} />
-      {collection !== undefined && <SearchConsole key={collection} collection={collection} />}
+      {collection !== undefined && <SearchConsole key={`${collection}/${like ?? ''}`} collection={collection} like={like} />}
     </section>
   );
 }
 
-function SearchConsole({ collection }: { collection: string }) {
+/** The console; with `like`, set to find the documents most like that one, and run at once. */
+function SearchConsole({ collection, like }: { collection: string; like: string | undefined }) {
   const info = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
   const hasEmbedder = info.data !== undefined && info.data.state !== 'unavailable' && info.data.embedder !== undefined;
   const keywordOnly = info.data !== undefined && info.data.state !== 'unavailable' && info.data.keywordOnly === true;
-  const [query, setQuery] = useState<Query>(INITIAL);
+  const [query, setQuery] = useState<Query>(like === undefined ? INITIAL : { ...INITIAL, mode: 'vector', source: 'example', exampleId: like });
   const [result, setResult] = useState<SearchReply & { cached?: boolean }>();
   const [error, setError] = useState<Error>();
   const [running, setRunning] = useState(false);
@@ -96,8 +97,8 @@ function SearchConsole({ collection }: { collection: string }) {
   const [answered, setAnswered] = useState({ count: 0, roundTripMs: 0 });
   const set = <K extends keyof Query>(key: K, value: Query[K]) => setQuery((current) => ({ ...current, [key]: value }));
 
-  const run = async (event: Event) => {
-    event.preventDefault();
+  const run = async (event?: Event) => {
+    event?.preventDefault();
     setError(undefined);
     let body: Record<string, unknown>;
     try {
@@ -120,6 +121,11 @@ function SearchConsole({ collection }: { collection: string }) {
       setRunning(false);
     }
   };
+
+  // Sent here by a document's "Similar" link: search at once.
+  useEffect(() => {
+    if (like !== undefined) void run();
+  }, []);
 
   const hybrid = result?.explain?.plan === 'hybrid';
   return (

@@ -45,7 +45,6 @@ export function TimeChart(props: { title: string; unit: string; lines: Line[]; t
       chart.current = null;
     };
     // The chart is made once; its data changes below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {

@@ -11,8 +11,8 @@ export interface RequestState<T> {
 }
 
 /**
- * Runs `load` now and whenever `deps` change (and every `everyMs`, when
- * given); the answer of a superseded run is dropped. A 401 asks the session
+ * Runs `load` now and whenever `deps` change (and every `everyMs` while
+ * the tab is visible, when given); the answer of a superseded run is dropped. A 401 asks the session
  * for a key again.
  */
 export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], everyMs?: number): RequestState<T> {
@@ -42,12 +42,12 @@ export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], 
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   useEffect(() => {
     reload();
     if (everyMs === undefined) return;
-    const timer = setInterval(reload, everyMs);
+    // Not while the tab is hidden: nobody is looking, and the server has better things to do.
+    const timer = setInterval(() => document.visibilityState === 'visible' && reload(), everyMs);
     return () => clearInterval(timer);
   }, [reload, everyMs]);
   return { data, error, loading: loading || (error === undefined && dataKey !== key), reload };

@@ -172,10 +172,26 @@ describe('the dashboard in chromium', () => {
     await expect.poll(() => status.innerText()).toBe(`Documents 51–60 of ${DOCUMENTS}, page 3`);
     expect(await ids()).toEqual(stored.slice(50));
     await expect(page.getByRole('button', { name: 'Next page' }).isDisabled()).resolves.toBe(true);
+    // A keyword-only collection's documents have no vectors to be similar by.
+    await page.getByLabel('Collection').selectOption('notes');
+    await page.getByRole('table', { name: /^Documents of notes/ }).waitFor();
+    await expect(page.getByRole('link', { name: /^Documents similar to/ }).count()).resolves.toBe(0);
+    await page.getByLabel('Collection').selectOption('articles');
+    await expect.poll(() => status.innerText()).toBe(`Documents 1–25 of ${DOCUMENTS}, page 1`);
+    for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => status.innerText()).toBe(`Documents 51–60 of ${DOCUMENTS}, page 3`);
     await page.getByRole('button', { name: 'Previous page' }).click();
     await expect.poll(() => status.innerText()).toBe(`Documents 26–50 of ${DOCUMENTS}, page 2`);
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, '04-documents');
+
+    // A document's "Similar" link: the console, set to search by it, with its answer.
+    const similarTo = stored[30]!;
+    await page.getByRole('link', { name: `Documents similar to ${similarTo}` }).click();
+    await expect.poll(() => hitIds(page)).toEqual(await searchIds({ like: [similarTo], k: 10 }));
+    await expect(page.getByLabel('Document id').inputValue()).resolves.toBe(similarTo);
+    await page.goBack();
+    await page.getByRole('table', { name: /^Documents of articles/ }).waitFor();
 
     // A filter starts again from the first page, with its own count.
     const even = (await articles.list({ filter: { even: true }, limit: DOCUMENTS })).documents.map((d) => d.id);
