@@ -131,23 +131,25 @@ function CollectionRow({ status, onChanged }: { status: CollectionStatus; onChan
       <td class="number">{count(info.indexingBacklog)}</td>
       <td class="number">{count(info.tombstones)}</td>
       <td>{info.embedder?.model ?? '—'}</td>
-      <td class="actions">
-        <a href={href({ view: 'documents', collection: info.name })} aria-label={`Browse the documents of ${info.name}`}>
-          Browse
-        </a>
-        <a href={href({ view: 'search', collection: info.name })} aria-label={`Search ${info.name}`}>
-          Search
-        </a>
-        <button
-          type="button"
-          disabled={access === 'read-only' || optimizing || info.keywordOnly === true}
-          title={access === 'read-only' ? READ_ONLY_REASON : 'Lay the HNSW graph out afresh after a bulk load'}
-          aria-label={`Optimize ${info.name}`}
-          onClick={optimize}
-        >
-          {optimizing ? 'Optimizing…' : 'Optimize'}
-        </button>
-        <Problem error={error} />
+      <td>
+        <div class="actions">
+          <a href={href({ view: 'documents', collection: info.name })} aria-label={`Browse the documents of ${info.name}`}>
+            Browse
+          </a>
+          <a href={href({ view: 'search', collection: info.name })} aria-label={`Search ${info.name}`}>
+            Search
+          </a>
+          <button
+            type="button"
+            disabled={access === 'read-only' || optimizing || info.keywordOnly === true}
+            title={access === 'read-only' ? READ_ONLY_REASON : 'Lay the HNSW graph out afresh after a bulk load'}
+            aria-label={`Optimize ${info.name}`}
+            onClick={optimize}
+          >
+            {optimizing ? 'Optimizing…' : 'Optimize'}
+          </button>
+          <Problem error={error} />
+        </div>
       </td>
     </tr>
   );

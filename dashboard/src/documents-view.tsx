@@ -156,22 +156,24 @@ function DocumentRow(props: { collection: string; document: StoredDocument; simi
       <td>
         <code class="metadata">{metadata}</code>
       </td>
-      <td class="actions">
-        {props.similar && (
-          <a href={href({ view: 'search', collection: props.collection, like: document.id })} aria-label={`Documents similar to ${document.id}`}>
-            Similar
-          </a>
-        )}
-        <button
-          type="button"
-          class="danger"
-          disabled={access === 'read-only' || busy}
-          title={access === 'read-only' ? READ_ONLY_REASON : undefined}
-          aria-label={`Delete document ${document.id}`}
-          onClick={del}
-        >
-          Delete
-        </button>
+      <td>
+        <div class="actions">
+          {props.similar && (
+            <a href={href({ view: 'search', collection: props.collection, like: document.id })} aria-label={`Documents similar to ${document.id}`}>
+              Similar
+            </a>
+          )}
+          <button
+            type="button"
+            class="danger"
+            disabled={access === 'read-only' || busy}
+            title={access === 'read-only' ? READ_ONLY_REASON : undefined}
+            aria-label={`Delete document ${document.id}`}
+            onClick={del}
+          >
+            Delete
+          </button>
+        </div>
       </td>
     </tr>
   );
