@@ -133,7 +133,8 @@ export function ExplainPicture({ explain, hits }: { explain: Explain; hits: numb
     funnel.map((step) => `${count(step.value)} ${step.label}`).join(', ') +
     `. ${ms(timings.total)} in all: ` +
     STAGES.map((stage) => `${stage.label} ${ms(stageTimes[stage.key])}`).join(', ') +
-    '.';
+    '.' +
+    (shards.length === 0 ? '' : ` ${shards.length} shards: ` + shards.map((shard, i) => `shard ${i} ${shard.plan} ${ms(shard.timings.total)}`).join(', ') + '.');
   return (
     <figure class="explain">
       <svg viewBox={`0 0 ${WIDTH} ${y + 6}`} role="img" aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`} class="explain-svg">
