@@ -3,7 +3,7 @@ import { collectionPath, getJson, postJson } from './api.js';
 import { bytes, count } from './format.js';
 import { Problem } from './problem.js';
 import { href } from './routes.js';
-import { READ_ONLY_REASON, useSession } from './session.js';
+import { failure, READ_ONLY_REASON, useSession } from './session.js';
 import type { CollectionInfo, CollectionList, CollectionStatus } from './types.js';
 import { useRequest } from './use-request.js';
 
@@ -84,7 +84,8 @@ export function CollectionsView() {
 }
 
 function CollectionRow({ status, onChanged }: { status: CollectionStatus; onChanged(): void }) {
-  const { access } = useSession();
+  const session = useSession();
+  const { access } = session;
   const [optimizing, setOptimizing] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
   if (status.state === 'unavailable') {
@@ -105,7 +106,7 @@ function CollectionRow({ status, onChanged }: { status: CollectionStatus; onChan
       await postJson(collectionPath(info.name, '/optimize'), {});
       onChanged();
     } catch (problem) {
-      setError(problem as Error);
+      setError(failure(session, problem));
     } finally {
       setOptimizing(false);
     }

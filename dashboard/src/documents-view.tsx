@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, collectionPath, getJson, postJson, remove } from './api.js';
+import { collectionPath, getJson, postJson, remove } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { count, excerpt } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
 import { href } from './routes.js';
-import { READ_ONLY_REASON, useSession } from './session.js';
+import { failure, READ_ONLY_REASON, useSession } from './session.js';
 import type { CollectionStatus, ListPage, StoredDocument } from './types.js';
 import { useRequest } from './use-request.js';
 
@@ -122,7 +122,8 @@ function DocumentBrowser({ collection }: { collection: string }) {
 }
 
 function DocumentRow(props: { collection: string; document: StoredDocument; similar: boolean; onRemoved(): void; onError(error: Error): void }) {
-  const { access } = useSession();
+  const session = useSession();
+  const { access } = session;
   const { document } = props;
   const [busy, setBusy] = useState(false);
   const metadata = document.metadata === undefined ? '' : JSON.stringify(document.metadata);
@@ -133,7 +134,7 @@ function DocumentRow(props: { collection: string; document: StoredDocument; simi
       await remove(collectionPath(props.collection, `/documents/${encodeURIComponent(document.id)}`));
       props.onRemoved();
     } catch (error) {
-      props.onError(error instanceof ApiError ? error : new Error(String(error)));
+      props.onError(failure(session, error));
     } finally {
       setBusy(false);
     }

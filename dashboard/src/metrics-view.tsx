@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getText } from './api.js';
+import { getText } from './api.js';
 import { count, ms } from './format.js';
 import { Problem } from './problem.js';
 import { between, parseExposition, summarize, type Figures, type Scrape } from './prometheus.js';
-import { useSession } from './session.js';
+import { failure, useSession } from './session.js';
 import { TimeChart } from './time-chart.js';
 
 const SCRAPE_MS = 2_000;
@@ -46,8 +46,7 @@ export function MetricsView() {
         previous.current = current;
         setError(undefined);
       } catch (problem) {
-        if (problem instanceof ApiError && problem.status === 401) session.unauthorized();
-        setError(problem as Error);
+        setError(failure(session, problem));
       }
     };
     void scrape();

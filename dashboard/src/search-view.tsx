@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, collectionPath, getJson, postJson } from './api.js';
+import { collectionPath, getJson, postJson } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { ExplainPicture } from './explain-picture.js';
 import { excerpt, ms, score } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
-import { useSession } from './session.js';
+import { failure, useSession } from './session.js';
 import type { CollectionStatus, SearchReply } from './types.js';
 import { useRequest } from './use-request.js';
 
@@ -86,6 +86,7 @@ export function SearchView({ collection, like }: { collection: string | undefine
 
 /** The console; with `like`, set to find the documents most like that one, and run at once. */
 function SearchConsole({ collection, like }: { collection: string; like: string | undefined }) {
+  const session = useSession();
   const info = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
   const hasEmbedder = info.data !== undefined && info.data.state !== 'unavailable' && info.data.embedder !== undefined;
   const keywordOnly = info.data !== undefined && info.data.state !== 'unavailable' && info.data.keywordOnly === true;
@@ -116,7 +117,7 @@ function SearchConsole({ collection, like }: { collection: string; like: string 
       setResult(reply);
     } catch (problem) {
       setResult(undefined);
-      setError(problem instanceof ApiError ? problem : new Error(String(problem)));
+      setError(failure(session, problem));
     } finally {
       setRunning(false);
     }

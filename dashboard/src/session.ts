@@ -1,4 +1,5 @@
 import { createContext } from 'preact';
+import { ApiError } from './api.js';
 import { useContext } from 'preact/hooks';
 import type { Access } from './types.js';
 
@@ -17,3 +18,9 @@ export function useSession(): Session {
 
 /** The read-only key changes nothing: write controls are disabled, with this as their reason. */
 export const READ_ONLY_REASON = 'The read-only key cannot change anything on this server.';
+
+/** A failed call as the Error a view shows; a 401 (the key refused) also asks for a key again. */
+export function failure(session: Session, problem: unknown): Error {
+  if (problem instanceof ApiError && problem.status === 401) session.unauthorized();
+  return problem instanceof Error ? problem : new Error(String(problem));
+}

@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.js';
-import { useSession } from './session.js';
+import { failure, useSession } from './session.js';
 
 export interface RequestState<T> {
   data: T | undefined;
-  error: ApiError | Error | undefined;
+  error: Error | undefined;
   loading: boolean;
   /** Runs the request again (keeps the last data meanwhile). */
   reload(): void;
@@ -21,7 +20,7 @@ export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], 
   // The deps the data was read for: until the request for new deps has answered, the data shown is not theirs.
   const [dataKey, setDataKey] = useState<string | undefined>(undefined);
   const key = JSON.stringify(deps);
-  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
+  const [error, setError] = useState<Error | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const run = useRef(0);
   const reload = useCallback(() => {
@@ -37,8 +36,7 @@ export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], 
       },
       (problem: unknown) => {
         if (id !== run.current) return;
-        if (problem instanceof ApiError && problem.status === 401) session.unauthorized();
-        setError(problem instanceof Error ? problem : new Error(String(problem)));
+        setError(failure(session, problem));
         setLoading(false);
       },
     );

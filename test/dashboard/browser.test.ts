@@ -24,7 +24,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /** The page's globals the callbacks run in the page use (this file is type-checked with Node's globals, not the DOM's). */
 interface PageGlobals {
-  sessionStorage: { getItem(key: string): string | null };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   localStorage: { length: number };
   document: { cookie: string; activeElement: { id: string; textContent: string | null } | null };
   location: { hash: string };
@@ -116,6 +116,13 @@ describe('the dashboard in chromium', () => {
       return { session: sessionStorage.getItem('quiver.apiKey'), local: localStorage.length, cookie: document.cookie };
     });
     expect(stored).toEqual({ session: KEY, local: 0, cookie: '' });
+
+    // A key the server stops accepting mid-session (its keys changed): the next call that gets 401 asks again.
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.setItem('quiver.apiKey', 'a-key-since-revoked'));
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('heading', { name: 'This server needs an API key' }).waitFor();
+    await expect(page.getByRole('alert').innerText()).resolves.toContain('401 UNAUTHORIZED');
+    await signIn(page, KEY);
 
     // Another browser session (another tab's storage) is asked again.
     const other = await open();
