@@ -66,6 +66,13 @@ export const MAX_QUERY_TEXT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 65_536;
 /** Collection names: 1-64 of [A-Za-z0-9_-], starting with a letter or digit. */
 export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** An embedder's limits (embedding/embedder-options.ts), which the REST schemas state too: model names, texts per request, timeout, retries. */
+export const MAX_MODEL_NAME_LENGTH = 200;
+export const MAX_EMBED_BATCH = 2048;
+export const MAX_EMBED_TIMEOUT_MS = 600_000;
+export const MAX_EMBED_RETRIES = 10;
+/** The name of the environment variable holding an embedder's API key. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * With int8 quantisation, an exact search scans int8 codes for the best
  * `k * rerank` candidates, then re-scores those in f32. Higher: better

@@ -5,7 +5,7 @@
  * search that names another model is refused; an API key is never stored,
  * only the name of the environment variable that holds it.
  */
-import { isIntegerIn } from '../options.js';
+import { ENV_NAME_PATTERN, isIntegerIn, MAX_EMBED_BATCH, MAX_EMBED_RETRIES, MAX_EMBED_TIMEOUT_MS, MAX_MODEL_NAME_LENGTH } from '../options.js';
 
 /** An endpoint that speaks OpenAI's `POST /embeddings` (OpenAI, Ollama, vLLM, Hugging Face TEI, LiteLLM). */
 export interface OpenAiEmbedderOptions {
@@ -34,11 +34,8 @@ export interface LocalEmbedderOptions {
 export type EmbedderOptions = OpenAiEmbedderOptions | LocalEmbedderOptions;
 
 export const DEFAULT_EMBED_BATCH = 64;
-export const MAX_EMBED_BATCH = 2048;
 export const DEFAULT_EMBED_TIMEOUT_MS = 30_000;
 export const DEFAULT_EMBED_RETRIES = 4;
-const MAX_EMBED_RETRIES = 10;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const KEYS: Record<EmbedderOptions['provider'], readonly string[]> = {
   openai: ['provider', 'url', 'model', 'dimensions', 'apiKeyEnv', 'batchSize', 'timeoutMs', 'maxRetries'],
@@ -60,7 +57,7 @@ export function resolveEmbedderOptions(input: unknown, dimension: number, proble
   }
   if (dimension === 0) problems.push('embedder needs a dimension: a keyword-only collection stores no vectors');
   for (const key of Object.keys(options)) if (!KEYS[provider].includes(key)) problems.push(`unknown option 'embedder.${key}' for provider ${provider}`);
-  if (typeof model !== 'string' || model.length === 0 || model.length > 200) problems.push('embedder.model must be a non-empty string of at most 200 characters');
+  if (typeof model !== 'string' || model.length === 0 || model.length > MAX_MODEL_NAME_LENGTH) problems.push(`embedder.model must be a non-empty string of at most ${MAX_MODEL_NAME_LENGTH} characters`);
   if (provider === 'local') return Object.freeze({ provider, model: model as string });
   const { url, dimensions, apiKeyEnv, batchSize = DEFAULT_EMBED_BATCH, timeoutMs = DEFAULT_EMBED_TIMEOUT_MS, maxRetries = DEFAULT_EMBED_RETRIES } = options;
   let parsed: URL | undefined;
@@ -72,9 +69,9 @@ export function resolveEmbedderOptions(input: unknown, dimension: number, proble
   if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) problems.push(`embedder.url must be an http(s) URL, got ${String(url)}`);
   else if (parsed.username !== '' || parsed.password !== '') problems.push('embedder.url must not hold credentials: name the variable holding the key in embedder.apiKeyEnv');
   if (dimensions !== undefined && dimensions !== dimension) problems.push(`embedder.dimensions must be the collection's dimension (${dimension}), got ${String(dimensions)}`);
-  if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || !ENV_NAME.test(apiKeyEnv))) problems.push(`embedder.apiKeyEnv must be an environment variable's name, got ${String(apiKeyEnv)}`);
+  if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || !ENV_NAME_PATTERN.test(apiKeyEnv))) problems.push(`embedder.apiKeyEnv must be an environment variable's name, got ${String(apiKeyEnv)}`);
   if (!isIntegerIn(batchSize, 1, MAX_EMBED_BATCH)) problems.push(`embedder.batchSize must be an integer from 1 to ${MAX_EMBED_BATCH}, got ${String(batchSize)}`);
-  if (!isIntegerIn(timeoutMs, 1, 600_000)) problems.push(`embedder.timeoutMs must be an integer from 1 to 600000, got ${String(timeoutMs)}`);
+  if (!isIntegerIn(timeoutMs, 1, MAX_EMBED_TIMEOUT_MS)) problems.push(`embedder.timeoutMs must be an integer from 1 to ${MAX_EMBED_TIMEOUT_MS}, got ${String(timeoutMs)}`);
   if (!isIntegerIn(maxRetries, 0, MAX_EMBED_RETRIES)) problems.push(`embedder.maxRetries must be an integer from 0 to ${MAX_EMBED_RETRIES}, got ${String(maxRetries)}`);
   return Object.freeze({
     provider, url: url as string, model: model as string, batchSize: batchSize as number, timeoutMs: timeoutMs as number, maxRetries: maxRetries as number,
