@@ -18,6 +18,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Whatever a failed call threw, as an Error to show. */
+export function asError(problem: unknown): Error {
+  return problem instanceof Error ? problem : new Error(String(problem));
+}
+
 export function storedKey(): string | null {
   return sessionStorage.getItem(KEY_ITEM);
 }

@@ -1,6 +1,6 @@
 import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { access as fetchAccess, ApiError, forgetKey, storedKey, storeKey } from './api.js';
+import { access as fetchAccess, ApiError, asError, forgetKey, storedKey, storeKey } from './api.js';
 import { CollectionsView } from './collections-view.js';
 import { DocumentsView } from './documents-view.js';
 import { KeyPrompt } from './key-prompt.js';
@@ -26,7 +26,7 @@ function LazyMetricsView() {
   useEffect(() => {
     import('./metrics-view.js').then(
       (module) => setView({ Component: module.MetricsView }),
-      (error: unknown) => setView({ error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) => setView({ error: asError(error) }),
     );
   }, []);
   if (view === null) return <p role="status">Loading the charts…</p>;
@@ -48,7 +48,7 @@ export function App() {
         forgetKey();
         setGate({ state: 'key', refused });
       } else {
-        setGate({ state: 'down', error: error instanceof Error ? error : new Error(String(error)) });
+        setGate({ state: 'down', error: asError(error) });
       }
     }
   }, []);

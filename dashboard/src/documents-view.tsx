@@ -1,13 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
-import { collectionPath, getJson, postJson, remove } from './api.js';
+import { useState } from 'preact/hooks';
+import { collectionPath, postJson, remove } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { count, excerpt } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
 import { href } from './routes.js';
 import { failure, READ_ONLY_REASON, useSession } from './session.js';
-import type { CollectionStatus, ListPage, StoredDocument } from './types.js';
-import { useRequest } from './use-request.js';
+import type { ListPage, StoredDocument } from './types.js';
+import { useCollectionInfo, useRequest } from './use-request.js';
 
 const PAGE_SIZES = [10, 25, 50, 100];
 
@@ -38,18 +38,18 @@ function DocumentBrowser({ collection }: { collection: string }) {
     () => postJson<ListPage>(collectionPath(collection, '/documents/list'), { limit, include: ['metadata', 'text'], ...(filter && { filter }), ...(after && { after }) }),
     [collection, filter, limit, after],
   );
-  const info = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
   // A keyword-only collection has no vectors to find similar documents by.
-  const hasVectors = info.data !== undefined && info.data.state !== 'unavailable' && info.data.keywordOnly !== true;
+  const { info } = useCollectionInfo(collection);
+  const hasVectors = info !== undefined && info.keywordOnly !== true;
   const total = useRequest(() => postJson<{ count: number }>(collectionPath(collection, '/count'), filter ? { filter } : {}), [collection, filter]);
-  // A new filter or page size starts again from the first page.
-  useEffect(() => setCursors([undefined]), [filter, limit]);
 
   const apply = (event: Event) => {
     event.preventDefault();
     try {
       setFilter(parseFilter(filterText));
       setFilterProblem(undefined);
+      // A filter applied starts again from the first page: the list's cursors belong to the filter they came from.
+      setCursors([undefined]);
     } catch (error) {
       setFilterProblem((error as Error).message);
     }
@@ -68,7 +68,10 @@ function DocumentBrowser({ collection }: { collection: string }) {
         <JsonField id="documents-filter" label="Filter" hint={FILTER_HINT} value={filterText} problem={filterProblem} onInput={setFilterText} />
         <div class="field">
           <label for="documents-page-size">Per page</label>
-          <select id="documents-page-size" value={String(limit)} onChange={(event) => setLimit(Number(event.currentTarget.value))}>
+          <select id="documents-page-size" value={String(limit)} onChange={(event) => {
+              setLimit(Number(event.currentTarget.value));
+              setCursors([undefined]);
+            }}>
             {PAGE_SIZES.map((size) => (
               <option key={size} value={String(size)}>
                 {size}

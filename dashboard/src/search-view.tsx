@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { collectionPath, getJson, postJson } from './api.js';
+import { asError, collectionPath, postJson } from './api.js';
 import { CollectionPicker } from './collection-picker.js';
 import { ExplainPicture } from './explain-picture.js';
 import { excerpt, ms, score } from './format.js';
 import { FILTER_HINT, JsonField, parseFilter } from './json-field.js';
 import { Problem } from './problem.js';
 import { failure, useSession } from './session.js';
-import type { CollectionStatus, SearchReply } from './types.js';
-import { useRequest } from './use-request.js';
+import type { SearchReply } from './types.js';
+import { useCollectionInfo } from './use-request.js';
 
 type Mode = 'keyword' | 'vector' | 'hybrid';
 /** Where the vector side's query comes from. */
@@ -87,9 +87,9 @@ export function SearchView({ collection, like }: { collection: string | undefine
 /** The console; with `like`, set to find the documents most like that one, and run at once. */
 function SearchConsole({ collection, like }: { collection: string; like: string | undefined }) {
   const session = useSession();
-  const info = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
-  const hasEmbedder = info.data !== undefined && info.data.state !== 'unavailable' && info.data.embedder !== undefined;
-  const keywordOnly = info.data !== undefined && info.data.state !== 'unavailable' && info.data.keywordOnly === true;
+  const { info, error: infoError } = useCollectionInfo(collection);
+  const hasEmbedder = info?.embedder !== undefined;
+  const keywordOnly = info?.keywordOnly === true;
   const [query, setQuery] = useState<Query>(like === undefined ? INITIAL : { ...INITIAL, mode: 'vector', source: 'example', exampleId: like });
   const [result, setResult] = useState<SearchReply & { cached?: boolean }>();
   const [error, setError] = useState<Error>();
@@ -105,7 +105,7 @@ function SearchConsole({ collection, like }: { collection: string; like: string 
     try {
       body = searchBody(query, hasEmbedder);
     } catch (problem) {
-      setError(problem as Error);
+      setError(asError(problem));
       return;
     }
     setRunning(true);
@@ -172,7 +172,7 @@ function SearchConsole({ collection, like }: { collection: string; like: string 
               <JsonField
                 id="search-vector"
                 label="Vector"
-                hint={`A JSON array or comma-separated numbers${info.data && 'dimension' in info.data && info.data.dimension ? `: ${info.data.dimension} of them` : ''}.`}
+                hint={`A JSON array or comma-separated numbers${info?.dimension ? `: ${info.dimension} of them` : ''}.`}
                 value={query.vector}
                 problem={undefined}
                 rows={3}
@@ -211,7 +211,7 @@ function SearchConsole({ collection, like }: { collection: string; like: string 
           {running ? 'Searching…' : 'Search'}
         </button>
       </form>
-      <Problem error={error ?? info.error} />
+      <Problem error={error ?? infoError} />
       {result && (
         <section aria-labelledby="hits-heading" class="results" data-searches={answered.count}>
           <h3 id="hits-heading">

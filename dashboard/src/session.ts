@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import { ApiError } from './api.js';
+import { ApiError, asError } from './api.js';
 import { useContext } from 'preact/hooks';
 import type { Access } from './types.js';
 
@@ -22,5 +22,5 @@ export const READ_ONLY_REASON = 'The read-only key cannot change anything on thi
 /** A failed call as the Error a view shows; a 401 (the key refused) also asks for a key again. */
 export function failure(session: Session, problem: unknown): Error {
   if (problem instanceof ApiError && problem.status === 401) session.unauthorized();
-  return problem instanceof Error ? problem : new Error(String(problem));
+  return asError(problem);
 }

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { collectionPath, getJson } from './api.js';
 import { failure, useSession } from './session.js';
+import type { CollectionInfo, CollectionStatus } from './types.js';
 
 export interface RequestState<T> {
   data: T | undefined;
@@ -10,9 +12,9 @@ export interface RequestState<T> {
 }
 
 /**
- * Runs `load` now and whenever `deps` change (and every `everyMs` while
- * the tab is visible, when given); the answer of a superseded run is dropped. A 401 asks the session
- * for a key again.
+ * Runs `load` now and whenever `deps` change (and every `everyMs` while the
+ * tab is visible, when given); the answer of a superseded run is dropped.
+ * A 401 asks the session for a key again.
  */
 export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], everyMs?: number): RequestState<T> {
   const session = useSession();
@@ -49,4 +51,10 @@ export function useRequest<T>(load: () => Promise<T>, deps: readonly unknown[], 
     return () => clearInterval(timer);
   }, [reload, everyMs]);
   return { data, error, loading: loading || (error === undefined && dataKey !== key), reload };
+}
+
+/** A collection's info (GET /collections/{name}): undefined until read, or when it could not be opened; why not, when the call failed. */
+export function useCollectionInfo(collection: string): { info: CollectionInfo | undefined; error: Error | undefined } {
+  const { data, error } = useRequest(() => getJson<CollectionStatus>(collectionPath(collection)), [collection]);
+  return { info: data === undefined || data.state === 'unavailable' ? undefined : data, error };
 }
