@@ -27,7 +27,7 @@ import { launchChromium } from '../test/fixtures/browser.js';
 import { randomVectors } from '../test/fixtures/random.js';
 import { scifactDocuments } from '../test/fixtures/scifact.js';
 import { createProgress, fmt, machineInfo, printTable, writeResults } from './lib/harness.js';
-import { percentile } from './lib/stats.js';
+import { median, percentile } from './lib/stats.js';
 
 const N = Number(process.env.N ?? 20_000);
 const D = Number(process.env.D ?? 384);
@@ -104,6 +104,8 @@ async function searchInPage(page: Page, answer: number): Promise<number> {
 const times: Record<string, number[]> = {};
 const record = (name: string, ms: number) => (times[name] ??= []).push(ms);
 const downloaded: number[] = [];
+/** The size of the last GET /metrics reply. */
+let metricsBytes = 0;
 
 async function search(page: Page, mode: 'keyword' | 'vector' | 'hybrid', round: number): Promise<void> {
   await page.getByLabel(mode === 'keyword' ? 'Keyword (BM25)' : mode === 'vector' ? 'Vector' : 'Hybrid', { exact: true }).check();
@@ -158,27 +160,30 @@ for (let round = 0; round < ROUNDS; round++) {
     const reply = await fetch(`${url}/metrics`, { headers: { 'x-api-key': KEY } });
     const text = await reply.text();
     record('GET /metrics (each open metrics view, every 2 s)', performance.now() - t);
-    times.metricsBytes = [text.length];
+    metricsBytes = text.length;
   }
 }
 
 const load = loadavg()[0]!.toFixed(2);
 const order = ['cold load (new session)', 'reload (files revalidated)', 'Swagger UI at /docs, cold (for scale)', 'keyword: in the console', 'keyword: fetch alone', 'vector: in the console', 'vector: fetch alone', 'hybrid: in the console', 'hybrid: fetch alone', 'GET /metrics (each open metrics view, every 2 s)'];
-const rows = order.map((name) => {
-  const sorted = [...times[name]!].sort((a, b) => a - b);
-  return [name, fmt(percentile(sorted, 0.5), 1), fmt(percentile(sorted, 0.9), 1), String(sorted.length)];
-});
+const summary = Object.fromEntries(
+  order.map((name) => {
+    const sorted = [...times[name]!].sort((a, b) => a - b);
+    return [name, { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), runs: sorted.length }];
+  }),
+);
+const rows = order.map((name) => [name, fmt(summary[name]!.p50, 1), fmt(summary[name]!.p90, 1), String(summary[name]!.runs)]);
 printTable(`dashboard in chromium, ${N} documents x ${D}, default settings, keys on (ms; load ${load})`, ['what', 'p50', 'p90', 'runs'], rows);
-const medianBytes = [...downloaded].sort((a, b) => a - b)[Math.floor(downloaded.length / 2)]!;
-console.log(`a cold load downloads ${fmt(medianBytes / 1024, 1)} KiB (bodies as sent, compressed, and headers; API replies included); /metrics is ${fmt(times.metricsBytes![0]! / 1024, 1)} KiB`);
+const medianBytes = median(downloaded);
+console.log(`a cold load downloads ${fmt(medianBytes / 1024, 1)} KiB (bodies as sent, compressed, and headers; API replies included); /metrics is ${fmt(metricsBytes / 1024, 1)} KiB`);
 console.log(
   `results: ${writeResults('dashboard.json', {
     machine: machineInfo(),
     settings: { N, D, ROUNDS },
     load,
     downloadedBytes: medianBytes,
-    metricsBytes: times.metricsBytes![0],
-    ms: Object.fromEntries(order.map((name) => [name, { p50: percentile([...times[name]!].sort((a, b) => a - b), 0.5), p90: percentile([...times[name]!].sort((a, b) => a - b), 0.9) }])),
+    metricsBytes,
+    ms: summary,
   })}`,
 );
 await browser.close();
